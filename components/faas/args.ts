@@ -1,0 +1,57 @@
+import type * as pulumi from "@pulumi/pulumi";
+
+export const DEFAULT_NETWORK = "func_functions";
+export const DEFAULT_GATEWAY_USERNAME = "admin";
+export const DEFAULT_READINESS_TIMEOUT_SECONDS = 120;
+
+export interface FaasGatewayArgs {
+    /** The gateway's base URL, e.g. `https://gateway.example.com` (http or https). */
+    url: pulumi.Input<string>;
+    /** Basic-auth user. Defaults to "admin". */
+    username?: pulumi.Input<string>;
+    /** Basic-auth password (a secret). Without it no Authorization header is sent. */
+    password?: pulumi.Input<string>;
+}
+
+/** Resource limits or requests, in the gateway's own strings (`"128m"`, `"0.5"`). */
+export interface FunctionResources {
+    memory?: string;
+    cpu?: string;
+}
+
+export interface RegistryLogin {
+    server: string;
+    username: string;
+    password: string;
+}
+
+export interface FaasFunctionArgs {
+    /** The gateway to deploy through. */
+    gateway: FaasGatewayArgs;
+    /** The function's name (`[-a-zA-Z_0-9.]+`, at most 63 characters). A change replaces the function. */
+    service: string;
+    /** The image: `registry/namespace/name[:tag|@sha256:digest]` when registry credentials are given. */
+    image: pulumi.Input<string>;
+    /** The process the watchdog runs. */
+    envProcess?: pulumi.Input<string>;
+    /** The Swarm network. Defaults to "func_functions". */
+    network?: pulumi.Input<string>;
+    envVars?: pulumi.Input<Record<string, string>>;
+    labels?: pulumi.Input<Record<string, string>>;
+    annotations?: pulumi.Input<Record<string, string>>;
+    constraints?: pulumi.Input<string[]>;
+    secrets?: pulumi.Input<string[]>;
+    limits?: pulumi.Input<FunctionResources>;
+    requests?: pulumi.Input<FunctionResources>;
+    readOnlyRootFilesystem?: pulumi.Input<boolean>;
+    /** The namespace (Kubernetes backends). A change replaces the function. */
+    namespace?: string;
+    /** base64 of `user:password` for the image's registry (a secret). Or give `registry`. */
+    registryAuth?: pulumi.Input<string>;
+    /** The registry login `registryAuth` is made from, when `registryAuth` is not given. */
+    registry?: pulumi.Input<RegistryLogin>;
+    /** Take over a function of the same name that already exists on the gateway. Defaults to false. */
+    adopt?: boolean;
+    /** Wait after create and update until the gateway reports an available replica. */
+    readiness?: { timeoutSeconds?: number /* default 120 */; enabled?: boolean /* default true */ };
+}

@@ -1,0 +1,84 @@
+import { checkStringList, checkStringMap, collector, describe, type Problem } from "../problems";
+import type { FaasFunctionArgs } from "./args";
+import { checkPrivateImage, parseImageRef } from "./image";
+
+/** The gateway's function-name pattern (FACTS.md), within Swarm's 63-character service-name limit. */
+export const SERVICE_NAME = /^[-a-zA-Z_0-9.]{1,63}$/;
+const RESOURCE_KEYS = ["memory", "cpu"];
+
+export function checkService(service: unknown): string | undefined {
+    if (typeof service !== "string" || service.length === 0) return `is required: the function's name, e.g. "hello" (got ${describe(service)})`;
+    if (!SERVICE_NAME.test(service)) return `"${service}" is not a valid function name: use 1 to 63 letters, digits, '-', '_' or '.'`;
+    return undefined;
+}
+
+export function checkGatewayUrl(url: unknown): string | undefined {
+    if (typeof url !== "string" || url.length === 0) return `is required: the gateway's URL, e.g. https://gateway.example.com (got ${describe(url)})`;
+    let parsed: URL;
+    try {
+        parsed = new URL(url);
+    } catch {
+        return `"${url}" is not a URL: write e.g. https://gateway.example.com`;
+    }
+    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return `"${url}" is not an http(s) URL: write e.g. https://gateway.example.com`;
+    if (parsed.username !== "" || parsed.password !== "") return "must not contain credentials: set the username and password separately (the password as a secret)";
+    return undefined;
+}
+
+export function checkResources(value: unknown): string | undefined {
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== "object" || Array.isArray(value)) return `must be {memory?, cpu?}, got ${describe(value)}`;
+    const unknown = Object.keys(value).filter((k) => !RESOURCE_KEYS.includes(k));
+    if (unknown.length > 0) return `has unknown key(s) ${unknown.map((k) => `"${k}"`).join(", ")}: only "memory" (e.g. "128m") and "cpu" (e.g. "0.5") are allowed`;
+    const bad = Object.entries(value).find(([, v]) => typeof v !== "string");
+    return bad === undefined ? undefined : `"${bad[0]}" must be a string such as "128m" or "0.5", got ${describe(bad[1])}`;
+}
+
+/**
+ * Checks the plain (non-Output) arguments of a FaasFunction and returns every problem. `registryServer`
+ * is the registry the credentials are for, when known without waiting for an Output.
+ */
+export function validateFunctionArgs(args: FaasFunctionArgs, registryServer?: string): Problem[] {
+    const { problems, add } = collector();
+    add("service", checkService(args.service));
+    if (typeof args.gateway?.url === "string") add("gateway.url", checkGatewayUrl(args.gateway.url));
+    else if (args.gateway?.url === undefined) add("gateway.url", checkGatewayUrl(undefined));
+    if (typeof args.image === "string") {
+        if (registryServer !== undefined) add("image", checkPrivateImage(args.image, registryServer));
+        else if (parseImageRef(args.image) === undefined) add("image", `"${args.image}" is not a valid image reference, e.g. registry.example.com/team/fn:1`);
+    } else if (args.image === undefined || args.image === null) {
+        add("image", "is required: e.g. registry.example.com/team/fn:1");
+    }
+    for (const field of ["envVars", "labels", "annotations"] as const) {
+        if (!isOutputLike(args[field])) add(field, checkStringMap(args[field]));
+    }
+    for (const field of ["constraints", "secrets"] as const) {
+        if (!isOutputLike(args[field])) add(field, checkStringList(args[field]));
+    }
+    for (const field of ["limits", "requests"] as const) {
+        if (!isOutputLike(args[field])) add(field, checkResources(args[field]));
+    }
+    for (const field of ["envProcess", "network"] as const) {
+        const v = args[field];
+        if (v !== undefined && !isOutputLike(v) && typeof v !== "string") add(field, `must be a string, got ${describe(v)}`);
+    }
+    const ro = args.readOnlyRootFilesystem;
+    if (ro !== undefined && !isOutputLike(ro) && typeof ro !== "boolean") add("readOnlyRootFilesystem", `must be true or false, got ${describe(ro)}`);
+    if (args.namespace !== undefined && (typeof args.namespace !== "string" || !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(args.namespace))) {
+        add("namespace", `${describe(args.namespace)} is not a valid namespace (lowercase letters, digits and '-')`);
+    }
+    if (args.adopt !== undefined && typeof args.adopt !== "boolean") add("adopt", `must be true or false, got ${describe(args.adopt)}`);
+    const timeout = args.readiness?.timeoutSeconds;
+    if (timeout !== undefined && (typeof timeout !== "number" || !(timeout > 0) || timeout > 3600)) {
+        add("readiness.timeoutSeconds", `must be a number of seconds between 1 and 3600, got ${describe(timeout)}`);
+    }
+    if (args.registryAuth !== undefined && args.registry !== undefined) {
+        add("registryAuth", "give either registryAuth or registry, not both");
+    }
+    return problems;
+}
+
+/** Outputs and promises are checked when they resolve, inside the provider. */
+function isOutputLike(value: unknown): boolean {
+    return typeof value === "object" && value !== null && !Array.isArray(value) && ("apply" in value || "then" in value);
+}

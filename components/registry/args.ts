@@ -1,0 +1,72 @@
+import type * as pulumi from "@pulumi/pulumi";
+
+/** The registry image used when `image` is not given: distribution v3 (ACMEv2 Let's Encrypt support). */
+export const DEFAULT_REGISTRY_IMAGE = "registry:3.1.2";
+/**
+ * bcrypt cost of the htpasswd entries. The registry checks bcrypt on every request of every
+ * `docker push` (nothing is cached), so the cost is paid dozens of times per push. Cost 5 is chosen from
+ * `npm run bench` (see README, "bcrypt cost"): it is safe because generated passwords carry about 238
+ * bits of entropy and user-chosen ones must be at least 16 characters.
+ */
+export const DEFAULT_BCRYPT_COST = 5;
+export const DEFAULT_PORT = 5000;
+export const DEFAULT_HTTPS_PORT = 443;
+/** Length of generated passwords (letters and digits: about 5.95 bits each, about 238 bits in all). */
+export const GENERATED_PASSWORD_LENGTH = 40;
+/** User-chosen passwords must be at least this long: the low bcrypt cost relies on it. */
+export const MIN_PASSWORD_LENGTH = 16;
+/** bcrypt only reads the first 72 bytes of a password. */
+export const MAX_PASSWORD_BYTES = 72;
+
+export type TlsArgs =
+    | {
+          /** Certificates from Let's Encrypt (ACMEv2, TLS-ALPN-01 on public port `httpsPort`, 443). */
+          mode: "letsencrypt";
+          /** The ACME account e-mail Let's Encrypt sends expiry notices to. */
+          email: string;
+      }
+    | {
+          /** A certificate you provide. */
+          mode: "certificate";
+          /** PEM certificate (chain), leaf first. */
+          certificate: pulumi.Input<string>;
+          /** PEM private key. Pass it as a secret. */
+          privateKey: pulumi.Input<string>;
+      }
+    | {
+          /** Plain HTTP. Allowed only when the registry is bound to a loopback address. */
+          mode: "none";
+      };
+
+export interface RegistryUserArgs {
+    /** The login name. Non-empty, without `:`, whitespace or control characters. */
+    username: string;
+    /**
+     * The password (a secret). Defaults to a generated 40-character password kept in state as a secret.
+     * A given password must be 16 to 72 bytes long.
+     */
+    password?: pulumi.Input<string>;
+}
+
+export interface PrivateRegistryArgs {
+    /** The DNS name the registry serves. Required unless `tls.mode` is `"none"` (defaults to `bindAddress`). */
+    host?: string;
+    /** How the registry gets its TLS certificate. */
+    tls: TlsArgs;
+    /** Who may push and pull. At least one; the first one's credentials are the component's `credentials`. */
+    users: RegistryUserArgs[];
+    /** The registry image. Defaults to `registry:3.1.2`. A 2.x image cannot be used with Let's Encrypt. */
+    image?: string;
+    /** The port the registry listens on in the container, and the published port for `tls: none`. Defaults to 5000. */
+    port?: number;
+    /** The published HTTPS port for `letsencrypt` and `certificate`. Defaults to 443 (TLS-ALPN-01 needs 443). */
+    httpsPort?: number;
+    /** The host address the port is published on. Defaults to `0.0.0.0`, or `127.0.0.1` for `tls: none`. */
+    bindAddress?: string;
+    /** bcrypt cost of the htpasswd entries, 4..31. Defaults to 5 (see README, "bcrypt cost"). */
+    bcryptCost?: number;
+    /** Keep the data and certificate volumes on `pulumi destroy`. Defaults to true. */
+    retainData?: boolean;
+    /** Seconds the readiness gate waits for `/v2/` to answer 401 and 200. Defaults to 180 (Let's Encrypt may take a minute). */
+    readinessTimeoutSeconds?: number;
+}

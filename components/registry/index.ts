@@ -1,0 +1,204 @@
+import * as path from "node:path";
+import * as command from "@pulumi/command";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import {
+    DEFAULT_BCRYPT_COST,
+    DEFAULT_HTTPS_PORT,
+    DEFAULT_PORT,
+    DEFAULT_REGISTRY_IMAGE,
+    GENERATED_PASSWORD_LENGTH,
+    type PrivateRegistryArgs,
+} from "./args";
+import { registryEndpoint } from "./endpoint";
+import { renderHtpasswd } from "./htpasswd";
+import { CONTAINER_PATHS, renderRegistryConfig } from "./registry-config";
+import { ArgumentError, checkPassword, validateRegistryArgs } from "./validate";
+
+export * from "./args";
+export { ArgumentError, type Problem } from "../problems";
+export { registryEndpoint } from "./endpoint";
+export { validateRegistryArgs } from "./validate";
+
+export const REGISTRY_TYPE = "faasreg:registry:PrivateRegistry";
+
+/** Credentials of one registry user; the whole object is a secret output. */
+export interface RegistryCredentials {
+    server: string;
+    username: string;
+    password: string;
+}
+
+/** The readiness probe, relative to the project root (the working directory of `pulumi up`), so the command text is the same on every machine. */
+export const PROBE_SCRIPT = path.relative(process.cwd(), path.join(__dirname, "probe.mjs")).split(path.sep).join("/");
+
+/**
+ * A private Docker registry (CNCF distribution) in a container on the Docker host of the docker provider
+ * passed in `opts` (the local engine, or a VM over `ssh://`): htpasswd auth with deterministic bcrypt
+ * entries, TLS from Let's Encrypt or a given certificate, data and certificate cache on volumes, and a
+ * readiness gate that `pulumi up` waits on.
+ */
+export class PrivateRegistry extends pulumi.ComponentResource {
+    /** What image references start with: `registry.example.com` (or `host:port`). */
+    readonly server: pulumi.Output<string>;
+    /** `https://registry.example.com` (or `http://127.0.0.1:5000` for `tls: none`). */
+    readonly url: pulumi.Output<string>;
+    /** Secret `{ server, username, password }` of the first user. */
+    readonly credentials: pulumi.Output<RegistryCredentials>;
+    /** Secret base64 of `username:password` of the first user: the FaaS gateway's `registryAuth`. */
+    readonly registryAuth: pulumi.Output<string>;
+    /** Secret `{"auths":{server:{auth}}}`, for `~/.docker/config.json` or a Kubernetes pull secret. */
+    readonly dockerConfigJson: pulumi.Output<string>;
+    /** Secret map username -> password (given or generated). */
+    readonly passwords: pulumi.Output<Record<string, string>>;
+    /** Completes once `/v2/` answers 401 without and 200 with credentials. Depend on it. */
+    readonly ready: command.local.Command;
+    readonly container: docker.Container;
+
+    constructor(name: string, args: PrivateRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
+        const problems = validateRegistryArgs(args);
+        if (problems.length > 0) throw new ArgumentError(`PrivateRegistry "${name}"`, problems);
+        super(REGISTRY_TYPE, name, {}, opts);
+
+        const tls = args.tls;
+        const port = args.port ?? DEFAULT_PORT;
+        const cost = args.bcryptCost ?? DEFAULT_BCRYPT_COST;
+        const retainData = args.retainData ?? true;
+        const bindAddress = args.bindAddress ?? (tls.mode === "none" ? "127.0.0.1" : "0.0.0.0");
+        const publishedPort = tls.mode === "none" ? port : (args.httpsPort ?? DEFAULT_HTTPS_PORT);
+        const endpoint = registryEndpoint(args);
+        const prefix = `${pulumi.getProject()}-${pulumi.getStack()}-${name}`;
+
+        const secretOf = (input: pulumi.Input<string>, what: string): pulumi.Output<string> =>
+            pulumi.secret(
+                pulumi.output(input).apply((value) => {
+                    const problem = checkPassword(value);
+                    if (problem !== undefined) throw new Error(`PrivateRegistry "${name}": ${what} ${problem}`);
+                    return value;
+                }),
+            );
+        const random40 = (role: string) =>
+            pulumi.secret(
+                new random.RandomPassword(`${name}-${role}`, { length: GENERATED_PASSWORD_LENGTH, special: false }, { parent: this }).result,
+            );
+
+        const users = args.users.map((u, i) => ({
+            username: u.username,
+            password: u.password === undefined ? random40(`password-${u.username}`) : secretOf(u.password, `users[${i}].password`),
+        }));
+        const httpSecret = pulumi.secret(
+            new random.RandomPassword(`${name}-http-secret`, { length: 64, special: false }, { parent: this }).result,
+        );
+
+        const htpasswd = pulumi.secret(
+            pulumi
+                .all([httpSecret, ...users.map((u) => u.password)])
+                .apply(([key, ...passwords]) => renderHtpasswd(key, users.map((u, i) => ({ username: u.username, password: passwords[i] })), cost)),
+        );
+        const renderTls =
+            tls.mode === "letsencrypt" ? { mode: tls.mode, email: tls.email, host: args.host as string } : { mode: tls.mode };
+        const registryConfig = pulumi.secret(
+            httpSecret.apply((secret) => renderRegistryConfig({ tls: renderTls, port, httpSecret: secret, realm: endpoint.server })),
+        );
+
+        const image = new docker.RemoteImage(`${name}-image`, { name: args.image ?? DEFAULT_REGISTRY_IMAGE, keepLocally: true }, { parent: this });
+        const volumeOpts = { parent: this, retainOnDelete: retainData };
+        const dataVolume = new docker.Volume(`${name}-data`, { name: `${prefix}-data` }, volumeOpts);
+        const volumes: docker.types.input.ContainerVolume[] = [{ volumeName: dataVolume.name, containerPath: CONTAINER_PATHS.data }];
+        if (tls.mode === "letsencrypt") {
+            const acmeVolume = new docker.Volume(`${name}-acme-cache`, { name: `${prefix}-acme-cache` }, volumeOpts);
+            volumes.push({ volumeName: acmeVolume.name, containerPath: CONTAINER_PATHS.acmeCache });
+        }
+
+        // Every file exists before the registry starts: the provider copies uploads into the created
+        // container before starting it (a missing htpasswd makes the registry invent a user and log its password).
+        const uploads: docker.types.input.ContainerUpload[] = [
+            { file: CONTAINER_PATHS.config, content: registryConfig, permissions: "0400" },
+            { file: CONTAINER_PATHS.htpasswd, content: htpasswd, permissions: "0400" },
+        ];
+        if (tls.mode === "certificate") {
+            uploads.push(
+                { file: CONTAINER_PATHS.certificate, content: pulumi.output(tls.certificate), permissions: "0444" },
+                { file: CONTAINER_PATHS.privateKey, content: pulumi.secret(tls.privateKey), permissions: "0400" },
+            );
+        }
+
+        this.container = new docker.Container(
+            `${name}-container`,
+            {
+                name: prefix,
+                image: image.imageId,
+                // The image's entrypoint runs `registry serve FILE` for a *.yml argument (v2 and v3 images alike).
+                command: [CONTAINER_PATHS.config],
+                restart: "always",
+                mustRun: true,
+                // Only the registry's port is published; our config declares no debug listener at all.
+                ports: [{ internal: port, external: publishedPort, ip: bindAddress, protocol: "tcp" }],
+                volumes,
+                uploads,
+                labels: [
+                    { label: "org.opencontainers.image.title", value: "faasreg private registry" },
+                    { label: "faasreg.stack", value: `${pulumi.getProject()}/${pulumi.getStack()}` },
+                ],
+            },
+            // The published host port and the container name can only be held by one container at a time.
+            { parent: this, deleteBeforeReplace: true },
+        );
+
+        const firstUser = users[0];
+        const certificate = tls.mode === "certificate" ? pulumi.output(tls.certificate) : pulumi.output(undefined);
+        const probeInput = pulumi.secret(
+            pulumi.all([firstUser.password, certificate]).apply(([password, cert]) =>
+                JSON.stringify({
+                    url: endpoint.probeUrl,
+                    username: firstUser.username,
+                    password,
+                    timeoutSeconds: args.readinessTimeoutSeconds ?? 180,
+                    tlsMode: tls.mode,
+                    host: args.host ?? null,
+                    httpsPort: publishedPort,
+                    // A self-signed or private-CA certificate is trusted by the probe, as it is by
+                    // clients that install it (`/etc/docker/certs.d/HOST/ca.crt`).
+                    certificate: cert ?? null,
+                }),
+            ),
+        );
+        this.ready = new command.local.Command(
+            `${name}-ready`,
+            {
+                create: `node ${JSON.stringify(PROBE_SCRIPT)}`,
+                // Credentials travel on stdin, never on the command line or in the environment.
+                stdin: probeInput,
+                // The probe prints diagnostics only (never a credential) to stderr; stdout stays silent.
+                logging: "stderr",
+                triggers: [this.container.id],
+            },
+            { parent: this, dependsOn: [this.container], additionalSecretOutputs: ["stdin"] },
+        );
+
+        this.server = pulumi.output(endpoint.server);
+        this.url = pulumi.output(endpoint.url);
+        this.passwords = pulumi.secret(
+            pulumi.all(users.map((u) => u.password)).apply((pws) => Object.fromEntries(users.map((u, i) => [u.username, pws[i]]))),
+        );
+        this.credentials = pulumi.secret(
+            firstUser.password.apply((password) => ({ server: endpoint.server, username: firstUser.username, password })),
+        );
+        this.registryAuth = pulumi.secret(
+            firstUser.password.apply((password) => Buffer.from(`${firstUser.username}:${password}`, "utf8").toString("base64")),
+        );
+        this.dockerConfigJson = pulumi.secret(
+            this.registryAuth.apply((auth) => JSON.stringify({ auths: { [endpoint.server]: { auth } } })),
+        );
+
+        this.registerOutputs({
+            server: this.server,
+            url: this.url,
+            credentials: this.credentials,
+            registryAuth: this.registryAuth,
+            dockerConfigJson: this.dockerConfigJson,
+            passwords: this.passwords,
+        });
+    }
+}

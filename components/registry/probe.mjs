@@ -1,0 +1,119 @@
+#!/usr/bin/env node
+// Readiness gate of PrivateRegistry, run by `pulumi up` as a local command (@pulumi/command).
+// Reads {url, username, password, timeoutSeconds, tlsMode, host, httpsPort, certificate?} as JSON on
+// stdin (never argv or env: those are visible to other processes), then waits until GET /v2/ answers
+// 401 without credentials and 200 with them. It prints diagnostics to stderr and never a credential.
+// Dependency-free on purpose: it runs with plain `node`, outside the Pulumi program.
+import http from "node:http";
+import https from "node:https";
+import tls from "node:tls";
+import { pathToFileURL } from "node:url";
+
+const REQUEST_TIMEOUT_MS = 10_000;
+
+function readStdin() {
+    return new Promise((resolve, reject) => {
+        let text = "";
+        process.stdin.setEncoding("utf8");
+        process.stdin.on("data", (chunk) => {
+            text += chunk;
+        });
+        process.stdin.on("end", () => resolve(text));
+        process.stdin.on("error", reject);
+    });
+}
+
+function get(url, authorization, ca) {
+    return new Promise((resolve, reject) => {
+        const target = new URL(url);
+        const lib = target.protocol === "https:" ? https : http;
+        const headers = authorization ? { authorization } : {};
+        const options = { method: "GET", headers, timeout: REQUEST_TIMEOUT_MS, agent: false };
+        if (ca) options.ca = [...tls.rootCertificates, ca];
+        const req = lib.request(target, options, (res) => {
+            res.resume();
+            res.on("end", () => resolve({ status: res.statusCode, api: res.headers["docker-distribution-api-version"] }));
+        });
+        req.on("timeout", () => {
+            const err = new Error(`no answer within ${REQUEST_TIMEOUT_MS / 1000} s`);
+            err.code = "ETIMEDOUT";
+            req.destroy(err);
+        });
+        req.on("error", reject);
+        req.end();
+    });
+}
+
+/** What a failed attempt most likely means, in words a user can act on. */
+export function explain(outcome, input) {
+    const where = new URL(input.url);
+    const hostPort = `${where.hostname}:${where.port || (where.protocol === "https:" ? 443 : 80)}`;
+    const le = input.tlsMode === "letsencrypt";
+    if (outcome.error) {
+        const code = outcome.error.code ?? "";
+        const text = `${code} ${outcome.error.message}`;
+        if (code === "ENOTFOUND" || code === "EAI_AGAIN") {
+            return `DNS: ${where.hostname} does not resolve from this machine. Create an A/AAAA record for it pointing at the Docker host${le ? " (Let's Encrypt must resolve it too)" : ""}.`;
+        }
+        if (code === "ECONNREFUSED") {
+            return `nothing accepts connections on ${hostPort}: the registry container is not running (see \`docker logs\` on the Docker host) or the port is not published there.`;
+        }
+        if (code === "ETIMEDOUT" || code === "ECONNRESET" || code === "EHOSTUNREACH" || code === "ENETUNREACH") {
+            return `${hostPort} is not reachable (${code}): open the port in the firewall or security group${le ? "; Let's Encrypt's TLS-ALPN-01 challenge needs public port 443 to reach the registry" : ""}.`;
+        }
+        if (/CERT|SSL|TLS|certificate|alert|handshake/i.test(text)) {
+            return le
+                ? `TLS handshake failed (${text.trim()}): Let's Encrypt has not issued a certificate for ${where.hostname}. Check that its DNS record points at this server, that public port 443 reaches the registry (TLS-ALPN-01 is the only challenge it supports), and the registry's log for "acme" errors (rate limits included).`
+                : `bad certificate (${text.trim()}): the certificate is not valid for ${where.hostname}, expired, or not signed by a CA this machine trusts; give the full chain, leaf first.`;
+        }
+        return `request failed: ${text.trim()}`;
+    }
+    if (outcome.stage === "anonymous") {
+        if (outcome.status === 200) return `${input.url} answered 200 without credentials: something other than our authenticated registry serves ${hostPort}.`;
+        return `${input.url} answered ${outcome.status} without credentials (expected 401 from the registry${outcome.api ? "" : "; no Docker-Distribution-Api-Version header, so this is probably not a registry"}).`;
+    }
+    if (outcome.status === 401) return "the registry refuses the first user's credentials (401): its htpasswd file does not hold them. Run `pulumi up` again; if it persists, the file was changed on the host.";
+    if (outcome.status === 400) return "the registry answers 400 to authenticated requests: its htpasswd file has a malformed line, which locks every user out.";
+    return `${input.url} answered ${outcome.status} with credentials (expected 200).`;
+}
+
+async function attempt(input) {
+    const ca = input.certificate ?? undefined;
+    try {
+        const anonymous = await get(input.url, undefined, ca);
+        if (anonymous.status !== 401 || !anonymous.api) return { ok: false, stage: "anonymous", ...anonymous };
+        const basic = `Basic ${Buffer.from(`${input.username}:${input.password}`, "utf8").toString("base64")}`;
+        const authed = await get(input.url, basic, ca);
+        return { ok: authed.status === 200, stage: "authenticated", ...authed };
+    } catch (error) {
+        return { ok: false, error };
+    }
+}
+
+export async function waitUntilReady(input, log = (line) => process.stderr.write(`${line}\n`)) {
+    const started = Date.now();
+    const deadline = started + input.timeoutSeconds * 1000;
+    let delay = 500;
+    let last;
+    let tries = 0;
+    for (;;) {
+        tries += 1;
+        last = await attempt(input);
+        if (last.ok) {
+            log(`registry ready at ${input.url}: 401 without credentials, 200 with them, after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+            return { ok: true, tries };
+        }
+        if (Date.now() + delay > deadline) break;
+        await new Promise((r) => setTimeout(r, delay));
+        delay = Math.min(delay * 2, 5000);
+    }
+    log(`registry at ${input.url} not ready after ${input.timeoutSeconds} s (${tries} tries). Likely cause: ${explain(last, input)}`);
+    return { ok: false, tries, reason: explain(last, input) };
+}
+
+const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
+if (isMain) {
+    const input = JSON.parse(await readStdin());
+    const result = await waitUntilReady(input);
+    process.exit(result.ok ? 0 : 1);
+}

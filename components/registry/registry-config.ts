@@ -1,0 +1,62 @@
+/** Where things live inside the registry container. The real-registry tests map these into a temp dir. */
+export const CONTAINER_PATHS = {
+    config: "/etc/distribution/config.yml",
+    htpasswd: "/etc/distribution/htpasswd",
+    certificate: "/etc/distribution/tls/cert.pem",
+    privateKey: "/etc/distribution/tls/key.pem",
+    data: "/var/lib/registry",
+    acmeCache: "/var/lib/registry-acme",
+} as const;
+
+export type RenderTls = { mode: "letsencrypt"; email: string; host: string } | { mode: "certificate" } | { mode: "none" };
+
+export interface RenderOptions {
+    tls: RenderTls;
+    /** Port the registry listens on inside the container. */
+    port: number;
+    /** Signs upload state: stable, so uploads survive a restart (and replicas agree). */
+    httpSecret: string;
+    /** The basic-auth realm shown to clients; required by the registry (it panics without one). */
+    realm: string;
+}
+
+/**
+ * The registry's whole configuration file. We render it instead of relying on the image's default
+ * (which turns on a debug/metrics listener on :5001 on all interfaces) and on `REGISTRY_*` env vars
+ * (which would put the HTTP secret in the container's environment). JSON is valid YAML and
+ * `JSON.stringify` keeps key order, so the same options give the same bytes on every run.
+ */
+export function renderRegistryConfig(o: RenderOptions): string {
+    const tls =
+        o.tls.mode === "letsencrypt"
+            ? {
+                  letsencrypt: {
+                      // distribution v3 uses this as a directory (autocert.DirCache), on its own volume.
+                      cachefile: CONTAINER_PATHS.acmeCache,
+                      email: o.tls.email,
+                      // Without hosts every handshake fails with "not configured in HostWhitelist".
+                      hosts: [o.tls.host],
+                  },
+              }
+            : o.tls.mode === "certificate"
+              ? { certificate: CONTAINER_PATHS.certificate, key: CONTAINER_PATHS.privateKey }
+              : undefined;
+    const config = {
+        version: 0.1,
+        log: { level: "info", fields: { service: "registry" } },
+        storage: {
+            filesystem: { rootdirectory: CONTAINER_PATHS.data },
+            cache: { blobdescriptor: "inmemory" },
+            delete: { enabled: true },
+        },
+        http: {
+            addr: `:${o.port}`,
+            secret: o.httpSecret,
+            headers: { "X-Content-Type-Options": ["nosniff"] },
+            ...(tls === undefined ? {} : { tls }),
+        },
+        auth: { htpasswd: { realm: o.realm, path: CONTAINER_PATHS.htpasswd } },
+        health: { storagedriver: { enabled: true, interval: "10s", threshold: 3 } },
+    };
+    return `${JSON.stringify(config, null, 2)}\n`;
+}

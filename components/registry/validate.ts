@@ -1,0 +1,180 @@
+import { isIP } from "node:net";
+import {
+    DEFAULT_BCRYPT_COST,
+    DEFAULT_HTTPS_PORT,
+    DEFAULT_PORT,
+    DEFAULT_REGISTRY_IMAGE,
+    MAX_PASSWORD_BYTES,
+    MIN_PASSWORD_LENGTH,
+    type PrivateRegistryArgs,
+} from "./args";
+import { type Problem, collector } from "../problems";
+
+export { ArgumentError, type Problem } from "../problems";
+
+const DNS_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/i;
+
+/** Why `host` is not a DNS name we can serve (undefined when it is fine). */
+export function checkHost(host: string, needsPublicName: boolean): string | undefined {
+    const example = "e.g. registry.example.com (no scheme, port or path)";
+    if (host.length === 0) return `must not be empty: give the DNS name the registry serves, ${example}`;
+    if (/[/:@\s]/.test(host)) return `"${host}" is not a bare host name: give only the DNS name, ${example}`;
+    if (isIP(host) !== 0) {
+        return needsPublicName
+            ? `"${host}" is an IP address: Let's Encrypt issues certificates for DNS names only; point a DNS name at the server and use it`
+            : undefined;
+    }
+    const labels = host.replace(/\.$/, "").split(".");
+    if (host.length > 253 || !labels.every((l) => DNS_LABEL.test(l))) {
+        return `"${host}" is not a valid DNS name (labels of letters, digits and '-', at most 63 characters): ${example}`;
+    }
+    if (needsPublicName && labels.length < 2) {
+        return `"${host}" is a single-label name: Let's Encrypt (and the registry's autocert) need a fully qualified name, ${example}`;
+    }
+    return undefined;
+}
+
+export function isLoopback(address: string): boolean {
+    if (isIP(address) === 4) return address.startsWith("127.");
+    if (isIP(address) === 6) return address === "::1" || address === "0:0:0:0:0:0:0:1";
+    return false;
+}
+
+/** Why `username` cannot go into an htpasswd file (undefined when it can). */
+export function checkUsername(username: unknown): string | undefined {
+    if (typeof username !== "string") return "must be a string";
+    if (username.length === 0) return "must not be empty";
+    // biome-ignore lint: the control-character class is the point of this check.
+    if (/[:\s\u0000-\u001f\u007f]/.test(username)) {
+        return `"${username.replace(/[\u0000-\u001f\u007f]/g, "?")}" contains ':', whitespace or a control character, which would break the htpasswd file: use letters, digits, '.', '_' or '-'`;
+    }
+    return undefined;
+}
+
+/** Why `password` cannot be used (undefined when it can). Never quotes the password. */
+export function checkPassword(password: unknown): string | undefined {
+    if (typeof password !== "string") return "must be a string";
+    if (password.length === 0) return "must not be empty: set one, or leave it out to have one generated";
+    if (/[\u0000-\u001f\u007f]/.test(password)) return "contains a control character (newline, tab, ...): remove it";
+    if (password.length < MIN_PASSWORD_LENGTH) {
+        return `is ${password.length} characters long; at least ${MIN_PASSWORD_LENGTH} are required (the low bcrypt cost relies on long passwords): choose a longer one, or leave it out to have one generated`;
+    }
+    const bytes = Buffer.byteLength(password, "utf8");
+    if (bytes > MAX_PASSWORD_BYTES) {
+        return `is ${bytes} bytes long; bcrypt reads at most ${MAX_PASSWORD_BYTES} bytes, so the rest would be silently ignored: use a shorter one`;
+    }
+    return undefined;
+}
+
+export function checkPort(port: unknown): string | undefined {
+    if (typeof port !== "number" || !Number.isInteger(port)) return `must be an integer, got ${JSON.stringify(port)}`;
+    if (port < 1 || port > 65535) return `must be between 1 and 65535, got ${port}`;
+    return undefined;
+}
+
+export function checkBcryptCost(cost: unknown): string | undefined {
+    if (typeof cost !== "number" || !Number.isInteger(cost)) return `must be an integer, got ${JSON.stringify(cost)}`;
+    if (cost < 4 || cost > 31) return `must be between 4 and 31 (bcrypt's range), got ${cost}; ${DEFAULT_BCRYPT_COST} is the default`;
+    return undefined;
+}
+
+/** True for `registry:2`, `registry:2.8.3`, `docker.io/library/registry:v2.7` and the like. */
+export function isRegistryV2Image(image: string): boolean {
+    return /(^|\/)registry:v?2(\.[\w.-]*)?(@sha256:[a-f0-9]+)?$/.test(image);
+}
+
+const IMAGE_REF = /^[a-z0-9]+([._-]+[a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-]+[a-z0-9]+)*)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
+
+/**
+ * Checks every argument and returns every problem (empty when all is well). Secret inputs that are
+ * still Outputs are checked later, inside `apply`, by the same rules.
+ */
+export function validateRegistryArgs(args: PrivateRegistryArgs): Problem[] {
+    const { problems, add } = collector();
+    const mode = args.tls?.mode;
+    if (mode !== "letsencrypt" && mode !== "certificate" && mode !== "none") {
+        add("tls.mode", `must be "letsencrypt", "certificate" or "none", got ${JSON.stringify(mode)}`);
+    }
+
+    if (args.host === undefined || args.host === null) {
+        if (mode === "letsencrypt" || mode === "certificate") {
+            add("host", `is required with tls "${mode}": give the DNS name the registry serves, e.g. registry.example.com`);
+        }
+    } else if (typeof args.host !== "string") {
+        add("host", `must be a string, got ${typeof args.host}`);
+    } else {
+        add("host", checkHost(args.host, mode === "letsencrypt"));
+    }
+
+    if (mode === "letsencrypt") {
+        const email = (args.tls as { email?: unknown }).email;
+        if (typeof email !== "string" || email.length === 0) {
+            add("tls.email", "is required with tls \"letsencrypt\": the ACME account e-mail Let's Encrypt sends expiry notices to");
+        } else if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
+            add("tls.email", `"${email}" is not an e-mail address`);
+        }
+    }
+    if (mode === "certificate") {
+        const tls = args.tls as { certificate?: unknown; privateKey?: unknown };
+        for (const field of ["certificate", "privateKey"] as const) {
+            const value = tls[field];
+            if (value === undefined || value === null || value === "") {
+                add(`tls.${field}`, `is required with tls "certificate": give the PEM ${field === "certificate" ? "certificate (chain)" : "private key (as a secret)"}`);
+            } else if (typeof value === "string") {
+                const marker = field === "certificate" ? /-----BEGIN CERTIFICATE-----/ : /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
+                if (!marker.test(value)) add(`tls.${field}`, `is not PEM (no "-----BEGIN ${field === "certificate" ? "CERTIFICATE" : "... PRIVATE KEY"}-----" line)`);
+            }
+        }
+    }
+
+    const bindAddress = args.bindAddress;
+    if (bindAddress !== undefined) {
+        if (typeof bindAddress !== "string" || isIP(bindAddress) === 0) {
+            add("bindAddress", `must be an IP address such as 0.0.0.0 or 127.0.0.1, got ${JSON.stringify(bindAddress)}`);
+        } else if (mode === "none" && !isLoopback(bindAddress)) {
+            add("bindAddress", `is ${bindAddress}, but tls "none" serves plain HTTP and is allowed only on a loopback address (127.0.0.1 or ::1): bind to loopback, or use tls "letsencrypt" or "certificate"`);
+        }
+    }
+
+    if (!Array.isArray(args.users) || args.users.length === 0) {
+        add("users", "needs at least one user: e.g. [{ username: \"ci\" }] (its password is generated)");
+    } else {
+        const seen = new Set<string>();
+        args.users.forEach((user, i) => {
+            if (typeof user !== "object" || user === null) {
+                add(`users[${i}]`, "must be an object { username, password? }");
+                return;
+            }
+            const usernameProblem = checkUsername(user.username);
+            add(`users[${i}].username`, usernameProblem);
+            if (usernameProblem === undefined) {
+                if (seen.has(user.username)) add(`users[${i}].username`, `"${user.username}" appears more than once: usernames must be unique`);
+                seen.add(user.username);
+            }
+            // A password that is still an Output (a secret) is checked by the same rule inside apply.
+            const password: unknown = user.password;
+            if (password !== undefined && (typeof password !== "object" || password === null)) {
+                add(`users[${i}].password`, checkPassword(password));
+            }
+        });
+    }
+
+    const image = args.image ?? DEFAULT_REGISTRY_IMAGE;
+    if (typeof image !== "string" || !IMAGE_REF.test(image)) {
+        add("image", `${JSON.stringify(image)} is not an image reference such as ${DEFAULT_REGISTRY_IMAGE}`);
+    } else if (mode === "letsencrypt" && isRegistryV2Image(image)) {
+        add("image", `${image} is a 2.x registry, whose Let's Encrypt support speaks ACMEv1, which Let's Encrypt switched off in 2019: it can never get a certificate. Use ${DEFAULT_REGISTRY_IMAGE} (leave image unset), or tls "certificate" with your own certificate`);
+    }
+
+    add("port", checkPort(args.port ?? DEFAULT_PORT));
+    add("httpsPort", checkPort(args.httpsPort ?? DEFAULT_HTTPS_PORT));
+    add("bcryptCost", checkBcryptCost(args.bcryptCost ?? DEFAULT_BCRYPT_COST));
+    if (args.retainData !== undefined && typeof args.retainData !== "boolean") {
+        add("retainData", `must be true or false, got ${JSON.stringify(args.retainData)}`);
+    }
+    const timeout = args.readinessTimeoutSeconds;
+    if (timeout !== undefined && (typeof timeout !== "number" || !(timeout > 0) || timeout > 3600)) {
+        add("readinessTimeoutSeconds", `must be a number of seconds between 1 and 3600, got ${JSON.stringify(timeout)}`);
+    }
+    return problems;
+}

@@ -1,0 +1,65 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { PrivateRegistryArgs } from "../components/registry/args";
+import { type ConfigSource, formatProblems, type PlainFaasSettings, type PlainStackConfig, parseStackConfig } from "./parse";
+
+export { CONFIG_KEYS, type KeySpec } from "./schema";
+export { type ConfigProblem, type ConfigSource, formatProblems, parseStackConfig, type PlainStackConfig } from "./parse";
+
+/** The stack's configuration: plain values, and every secret wrapped as a secret Output. */
+export interface StackConfig {
+    registry: PrivateRegistryArgs;
+    faas?: Omit<PlainFaasSettings, "password"> & { password?: pulumi.Output<string> };
+    dockerHost?: string;
+}
+
+/** Thrown for invalid stack config, before any resource is declared. Lists every problem, key first. */
+export class ConfigError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "ConfigError";
+    }
+}
+
+/**
+ * Stack config as Pulumi hands it to the program. This is the only place in the project that reads
+ * `pulumi.Config`. Secret values are read as plain strings here only to validate them before anything
+ * is declared; they leave this module wrapped in `pulumi.secret`.
+ */
+export function pulumiConfigSource(): ConfigSource {
+    const bags = new Map<string, pulumi.Config>();
+    const bag = (ns: string) => bags.get(ns) ?? bags.set(ns, new pulumi.Config(ns)).get(ns) as pulumi.Config;
+    const runtime = pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean };
+    return {
+        get(key) {
+            const [ns, name] = key.split(":");
+            return bag(ns).get(name);
+        },
+        // `isConfigSecret` is internal to the SDK; without it we cannot tell, and assume the user did it right.
+        isSecret: (key) => (typeof runtime.isConfigSecret === "function" ? runtime.isConfigSecret(key) : true),
+    };
+}
+
+/** Marks the secrets of validated plain config as secret Outputs. */
+export function wrapSecrets(plain: PlainStackConfig): StackConfig {
+    const registry = plain.registry;
+    const tls =
+        registry.tls.mode === "certificate"
+            ? { mode: "certificate" as const, certificate: pulumi.secret(registry.tls.certificate), privateKey: pulumi.secret(registry.tls.privateKey) }
+            : registry.tls;
+    const users = registry.users.map((u) => ({
+        username: u.username,
+        ...(u.password === undefined ? {} : { password: pulumi.secret(u.password) }),
+    }));
+    const faas =
+        plain.faas === undefined
+            ? undefined
+            : { ...plain.faas, password: plain.faas.password === undefined ? undefined : pulumi.secret(plain.faas.password) };
+    return { registry: { ...registry, tls, users }, faas, dockerHost: plain.dockerHost };
+}
+
+/** Reads, validates and returns the whole stack config; throws one ConfigError listing every problem. */
+export function loadStackConfig(source: ConfigSource = pulumiConfigSource()): StackConfig {
+    const result = parseStackConfig(source);
+    if (!result.ok) throw new ConfigError(formatProblems(result.problems));
+    return wrapSecrets(result.config);
+}

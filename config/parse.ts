@@ -1,0 +1,280 @@
+import { registryEndpoint } from "../components/registry/endpoint";
+import { validateRegistryArgs } from "../components/registry/validate";
+import type { PrivateRegistryArgs, TlsArgs } from "../components/registry/args";
+import { validateFunctionArgs, checkGatewayUrl } from "../components/faas/validate";
+import { parseImageRef } from "../components/faas/image";
+import type { FunctionResources } from "../components/faas/args";
+import { describe } from "../components/problems";
+import { DEFAULT_FAAS_NETWORK, DEFAULT_USERS, keySpec } from "./schema";
+
+/** Where raw config comes from: Pulumi's runtime config, or a stack file read by `npm run config:check`. */
+export interface ConfigSource {
+    /** The raw value of `namespace:key` as Pulumi hands it to programs (objects as JSON text). */
+    get(key: string): string | undefined;
+    /** Whether Pulumi holds the key (or something inside it) as a secret. */
+    isSecret(key: string): boolean;
+}
+
+/** A config problem: the key (with a path inside it) and what to do. */
+export interface ConfigProblem {
+    key: string;
+    message: string;
+}
+
+/** The registry as config describes it, with plain values (secrets are wrapped by `loadStackConfig`). */
+export interface PlainRegistrySettings extends PrivateRegistryArgs {
+    users: { username: string; password?: string }[];
+}
+
+/** One function as config describes it; `image` already carries the registry server. */
+export interface PlainFunctionSettings {
+    service: string;
+    image: string;
+    envProcess?: string;
+    envVars?: Record<string, string>;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    constraints?: string[];
+    secrets?: string[];
+    limits?: FunctionResources;
+    requests?: FunctionResources;
+    readOnlyRootFilesystem?: boolean;
+    network: string;
+    namespace?: string;
+    adopt?: boolean;
+    readinessTimeoutSeconds?: number;
+}
+
+export interface PlainFaasSettings {
+    gateway: string;
+    username: string;
+    password?: string;
+    functions: PlainFunctionSettings[];
+}
+
+export interface PlainStackConfig {
+    registry: PlainRegistrySettings;
+    /** Absent when `faas:gateway` is unset: the stack then has the registry only. */
+    faas?: PlainFaasSettings;
+    /** `docker:host`, where the registry runs (undefined: the local engine). */
+    dockerHost?: string;
+}
+
+export type ParseResult = { ok: true; config: PlainStackConfig; problems: [] } | { ok: false; problems: ConfigProblem[] };
+
+const FUNCTION_KEYS = [
+    "service", "image", "envProcess", "envVars", "labels", "annotations", "constraints", "secrets", "limits",
+    "requests", "readOnlyRootFilesystem", "network", "namespace", "adopt", "readinessTimeoutSeconds",
+];
+const USER_KEYS = ["username", "password"];
+
+/** Reads raw values by the key table, reporting wrong types; fills documented defaults. */
+class Reader {
+    readonly problems: ConfigProblem[] = [];
+    constructor(private readonly source: ConfigSource) {}
+
+    add(key: string, message: string): void {
+        this.problems.push({ key, message });
+    }
+
+    raw(key: string): string | undefined {
+        const value = this.source.get(key);
+        return value === undefined || value === "" ? undefined : value;
+    }
+
+    string(key: string): string | undefined {
+        const raw = this.raw(key);
+        if (raw === undefined) return keySpec(key).default as string | undefined;
+        if (/^\s*[[{]/.test(raw)) {
+            try {
+                const parsed = JSON.parse(raw);
+                this.add(key, `must be a string, got ${describe(parsed)}: pulumi config set ${key} VALUE`);
+                return undefined;
+            } catch {
+                // Not JSON: a string that happens to start with a bracket.
+            }
+        }
+        return raw;
+    }
+
+    integer(key: string): number | undefined {
+        const raw = this.raw(key);
+        if (raw === undefined) return keySpec(key).default as number | undefined;
+        if (!/^-?\d+$/.test(raw.trim())) {
+            this.add(key, `must be an integer, got ${JSON.stringify(raw)}: pulumi config set ${key} ${keySpec(key).default ?? "NUMBER"}`);
+            return undefined;
+        }
+        return Number(raw);
+    }
+
+    boolean(key: string): boolean | undefined {
+        const raw = this.raw(key);
+        if (raw === undefined) return keySpec(key).default as boolean | undefined;
+        if (raw !== "true" && raw !== "false") {
+            this.add(key, `must be true or false, got ${JSON.stringify(raw)}: pulumi config set ${key} true`);
+            return undefined;
+        }
+        return raw === "true";
+    }
+
+    list(key: string, example: string): unknown[] | undefined {
+        const raw = this.raw(key);
+        if (raw === undefined) return structuredClone(keySpec(key).default as unknown[] | undefined);
+        let parsed: unknown;
+        try {
+            parsed = JSON.parse(raw);
+        } catch {
+            this.add(key, `must be a list, got the text ${JSON.stringify(raw.slice(0, 40))}: set it with pulumi config set --path '${key}[0].${example}' ...`);
+            return undefined;
+        }
+        if (!Array.isArray(parsed)) {
+            this.add(key, `must be a list, got ${describe(parsed)}: set it with pulumi config set --path '${key}[0].${example}' ...`);
+            return undefined;
+        }
+        return parsed;
+    }
+}
+
+/** `users[1].username` (an argument path of PrivateRegistry) -> the config key that sets it. */
+function registryKeyOf(path: string): string {
+    if (path === "tls.mode") return "registry:tls";
+    if (path.startsWith("tls.")) return `registry:${path.slice(4)}`;
+    return `registry:${path}`;
+}
+
+function unknownKeys(value: Record<string, unknown>, allowed: string[]): string[] {
+    return Object.keys(value).filter((k) => !allowed.includes(k));
+}
+
+/**
+ * Parses and validates the whole stack config, collecting every problem (so `config:check` can print
+ * them all at once). Pure: no Pulumi runtime, no I/O.
+ */
+export function parseStackConfig(source: ConfigSource): ParseResult {
+    const r = new Reader(source);
+
+    // --- registry:*
+    const tlsMode = r.string("registry:tls");
+    const host = r.string("registry:host");
+    const email = r.string("registry:email");
+    const certificate = r.string("registry:certificate");
+    const privateKey = r.string("registry:privateKey");
+    const rawUsers = r.list("registry:users", "username");
+    const users: { username: string; password?: string }[] = [];
+    (rawUsers ?? []).forEach((u, i) => {
+        if (typeof u !== "object" || u === null || Array.isArray(u)) {
+            r.add(`registry:users[${i}]`, `must be an object {username, password?}, got ${describe(u)}`);
+            return;
+        }
+        const extra = unknownKeys(u as Record<string, unknown>, USER_KEYS);
+        if (extra.length > 0) r.add(`registry:users[${i}]`, `has unknown key(s) ${extra.join(", ")}: only username and password are allowed`);
+        users.push(u as { username: string; password?: string });
+    });
+    const tls: TlsArgs =
+        tlsMode === "letsencrypt"
+            ? { mode: tlsMode, email: email as string }
+            : tlsMode === "certificate"
+              ? { mode: tlsMode, certificate: certificate as string, privateKey: privateKey as string }
+              : // An unknown mode is passed on for validateRegistryArgs to report.
+                ({ mode: tlsMode } as TlsArgs);
+    const registry: PlainRegistrySettings = {
+        host,
+        tls,
+        users: rawUsers === undefined ? structuredClone(DEFAULT_USERS) : users,
+        image: r.string("registry:image"),
+        port: r.integer("registry:port"),
+        httpsPort: r.integer("registry:httpsPort"),
+        bindAddress: r.string("registry:bindAddress"),
+        bcryptCost: r.integer("registry:bcryptCost"),
+        retainData: r.boolean("registry:retainData"),
+        readinessTimeoutSeconds: r.integer("registry:readinessTimeoutSeconds"),
+    };
+    const typeProblemKeys = new Set(r.problems.map((p) => p.key));
+    for (const p of validateRegistryArgs(registry)) {
+        const key = registryKeyOf(p.path);
+        // A value of the wrong type was already reported once; do not report it again as "missing".
+        if (!typeProblemKeys.has(key.replace(/\[.*$/, ""))) r.add(key, p.message);
+    }
+    if (users.some((u) => u.password !== undefined) && !source.isSecret("registry:users")) {
+        r.add("registry:users", "holds a password in plaintext in the stack file: set it as a secret, e.g. pulumi config set --secret --path 'registry:users[0].password' ...");
+    }
+    if (privateKey !== undefined && !source.isSecret("registry:privateKey")) {
+        r.add("registry:privateKey", "is stored in plaintext in the stack file: set it as a secret, e.g. pulumi config set --secret registry:privateKey < key.pem");
+    }
+    if (certificate !== undefined && tlsMode !== "certificate") r.add("registry:certificate", `is set but registry:tls is "${tlsMode}": set registry:tls certificate, or remove it`);
+
+    const dockerHost = r.string("docker:host");
+    if (tlsMode === "none" && dockerHost !== undefined && /^(ssh|tcp|https?):\/\//.test(dockerHost)) {
+        r.add("registry:tls", `is "none" (plain HTTP on the loopback address of the Docker host), but docker:host is ${dockerHost}: nobody but that host could reach it, and the readiness check runs here. Use registry:tls letsencrypt or certificate for a remote host`);
+    }
+
+    // --- faas:*
+    const gateway = r.string("faas:gateway");
+    const faasUsername = r.string("faas:username") as string;
+    const faasPassword = r.string("faas:password");
+    const network = r.string("faas:network") ?? DEFAULT_FAAS_NETWORK;
+    const rawFunctions = r.list("faas:functions", "service");
+    let faas: PlainFaasSettings | undefined;
+    if (gateway === undefined) {
+        if (rawFunctions !== undefined && rawFunctions.length > 0) {
+            r.add("faas:gateway", "is not set, but faas:functions lists functions: set the gateway URL (pulumi config set faas:gateway https://gateway.example.com), or remove faas:functions");
+        }
+    } else {
+        const urlProblem = checkGatewayUrl(gateway);
+        if (urlProblem !== undefined) r.add("faas:gateway", urlProblem);
+        if (faasPassword !== undefined && !source.isSecret("faas:password")) {
+            r.add("faas:password", "is stored in plaintext in the stack file: set it as a secret, pulumi config set --secret faas:password ...");
+        }
+        const server = tlsMode !== undefined && typeProblemKeys.size === 0 ? safeEndpoint(registry) : undefined;
+        const seen = new Set<string>();
+        const functions: PlainFunctionSettings[] = [];
+        (rawFunctions ?? []).forEach((f, i) => {
+            const key = `faas:functions[${i}]`;
+            if (typeof f !== "object" || f === null || Array.isArray(f)) {
+                r.add(key, `must be an object {service, image, ...}, got ${describe(f)}`);
+                return;
+            }
+            const fn = f as Record<string, unknown>;
+            const extra = unknownKeys(fn, FUNCTION_KEYS);
+            if (extra.length > 0) r.add(key, `has unknown key(s) ${extra.join(", ")}: allowed are ${FUNCTION_KEYS.join(", ")}`);
+            // An image without a registry host (`team/fn:1`) lives in our registry.
+            const image = typeof fn.image === "string" && server !== undefined ? withRegistry(fn.image, server) : fn.image;
+            const settings = { ...fn, image, network: fn.network ?? network } as PlainFunctionSettings;
+            const problems = validateFunctionArgs(
+                { ...settings, gateway: { url: gateway }, readiness: { timeoutSeconds: settings.readinessTimeoutSeconds } },
+                server,
+            );
+            for (const p of problems) r.add(`${key}.${p.path.replace(/^readiness\./, "readiness")}`, p.message);
+            if (typeof fn.service === "string") {
+                if (seen.has(fn.service)) r.add(`${key}.service`, `"${fn.service}" appears more than once: function names must be unique`);
+                seen.add(fn.service);
+            }
+            functions.push(settings);
+        });
+        faas = { gateway, username: faasUsername, password: faasPassword, functions };
+    }
+
+    if (r.problems.length > 0) return { ok: false, problems: r.problems };
+    return { ok: true, config: { registry, faas, dockerHost }, problems: [] };
+}
+
+function safeEndpoint(registry: PlainRegistrySettings): string | undefined {
+    try {
+        return registryEndpoint(registry).server;
+    } catch {
+        return undefined;
+    }
+}
+
+/** `team/fn:1` -> `server/team/fn:1`; references that already name a registry are left alone. */
+export function withRegistry(image: string, server: string): string {
+    const ref = parseImageRef(image);
+    return ref !== undefined && ref.domain === undefined ? `${server}/${image}` : image;
+}
+
+/** Formats problems as one error text, one line each, key first. */
+export function formatProblems(problems: readonly ConfigProblem[]): string {
+    return `Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${problems
+        .map((p) => `  - ${p.key}: ${p.message}`)
+        .join("\n")}`;
+}

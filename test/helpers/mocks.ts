@@ -1,0 +1,114 @@
+import { createHash } from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
+
+/** The marker Pulumi's mock monitor puts around secret values it passes to `newResource`. */
+export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+
+export interface RecordedResource {
+    type: string;
+    name: string;
+    /** Inputs as the engine would receive them: secrets still wrapped in the signature object. */
+    inputs: Record<string, unknown>;
+}
+
+export function isSecretWrapped(value: unknown): value is { value: unknown } {
+    return typeof value === "object" && value !== null && (value as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
+}
+
+/** Removes the secret wrappers (for asserting on values). */
+export function unwrap(value: unknown): unknown {
+    if (isSecretWrapped(value)) return unwrap(value.value);
+    if (Array.isArray(value)) return value.map(unwrap);
+    if (typeof value === "object" && value !== null) {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrap(v)]));
+    }
+    return value;
+}
+
+/** A deterministic stand-in for a random provider result: same name, same value, on every run. */
+export function fakeRandom(name: string, length: number): string {
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    const bytes = createHash("sha512").update(`fake-random:${name}`).digest();
+    return Array.from({ length }, (_, i) => alphabet[bytes[i % bytes.length] % alphabet.length]).join("");
+}
+
+/** Outputs each provider computes that the program reads; everything else echoes the inputs. */
+function computedOutputs(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
+    switch (type) {
+        case "random:index/randomPassword:RandomPassword":
+            return { result: fakeRandom(name, Number(unwrap(inputs.length))) };
+        case "docker:index/remoteImage:RemoteImage":
+            return { imageId: `sha256:${createHash("sha256").update(String(unwrap(inputs.name))).digest("hex")}`, repoDigest: `${unwrap(inputs.name)}@sha256:${"0".repeat(64)}` };
+        case "docker:index/volume:Volume":
+            return { name: inputs.name ?? `${name}-volume` };
+        case "command:local:Command":
+            return { stdout: "", stderr: "" };
+        default:
+            return {};
+    }
+}
+
+/**
+ * Installs mocks that record every resource and throw on any `call` (a missing mock must fail loudly,
+ * not hang or pass). Call before importing the code under test.
+ */
+export async function installMocks(options: { preview?: boolean; project?: string; stack?: string } = {}): Promise<RecordedResource[]> {
+    const recorded: RecordedResource[] = [];
+    await pulumi.runtime.setMocks(
+        {
+            newResource(args: pulumi.runtime.MockResourceArgs) {
+                recorded.push({ type: args.type, name: args.name, inputs: args.inputs });
+                const state = { ...args.inputs, ...computedOutputs(args.type, args.name, args.inputs) };
+                return { id: `${args.name}-id`, state };
+            },
+            call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+                throw new Error(`unexpected provider call ${args.token} in a test: add a mock for it`);
+            },
+        },
+        options.project ?? "faas-registry",
+        options.stack ?? "test",
+        options.preview ?? false,
+    );
+    return recorded;
+}
+
+/** Resolves an Output's value; rejects (instead of hanging) when it is unknown. */
+export function outputValue<T>(output: pulumi.Output<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+        const o = output as unknown as { isKnown: Promise<boolean> };
+        o.isKnown.then((known) => {
+            if (!known) reject(new Error("output is unknown (would only be known after apply)"));
+        }, reject);
+        output.apply((v) => {
+            resolve(v);
+            return v;
+        });
+    });
+}
+
+/**
+ * Waits until the program has stopped registering resources: the recorded list has not grown for
+ * `quietMs`. Registrations go through promise chains, so a fixed number of ticks is not enough.
+ */
+export async function settle(recorded: RecordedResource[], quietMs = 100): Promise<void> {
+    let count = -1;
+    let quietSince = Date.now();
+    for (;;) {
+        await new Promise((r) => setTimeout(r, 10));
+        if (recorded.length !== count) {
+            count = recorded.length;
+            quietSince = Date.now();
+        } else if (Date.now() - quietSince >= quietMs) {
+            return;
+        }
+    }
+}
+
+export function findResource(recorded: RecordedResource[], type: string, name: string): RecordedResource {
+    const found = recorded.find((r) => r.type === type && r.name === name);
+    if (found === undefined) {
+        throw new Error(`no ${type} named ${name}; recorded: ${recorded.map((r) => `${r.type}:${r.name}`).join(", ")}`);
+    }
+    return found;
+}

@@ -1,0 +1,122 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { unwrap } from "./mocks";
+
+/** The container spec PrivateRegistry declared, as recorded by the mocks (secrets unwrapped). */
+export interface ContainerSpec {
+    command: string[];
+    uploads: { file: string; content: string; permissions?: string }[];
+    volumes: { containerPath: string; volumeName?: string }[];
+    envs?: string[];
+}
+
+export function containerSpec(inputs: Record<string, unknown>): ContainerSpec {
+    const plain = unwrap(inputs) as Record<string, unknown>;
+    return {
+        command: plain.command as string[],
+        uploads: plain.uploads as ContainerSpec["uploads"],
+        volumes: (plain.volumes ?? []) as ContainerSpec["volumes"],
+        envs: plain.envs as string[] | undefined,
+    };
+}
+
+export async function freePort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const server = createServer();
+        server.listen(0, "127.0.0.1", () => {
+            const address = server.address();
+            server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+        });
+    });
+}
+
+export interface RunningRegistry {
+    port: number;
+    root: string;
+    logs: () => string;
+    stop: () => Promise<void>;
+    /** Starts the same binary again on the same files and port (a container restart). */
+    restart: () => Promise<void>;
+    /** Removes the temp dir (the container and its volumes). */
+    remove: () => void;
+}
+
+/** Rewrites every string in the config that names a path inside the container to the temp dir. */
+function mapPaths(value: unknown, prefixes: string[], root: string): unknown {
+    if (typeof value === "string") return prefixes.some((p) => value === p || value.startsWith(`${p}/`)) ? join(root, value) : value;
+    if (Array.isArray(value)) return value.map((v) => mapPaths(v, prefixes, root));
+    if (typeof value === "object" && value !== null) {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapPaths(v, prefixes, root)]));
+    }
+    return value;
+}
+
+/**
+ * Starts Debian's docker-registry (the same distribution code as the image) with exactly the files,
+ * volumes and command the component declared, container paths mapped into a temp dir, on 127.0.0.1.
+ */
+export async function startRealRegistry(spec: ContainerSpec, options: { env?: Record<string, string>; port?: number } = {}): Promise<RunningRegistry> {
+    const root = mkdtempSync(join(tmpdir(), "faasreg-registry-"));
+    const prefixes = [...spec.volumes.map((v) => v.containerPath), ...spec.uploads.map((u) => dirname(u.file))];
+    for (const volume of spec.volumes) mkdirSync(join(root, volume.containerPath), { recursive: true });
+    const configPath = spec.command.find((arg) => arg.endsWith(".yml") || arg.endsWith(".yaml"));
+    if (configPath === undefined) throw new Error(`the container command ${JSON.stringify(spec.command)} names no config file`);
+    for (const upload of spec.uploads) {
+        const target = join(root, upload.file);
+        mkdirSync(dirname(target), { recursive: true });
+        const content = upload.file === configPath ? `${JSON.stringify(mapPaths(JSON.parse(upload.content), prefixes, root), null, 2)}\n` : upload.content;
+        writeFileSync(target, content);
+        if (upload.permissions) chmodSync(target, Number.parseInt(upload.permissions, 8));
+    }
+    const port = options.port ?? (await freePort());
+    const env: Record<string, string> = {
+        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        ...Object.fromEntries((spec.envs ?? []).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)])),
+        // The container listens on :5000 behind a port mapping; here the binary listens on loopback directly.
+        REGISTRY_HTTP_ADDR: `127.0.0.1:${port}`,
+        ...(options.env ?? {}),
+    };
+    let output = "";
+    let child: ChildProcess | undefined;
+    const start = async () => {
+        const from = output.length;
+        child = spawn("docker-registry", ["serve", join(root, configPath)], { env, stdio: ["ignore", "pipe", "pipe"] });
+        child.stdout?.on("data", (d) => {
+            output += d;
+        });
+        child.stderr?.on("data", (d) => {
+            output += d;
+        });
+        const deadline = Date.now() + 15_000;
+        while (!/listening on/.test(output.slice(from))) {
+            if (child.exitCode !== null) throw new Error(`docker-registry exited ${child.exitCode}:\n${output}`);
+            if (Date.now() > deadline) throw new Error(`docker-registry did not start within 15 s:\n${output}`);
+            await new Promise((r) => setTimeout(r, 50));
+        }
+    };
+    const stop = async () => {
+        const c = child;
+        if (c === undefined || c.exitCode !== null || c.signalCode !== null) return;
+        await new Promise<void>((resolve) => {
+            c.once("exit", () => resolve());
+            c.kill("SIGTERM");
+            setTimeout(() => c.kill("SIGKILL"), 5000).unref();
+        });
+    };
+    await start();
+    return {
+        port,
+        root,
+        logs: () => output,
+        stop,
+        restart: async () => {
+            await stop();
+            output += "\n--- restart ---\n";
+            await start();
+        },
+        remove: () => rmSync(root, { recursive: true, force: true }),
+    };
+}

@@ -1,0 +1,82 @@
+import { createHash } from "node:crypto";
+import { type HttpOptions, request } from "./http";
+
+export const MANIFEST_V2 = "application/vnd.docker.distribution.manifest.v2+json";
+
+export function sha256(data: Buffer | string): string {
+    return `sha256:${createHash("sha256").update(data).digest("hex")}`;
+}
+
+/** Talks the registry's HTTP API v2 as `docker push`/`docker pull` do, with basic auth. */
+export class RegistryClient {
+    constructor(
+        readonly base: string,
+        readonly auth: [string, string],
+        readonly tls: Pick<HttpOptions, "ca" | "servername"> = {},
+    ) {}
+
+    private call(path: string, o: HttpOptions = {}) {
+        const url = path.startsWith("http") ? path : `${this.base}${path}`;
+        return request(url, { auth: this.auth, ...this.tls, ...o });
+    }
+
+    /** Starts a blob upload; returns the absolute upload URL (its _state is signed with the HTTP secret). */
+    async startUpload(repo: string): Promise<string> {
+        const res = await this.call(`/v2/${repo}/blobs/uploads/`, { method: "POST" });
+        if (res.status !== 202) throw new Error(`start upload: ${res.status} ${res.body}`);
+        return new URL(String(res.headers.location), this.base).href;
+    }
+
+    async patch(location: string, chunk: Buffer, offset: number): Promise<string> {
+        const res = await this.call(location, {
+            method: "PATCH",
+            body: chunk,
+            headers: { "content-type": "application/octet-stream", "content-range": `${offset}-${offset + chunk.length - 1}` },
+        });
+        if (res.status !== 202) throw new Error(`patch: ${res.status} ${res.body}`);
+        return new URL(String(res.headers.location), this.base).href;
+    }
+
+    async finish(location: string, digest: string, rest?: Buffer): Promise<void> {
+        const url = new URL(location);
+        url.searchParams.set("digest", digest);
+        const res = await this.call(url.href, { method: "PUT", body: rest ?? Buffer.alloc(0), headers: { "content-type": "application/octet-stream" } });
+        if (res.status !== 201) throw new Error(`finish upload: ${res.status} ${res.body}`);
+    }
+
+    async pushBlob(repo: string, data: Buffer): Promise<string> {
+        const digest = sha256(data);
+        await this.finish(await this.startUpload(repo), digest, data);
+        return digest;
+    }
+
+    async pushManifest(repo: string, tag: string, manifest: string): Promise<string> {
+        const res = await this.call(`/v2/${repo}/manifests/${tag}`, { method: "PUT", body: manifest, headers: { "content-type": MANIFEST_V2 } });
+        if (res.status !== 201) throw new Error(`push manifest: ${res.status} ${res.body}`);
+        return String(res.headers["docker-content-digest"]);
+    }
+
+    getManifest(repo: string, ref: string) {
+        return this.call(`/v2/${repo}/manifests/${ref}`, { headers: { accept: MANIFEST_V2 } });
+    }
+
+    getBlob(repo: string, digest: string) {
+        return this.call(`/v2/${repo}/blobs/${digest}`);
+    }
+
+    /** Pushes a one-layer image (config + layer + schema2 manifest) and returns what was pushed. */
+    async pushImage(repo: string, tag: string) {
+        const layer = Buffer.from(`layer of ${repo}:${tag} ${"x".repeat(2048)}`);
+        const config = Buffer.from(JSON.stringify({ architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: [sha256(layer)] } }));
+        const configDigest = await this.pushBlob(repo, config);
+        const layerDigest = await this.pushBlob(repo, layer);
+        const manifest = JSON.stringify({
+            schemaVersion: 2,
+            mediaType: MANIFEST_V2,
+            config: { mediaType: "application/vnd.docker.container.image.v1+json", size: config.length, digest: configDigest },
+            layers: [{ mediaType: "application/vnd.docker.image.rootfs.diff.tar.gzip", size: layer.length, digest: layerDigest }],
+        });
+        const digest = await this.pushManifest(repo, tag, manifest);
+        return { manifest, digest, layer, layerDigest };
+    }
+}

@@ -1,0 +1,132 @@
+import * as pulumi from "@pulumi/pulumi";
+import bcrypt from "bcryptjs";
+import { describe, expect, it } from "vitest";
+import { CONTAINER_PATHS } from "../components/registry/registry-config";
+import { fakeRandom, findResource, isSecretWrapped, SECRET_SIG, unwrap } from "./helpers/mocks";
+import { evaluateStack, LOCAL_CONFIG } from "./helpers/stack";
+import { makeCertificate } from "./helpers/tls";
+
+const CONTAINER = "docker:index/container:Container";
+const COMMAND = "command:local:Command";
+const VOLUME = "docker:index/volume:Volume";
+
+const LE_CONFIG = {
+    "registry:host": "registry.example.com",
+    "registry:email": "ops@example.com",
+    "registry:users": JSON.stringify([{ username: "ci" }, { username: "alice", password: "alice-chose-this-long-one" }]),
+};
+
+function upload(container: { inputs: Record<string, unknown> }, file: string): unknown {
+    const uploads = unwrap(container.inputs.uploads) as { file: string; content: unknown }[];
+    const found = uploads.find((u) => u.file === file);
+    if (found === undefined) throw new Error(`no upload ${file}`);
+    return found.content;
+}
+
+describe("PrivateRegistry under mocks", () => {
+    it("declares image, data volume, container on 127.0.0.1:5000 and a readiness gate for tls none", async () => {
+        const { recorded } = await evaluateStack(LOCAL_CONFIG);
+        const types = recorded.map((r) => `${r.type}::${r.name}`).sort();
+        expect(types).toEqual(
+            [
+                "command:local:Command::registry-ready",
+                "docker:index/container:Container::registry-container",
+                "docker:index/remoteImage:RemoteImage::registry-image",
+                "docker:index/volume:Volume::registry-data",
+                "faasreg:registry:PrivateRegistry::registry",
+                "random:index/randomPassword:RandomPassword::registry-http-secret",
+                "random:index/randomPassword:RandomPassword::registry-password-admin",
+            ].sort(),
+        );
+        const container = findResource(recorded, CONTAINER, "registry-container");
+        expect(unwrap(container.inputs.ports)).toEqual([{ internal: 5000, external: 5000, ip: "127.0.0.1", protocol: "tcp" }]);
+        expect(container.inputs.restart).toBe("always");
+        expect(container.inputs.command).toEqual([CONTAINER_PATHS.config]);
+        expect(container.inputs.envs).toBeUndefined();
+        expect(unwrap(container.inputs.volumes)).toEqual([{ volumeName: "faas-registry-test-registry-data", containerPath: "/var/lib/registry" }]);
+        const config = JSON.parse(unwrap(upload(container, CONTAINER_PATHS.config)) as string);
+        expect(config.http.addr).toBe(":5000");
+        expect(config.http.tls).toBeUndefined();
+        expect(config.http.debug).toBeUndefined();
+        expect(config.http.secret).toBe(fakeRandom("registry-http-secret", 64));
+        expect(config.auth.htpasswd.path).toBe(CONTAINER_PATHS.htpasswd);
+        const gate = findResource(recorded, COMMAND, "registry-ready");
+        expect(gate.inputs.create).toBe('node "components/registry/probe.mjs"');
+        expect(gate.inputs.logging).toBe("stderr");
+        expect(JSON.parse(unwrap(gate.inputs.stdin) as string)).toMatchObject({ url: "http://127.0.0.1:5000/v2/", username: "admin", tlsMode: "none" });
+    });
+
+    it("carries htpasswd, registry config (HTTP secret) and the probe's credentials secret-wrapped", async () => {
+        const { recorded } = await evaluateStack(LOCAL_CONFIG);
+        const container = findResource(recorded, CONTAINER, "registry-container");
+        // The SDK marks the whole `uploads` property secret when any file in it is: config and htpasswd.
+        expect(isSecretWrapped(container.inputs.uploads)).toBe(true);
+        expect(JSON.stringify(container.inputs).split(SECRET_SIG).length).toBe(2);
+        expect(isSecretWrapped(findResource(recorded, COMMAND, "registry-ready").inputs.stdin)).toBe(true);
+        const htpasswd = unwrap(upload(container, CONTAINER_PATHS.htpasswd)) as string;
+        const [user, hash] = htpasswd.trim().split(":");
+        expect(user).toBe("admin");
+        expect(bcrypt.compareSync(fakeRandom("registry-password-admin", 40), hash)).toBe(true);
+        expect(bcrypt.getRounds(hash)).toBe(5);
+    });
+
+    it("configures Let's Encrypt with hosts, the cache on its own volume, and publishes 443 -> 5000", async () => {
+        const { recorded } = await evaluateStack(LE_CONFIG);
+        const container = findResource(recorded, CONTAINER, "registry-container");
+        const config = JSON.parse(unwrap(upload(container, CONTAINER_PATHS.config)) as string);
+        expect(config.http.tls).toEqual({ letsencrypt: { cachefile: CONTAINER_PATHS.acmeCache, email: "ops@example.com", hosts: ["registry.example.com"] } });
+        expect(unwrap(container.inputs.ports)).toEqual([{ internal: 5000, external: 443, ip: "0.0.0.0", protocol: "tcp" }]);
+        expect(unwrap(container.inputs.volumes)).toContainEqual({ volumeName: "faas-registry-test-registry-acme-cache", containerPath: CONTAINER_PATHS.acmeCache });
+        expect(recorded.filter((r) => r.type === VOLUME).map((r) => r.name).sort()).toEqual(["registry-acme-cache", "registry-data"]);
+        const htpasswd = unwrap(upload(container, CONTAINER_PATHS.htpasswd)) as string;
+        const lines = htpasswd.trim().split("\n");
+        expect(lines.map((l) => l.split(":")[0])).toEqual(["ci", "alice"]);
+        expect(bcrypt.compareSync("alice-chose-this-long-one", lines[1].slice("alice:".length))).toBe(true);
+        const gate = findResource(recorded, COMMAND, "registry-ready");
+        expect(JSON.parse(unwrap(gate.inputs.stdin) as string).url).toBe("https://registry.example.com/v2/");
+    });
+
+    it("uploads a given certificate and its private key, the key secret-wrapped", async () => {
+        const { cert, key } = makeCertificate("registry.internal.test");
+        const { recorded } = await evaluateStack({
+            "registry:tls": "certificate",
+            "registry:host": "registry.internal.test",
+            "registry:httpsPort": "5443",
+            "registry:certificate": cert,
+            "registry:privateKey": key,
+        });
+        const container = findResource(recorded, CONTAINER, "registry-container");
+        expect(isSecretWrapped(container.inputs.uploads)).toBe(true);
+        expect(upload(container, CONTAINER_PATHS.privateKey)).toBe(key);
+        expect(unwrap(upload(container, CONTAINER_PATHS.certificate))).toBe(cert);
+        const config = JSON.parse(unwrap(upload(container, CONTAINER_PATHS.config)) as string);
+        expect(config.http.tls).toEqual({ certificate: CONTAINER_PATHS.certificate, key: CONTAINER_PATHS.privateKey });
+        expect(unwrap(container.inputs.ports)).toEqual([{ internal: 5000, external: 5443, ip: "0.0.0.0", protocol: "tcp" }]);
+    });
+
+    it("exports every credential as a secret and the server and URL in the clear", async () => {
+        const { exports } = await evaluateStack(LE_CONFIG);
+        const out = (name: string) => exports[name] as pulumi.Output<unknown>;
+        for (const name of ["registryPassword", "registryCredentials", "registryAuth", "dockerConfigJson", "registryPasswords"]) {
+            expect(await pulumi.isSecret(out(name)), name).toBe(true);
+        }
+        for (const name of ["registryServer", "registryUrl", "registryUsername"]) {
+            expect(await pulumi.isSecret(out(name)), name).toBe(false);
+        }
+        const value = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
+        const password = fakeRandom("registry-password-ci", 40);
+        expect(await value(out("registryServer"))).toBe("registry.example.com");
+        expect(await value(out("registryAuth"))).toBe(Buffer.from(`ci:${password}`).toString("base64"));
+        expect(JSON.parse((await value(out("dockerConfigJson"))) as string)).toEqual({
+            auths: { "registry.example.com": { auth: Buffer.from(`ci:${password}`).toString("base64") } },
+        });
+        expect(await value(out("registryPasswords"))).toEqual({ ci: password, alice: "alice-chose-this-long-one" });
+    });
+
+    it("declares byte-identical resource inputs on two evaluations of the same config", async () => {
+        const first = await evaluateStack(LE_CONFIG);
+        const second = await evaluateStack(LE_CONFIG);
+        expect(first.recorded.length).toBeGreaterThan(5);
+        expect(JSON.stringify(second.recorded)).toBe(JSON.stringify(first.recorded));
+    });
+});
