@@ -2,6 +2,7 @@
 // (`${output}` renders "Calling [toString] on an Output<T> is not supported", silently).
 import js from "@eslint/js";
 import pulumi from "@pulumi/eslint-plugin";
+import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
@@ -20,7 +21,11 @@ export default tseslint.config(
         },
     },
     {
-        files: ["**/*.mjs"],
-        languageOptions: { globals: { process: "readonly", Buffer: "readonly", URL: "readonly", setTimeout: "readonly", console: "readonly" } },
+        files: ["**/*.mjs", "**/*.cjs"],
+        languageOptions: { globals: globals.node },
+    },
+    {
+        files: ["**/*.cjs"],
+        rules: { "@typescript-eslint/no-require-imports": "off" },
     },
 );

@@ -1,5 +1,6 @@
 // The stack: read config -> private registry -> functions -> exports.
 import * as pulumi from "@pulumi/pulumi";
+import { FaasFunction } from "./components/faas";
 import { PrivateRegistry } from "./components/registry";
 import { loadStackConfig } from "./config";
 
@@ -10,9 +11,46 @@ const registry = new PrivateRegistry("registry", config.registry);
 export const registryServer = registry.server;
 export const registryUrl = registry.url;
 export const registryUsername = pulumi.output(config.registry.users[0].username);
-/** Secret: `pulumi stack output registryPassword --show-secrets | docker login --password-stdin`. */
+/** Secret: `pulumi stack output registryPassword --show-secrets | docker login SERVER -u USER --password-stdin`. */
 export const registryPassword = pulumi.secret(registry.credentials.apply((c) => c.password));
 export const registryCredentials = registry.credentials;
 export const registryAuth = registry.registryAuth;
 export const dockerConfigJson = registry.dockerConfigJson;
 export const registryPasswords = registry.passwords;
+
+// No faas:gateway: a registry-only stack.
+const faas = config.faas;
+const functions =
+    faas === undefined
+        ? []
+        : faas.functions.map(
+    (fn) =>
+        new FaasFunction(
+            fn.service,
+            {
+                gateway: { url: faas.gateway, username: faas.username, password: faas.password },
+                service: fn.service,
+                image: fn.image,
+                envProcess: fn.envProcess,
+                network: fn.network,
+                envVars: fn.envVars,
+                labels: fn.labels,
+                annotations: fn.annotations,
+                constraints: fn.constraints,
+                secrets: fn.secrets,
+                limits: fn.limits,
+                requests: fn.requests,
+                readOnlyRootFilesystem: fn.readOnlyRootFilesystem,
+                namespace: fn.namespace,
+                adopt: fn.adopt,
+                readiness: { timeoutSeconds: fn.readinessTimeoutSeconds },
+                // The stack registry's first user: registryAuth is made from it, a secret end to end.
+                registry: registry.credentials,
+            },
+            // Deploy only once the registry answers with credentials.
+            { dependsOn: [registry.ready] },
+        ),
+          );
+
+/** Each function's name and its URL on the gateway. */
+export const faasFunctions = pulumi.all(functions.map((f) => pulumi.all({ name: f.service, url: f.url })));

@@ -162,12 +162,11 @@ export function parseStackConfig(source: ConfigSource): ParseResult {
     const rawUsers = r.list("registry:users", "username");
     const users: { username: string; password?: string }[] = [];
     (rawUsers ?? []).forEach((u, i) => {
-        if (typeof u !== "object" || u === null || Array.isArray(u)) {
-            r.add(`registry:users[${i}]`, `must be an object {username, password?}, got ${describe(u)}`);
-            return;
+        // validateRegistryArgs reports entries that are not objects; here only unknown keys.
+        if (typeof u === "object" && u !== null && !Array.isArray(u)) {
+            const extra = unknownKeys(u as Record<string, unknown>, USER_KEYS);
+            if (extra.length > 0) r.add(`registry:users[${i}]`, `has unknown key(s) ${extra.join(", ")}: only username and password are allowed`);
         }
-        const extra = unknownKeys(u as Record<string, unknown>, USER_KEYS);
-        if (extra.length > 0) r.add(`registry:users[${i}]`, `has unknown key(s) ${extra.join(", ")}: only username and password are allowed`);
         users.push(u as { username: string; password?: string });
     });
     const tls: TlsArgs =

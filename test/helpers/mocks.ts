@@ -10,6 +10,17 @@ export interface RecordedResource {
     name: string;
     /** Inputs as the engine would receive them: secrets still wrapped in the signature object. */
     inputs: Record<string, unknown>;
+    /** URNs of the resources this one depends on (dependsOn and inputs' dependencies). */
+    dependencies: string[];
+    /** URN of the parent resource. */
+    parent: string;
+}
+
+interface RegisterRequest {
+    getType(): string;
+    getName(): string;
+    getParent(): string;
+    getDependenciesList(): string[];
 }
 
 export function isSecretWrapped(value: unknown): value is { value: unknown } {
@@ -55,10 +66,13 @@ function computedOutputs(type: string, name: string, inputs: Record<string, unkn
  */
 export async function installMocks(options: { preview?: boolean; project?: string; stack?: string } = {}): Promise<RecordedResource[]> {
     const recorded: RecordedResource[] = [];
+    // The mock monitor does not pass dependencies to newResource: note them from the request first.
+    const pending = new Map<string, { dependencies: string[]; parent: string }>();
     await pulumi.runtime.setMocks(
         {
             newResource(args: pulumi.runtime.MockResourceArgs) {
-                recorded.push({ type: args.type, name: args.name, inputs: args.inputs });
+                const request = pending.get(`${args.type}::${args.name}`);
+                recorded.push({ type: args.type, name: args.name, inputs: args.inputs, dependencies: request?.dependencies ?? [], parent: request?.parent ?? "" });
                 const state = { ...args.inputs, ...computedOutputs(args.type, args.name, args.inputs) };
                 return { id: `${args.name}-id`, state };
             },
@@ -70,6 +84,12 @@ export async function installMocks(options: { preview?: boolean; project?: strin
         options.stack ?? "test",
         options.preview ?? false,
     );
+    const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: (req: RegisterRequest, cb: unknown) => Promise<void> };
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, cb) => {
+        pending.set(`${req.getType()}::${req.getName()}`, { dependencies: req.getDependenciesList(), parent: req.getParent() });
+        return register(req, cb);
+    };
     return recorded;
 }
 

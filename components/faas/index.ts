@@ -1,0 +1,119 @@
+import * as pulumi from "@pulumi/pulumi";
+import { ArgumentError } from "../problems";
+import { DEFAULT_GATEWAY_USERNAME, DEFAULT_NETWORK, DEFAULT_READINESS_TIMEOUT_SECONDS, type FaasFunctionArgs } from "./args";
+import { functionProvider } from "./provider";
+import { validateFunctionArgs } from "./validate";
+
+export * from "./args";
+export { OWNER_LABEL } from "./provider";
+export { validateFunctionArgs } from "./validate";
+
+export const FUNCTION_TYPE = "faasreg:faas:Function";
+
+/** The dynamic resource that talks to the gateway. Its outputs that carry credentials are secrets in state. */
+class FunctionDeployment extends pulumi.dynamic.Resource {
+    declare readonly image: pulumi.Output<string>;
+    declare readonly replicas: pulumi.Output<number>;
+    declare readonly availableReplicas: pulumi.Output<number>;
+    declare readonly reportedImage: pulumi.Output<string>;
+    declare readonly registryAuth: pulumi.Output<string | undefined>;
+    declare readonly backendWarning: pulumi.Output<string | undefined>;
+
+    constructor(name: string, props: Record<string, pulumi.Input<unknown>>, opts: pulumi.CustomResourceOptions) {
+        super(
+            functionProvider,
+            name,
+            { ...props, replicas: undefined, availableReplicas: undefined, reportedImage: undefined, backendWarning: undefined },
+            { ...opts, additionalSecretOutputs: ["registryAuth", "gatewayPassword"] },
+        );
+    }
+}
+
+/**
+ * A function deployed through the FaaS gateway API, its image pulled from a private registry with
+ * `registryAuth` (a secret from end to end). `pulumi up` creates or updates it and waits until it has
+ * an available replica; `pulumi refresh` reads it back (drift in image, envProcess, labels and
+ * annotations); `pulumi destroy` deletes it.
+ */
+export class FaasFunction extends pulumi.ComponentResource {
+    readonly service: pulumi.Output<string>;
+    readonly image: pulumi.Output<string>;
+    /** The image the gateway reports (Swarm may pin it by digest). */
+    readonly reportedImage: pulumi.Output<string>;
+    readonly replicas: pulumi.Output<number>;
+    readonly availableReplicas: pulumi.Output<number>;
+    /** Secret base64 of `user:password`, as sent to the gateway. Undefined without registry credentials. */
+    readonly registryAuth: pulumi.Output<string | undefined>;
+    /** The function's URL on the gateway: `GATEWAY/function/SERVICE`. */
+    readonly url: pulumi.Output<string>;
+
+    constructor(name: string, args: FaasFunctionArgs, opts?: pulumi.ComponentResourceOptions) {
+        const server = plainServer(args.registry);
+        const problems = validateFunctionArgs(args, server);
+        if (problems.length > 0) throw new ArgumentError(`FaasFunction "${name}"`, problems);
+        super(FUNCTION_TYPE, name, {}, opts);
+
+        const registry = args.registry === undefined ? undefined : pulumi.output(args.registry);
+        const registryAuth =
+            args.registryAuth !== undefined
+                ? pulumi.secret(args.registryAuth)
+                : registry?.apply((r) => Buffer.from(`${r.username}:${r.password}`, "utf8").toString("base64"));
+        const deployment = new FunctionDeployment(
+            `${name}-deployment`,
+            {
+                gatewayUrl: args.gateway.url,
+                gatewayUsername: args.gateway.username ?? DEFAULT_GATEWAY_USERNAME,
+                gatewayPassword: args.gateway.password === undefined ? undefined : pulumi.secret(args.gateway.password),
+                service: args.service,
+                image: args.image,
+                envProcess: args.envProcess,
+                network: args.network ?? DEFAULT_NETWORK,
+                envVars: args.envVars,
+                labels: args.labels,
+                annotations: args.annotations,
+                constraints: args.constraints,
+                secrets: args.secrets,
+                limits: args.limits,
+                requests: args.requests,
+                readOnlyRootFilesystem: args.readOnlyRootFilesystem,
+                namespace: args.namespace,
+                registryAuth: registryAuth === undefined ? undefined : pulumi.secret(registryAuth),
+                // The server is no secret; it only travels inside the secret login object.
+                registryServer: registry === undefined ? undefined : pulumi.unsecret(registry.apply((r) => r.server)),
+                owner: `${pulumi.getProject()}/${pulumi.getStack()}`,
+                adopt: args.adopt ?? false,
+                readinessEnabled: args.readiness?.enabled ?? true,
+                readinessTimeoutSeconds: args.readiness?.timeoutSeconds ?? DEFAULT_READINESS_TIMEOUT_SECONDS,
+            },
+            // Explicitly: a component's dependsOn is not inherited by the children it declares.
+            { parent: this, dependsOn: opts?.dependsOn },
+        );
+        deployment.backendWarning.apply((warning) => {
+            if (warning) void pulumi.log.warn(warning, this);
+        });
+
+        this.service = pulumi.output(args.service);
+        this.image = deployment.image;
+        this.reportedImage = deployment.reportedImage;
+        this.replicas = deployment.replicas;
+        this.availableReplicas = deployment.availableReplicas;
+        this.registryAuth = pulumi.secret(deployment.registryAuth);
+        this.url = pulumi.interpolate`${pulumi.output(args.gateway.url).apply((u) => u.replace(/\/+$/, ""))}/function/${args.service}`;
+        this.registerOutputs({
+            service: this.service,
+            image: this.image,
+            reportedImage: this.reportedImage,
+            replicas: this.replicas,
+            availableReplicas: this.availableReplicas,
+            registryAuth: this.registryAuth,
+            url: this.url,
+        });
+    }
+}
+
+/** The registry server, when `registry` is a plain object (not an Output): checked before anything is declared. */
+function plainServer(registry: FaasFunctionArgs["registry"]): string | undefined {
+    if (registry === undefined || pulumi.Output.isInstance(registry) || registry instanceof Promise) return undefined;
+    const server = (registry as { server?: unknown }).server;
+    return typeof server === "string" ? server : undefined;
+}

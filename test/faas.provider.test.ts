@@ -1,0 +1,214 @@
+// The FaasFunction provider against a gateway that answers as the real one does (test/helpers/fake-gateway.ts).
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { RetryPolicy } from "../components/faas/gateway";
+import { type FunctionInputs, type FunctionOutputs, functionProvider as provider, OWNER_LABEL } from "../components/faas/provider";
+import { FakeGateway } from "./helpers/fake-gateway";
+
+const REGISTRY_PASSWORD = "reg:pass:with:colons";
+const REGISTRY_AUTH = Buffer.from(`ci:${REGISTRY_PASSWORD}`).toString("base64");
+const FAST: RetryPolicy = { tries: 5, budgetMs: 5_000, requestTimeoutMs: 1_000, baseDelayMs: 20 };
+
+let gateway: FakeGateway;
+let inputs: FunctionInputs;
+
+beforeEach(async () => {
+    gateway = await new FakeGateway({ expectedRegistryAuth: REGISTRY_AUTH }).start();
+    inputs = {
+        gatewayUrl: gateway.url,
+        gatewayUsername: "admin",
+        gatewayPassword: gateway.options.password,
+        service: "hello",
+        image: "registry.example.com/team/hello:1",
+        envProcess: "node index.js",
+        network: "func_functions",
+        labels: { tier: "web" },
+        annotations: { topic: "orders" },
+        envVars: { MODE: "prod" },
+        limits: { memory: "128m" },
+        registryAuth: REGISTRY_AUTH,
+        registryServer: "registry.example.com",
+        owner: "faas-registry/test",
+        readinessEnabled: true,
+        readinessTimeoutSeconds: 5,
+        retry: FAST,
+    };
+});
+afterEach(async () => {
+    await gateway.stop();
+});
+
+const create = (i: FunctionInputs) => provider.create!(i) as Promise<{ id: string; outs: FunctionOutputs }>;
+const read = (id: string, p: FunctionOutputs) => provider.read!(id, p) as Promise<{ id: string; props: FunctionOutputs }>;
+const diff = (o: FunctionOutputs, n: FunctionInputs) => provider.diff!("hello", o, n) as Promise<{ changes: boolean; replaces: string[]; diffs: string[]; deleteBeforeReplace: boolean }>;
+const deployments = () => gateway.requests.filter((r) => r.path === "/system/functions" && r.method !== "DELETE");
+
+describe("FaasFunction provider against the gateway", () => {
+    it("creates with POST, sends registryAuth exactly base64(user:pass) with ':' in the password, and waits until ready", async () => {
+        gateway.options.readyAfterMs = 300;
+        const started = Date.now();
+        const { id, outs } = await create(inputs);
+        expect(id).toBe("hello");
+        expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+        expect(outs.availableReplicas).toBe(1);
+        expect(outs.replicas).toBe(1);
+        expect(outs.reportedImage).toBe(inputs.image);
+        const posts = deployments();
+        expect(posts.map((r) => r.method)).toEqual(["POST"]);
+        const body = JSON.parse(posts[0].body);
+        expect(body.registryAuth).toBe(REGISTRY_AUTH);
+        expect(Buffer.from(body.registryAuth, "base64").toString()).toBe(`ci:${REGISTRY_PASSWORD}`);
+        expect(body).toMatchObject({ service: "hello", image: inputs.image, envProcess: "node index.js", network: "func_functions", envVars: { MODE: "prod" }, limits: { memory: "128m" } });
+        expect(body.labels).toEqual({ tier: "web", [OWNER_LABEL]: "faas-registry/test" });
+        expect(gateway.requests.every((r) => r.authorization === `Basic ${Buffer.from(`admin:${gateway.options.password}`).toString("base64")}`)).toBe(true);
+        expect(gateway.requests.some((r) => r.path === "/system/functions" && r.method === "GET")).toBe(false);
+    });
+
+    it("refuses to take over a function that exists outside the stack, and adopts it with adopt: true", async () => {
+        gateway.seed({ service: "hello", image: "someone/else:1", labels: { team: "other" } });
+        await expect(create(inputs)).rejects.toThrow(/function "hello" already exists on the gateway .*, outside this stack\. To manage it from this stack, set adopt: true/);
+        expect(gateway.functions.get("hello")?.image).toBe("someone/else:1");
+        const { outs } = await create({ ...inputs, adopt: true });
+        expect(deployments().map((r) => r.method)).toEqual(["POST", "POST", "PUT"]);
+        expect(gateway.functions.get("hello")?.image).toBe(inputs.image);
+        expect(outs.availableReplicas).toBe(1);
+    });
+
+    it("updates with PUT, and says what to do when the function was deleted behind its back", async () => {
+        const { outs } = await create(inputs);
+        const next = { ...inputs, image: "registry.example.com/team/hello:2" };
+        const updated = (await provider.update!("hello", outs, next)) as { outs: FunctionOutputs };
+        expect(updated.outs.image).toBe("registry.example.com/team/hello:2");
+        expect(gateway.functions.get("hello")?.image).toBe("registry.example.com/team/hello:2");
+        expect(deployments().map((r) => r.method)).toEqual(["POST", "PUT"]);
+        gateway.functions.delete("hello");
+        await expect(provider.update!("hello", updated.outs, { ...next, image: "registry.example.com/team/hello:3" })).rejects.toThrow(
+            /function "hello" was deleted on the gateway .* behind Pulumi's back \(PUT answered 404\)\. Run `pulumi refresh`/,
+        );
+    });
+
+    it("does not redeploy when only the gateway credentials change", async () => {
+        const { outs } = await create(inputs);
+        const updated = (await provider.update!("hello", outs, { ...inputs, readinessTimeoutSeconds: 9 })) as { outs: FunctionOutputs };
+        expect(deployments().map((r) => r.method)).toEqual(["POST"]);
+        expect(updated.outs.readinessTimeoutSeconds).toBe(9);
+    });
+
+    it("deletes with DELETE {functionName}, and counts a missing function as deleted", async () => {
+        const { outs } = await create(inputs);
+        await provider.delete!("hello", outs);
+        expect(gateway.functions.has("hello")).toBe(false);
+        const del = gateway.requests.filter((r) => r.method === "DELETE");
+        expect(JSON.parse(del[0].body)).toEqual({ functionName: "hello" });
+        await provider.delete!("hello", outs);
+        expect(gateway.requests.filter((r) => r.method === "DELETE")).toHaveLength(2);
+    });
+
+    it("reads one function with GET /system/function/{name}, ignoring the platform's labels; a missing one reads as gone", async () => {
+        const { outs } = await create(inputs);
+        await provider.update!("hello", outs, { ...inputs, envVars: { MODE: "dev" } });
+        const { id, props } = await read("hello", outs);
+        expect(id).toBe("hello");
+        expect(props.labels).toEqual({ tier: "web" });
+        expect(props.image).toBe(inputs.image);
+        expect((await diff(props, inputs)).changes).toBe(false);
+        expect(gateway.requests.filter((r) => r.method === "GET").every((r) => r.path.startsWith("/system/function/") || r.path === "/system/info")).toBe(true);
+        gateway.functions.delete("hello");
+        expect((await read("hello", outs)).id).toBe("");
+    });
+
+    it("reports drift in image, envProcess, labels and annotations made outside Pulumi", async () => {
+        const { outs } = await create(inputs);
+        const stored = gateway.functions.get("hello");
+        if (stored === undefined) throw new Error("not stored");
+        Object.assign(stored, { image: "registry.example.com/team/hello:hotfix", envProcess: "node other.js", labels: { ...stored.labels, tier: "batch" }, annotations: { topic: "x" } });
+        const { props } = await read("hello", outs);
+        const d = await diff(props, inputs);
+        expect(d.changes).toBe(true);
+        expect(d.replaces).toEqual([]);
+        expect(d.diffs.sort()).toEqual(["annotations", "envProcess", "image", "labels"]);
+    });
+
+    it("treats Swarm's digest pin of the same image as no drift", async () => {
+        gateway.options.pinDigest = true;
+        const { outs } = await create(inputs);
+        expect(outs.reportedImage).toMatch(/^registry\.example\.com\/team\/hello:1@sha256:/);
+        const { props } = await read("hello", outs);
+        expect(props.image).toBe(inputs.image);
+        expect((await diff(props, inputs)).changes).toBe(false);
+    });
+
+    it("diffs field by field: service and namespace replace, absent and empty maps are equal, nothing changed is no diff", async () => {
+        const { outs } = await create(inputs);
+        expect(await diff(outs, inputs)).toMatchObject({ changes: false, replaces: [], diffs: [] });
+        expect((await diff({ ...outs, annotations: undefined }, { ...inputs, annotations: {} })).changes).toBe(false);
+        expect((await diff({ ...outs, constraints: [] }, { ...inputs, constraints: undefined })).changes).toBe(false);
+        expect(await diff(outs, { ...inputs, service: "hello2" })).toMatchObject({ changes: true, replaces: ["service"], deleteBeforeReplace: false });
+        expect(await diff(outs, { ...inputs, namespace: "team" })).toMatchObject({ changes: true, replaces: ["namespace"], deleteBeforeReplace: true });
+        expect(await diff(outs, { ...inputs, envVars: { MODE: "dev" } })).toMatchObject({ changes: true, replaces: [], diffs: ["envVars"] });
+        expect(await diff(outs, { ...inputs, registryAuth: Buffer.from("ci:other").toString("base64") })).toMatchObject({ diffs: ["registryAuth"] });
+    });
+
+    it("fails a function that never becomes ready after the timeout, naming the likely causes", async () => {
+        gateway.options.neverReady.add("hello");
+        const started = Date.now();
+        await expect(create({ ...inputs, readinessTimeoutSeconds: 1 })).rejects.toThrow(
+            /function "hello" has no available replica after 1 s \(replicas 1, available 0\).*image pull was refused: check the registry credentials.*registry\/namespace\/name\[:tag\]/,
+        );
+        expect(Date.now() - started).toBeLessThan(3000);
+    });
+
+    it("never gets ready with wrong registry credentials (as faas-swarm), and skips the wait when readiness is disabled", async () => {
+        const wrong = Buffer.from("ci:wrong").toString("base64");
+        await expect(create({ ...inputs, registryAuth: wrong, readinessTimeoutSeconds: 1 })).rejects.toThrow(/no available replica/);
+        gateway.functions.clear();
+        const { outs } = await create({ ...inputs, registryAuth: wrong, readinessEnabled: false });
+        expect(outs.availableReplicas).toBe(0);
+    });
+
+    it("retries 5xx and connection resets with back-off, at most 5 tries", async () => {
+        gateway.options.faults.push({ method: "POST", status: 502, body: "bad gateway" }, { method: "POST", reset: true }, { method: "POST", status: 503 });
+        const { outs } = await create(inputs);
+        expect(outs.availableReplicas).toBe(1);
+        expect(deployments().map((r) => r.method)).toEqual(["POST", "POST", "POST", "POST"]);
+        gateway.functions.clear();
+        gateway.requests.length = 0;
+        for (let i = 0; i < 6; i++) gateway.options.faults.push({ method: "POST", status: 500, body: `boom ${i}` });
+        await expect(create(inputs)).rejects.toThrow(/POST \/system\/functions on the FaaS gateway .* failed after 5 tries in .* s: HTTP 500 boom 4\. Check that the gateway is up/);
+        expect(deployments()).toHaveLength(5);
+    });
+
+    it("never retries a 4xx, and names the cause of a 401", async () => {
+        await expect(create({ ...inputs, gatewayPassword: "wrong-password" })).rejects.toThrow(
+            /answered HTTP 401: invalid credentials\. The gateway refused its credentials: check faas:username and faas:password/,
+        );
+        expect(gateway.requests.filter((r) => r.method === "POST")).toHaveLength(1);
+    });
+
+    it("does not duplicate a function whose create reply was lost: the retry finds it is ours", async () => {
+        gateway.options.faults.push({ method: "POST", resetAfterHandling: true });
+        const { outs } = await create(inputs);
+        expect(outs.availableReplicas).toBe(1);
+        expect(deployments().map((r) => r.method)).toEqual(["POST", "POST", "PUT"]);
+        expect(gateway.functions.size).toBe(1);
+    });
+
+    it("warns that a non-Swarm backend ignores registryAuth", async () => {
+        gateway.options.orchestration = "kubernetes";
+        const { outs } = await create(inputs);
+        expect(outs.backendWarning).toMatch(/runs on "kubernetes", which ignores registryAuth \(only faas-swarm honours it\)/);
+        gateway.options.orchestration = "swarm";
+        gateway.functions.clear();
+        expect((await create(inputs)).outs.backendWarning).toBeUndefined();
+    });
+
+    it("rejects, at check time, images outside our registry or without a namespace, and a registryAuth that is not base64(user:pass)", async () => {
+        const check = (n: FunctionInputs) => provider.check!({}, n) as Promise<{ failures: { property: string; reason: string }[] }>;
+        expect((await check(inputs)).failures).toEqual([]);
+        expect((await check({ ...inputs, image: "registry.example.com/hello:1" })).failures[0].reason).toMatch(/has no namespace/);
+        expect((await check({ ...inputs, image: "team/hello:1" })).failures[0].reason).toMatch(/would be pulled from Docker Hub/);
+        expect((await check({ ...inputs, image: "other.example.com/team/hello:1" })).failures[0].reason).toMatch(/is in registry other\.example\.com/);
+        const bad = await check({ ...inputs, registryAuth: "not base64!" });
+        expect(bad.failures).toEqual([{ property: "registryAuth", reason: expect.stringMatching(/must be base64 of user:password/) }]);
+        expect(JSON.stringify(bad.failures)).not.toContain("not base64!");
+    });
+});

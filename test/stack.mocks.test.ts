@@ -1,0 +1,80 @@
+// The whole stack (index.ts) under mocks: registry and functions together.
+import * as pulumi from "@pulumi/pulumi";
+import { describe, expect, it } from "vitest";
+import { fakeRandom, findResource, isSecretWrapped, unwrap } from "./helpers/mocks";
+import { evaluateStack } from "./helpers/stack";
+
+const DYNAMIC = "pulumi-nodejs:dynamic:Resource";
+const value = <T>(o: unknown) => new Promise<T>((resolve) => (o as pulumi.Output<T>).apply(resolve));
+
+const STACK = {
+    "registry:host": "registry.example.com",
+    "registry:email": "ops@example.com",
+    "registry:users": JSON.stringify([{ username: "ci" }, { username: "alice", password: "alice-long-password-1" }]),
+    "faas:gateway": "https://gateway.example.com/",
+    "faas:password": "gateway-password-1",
+    "faas:functions": JSON.stringify([
+        { service: "hello", image: "team/hello:1", envProcess: "node index.js", labels: { tier: "web" } },
+        { service: "resize", image: "registry.example.com/media/resize@sha256:" + "a".repeat(64), network: "private", limits: { memory: "256m" } },
+    ]),
+};
+
+describe("the whole stack under mocks", () => {
+    it("deploys each function after the registry's readiness gate, with its image in our registry", async () => {
+        const { recorded } = await evaluateStack(STACK);
+        const gate = findResource(recorded, "command:local:Command", "registry-ready");
+        const gateUrn = "urn:pulumi:test::faas-registry::faasreg:registry:PrivateRegistry$command:local:Command::registry-ready";
+        for (const service of ["hello", "resize"]) {
+            const fn = findResource(recorded, DYNAMIC, `${service}-deployment`);
+            expect(fn.dependencies, service).toContain(gateUrn);
+            expect(findResource(recorded, "faasreg:faas:Function", service).dependencies).toContain(gateUrn);
+        }
+        expect(gate).toBeDefined();
+        const hello = unwrap(findResource(recorded, DYNAMIC, "hello-deployment").inputs) as Record<string, unknown>;
+        expect(hello).toMatchObject({
+            service: "hello",
+            image: "registry.example.com/team/hello:1",
+            envProcess: "node index.js",
+            network: "func_functions",
+            labels: { tier: "web" },
+            gatewayUrl: "https://gateway.example.com/",
+            gatewayUsername: "admin",
+            registryServer: "registry.example.com",
+            owner: "faas-registry/test",
+            readinessEnabled: true,
+            readinessTimeoutSeconds: 120,
+        });
+        const resize = unwrap(findResource(recorded, DYNAMIC, "resize-deployment").inputs) as Record<string, unknown>;
+        expect(resize).toMatchObject({ image: `registry.example.com/media/resize@sha256:${"a".repeat(64)}`, network: "private", limits: { memory: "256m" } });
+    });
+
+    it("carries registryAuth (the first registry user) and the gateway password as secrets, in inputs and outputs", async () => {
+        const { recorded, exports } = await evaluateStack(STACK);
+        const fn = findResource(recorded, DYNAMIC, "hello-deployment");
+        expect(isSecretWrapped(fn.inputs.registryAuth)).toBe(true);
+        expect(isSecretWrapped(fn.inputs.gatewayPassword)).toBe(true);
+        expect(unwrap(fn.inputs.registryAuth)).toBe(Buffer.from(`ci:${fakeRandom("registry-password-ci", 40)}`).toString("base64"));
+        expect(unwrap(fn.inputs.gatewayPassword)).toBe("gateway-password-1");
+        expect(await pulumi.isSecret(exports.registryAuth as pulumi.Output<string>)).toBe(true);
+        const functions = await value<{ name: string; url: string }[]>(exports.faasFunctions);
+        expect(functions).toEqual([
+            { name: "hello", url: "https://gateway.example.com/function/hello" },
+            { name: "resize", url: "https://gateway.example.com/function/resize" },
+        ]);
+        expect(await pulumi.isSecret(exports.faasFunctions as pulumi.Output<unknown>)).toBe(false);
+    });
+
+    it("declares identical function inputs on two runs", async () => {
+        const first = await evaluateStack(STACK);
+        const second = await evaluateStack(STACK);
+        const fns = (r: typeof first) => JSON.stringify(r.recorded.filter((x) => x.type === DYNAMIC));
+        expect(fns(first).length).toBeGreaterThan(1000);
+        expect(fns(second)).toBe(fns(first));
+    });
+
+    it("is a registry-only stack without faas:gateway", async () => {
+        const { recorded, exports } = await evaluateStack({ "registry:tls": "none" });
+        expect(recorded.filter((r) => r.type === DYNAMIC || r.type === "faasreg:faas:Function")).toEqual([]);
+        expect(await value(exports.faasFunctions)).toEqual([]);
+    });
+});
