@@ -3,6 +3,8 @@
  * table is the source of truth: `config/` parses and validates by it, the README's configuration table
  * and Pulumi.yaml's `template.config` are checked against it by `test/config-declarations.test.ts`.
  */
+import { DEFAULT_BCRYPT_COST, DEFAULT_HTTPS_PORT, DEFAULT_PORT, DEFAULT_REGISTRY_IMAGE } from "../components/registry/args";
+
 export type KeyType = "string" | "integer" | "boolean" | "list";
 
 export interface KeySpec {
@@ -25,11 +27,11 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
     { key: "registry:certificate", type: "string", secret: "yes", description: "PEM certificate chain, leaf first; required with tls certificate." },
     { key: "registry:privateKey", type: "string", secret: "yes", description: "PEM private key of the certificate; required with tls certificate." },
     { key: "registry:users", type: "list", default: DEFAULT_USERS, secret: "partly", description: "Registry users: a list of {username, password?}. A user without a password gets a generated 40-character one. Passwords are secrets (16 to 72 bytes)." },
-    { key: "registry:image", type: "string", default: "registry:3.1.2", secret: "no", description: "The registry image. 2.x images cannot use Let's Encrypt (ACMEv1 is switched off)." },
-    { key: "registry:port", type: "integer", default: 5000, secret: "no", description: "Port the registry listens on in its container; the published port for tls none." },
-    { key: "registry:httpsPort", type: "integer", default: 443, secret: "no", description: "Published HTTPS port for letsencrypt and certificate (Let's Encrypt's TLS-ALPN-01 needs 443)." },
+    { key: "registry:image", type: "string", default: DEFAULT_REGISTRY_IMAGE, secret: "no", description: "The registry image. 2.x images cannot use Let's Encrypt (ACMEv1 is switched off)." },
+    { key: "registry:port", type: "integer", default: DEFAULT_PORT, secret: "no", description: "Port the registry listens on in its container; the published port for tls none." },
+    { key: "registry:httpsPort", type: "integer", default: DEFAULT_HTTPS_PORT, secret: "no", description: "Published HTTPS port for letsencrypt and certificate (Let's Encrypt's TLS-ALPN-01 needs 443)." },
     { key: "registry:bindAddress", type: "string", secret: "no", description: "Host address the port is published on. Defaults to 0.0.0.0, or 127.0.0.1 for tls none (which allows loopback only)." },
-    { key: "registry:bcryptCost", type: "integer", default: 5, secret: "no", description: "bcrypt cost of the htpasswd entries (4..31). Paid on every registry request; see README." },
+    { key: "registry:bcryptCost", type: "integer", default: DEFAULT_BCRYPT_COST, secret: "no", description: "bcrypt cost of the htpasswd entries (4..31). Paid on every registry request; see README." },
     { key: "registry:retainData", type: "boolean", default: true, secret: "no", description: "Keep the data and certificate-cache volumes on pulumi destroy." },
     { key: "registry:readinessTimeoutSeconds", type: "integer", default: 180, secret: "no", description: "How long pulumi up waits for the registry to answer 401 without and 200 with credentials." },
     { key: "faas:gateway", type: "string", secret: "no", description: "URL of the FaaS gateway (http or https). Unset: no functions are deployed." },

@@ -12,7 +12,7 @@ import {
     unexpected,
 } from "./gateway";
 import { checkPrivateImage, parseImageRef } from "./image";
-import { checkResources, SERVICE_NAME } from "./validate";
+import { checkResources, SERVICE_NAME } from "./rules";
 
 /** What the dynamic resource receives: plain values (the engine unwraps secrets before calling us). */
 export interface FunctionInputs {

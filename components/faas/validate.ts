@@ -1,10 +1,9 @@
 import { checkStringList, checkStringMap, collector, describe, type Problem } from "../problems";
+import { checkResources, SERVICE_NAME } from "./rules";
+
+export { checkResources, SERVICE_NAME } from "./rules";
 import type { FaasFunctionArgs } from "./args";
 import { checkPrivateImage, parseImageRef } from "./image";
-
-/** The gateway's function-name pattern (FACTS.md), within Swarm's 63-character service-name limit. */
-export const SERVICE_NAME = /^[-a-zA-Z_0-9.]{1,63}$/;
-const RESOURCE_KEYS = ["memory", "cpu"];
 
 export function checkService(service: unknown): string | undefined {
     if (typeof service !== "string" || service.length === 0) return `is required: the function's name, e.g. "hello" (got ${describe(service)})`;
@@ -23,15 +22,6 @@ export function checkGatewayUrl(url: unknown): string | undefined {
     if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return `"${url}" is not an http(s) URL: write e.g. https://gateway.example.com`;
     if (parsed.username !== "" || parsed.password !== "") return "must not contain credentials: set the username and password separately (the password as a secret)";
     return undefined;
-}
-
-export function checkResources(value: unknown): string | undefined {
-    if (value === undefined || value === null) return undefined;
-    if (typeof value !== "object" || Array.isArray(value)) return `must be {memory?, cpu?}, got ${describe(value)}`;
-    const unknown = Object.keys(value).filter((k) => !RESOURCE_KEYS.includes(k));
-    if (unknown.length > 0) return `has unknown key(s) ${unknown.map((k) => `"${k}"`).join(", ")}: only "memory" (e.g. "128m") and "cpu" (e.g. "0.5") are allowed`;
-    const bad = Object.entries(value).find(([, v]) => typeof v !== "string");
-    return bad === undefined ? undefined : `"${bad[0]}" must be a string such as "128m" or "0.5", got ${describe(bad[1])}`;
 }
 
 /**

@@ -1,0 +1,174 @@
+// npm run bench: every figure the issues ask for, as medians over several runs, printed as one table
+// and written to bench/results.json (git-ignored) so two runs can be compared.
+//  - registry auth overhead on the REAL registry (Debian's docker-registry) at the default bcrypt cost
+//    and at cost 10, against an unauthenticated request;
+//  - bcryptjs hashing time for one user;
+//  - wall time of 1 vs 50 concurrent function creates, the test gateway adding 50 ms per request;
+//  - time to evaluate the stack under mocks with 1, 50 and 200 functions.
+import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { type FunctionInputs, functionProvider } from "../components/faas/provider";
+import { DEFAULT_BCRYPT_COST } from "../components/registry/args";
+import { renderHtpasswd } from "../components/registry/htpasswd";
+import { CONTAINER_PATHS, renderRegistryConfig } from "../components/registry/registry-config";
+import { FakeGateway } from "../test/helpers/fake-gateway";
+import { request } from "../test/helpers/http";
+import { startRealRegistry } from "../test/helpers/real-registry";
+
+const median = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const time = async (f: () => Promise<unknown>) => {
+    const t = performance.now();
+    await f();
+    return performance.now() - t;
+};
+
+const PASSWORD = "bench-password-0123456789-abcdefgh";
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 60);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+
+async function registryLatency(cost: number): Promise<{ unauthenticated: number; authenticated: number }> {
+    const registry = await startRealRegistry({
+        command: [CONTAINER_PATHS.config],
+        volumes: [{ containerPath: CONTAINER_PATHS.data }],
+        uploads: [
+            { file: CONTAINER_PATHS.config, content: renderRegistryConfig({ tls: { mode: "none" }, port: 5000, httpSecret: "bench-http-secret", realm: "bench" }) },
+            { file: CONTAINER_PATHS.htpasswd, content: renderHtpasswd("bench-key", [{ username: "bench", password: PASSWORD }], cost) },
+        ],
+    });
+    try {
+        const url = `http://127.0.0.1:${registry.port}/v2/`;
+        const sample = async (auth?: [string, string]) => {
+            const xs: number[] = [];
+            for (let i = 0; i < REQUESTS; i++) {
+                xs.push(
+                    await time(async () => {
+                        const res = await request(url, { auth });
+                        if (res.status !== (auth ? 200 : 401)) throw new Error(`unexpected ${res.status}`);
+                    }),
+                );
+            }
+            return median(xs.slice(5)); // the first requests warm up connections and caches
+        };
+        // Interleave the two kinds so drift of the machine affects both alike.
+        const unauth: number[] = [];
+        const auth: number[] = [];
+        for (let r = 0; r < RUNS; r++) {
+            unauth.push(await sample());
+            auth.push(await sample(["bench", PASSWORD]));
+        }
+        return { unauthenticated: median(unauth), authenticated: median(auth) };
+    } finally {
+        await registry.stop();
+        registry.remove();
+    }
+}
+
+function hashTime(cost: number): number {
+    const xs: number[] = [];
+    for (let i = 0; i < (cost >= 10 ? 3 : 15); i++) {
+        const t = performance.now();
+        renderHtpasswd(`key-${i}`, [{ username: "bench", password: PASSWORD }], cost);
+        xs.push(performance.now() - t);
+    }
+    return median(xs);
+}
+
+async function createFunctions(n: number): Promise<number> {
+    const gateway = await new FakeGateway({ latencyMs: 50 }).start();
+    try {
+        const runs: number[] = [];
+        for (let r = 0; r < RUNS; r++) {
+            gateway.functions.clear();
+            const inputs = (i: number): FunctionInputs => ({
+                gatewayUrl: gateway.url,
+                gatewayUsername: "admin",
+                gatewayPassword: gateway.options.password,
+                service: `fn-${i}`,
+                image: `registry.example.com/team/fn-${i}:1`,
+                registryAuth: Buffer.from(`ci:${PASSWORD}`).toString("base64"),
+                owner: "bench/bench",
+                readinessEnabled: true,
+                readinessTimeoutSeconds: 30,
+            });
+            const create = functionProvider.create;
+            if (create === undefined) throw new Error("no create");
+            runs.push(await time(() => Promise.all(Array.from({ length: n }, (_, i) => create(inputs(i))))));
+        }
+        return median(runs);
+    } finally {
+        await gateway.stop();
+    }
+}
+
+function evaluateStack(n: number, sourceMaps: boolean): number {
+    const runs: number[] = [];
+    for (let r = 0; r < RUNS; r++) {
+        const out = execFileSync(process.execPath, ["--import", "tsx", join(__dirname, "evaluate-stack.ts"), String(n)], {
+            encoding: "utf8",
+            env: { ...process.env, BENCH_SOURCE_MAPS: String(sourceMaps) },
+        });
+        runs.push(JSON.parse(out.trim().split("\n").pop() as string).ms);
+    }
+    return median(runs);
+}
+
+async function main(): Promise<void> {
+    const rows: { figure: string; value: number; unit: string; goal?: string }[] = [];
+    const add = (figure: string, value: number, unit: string, goal?: string) => {
+        rows.push({ figure, value: Math.round(value * 100) / 100, unit, goal });
+        process.stderr.write(`  ${figure}: ${value.toFixed(2)} ${unit}\n`);
+    };
+    process.stderr.write(`bench: ${REQUESTS} requests x ${RUNS} runs per registry figure, ${RUNS} runs per other figure\n`);
+
+    const atDefault = await registryLatency(DEFAULT_BCRYPT_COST);
+    const other = (DEFAULT_BCRYPT_COST as number) === 4 ? 5 : 4;
+    const atOther = await registryLatency(other);
+    const at10 = await registryLatency(10);
+    add("registry GET /v2/ unauthenticated (baseline)", atDefault.unauthenticated, "ms");
+    add(`registry GET /v2/ authenticated, cost ${DEFAULT_BCRYPT_COST} (default)`, atDefault.authenticated, "ms");
+    add(`registry auth overhead, cost ${DEFAULT_BCRYPT_COST} (default)`, atDefault.authenticated - atDefault.unauthenticated, "ms/request", "<= 2");
+    add(`registry auth overhead, cost ${other}`, atOther.authenticated - atOther.unauthenticated, "ms/request");
+    add("registry GET /v2/ authenticated, cost 10", at10.authenticated, "ms");
+    add("registry auth overhead, cost 10", at10.authenticated - at10.unauthenticated, "ms/request");
+    add(`bcryptjs hash of one user, cost ${DEFAULT_BCRYPT_COST}`, hashTime(DEFAULT_BCRYPT_COST), "ms");
+    add("bcryptjs hash of one user, cost 10", hashTime(10), "ms");
+
+    const one = await createFunctions(1);
+    const fifty = await createFunctions(50);
+    add("create 1 function (gateway +50 ms/request)", one, "ms");
+    add("create 50 functions concurrently (gateway +50 ms/request)", fifty, "ms");
+    add("50 creates / 1 create", fifty / one, "x", "<= 3");
+
+    // The SDK captures a stack trace per resource property; with source maps on (tsx turns them on)
+    // each costs far more. Both are measured: which one a real run pays depends on the TS loader.
+    for (const sourceMaps of [false, true]) {
+        const tag = sourceMaps ? ", source maps on" : "";
+        const e1 = evaluateStack(1, sourceMaps);
+        const e50 = evaluateStack(50, sourceMaps);
+        const e200 = evaluateStack(200, sourceMaps);
+        add(`evaluate stack under mocks, 1 function${tag}`, e1, "ms");
+        add(`evaluate stack under mocks, 50 functions${tag}`, e50, "ms");
+        add(`evaluate stack under mocks, 200 functions${tag}`, e200, "ms");
+        add(`evaluation per function beyond the first (1 -> 50)${tag}`, (e50 - e1) / 49, "ms/function", "<= 5");
+        add(`evaluation per function beyond the first (1 -> 200)${tag}`, (e200 - e1) / 199, "ms/function", "<= 5");
+    }
+
+    const width = Math.max(...rows.map((r) => r.figure.length));
+    const lines = [
+        `${"figure".padEnd(width)}  ${"median".padStart(10)}  unit          goal`,
+        ...rows.map((r) => `${r.figure.padEnd(width)}  ${r.value.toFixed(2).padStart(10)}  ${r.unit.padEnd(12)}  ${r.goal ?? ""}`),
+    ];
+    process.stdout.write(`\n${lines.join("\n")}\n`);
+    const results = { date: new Date().toISOString(), node: process.version, requests: REQUESTS, runs: RUNS, defaultBcryptCost: DEFAULT_BCRYPT_COST, rows };
+    writeFileSync(join(__dirname, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
+    process.stdout.write("\nwritten to bench/results.json\n");
+}
+
+main().catch((error) => {
+    process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : error}\n`);
+    process.exit(1);
+});
