@@ -211,4 +211,46 @@ describe("FaasFunction provider against the gateway", () => {
         expect(bad.failures).toEqual([{ property: "registryAuth", reason: expect.stringMatching(/must be base64 of user:password/) }]);
         expect(JSON.stringify(bad.failures)).not.toContain("not base64!");
     });
+
+    it("retries a reply whose body never completes within the request timeout, then succeeds", async () => {
+        gateway.options.faults.push({ method: "GET", path: "/system/function/", slowBodyMs: 1_500 });
+        const { outs } = await create(inputs);
+        expect(outs.availableReplicas).toBe(1);
+        expect(gateway.requests.filter((r) => r.path.startsWith("/system/function/")).length).toBeGreaterThanOrEqual(2);
+    });
+
+    it("gives up on a gateway that never answers in time, within its budget, with a clear error", async () => {
+        for (let i = 0; i < 5; i++) gateway.options.faults.push({ method: "POST", slowBodyMs: 1_500 });
+        const started = Date.now();
+        await expect(create(inputs)).rejects.toThrow(/POST \/system\/functions on the FaaS gateway .* failed after 5 tries .*: no complete answer within the request timeout/);
+        expect(Date.now() - started).toBeLessThan(FAST.budgetMs + 2 * FAST.requestTimeoutMs);
+    });
+
+    it("says so when the gateway answers a read with a body that is not JSON", async () => {
+        const { outs } = await create(inputs);
+        gateway.options.faults.push({ method: "GET", path: "/system/function/", invalidJson: true });
+        await expect(read("hello", outs)).rejects.toThrow(/GET \/system\/function\/hello on the FaaS gateway .* answered 200 with a body that is not JSON/);
+    });
+
+    it("keeps credentials out of every error, even when the gateway echoes them", async () => {
+        const echo = `got auth ${REGISTRY_AUTH} and password ${gateway.options.password} and ${Buffer.from(gateway.options.password).toString("base64")}`;
+        const errors: string[] = [];
+        for (let i = 0; i < 5; i++) gateway.options.faults.push({ method: "POST", status: 500, body: echo });
+        await create(inputs).catch((e: Error) => errors.push(`${e.message}\n${e.stack}`));
+        gateway.options.faults.push({ method: "POST", status: 400, body: `Invalid registry auth ${REGISTRY_AUTH}` });
+        await create(inputs).catch((e: Error) => errors.push(`${e.message}\n${e.stack}`));
+        await create({ ...inputs, gatewayPassword: "Wrong-Password-123" }).catch((e: Error) => errors.push(`${e.message}\n${e.stack}`));
+        gateway.options.neverReady.add("hello");
+        await create({ ...inputs, readinessTimeoutSeconds: 1 }).catch((e: Error) => errors.push(`${e.message}\n${e.stack}`));
+        expect(errors).toHaveLength(4);
+        expect(errors[0]).toContain("[secret]");
+        expect(errors[1]).toMatch(/could not decode registryAuth/);
+        for (const text of errors) {
+            for (const secret of [REGISTRY_AUTH, REGISTRY_PASSWORD, gateway.options.password, Buffer.from(gateway.options.password).toString("base64"), "Wrong-Password-123"]) {
+                expect(text).not.toContain(secret);
+            }
+            // Nor the request body: the deployment body carries registryAuth.
+            expect(text).not.toContain('"registryAuth"');
+        }
+    });
 });
