@@ -49,9 +49,9 @@ describe("FaasFunction provider against the gateway", () => {
         const { id, outs } = await create(inputs);
         expect(id).toBe("hello");
         expect(Date.now() - started).toBeGreaterThanOrEqual(300);
-        expect(outs.availableReplicas).toBe(1);
-        expect(outs.replicas).toBe(1);
-        expect(outs.reportedImage).toBe(inputs.image);
+        expect(outs.status.availableReplicas).toBe(1);
+        expect(outs.status.replicas).toBe(1);
+        expect(outs.status.image).toBe(inputs.image);
         const posts = deployments();
         expect(posts.map((r) => r.method)).toEqual(["POST"]);
         const body = JSON.parse(posts[0].body);
@@ -70,7 +70,7 @@ describe("FaasFunction provider against the gateway", () => {
         const { outs } = await create({ ...inputs, adopt: true });
         expect(deployments().map((r) => r.method)).toEqual(["POST", "POST", "PUT"]);
         expect(gateway.functions.get("hello")?.image).toBe(inputs.image);
-        expect(outs.availableReplicas).toBe(1);
+        expect(outs.status.availableReplicas).toBe(1);
     });
 
     it("updates with PUT, and says what to do when the function was deleted behind its back", async () => {
@@ -131,7 +131,7 @@ describe("FaasFunction provider against the gateway", () => {
     it("treats Swarm's digest pin of the same image as no drift", async () => {
         gateway.options.pinDigest = true;
         const { outs } = await create(inputs);
-        expect(outs.reportedImage).toMatch(/^registry\.example\.com\/team\/hello:1@sha256:/);
+        expect(outs.status.image).toMatch(/^registry\.example\.com\/team\/hello:1@sha256:/);
         const { props } = await read("hello", outs);
         expect(props.image).toBe(inputs.image);
         expect((await diff(props, inputs)).changes).toBe(false);
@@ -162,13 +162,13 @@ describe("FaasFunction provider against the gateway", () => {
         await expect(create({ ...inputs, registryAuth: wrong, readinessTimeoutSeconds: 1 })).rejects.toThrow(/no available replica/);
         gateway.functions.clear();
         const { outs } = await create({ ...inputs, registryAuth: wrong, readinessEnabled: false });
-        expect(outs.availableReplicas).toBe(0);
+        expect(outs.status.availableReplicas).toBe(0);
     });
 
     it("retries 5xx and connection resets with back-off, at most 5 tries", async () => {
         gateway.options.faults.push({ method: "POST", status: 502, body: "bad gateway" }, { method: "POST", reset: true }, { method: "POST", status: 503 });
         const { outs } = await create(inputs);
-        expect(outs.availableReplicas).toBe(1);
+        expect(outs.status.availableReplicas).toBe(1);
         expect(deployments().map((r) => r.method)).toEqual(["POST", "POST", "POST", "POST"]);
         gateway.functions.clear();
         gateway.requests.length = 0;
@@ -187,7 +187,7 @@ describe("FaasFunction provider against the gateway", () => {
     it("does not duplicate a function whose create reply was lost: the retry finds it is ours", async () => {
         gateway.options.faults.push({ method: "POST", resetAfterHandling: true });
         const { outs } = await create(inputs);
-        expect(outs.availableReplicas).toBe(1);
+        expect(outs.status.availableReplicas).toBe(1);
         expect(deployments().map((r) => r.method)).toEqual(["POST", "POST", "PUT"]);
         expect(gateway.functions.size).toBe(1);
     });
@@ -195,10 +195,10 @@ describe("FaasFunction provider against the gateway", () => {
     it("warns that a non-Swarm backend ignores registryAuth", async () => {
         gateway.options.orchestration = "kubernetes";
         const { outs } = await create(inputs);
-        expect(outs.backendWarning).toMatch(/runs on "kubernetes", which ignores registryAuth \(only faas-swarm honours it\)/);
+        expect(outs.status.warning).toMatch(/runs on "kubernetes", which ignores registryAuth \(only faas-swarm honours it\)/);
         gateway.options.orchestration = "swarm";
         gateway.functions.clear();
-        expect((await create(inputs)).outs.backendWarning).toBeUndefined();
+        expect((await create(inputs)).outs.status.warning).toBeUndefined();
     });
 
     it("rejects, at check time, images outside our registry or without a namespace, and a registryAuth that is not base64(user:pass)", async () => {
@@ -215,7 +215,7 @@ describe("FaasFunction provider against the gateway", () => {
     it("retries a reply whose body never completes within the request timeout, then succeeds", async () => {
         gateway.options.faults.push({ method: "GET", path: "/system/function/", slowBodyMs: 1_500 });
         const { outs } = await create(inputs);
-        expect(outs.availableReplicas).toBe(1);
+        expect(outs.status.availableReplicas).toBe(1);
         expect(gateway.requests.filter((r) => r.path.startsWith("/system/function/")).length).toBeGreaterThanOrEqual(2);
     });
 

@@ -52,7 +52,7 @@ describe("the serialized FaasFunction provider, loaded in another process", () =
         const [created] = await runInOtherProcess(providerText, [{ method: "create", args: [inputs] }]);
         expect(created.ok, created.error).toBe(true);
         expect(created.result.id).toBe("hello");
-        expect(created.result.outs.availableReplicas).toBe(1);
+        expect(created.result.outs.status.availableReplicas).toBe(1);
         expect(JSON.parse(gateway.requests.find((r) => r.method === "POST")?.body ?? "{}").registryAuth).toBe(registryAuth);
 
         const outs = created.result.outs;

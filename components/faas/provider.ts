@@ -44,13 +44,18 @@ export interface FunctionInputs {
     retry?: RetryPolicy;
 }
 
-export interface FunctionOutputs extends FunctionInputs {
+/** What the gateway reports about the deployed function. One output property, not four: each property costs the SDK per function. */
+export interface FunctionState {
     replicas: number;
     availableReplicas: number;
     /** The image the gateway reports (Swarm may pin it by digest). */
-    reportedImage: string;
+    image: string;
     /** Set when the gateway's backend ignores registryAuth. */
-    backendWarning?: string;
+    warning?: string;
+}
+
+export interface FunctionOutputs extends FunctionInputs {
+    status: FunctionState;
 }
 
 export const OWNER_LABEL = "com.faasreg.owner";
@@ -175,10 +180,12 @@ async function outputsAfterDeploy(inputs: FunctionInputs, warning: string | unde
     const status = (await waitUntilReady(inputs)) ?? (await getFunction(connection(inputs), inputs.service, inputs.namespace, inputs.retry));
     return {
         ...inputs,
-        replicas: status?.replicas ?? 0,
-        availableReplicas: status?.availableReplicas ?? 0,
-        reportedImage: status?.image ?? inputs.image,
-        ...(warning === undefined ? {} : { backendWarning: warning }),
+        status: {
+            replicas: status?.replicas ?? 0,
+            availableReplicas: status?.availableReplicas ?? 0,
+            image: status?.image ?? inputs.image,
+            ...(warning === undefined ? {} : { warning }),
+        },
     };
 }
 
@@ -261,7 +268,7 @@ export const functionProvider: pulumi.dynamic.ResourceProvider = {
         const redeploy = DEPLOYMENT_FIELDS.some((f) => !sameValue(f, olds[f], news[f]));
         if (!redeploy) {
             // Only how we reach the gateway or wait for it changed: nothing to send.
-            return { outs: { ...olds, ...news, replicas: olds.replicas, availableReplicas: olds.availableReplicas, reportedImage: olds.reportedImage } };
+            return { outs: { ...olds, ...news, status: olds.status } };
         }
         const warning = await backendWarning(news);
         await put(news, "");
@@ -287,9 +294,7 @@ export const functionProvider: pulumi.dynamic.ResourceProvider = {
             envProcess: status.envProcess || undefined,
             labels: normalize(userLabels(status.labels)) as Record<string, string> | undefined,
             annotations: normalize(status.annotations) as Record<string, string> | undefined,
-            replicas: status.replicas,
-            availableReplicas: status.availableReplicas,
-            reportedImage: status.image,
+            status: { ...props.status, replicas: status.replicas, availableReplicas: status.availableReplicas, image: status.image },
         };
         return { id, props: { ...props, ...reported } };
     },
