@@ -1,6 +1,7 @@
 // The stack: read config -> private registry -> functions -> exports.
 import * as pulumi from "@pulumi/pulumi";
 import { FaasFunction } from "./components/faas";
+import { buildFunctionImage } from "./components/faas/build";
 import { PrivateRegistry } from "./components/registry";
 import { loadStackConfig } from "./config";
 
@@ -20,37 +21,41 @@ export const registryPasswords = registry.passwords;
 
 // No faas:gateway: a registry-only stack.
 const faas = config.faas;
-const functions =
-    faas === undefined
-        ? []
-        : faas.functions.map(
-    (fn) =>
-        new FaasFunction(
-            fn.service,
-            {
-                gateway: { url: faas.gateway, username: faas.username, password: faas.password },
-                service: fn.service,
-                image: fn.image,
-                envProcess: fn.envProcess,
-                network: fn.network,
-                envVars: fn.envVars,
-                labels: fn.labels,
-                annotations: fn.annotations,
-                constraints: fn.constraints,
-                secrets: fn.secrets,
-                limits: fn.limits,
-                requests: fn.requests,
-                readOnlyRootFilesystem: fn.readOnlyRootFilesystem,
-                namespace: fn.namespace,
-                adopt: fn.adopt,
-                readiness: { timeoutSeconds: fn.readinessTimeoutSeconds },
-                // The stack registry's first user: registryAuth is made from it, a secret end to end.
-                registry: registry.credentials,
-            },
-            // Deploy only once the registry answers with credentials.
-            { dependsOn: [registry.ready] },
-        ),
-          );
+const functions = faas === undefined ? [] : faas.functions.map((fn) => deployFunction(faas, fn));
+
+function deployFunction(gateway: NonNullable<typeof faas>, fn: (typeof gateway.functions)[number]): FaasFunction {
+    // Everything waits for the registry to answer with credentials.
+    const afterRegistry = { dependsOn: [registry.ready] };
+    // With build: build and push into our registry, then deploy the pushed digest.
+    const image =
+        fn.build === undefined
+            ? fn.image
+            : buildFunctionImage(`${fn.service}-image`, fn.build, fn.image, registry.credentials, afterRegistry).repoDigest;
+    return new FaasFunction(
+        fn.service,
+        {
+            gateway: { url: gateway.gateway, username: gateway.username, password: gateway.password },
+            service: fn.service,
+            image,
+            envProcess: fn.envProcess,
+            network: fn.network,
+            envVars: fn.envVars,
+            labels: fn.labels,
+            annotations: fn.annotations,
+            constraints: fn.constraints,
+            secrets: fn.secrets,
+            limits: fn.limits,
+            requests: fn.requests,
+            readOnlyRootFilesystem: fn.readOnlyRootFilesystem,
+            namespace: fn.namespace,
+            adopt: fn.adopt,
+            readiness: { timeoutSeconds: fn.readinessTimeoutSeconds },
+            // The stack registry's first user: registryAuth is made from it, a secret end to end.
+            registry: registry.credentials,
+        },
+        afterRegistry,
+    );
+}
 
 /** Each function's name and its URL on the gateway. */
 export const faasFunctions = pulumi.all(functions.map((f) => pulumi.all({ name: f.service, url: f.url })));

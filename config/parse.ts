@@ -4,6 +4,7 @@ import type { PrivateRegistryArgs, TlsArgs } from "../components/registry/args";
 import { validateFunctionArgs, checkGatewayUrl } from "../components/faas/validate";
 import { parseImageRef } from "../components/faas/image";
 import type { FunctionResources } from "../components/faas/args";
+import { checkBuild, contextTag, type FunctionBuild, repositoryName } from "../components/faas/build";
 import { describe } from "../components/problems";
 import { DEFAULT_FAAS_NETWORK, DEFAULT_USERS, keySpec } from "./schema";
 
@@ -43,6 +44,8 @@ export interface PlainFunctionSettings {
     namespace?: string;
     adopt?: boolean;
     readinessTimeoutSeconds?: number;
+    /** Build this image and push it (as `image`) into our registry; the function then deploys its digest. */
+    build?: FunctionBuild;
 }
 
 export interface PlainFaasSettings {
@@ -64,7 +67,7 @@ export type ParseResult = { ok: true; config: PlainStackConfig; problems: [] } |
 
 const FUNCTION_KEYS = [
     "service", "image", "envProcess", "envVars", "labels", "annotations", "constraints", "secrets", "limits",
-    "requests", "readOnlyRootFilesystem", "network", "namespace", "adopt", "readinessTimeoutSeconds",
+    "requests", "readOnlyRootFilesystem", "network", "namespace", "adopt", "readinessTimeoutSeconds", "build",
 ];
 const USER_KEYS = ["username", "password"];
 
@@ -148,7 +151,7 @@ function unknownKeys(value: Record<string, unknown>, allowed: string[]): string[
 
 /**
  * Parses and validates the whole stack config, collecting every problem (so `config:check` can print
- * them all at once). Pure: no Pulumi runtime, no I/O.
+ * them all at once). No Pulumi runtime; the only I/O is reading the build contexts functions name.
  */
 export function parseStackConfig(source: ConfigSource): ParseResult {
     const r = new Reader(source);
@@ -237,7 +240,24 @@ export function parseStackConfig(source: ConfigSource): ParseResult {
             const extra = unknownKeys(fn, FUNCTION_KEYS);
             if (extra.length > 0) r.add(key, `has unknown key(s) ${extra.join(", ")}: allowed are ${FUNCTION_KEYS.join(", ")}`);
             // An image without a registry host (`team/fn:1`) lives in our registry.
-            const image = typeof fn.image === "string" && server !== undefined ? withRegistry(fn.image, server) : fn.image;
+            let image = typeof fn.image === "string" && server !== undefined ? withRegistry(fn.image, server) : fn.image;
+            if (fn.build !== undefined) {
+                const buildProblem = checkBuild(fn.build);
+                if (buildProblem !== undefined) {
+                    r.add(`${key}.${buildProblem.path}`, buildProblem.message);
+                    return;
+                }
+                const domain = typeof image === "string" ? parseImageRef(image)?.domain : undefined;
+                if (server !== undefined && domain !== undefined && domain !== server) {
+                    r.add(`${key}.image`, `is in registry ${domain}, but a function with build is pushed into our registry ${server}: write namespace/name[:tag], or leave image out`);
+                    return;
+                }
+                // Default: server/<namespace or "functions">/<service>:<tag from the context's content>.
+                if (image === undefined && server !== undefined) {
+                    const ns = typeof fn.namespace === "string" ? fn.namespace : "functions";
+                    image = `${server}/${ns}/${repositoryName(String(fn.service))}:${contextTag(fn.build as FunctionBuild)}`;
+                }
+            }
             const settings = { ...fn, image, network: fn.network ?? network } as PlainFunctionSettings;
             const problems = validateFunctionArgs(
                 { ...settings, gateway: { url: gateway }, readiness: { timeoutSeconds: settings.readinessTimeoutSeconds } },

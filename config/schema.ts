@@ -38,7 +38,7 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
     { key: "faas:username", type: "string", default: "admin", secret: "no", description: "Gateway basic-auth user." },
     { key: "faas:password", type: "string", secret: "yes", description: "Gateway basic-auth password." },
     { key: "faas:network", type: "string", default: DEFAULT_FAAS_NETWORK, secret: "no", description: "Default Swarm network of the functions." },
-    { key: "faas:functions", type: "list", default: [], secret: "no", description: "Functions to deploy: a list of {service, image, envProcess?, envVars?, labels?, annotations?, constraints?, secrets?, limits?, requests?, readOnlyRootFilesystem?, network?, namespace?, adopt?, readinessTimeoutSeconds?}." },
+    { key: "faas:functions", type: "list", default: [], secret: "no", description: "Functions to deploy: a list of {service, image, build?, envProcess?, envVars?, labels?, annotations?, constraints?, secrets?, limits?, requests?, readOnlyRootFilesystem?, network?, namespace?, adopt?, readinessTimeoutSeconds?}. With build {context, dockerfile?, args?, target?, platform?} the image is built, pushed into the registry and deployed by digest." },
     { key: "docker:host", type: "string", secret: "no", description: "The docker provider's own key: where the registry runs (unix socket, tcp:// or ssh://user@vm). Unset: the local engine." },
 ];
 

@@ -58,7 +58,6 @@ export const BAD_INPUT: Case[] = [
     ["a network that is an object", { ...FAAS, "faas:network": '{"name":"x"}' }, "faas:network", /must be a string, got an object/],
     ["a function without a service", fns([{ image: "team/hello:1" }]), "faas:functions[0].service", /is required/],
     ["an invalid service name", fn({ service: "hello world" }), "faas:functions[0].service", /not a valid function name/],
-    ["a missing image", fns([{ service: "hello" }]), "faas:functions[0].image", /not a valid image reference|is required/],
     ["an image in another registry", fn({ image: "ghcr.io/team/hello:1" }), "faas:functions[0].image", /is in registry ghcr\.io, but the registry credentials are for registry\.example\.com/],
     ["an image without a namespace", fn({ image: "hello:1" }), "faas:functions[0].image", /has no namespace/],
     ["duplicate services", fns([{ service: "hello", image: "team/hello:1" }, { service: "hello", image: "team/hello:2" }]), "faas:functions[1].service", /appears more than once/],
@@ -69,5 +68,10 @@ export const BAD_INPUT: Case[] = [
     ["requests with a numeric cpu", fn({ requests: { cpu: 0.5 } }), "faas:functions[0].requests", /"cpu" must be a string/],
     ["constraints that are not strings", fn({ constraints: [1] }), "faas:functions[0].constraints", /must be a list of strings/],
     ["an unknown function key", fn({ replicas: 3 }), "faas:functions[0]", /unknown key\(s\) replicas/],
+    ["a build context that does not exist", fns([{ service: "hello", build: { context: "test/fixtures/no-such-folder" } }]), "faas:functions[0].build.context", /no-such-folder is not a folder/],
+    ["a build without its Dockerfile", fns([{ service: "hello", build: { context: "test/fixtures/hello-fn", dockerfile: "Missing.Dockerfile" } }]), "faas:functions[0].build.dockerfile", /Missing\.Dockerfile does not exist/],
+    ["a build pushed to another registry", fns([{ service: "hello", image: "ghcr.io/team/hello:1", build: { context: "test/fixtures/hello-fn" } }]), "faas:functions[0].image", /is in registry ghcr\.io, but a function with build is pushed into our registry/],
+    ["unknown build keys", fns([{ service: "hello", build: { context: "test/fixtures/hello-fn", tags: ["x"] } }]), "faas:functions[0].build", /unknown key\(s\) tags/],
+    ["a function with neither image nor build", fns([{ service: "hello" }]), "faas:functions[0].image", /is required/],
 ];
 

@@ -37,7 +37,7 @@ export function validateFunctionArgs(args: FaasFunctionArgs, registryServer?: st
         if (registryServer !== undefined) add("image", checkPrivateImage(args.image, registryServer));
         else if (parseImageRef(args.image) === undefined) add("image", `"${args.image}" is not a valid image reference, e.g. registry.example.com/team/fn:1`);
     } else if (args.image === undefined || args.image === null) {
-        add("image", "is required: e.g. registry.example.com/team/fn:1");
+        add("image", "is required: e.g. registry.example.com/team/fn:1 (or give build, to build and push it)");
     }
     for (const field of ["envVars", "labels", "annotations"] as const) {
         if (!isOutputLike(args[field])) add(field, checkStringMap(args[field]));

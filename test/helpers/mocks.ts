@@ -51,6 +51,11 @@ function computedOutputs(type: string, name: string, inputs: Record<string, unkn
             return { result: fakeRandom(name, Number(unwrap(inputs.length))) };
         case "docker:index/remoteImage:RemoteImage":
             return { imageId: `sha256:${createHash("sha256").update(String(unwrap(inputs.name))).digest("hex")}`, repoDigest: `${unwrap(inputs.name)}@sha256:${"0".repeat(64)}` };
+        case "docker:index/image:Image": {
+            // As the provider reports a pushed image: repository@digest.
+            const imageName = String(unwrap(inputs.imageName));
+            return { repoDigest: `${imageName.replace(/:[^/:]+$/, "")}@sha256:${createHash("sha256").update(imageName).digest("hex")}` };
+        }
         case "docker:index/volume:Volume":
             return { name: inputs.name ?? `${name}-volume` };
         case "command:local:Command":

@@ -1,0 +1,106 @@
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { isAbsolute, join, relative, resolve } from "node:path";
+import * as docker from "@pulumi/docker";
+import type * as pulumi from "@pulumi/pulumi";
+
+/** How to build a function's image (the docker provider builds it on its Docker host and pushes it). */
+export interface FunctionBuild {
+    /** The build context folder, relative to the project root. */
+    context: string;
+    /** The Dockerfile, relative to the context. Defaults to "Dockerfile". */
+    dockerfile?: string;
+    args?: Record<string, string>;
+    target?: string;
+    platform?: string;
+}
+
+export const BUILD_KEYS = ["context", "dockerfile", "args", "target", "platform"];
+
+/** Absolute paths of the context and Dockerfile (relative paths are taken from the project root). */
+export function buildPaths(build: FunctionBuild, root = process.cwd()): { context: string; dockerfile: string } {
+    const context = isAbsolute(build.context) ? build.context : resolve(root, build.context);
+    return { context, dockerfile: resolve(context, build.dockerfile ?? "Dockerfile") };
+}
+
+/** Why `build` cannot be used (undefined when it can). Reads the file system: the context must exist now. */
+export function checkBuild(build: unknown, root = process.cwd()): { path: string; message: string } | undefined {
+    if (typeof build !== "object" || build === null || Array.isArray(build)) return { path: "build", message: "must be an object {context, dockerfile?, args?, target?, platform?}" };
+    const unknown = Object.keys(build).filter((k) => !BUILD_KEYS.includes(k));
+    if (unknown.length > 0) return { path: "build", message: `has unknown key(s) ${unknown.join(", ")}: allowed are ${BUILD_KEYS.join(", ")}` };
+    const b = build as Record<string, unknown>;
+    if (typeof b.context !== "string" || b.context === "") return { path: "build.context", message: "is required: the build context folder, relative to the project root" };
+    for (const key of ["dockerfile", "target", "platform"]) {
+        if (b[key] !== undefined && typeof b[key] !== "string") return { path: `build.${key}`, message: "must be a string" };
+    }
+    if (b.args !== undefined && (typeof b.args !== "object" || b.args === null || Object.values(b.args).some((v) => typeof v !== "string"))) {
+        return { path: "build.args", message: 'must be a map of strings, e.g. {"VERSION": "1"}' };
+    }
+    const { context, dockerfile } = buildPaths(b as unknown as FunctionBuild, root);
+    if (!existsSync(context) || !statSync(context).isDirectory()) return { path: "build.context", message: `${context} is not a folder: give the build context, relative to the project root` };
+    if (!existsSync(dockerfile) || !statSync(dockerfile).isFile()) {
+        return { path: "build.dockerfile", message: `${dockerfile} does not exist: add a Dockerfile to the context, or set build.dockerfile` };
+    }
+    return undefined;
+}
+
+function files(dir: string, base = dir): string[] {
+    return readdirSync(dir, { withFileTypes: true })
+        .filter((e) => e.name !== ".git")
+        .flatMap((e) => (e.isDirectory() ? files(join(dir, e.name), base) : e.isFile() ? [relative(base, join(dir, e.name))] : []))
+        .sort();
+}
+
+/**
+ * A tag derived from what the build sees: every file of the context (by path and content, `.git`
+ * excepted), the Dockerfile, and the build options. The same sources give the same tag on every run
+ * (no timestamp), so an unchanged build shows no diff; any change gives a new tag, hence a new digest.
+ */
+export function contextTag(build: FunctionBuild, root = process.cwd()): string {
+    const { context, dockerfile } = buildPaths(build, root);
+    const hash = createHash("sha256");
+    for (const file of files(context)) {
+        hash.update(`${file.split("\\").join("/")}\0`);
+        hash.update(readFileSync(join(context, file)));
+        hash.update("\0");
+    }
+    hash.update(readFileSync(dockerfile));
+    hash.update(JSON.stringify({ args: build.args ?? {}, target: build.target ?? null, platform: build.platform ?? null }));
+    return `src-${hash.digest("hex").slice(0, 16)}`;
+}
+
+/** A repository name Docker accepts, from a function name: lowercase, separators only inside. */
+export function repositoryName(service: string): string {
+    return service.toLowerCase().replace(/[^a-z0-9._-]+/g, "-").replace(/^[._-]+|[._-]+$/g, "") || "function";
+}
+
+/**
+ * Builds the function's image on the docker provider's host and pushes it into our registry with the
+ * registry's credentials (a secret). `repoDigest` (`server/namespace/name@sha256:...`) is what the
+ * function deploys: a content change rolls the function, an unchanged build changes nothing.
+ */
+export function buildFunctionImage(
+    name: string,
+    build: FunctionBuild,
+    imageName: string,
+    registry: pulumi.Input<{ server: string; username: string; password: string }>,
+    opts: pulumi.CustomResourceOptions,
+): docker.Image {
+    const { context, dockerfile } = buildPaths(build);
+    return new docker.Image(
+        name,
+        {
+            imageName,
+            build: {
+                context: relative(process.cwd(), context) || ".",
+                dockerfile: relative(process.cwd(), dockerfile),
+                args: build.args,
+                target: build.target,
+                platform: build.platform,
+            },
+            registry,
+            skipPush: false,
+        },
+        opts,
+    );
+}

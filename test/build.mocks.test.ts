@@ -1,0 +1,72 @@
+// Functions with build: the image is built and pushed into the stack's registry, and deployed by digest.
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { contextTag } from "../components/faas/build";
+import { fakeRandom, findResource, isSecretWrapped, unwrap } from "./helpers/mocks";
+import { evaluateStack } from "./helpers/stack";
+
+const IMAGE = "docker:index/image:Image";
+const DYNAMIC = "pulumi-nodejs:dynamic:Resource";
+const GATE = "urn:pulumi:test::faas-registry::faasreg:registry:PrivateRegistry$command:local:Command::registry-ready";
+const stack = (functions: unknown[]) => ({
+    "registry:host": "registry.example.com",
+    "registry:email": "ops@example.com",
+    "faas:gateway": "https://gateway.example.com",
+    "faas:password": "gateway-password-1",
+    "faas:functions": JSON.stringify(functions),
+});
+const HELLO = { service: "Hello_Fn", build: { context: "test/fixtures/hello-fn", args: { GREETING: "hi" } } };
+
+describe("function images built from source", () => {
+    const temp = mkdtempSync(join(tmpdir(), "faasreg-build-"));
+    afterAll(() => rmSync(temp, { recursive: true, force: true }));
+
+    it("builds and pushes after the registry's readiness gate, with its credentials as a secret", async () => {
+        const { recorded } = await evaluateStack(stack([HELLO]));
+        const image = findResource(recorded, IMAGE, "Hello_Fn-image");
+        const tag = contextTag(HELLO.build);
+        expect(tag).toMatch(/^src-[0-9a-f]{16}$/);
+        expect(image.inputs.imageName).toBe(`registry.example.com/functions/hello_fn:${tag}`);
+        expect(image.inputs.build).toEqual({ context: "test/fixtures/hello-fn", dockerfile: "test/fixtures/hello-fn/Dockerfile", args: { GREETING: "hi" } });
+        expect(image.dependencies).toContain(GATE);
+        expect(isSecretWrapped(image.inputs.registry)).toBe(true);
+        expect(unwrap(image.inputs.registry)).toEqual({ server: "registry.example.com", username: "admin", password: fakeRandom("registry-password-admin", 40) });
+    });
+
+    it("deploys the function by the pushed digest", async () => {
+        const { recorded } = await evaluateStack(stack([HELLO]));
+        const fn = unwrap(findResource(recorded, DYNAMIC, "Hello_Fn-deployment").inputs) as Record<string, unknown>;
+        expect(fn.image).toMatch(/^registry\.example\.com\/functions\/hello_fn@sha256:[0-9a-f]{64}$/);
+        expect(findResource(recorded, DYNAMIC, "Hello_Fn-deployment").dependencies).toContain("urn:pulumi:test::faas-registry::docker:index/image:Image::Hello_Fn-image");
+    });
+
+    it("declares identical inputs for an unchanged context, and a new tag when a file changes", async () => {
+        const context = join(temp, "fn");
+        cpSync(join(__dirname, "fixtures", "hello-fn"), context, { recursive: true });
+        const fn = { service: "hello", build: { context: relative(process.cwd(), context) } };
+        const images = (r: Awaited<ReturnType<typeof evaluateStack>>) => JSON.stringify(r.recorded.filter((x) => x.type === IMAGE || x.type === DYNAMIC));
+        const first = await evaluateStack(stack([fn]));
+        const second = await evaluateStack(stack([fn]));
+        expect(images(second)).toBe(images(first));
+        writeFileSync(join(context, "handler.sh"), '#!/bin/sh\necho "hello, changed"\n');
+        const third = await evaluateStack(stack([fn]));
+        const name = (r: typeof first) => findResource(r.recorded, IMAGE, "hello-image").inputs.imageName as string;
+        expect(name(third)).not.toBe(name(first));
+        expect(name(third)).toMatch(/^registry\.example\.com\/functions\/hello:src-[0-9a-f]{16}$/);
+    });
+
+    it("pushes under the given name when image is set, and keeps prebuilt images (pinned by digest too)", async () => {
+        const digest = `sha256:${"c".repeat(64)}`;
+        const { recorded } = await evaluateStack(
+            stack([
+                { service: "hello", image: "team/hello:v2", build: { context: "test/fixtures/hello-fn" } },
+                { service: "prebuilt", image: `team/prebuilt@${digest}` },
+            ]),
+        );
+        expect(findResource(recorded, IMAGE, "hello-image").inputs.imageName).toBe("registry.example.com/team/hello:v2");
+        expect(recorded.filter((r) => r.type === IMAGE)).toHaveLength(1);
+        expect((unwrap(findResource(recorded, DYNAMIC, "prebuilt-deployment").inputs) as { image: string }).image).toBe(`registry.example.com/team/prebuilt@${digest}`);
+    });
+});
