@@ -129,4 +129,13 @@ describe("PrivateRegistry under mocks", () => {
         expect(first.recorded.length).toBeGreaterThan(5);
         expect(JSON.stringify(second.recorded)).toBe(JSON.stringify(first.recorded));
     });
+
+    it("keeps the volumes on destroy unless retainData is false, and replaces the container delete-first", async () => {
+        const kept = await evaluateStack(LE_CONFIG);
+        for (const name of ["registry-data", "registry-acme-cache"]) expect(findResource(kept.recorded, VOLUME, name).options.retainOnDelete, name).toBe(true);
+        // Two containers cannot hold the same name and host port: the old one goes first.
+        expect(findResource(kept.recorded, CONTAINER, "registry-container").options.deleteBeforeReplace).toBe(true);
+        const dropped = await evaluateStack({ ...LE_CONFIG, "registry:retainData": "false" });
+        for (const name of ["registry-data", "registry-acme-cache"]) expect(findResource(dropped.recorded, VOLUME, name).options.retainOnDelete, name).toBe(false);
+    });
 });

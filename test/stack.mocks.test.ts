@@ -55,6 +55,8 @@ describe("the whole stack under mocks", () => {
         expect(isSecretWrapped(fn.inputs.gatewayPassword)).toBe(true);
         expect(unwrap(fn.inputs.registryAuth)).toBe(Buffer.from(`ci:${fakeRandom("registry-password-ci", 40)}`).toString("base64"));
         expect(unwrap(fn.inputs.gatewayPassword)).toBe("gateway-password-1");
+        // Secret in state too: the engine marks these outputs secret (mocks do not apply the option).
+        expect(fn.options.additionalSecretOutputs.sort()).toEqual(["gatewayPassword", "registryAuth"]);
         expect(await pulumi.isSecret(exports.registryAuth as pulumi.Output<string>)).toBe(true);
         const functions = await value<{ name: string; url: string }[]>(exports.faasFunctions);
         expect(functions).toEqual([

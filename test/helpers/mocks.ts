@@ -14,6 +14,8 @@ export interface RecordedResource {
     dependencies: string[];
     /** URN of the parent resource. */
     parent: string;
+    /** Resource options as the engine receives them. */
+    options: { retainOnDelete?: boolean; deleteBeforeReplace: boolean; additionalSecretOutputs: string[] };
 }
 
 interface RegisterRequest {
@@ -21,6 +23,9 @@ interface RegisterRequest {
     getName(): string;
     getParent(): string;
     getDependenciesList(): string[];
+    getRetainondelete(): boolean | undefined;
+    getDeletebeforereplace(): boolean;
+    getAdditionalsecretoutputsList(): string[];
 }
 
 export function isSecretWrapped(value: unknown): value is { value: unknown } {
@@ -72,12 +77,19 @@ function computedOutputs(type: string, name: string, inputs: Record<string, unkn
 export async function installMocks(options: { preview?: boolean; project?: string; stack?: string } = {}): Promise<RecordedResource[]> {
     const recorded: RecordedResource[] = [];
     // The mock monitor does not pass dependencies to newResource: note them from the request first.
-    const pending = new Map<string, { dependencies: string[]; parent: string }>();
+    const pending = new Map<string, { dependencies: string[]; parent: string; options: RecordedResource["options"] }>();
     await pulumi.runtime.setMocks(
         {
             newResource(args: pulumi.runtime.MockResourceArgs) {
                 const request = pending.get(`${args.type}::${args.name}`);
-                recorded.push({ type: args.type, name: args.name, inputs: args.inputs, dependencies: request?.dependencies ?? [], parent: request?.parent ?? "" });
+                recorded.push({
+                    type: args.type,
+                    name: args.name,
+                    inputs: args.inputs,
+                    dependencies: request?.dependencies ?? [],
+                    parent: request?.parent ?? "",
+                    options: request?.options ?? { deleteBeforeReplace: false, additionalSecretOutputs: [] },
+                });
                 const state = { ...args.inputs, ...computedOutputs(args.type, args.name, args.inputs) };
                 return { id: `${args.name}-id`, state };
             },
@@ -92,7 +104,15 @@ export async function installMocks(options: { preview?: boolean; project?: strin
     const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: (req: RegisterRequest, cb: unknown) => Promise<void> };
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req, cb) => {
-        pending.set(`${req.getType()}::${req.getName()}`, { dependencies: req.getDependenciesList(), parent: req.getParent() });
+        pending.set(`${req.getType()}::${req.getName()}`, {
+            dependencies: req.getDependenciesList(),
+            parent: req.getParent(),
+            options: {
+                retainOnDelete: req.getRetainondelete(),
+                deleteBeforeReplace: req.getDeletebeforereplace(),
+                additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+            },
+        });
         return register(req, cb);
     };
     return recorded;
