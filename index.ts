@@ -28,9 +28,7 @@ function deployFunction(gateway: NonNullable<typeof faas>, fn: (typeof gateway.f
     const afterRegistry = { dependsOn: [registry.ready] };
     // With build: build and push into our registry, then deploy the pushed digest.
     const image =
-        fn.build === undefined
-            ? fn.image
-            : buildFunctionImage(`${fn.service}-image`, fn.build, fn.image, registry.credentials, afterRegistry).repoDigest;
+        fn.build === undefined ? fn.image : buildFunctionImage(`${fn.service}-image`, fn.build, fn.image, registry.credentials, afterRegistry).repoDigest;
     return new FaasFunction(
         fn.service,
         {

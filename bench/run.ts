@@ -35,7 +35,10 @@ async function registryLatency(cost: number): Promise<{ unauthenticated: number;
         command: [CONTAINER_PATHS.config],
         volumes: [{ containerPath: CONTAINER_PATHS.data }],
         uploads: [
-            { file: CONTAINER_PATHS.config, content: renderRegistryConfig({ tls: { mode: "none" }, port: 5000, httpSecret: "bench-http-secret", realm: "bench" }) },
+            {
+                file: CONTAINER_PATHS.config,
+                content: renderRegistryConfig({ tls: { mode: "none" }, port: 5000, httpSecret: "bench-http-secret", realm: "bench" }),
+            },
             { file: CONTAINER_PATHS.htpasswd, content: renderHtpasswd("bench-key", [{ username: "bench", password: PASSWORD }], cost) },
         ],
     });

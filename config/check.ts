@@ -72,7 +72,9 @@ if (require.main === module) {
             process.stdout.write(`${file}: OK\n`);
         } else {
             failed = true;
-            process.stdout.write(`${file}: ${problems.length} problem${problems.length === 1 ? "" : "s"}\n${problems.map((p) => `  - ${p.key}: ${p.message}`).join("\n")}\n`);
+            process.stdout.write(
+                `${file}: ${problems.length} problem${problems.length === 1 ? "" : "s"}\n${problems.map((p) => `  - ${p.key}: ${p.message}`).join("\n")}\n`,
+            );
         }
     }
     process.exit(failed ? 1 : 0);

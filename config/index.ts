@@ -27,7 +27,7 @@ export class ConfigError extends Error {
  */
 export function pulumiConfigSource(): ConfigSource {
     const bags = new Map<string, pulumi.Config>();
-    const bag = (ns: string) => bags.get(ns) ?? bags.set(ns, new pulumi.Config(ns)).get(ns) as pulumi.Config;
+    const bag = (ns: string) => bags.get(ns) ?? (bags.set(ns, new pulumi.Config(ns)).get(ns) as pulumi.Config);
     const runtime = pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean };
     return {
         get(key) {
@@ -51,9 +51,7 @@ export function wrapSecrets(plain: PlainStackConfig): StackConfig {
         ...(u.password === undefined ? {} : { password: pulumi.secret(u.password) }),
     }));
     const faas =
-        plain.faas === undefined
-            ? undefined
-            : { ...plain.faas, password: plain.faas.password === undefined ? undefined : pulumi.secret(plain.faas.password) };
+        plain.faas === undefined ? undefined : { ...plain.faas, password: plain.faas.password === undefined ? undefined : pulumi.secret(plain.faas.password) };
     return { registry: { ...registry, tls, users }, faas, dockerHost: plain.dockerHost };
 }
 

@@ -66,8 +66,22 @@ export interface PlainStackConfig {
 export type ParseResult = { ok: true; config: PlainStackConfig; problems: [] } | { ok: false; problems: ConfigProblem[] };
 
 const FUNCTION_KEYS = [
-    "service", "image", "envProcess", "envVars", "labels", "annotations", "constraints", "secrets", "limits",
-    "requests", "readOnlyRootFilesystem", "network", "namespace", "adopt", "readinessTimeoutSeconds", "build",
+    "service",
+    "image",
+    "envProcess",
+    "envVars",
+    "labels",
+    "annotations",
+    "constraints",
+    "secrets",
+    "limits",
+    "requests",
+    "readOnlyRootFilesystem",
+    "network",
+    "namespace",
+    "adopt",
+    "readinessTimeoutSeconds",
+    "build",
 ];
 const USER_KEYS = ["username", "password"];
 
@@ -198,16 +212,26 @@ export function parseStackConfig(source: ConfigSource): ParseResult {
         if (!typeProblemKeys.has(key.replace(/\[.*$/, ""))) r.add(key, p.message);
     }
     if (users.some((u) => u.password !== undefined) && !source.isSecret("registry:users")) {
-        r.add("registry:users", "holds a password in plaintext in the stack file: set it as a secret, e.g. pulumi config set --secret --path 'registry:users[0].password' ...");
+        r.add(
+            "registry:users",
+            "holds a password in plaintext in the stack file: set it as a secret, e.g. pulumi config set --secret --path 'registry:users[0].password' ...",
+        );
     }
     if (privateKey !== undefined && !source.isSecret("registry:privateKey")) {
-        r.add("registry:privateKey", "is stored in plaintext in the stack file: set it as a secret, e.g. pulumi config set --secret registry:privateKey < key.pem");
+        r.add(
+            "registry:privateKey",
+            "is stored in plaintext in the stack file: set it as a secret, e.g. pulumi config set --secret registry:privateKey < key.pem",
+        );
     }
-    if (certificate !== undefined && tlsMode !== "certificate") r.add("registry:certificate", `is set but registry:tls is "${tlsMode}": set registry:tls certificate, or remove it`);
+    if (certificate !== undefined && tlsMode !== "certificate")
+        r.add("registry:certificate", `is set but registry:tls is "${tlsMode}": set registry:tls certificate, or remove it`);
 
     const dockerHost = r.string("docker:host");
     if (tlsMode === "none" && dockerHost !== undefined && /^(ssh|tcp|https?):\/\//.test(dockerHost)) {
-        r.add("registry:tls", `is "none" (plain HTTP on the loopback address of the Docker host), but docker:host is ${dockerHost}: nobody but that host could reach it, and the readiness check runs here. Use registry:tls letsencrypt or certificate for a remote host`);
+        r.add(
+            "registry:tls",
+            `is "none" (plain HTTP on the loopback address of the Docker host), but docker:host is ${dockerHost}: nobody but that host could reach it, and the readiness check runs here. Use registry:tls letsencrypt or certificate for a remote host`,
+        );
     }
 
     // --- faas:*
@@ -219,7 +243,10 @@ export function parseStackConfig(source: ConfigSource): ParseResult {
     let faas: PlainFaasSettings | undefined;
     if (gateway === undefined) {
         if (rawFunctions !== undefined && rawFunctions.length > 0) {
-            r.add("faas:gateway", "is not set, but faas:functions lists functions: set the gateway URL (pulumi config set faas:gateway https://gateway.example.com), or remove faas:functions");
+            r.add(
+                "faas:gateway",
+                "is not set, but faas:functions lists functions: set the gateway URL (pulumi config set faas:gateway https://gateway.example.com), or remove faas:functions",
+            );
         }
     } else {
         const urlProblem = checkGatewayUrl(gateway);
@@ -249,7 +276,10 @@ export function parseStackConfig(source: ConfigSource): ParseResult {
                 }
                 const domain = typeof image === "string" ? parseImageRef(image)?.domain : undefined;
                 if (server !== undefined && domain !== undefined && domain !== server) {
-                    r.add(`${key}.image`, `is in registry ${domain}, but a function with build is pushed into our registry ${server}: write namespace/name[:tag], or leave image out`);
+                    r.add(
+                        `${key}.image`,
+                        `is in registry ${domain}, but a function with build is pushed into our registry ${server}: write namespace/name[:tag], or leave image out`,
+                    );
                     return;
                 }
                 // Default: server/<namespace or "functions">/<service>:<tag from the context's content>.

@@ -21,25 +21,90 @@ export const DEFAULT_USERS = [{ username: "admin" }];
 export const DEFAULT_FAAS_NETWORK = "func_functions";
 
 export const CONFIG_KEYS: readonly KeySpec[] = [
-    { key: "registry:host", type: "string", secret: "no", description: "DNS name the registry serves (e.g. registry.example.com). Required unless registry:tls is none." },
-    { key: "registry:tls", type: "string", default: "letsencrypt", secret: "no", description: "letsencrypt (ACMEv2, needs public port 443), certificate (your PEM certificate and key) or none (plain HTTP, loopback only)." },
+    {
+        key: "registry:host",
+        type: "string",
+        secret: "no",
+        description: "DNS name the registry serves (e.g. registry.example.com). Required unless registry:tls is none.",
+    },
+    {
+        key: "registry:tls",
+        type: "string",
+        default: "letsencrypt",
+        secret: "no",
+        description: "letsencrypt (ACMEv2, needs public port 443), certificate (your PEM certificate and key) or none (plain HTTP, loopback only).",
+    },
     { key: "registry:email", type: "string", secret: "no", description: "ACME account e-mail; required with tls letsencrypt." },
     { key: "registry:certificate", type: "string", secret: "yes", description: "PEM certificate chain, leaf first; required with tls certificate." },
     { key: "registry:privateKey", type: "string", secret: "yes", description: "PEM private key of the certificate; required with tls certificate." },
-    { key: "registry:users", type: "list", default: DEFAULT_USERS, secret: "partly", description: "Registry users: a list of {username, password?}. A user without a password gets a generated 40-character one. Passwords are secrets (16 to 72 bytes)." },
-    { key: "registry:image", type: "string", default: DEFAULT_REGISTRY_IMAGE, secret: "no", description: "The registry image. 2.x images cannot use Let's Encrypt (ACMEv1 is switched off)." },
-    { key: "registry:port", type: "integer", default: DEFAULT_PORT, secret: "no", description: "Port the registry listens on in its container; the published port for tls none." },
-    { key: "registry:httpsPort", type: "integer", default: DEFAULT_HTTPS_PORT, secret: "no", description: "Published HTTPS port for letsencrypt and certificate (Let's Encrypt's TLS-ALPN-01 needs 443)." },
-    { key: "registry:bindAddress", type: "string", secret: "no", description: "Host address the port is published on. Defaults to 0.0.0.0, or 127.0.0.1 for tls none (which allows loopback only)." },
-    { key: "registry:bcryptCost", type: "integer", default: DEFAULT_BCRYPT_COST, secret: "no", description: "bcrypt cost of the htpasswd entries (4..31). Paid on every registry request; see README." },
+    {
+        key: "registry:users",
+        type: "list",
+        default: DEFAULT_USERS,
+        secret: "partly",
+        description:
+            "Registry users: a list of {username, password?}. A user without a password gets a generated 40-character one. Passwords are secrets (16 to 72 bytes).",
+    },
+    {
+        key: "registry:image",
+        type: "string",
+        default: DEFAULT_REGISTRY_IMAGE,
+        secret: "no",
+        description: "The registry image. 2.x images cannot use Let's Encrypt (ACMEv1 is switched off).",
+    },
+    {
+        key: "registry:port",
+        type: "integer",
+        default: DEFAULT_PORT,
+        secret: "no",
+        description: "Port the registry listens on in its container; the published port for tls none.",
+    },
+    {
+        key: "registry:httpsPort",
+        type: "integer",
+        default: DEFAULT_HTTPS_PORT,
+        secret: "no",
+        description: "Published HTTPS port for letsencrypt and certificate (Let's Encrypt's TLS-ALPN-01 needs 443).",
+    },
+    {
+        key: "registry:bindAddress",
+        type: "string",
+        secret: "no",
+        description: "Host address the port is published on. Defaults to 0.0.0.0, or 127.0.0.1 for tls none (which allows loopback only).",
+    },
+    {
+        key: "registry:bcryptCost",
+        type: "integer",
+        default: DEFAULT_BCRYPT_COST,
+        secret: "no",
+        description: "bcrypt cost of the htpasswd entries (4..31). Paid on every registry request; see README.",
+    },
     { key: "registry:retainData", type: "boolean", default: true, secret: "no", description: "Keep the data and certificate-cache volumes on pulumi destroy." },
-    { key: "registry:readinessTimeoutSeconds", type: "integer", default: 180, secret: "no", description: "How long pulumi up waits for the registry to answer 401 without and 200 with credentials." },
+    {
+        key: "registry:readinessTimeoutSeconds",
+        type: "integer",
+        default: 180,
+        secret: "no",
+        description: "How long pulumi up waits for the registry to answer 401 without and 200 with credentials.",
+    },
     { key: "faas:gateway", type: "string", secret: "no", description: "URL of the FaaS gateway (http or https). Unset: no functions are deployed." },
     { key: "faas:username", type: "string", default: "admin", secret: "no", description: "Gateway basic-auth user." },
     { key: "faas:password", type: "string", secret: "yes", description: "Gateway basic-auth password." },
     { key: "faas:network", type: "string", default: DEFAULT_FAAS_NETWORK, secret: "no", description: "Default Swarm network of the functions." },
-    { key: "faas:functions", type: "list", default: [], secret: "no", description: "Functions to deploy: a list of {service, image, build?, envProcess?, envVars?, labels?, annotations?, constraints?, secrets?, limits?, requests?, readOnlyRootFilesystem?, network?, namespace?, adopt?, readinessTimeoutSeconds?}. With build {context, dockerfile?, args?, target?, platform?} the image is built, pushed into the registry and deployed by digest." },
-    { key: "docker:host", type: "string", secret: "no", description: "The docker provider's own key: where the registry runs (unix socket, tcp:// or ssh://user@vm). Unset: the local engine." },
+    {
+        key: "faas:functions",
+        type: "list",
+        default: [],
+        secret: "no",
+        description:
+            "Functions to deploy: a list of {service, image, build?, envProcess?, envVars?, labels?, annotations?, constraints?, secrets?, limits?, requests?, readOnlyRootFilesystem?, network?, namespace?, adopt?, readinessTimeoutSeconds?}. With build {context, dockerfile?, args?, target?, platform?} the image is built, pushed into the registry and deployed by digest.",
+    },
+    {
+        key: "docker:host",
+        type: "string",
+        secret: "no",
+        description: "The docker provider's own key: where the registry runs (unix socket, tcp:// or ssh://user@vm). Unset: the local engine.",
+    },
 ];
 
 export function keySpec(key: string): KeySpec {

@@ -32,14 +32,20 @@ describe("function images built from source", () => {
         expect(image.inputs.build).toEqual({ context: "test/fixtures/hello-fn", dockerfile: "test/fixtures/hello-fn/Dockerfile", args: { GREETING: "hi" } });
         expect(image.dependencies).toContain(GATE);
         expect(isSecretWrapped(image.inputs.registry)).toBe(true);
-        expect(unwrap(image.inputs.registry)).toEqual({ server: "registry.example.com", username: "admin", password: fakeRandom("registry-password-admin", 40) });
+        expect(unwrap(image.inputs.registry)).toEqual({
+            server: "registry.example.com",
+            username: "admin",
+            password: fakeRandom("registry-password-admin", 40),
+        });
     });
 
     it("deploys the function by the pushed digest", async () => {
         const { recorded } = await evaluateStack(stack([HELLO]));
         const fn = unwrap(findResource(recorded, DYNAMIC, "Hello_Fn-deployment").inputs) as Record<string, unknown>;
         expect(fn.image).toMatch(/^registry\.example\.com\/functions\/hello_fn@sha256:[0-9a-f]{64}$/);
-        expect(findResource(recorded, DYNAMIC, "Hello_Fn-deployment").dependencies).toContain("urn:pulumi:test::faas-registry::docker:index/image:Image::Hello_Fn-image");
+        expect(findResource(recorded, DYNAMIC, "Hello_Fn-deployment").dependencies).toContain(
+            "urn:pulumi:test::faas-registry::docker:index/image:Image::Hello_Fn-image",
+        );
     });
 
     it("declares identical inputs for an unchanged context, and a new tag when a file changes", async () => {
@@ -67,6 +73,8 @@ describe("function images built from source", () => {
         );
         expect(findResource(recorded, IMAGE, "hello-image").inputs.imageName).toBe("registry.example.com/team/hello:v2");
         expect(recorded.filter((r) => r.type === IMAGE)).toHaveLength(1);
-        expect((unwrap(findResource(recorded, DYNAMIC, "prebuilt-deployment").inputs) as { image: string }).image).toBe(`registry.example.com/team/prebuilt@${digest}`);
+        expect((unwrap(findResource(recorded, DYNAMIC, "prebuilt-deployment").inputs) as { image: string }).image).toBe(
+            `registry.example.com/team/prebuilt@${digest}`,
+        );
     });
 });

@@ -26,7 +26,10 @@ describe("config declarations", () => {
         const config = project.template.config as Record<string, Record<string, unknown>>;
         expect(Object.keys(config).sort()).toEqual(declared);
         for (const [key, entry] of Object.entries(config)) {
-            expect(Object.keys(entry).every((f) => ["description", "default", "secret"].includes(f)), key).toBe(true);
+            expect(
+                Object.keys(entry).every((f) => ["description", "default", "secret"].includes(f)),
+                key,
+            ).toBe(true);
             expect(typeof entry.description).toBe("string");
             if (entry.default !== undefined) expect(typeof entry.default, key).toBe("string");
         }

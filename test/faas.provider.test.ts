@@ -39,7 +39,8 @@ afterEach(async () => {
 
 const create = (i: FunctionInputs) => provider.create!(i) as Promise<{ id: string; outs: FunctionOutputs }>;
 const read = (id: string, p: FunctionOutputs) => provider.read!(id, p) as Promise<{ id: string; props: FunctionOutputs }>;
-const diff = (o: FunctionOutputs, n: FunctionInputs) => provider.diff!("hello", o, n) as Promise<{ changes: boolean; replaces: string[]; diffs: string[]; deleteBeforeReplace: boolean }>;
+const diff = (o: FunctionOutputs, n: FunctionInputs) =>
+    provider.diff!("hello", o, n) as Promise<{ changes: boolean; replaces: string[]; diffs: string[]; deleteBeforeReplace: boolean }>;
 const deployments = () => gateway.requests.filter((r) => r.path === "/system/functions" && r.method !== "DELETE");
 
 describe("FaasFunction provider against the gateway", () => {
@@ -57,7 +58,14 @@ describe("FaasFunction provider against the gateway", () => {
         const body = JSON.parse(posts[0].body);
         expect(body.registryAuth).toBe(REGISTRY_AUTH);
         expect(Buffer.from(body.registryAuth, "base64").toString()).toBe(`ci:${REGISTRY_PASSWORD}`);
-        expect(body).toMatchObject({ service: "hello", image: inputs.image, envProcess: "node index.js", network: "func_functions", envVars: { MODE: "prod" }, limits: { memory: "128m" } });
+        expect(body).toMatchObject({
+            service: "hello",
+            image: inputs.image,
+            envProcess: "node index.js",
+            network: "func_functions",
+            envVars: { MODE: "prod" },
+            limits: { memory: "128m" },
+        });
         expect(body.labels).toEqual({ tier: "web", [OWNER_LABEL]: "faas-registry/test" });
         expect(gateway.requests.every((r) => r.authorization === `Basic ${Buffer.from(`admin:${gateway.options.password}`).toString("base64")}`)).toBe(true);
         expect(gateway.requests.some((r) => r.path === "/system/functions" && r.method === "GET")).toBe(false);
@@ -65,7 +73,9 @@ describe("FaasFunction provider against the gateway", () => {
 
     it("refuses to take over a function that exists outside the stack, and adopts it with adopt: true", async () => {
         gateway.seed({ service: "hello", image: "someone/else:1", labels: { team: "other" } });
-        await expect(create(inputs)).rejects.toThrow(/function "hello" already exists on the gateway .*, outside this stack\. To manage it from this stack, set adopt: true/);
+        await expect(create(inputs)).rejects.toThrow(
+            /function "hello" already exists on the gateway .*, outside this stack\. To manage it from this stack, set adopt: true/,
+        );
         expect(gateway.functions.get("hello")?.image).toBe("someone/else:1");
         const { outs } = await create({ ...inputs, adopt: true });
         expect(deployments().map((r) => r.method)).toEqual(["POST", "POST", "PUT"]);
@@ -120,7 +130,12 @@ describe("FaasFunction provider against the gateway", () => {
         const { outs } = await create(inputs);
         const stored = gateway.functions.get("hello");
         if (stored === undefined) throw new Error("not stored");
-        Object.assign(stored, { image: "registry.example.com/team/hello:hotfix", envProcess: "node other.js", labels: { ...stored.labels, tier: "batch" }, annotations: { topic: "x" } });
+        Object.assign(stored, {
+            image: "registry.example.com/team/hello:hotfix",
+            envProcess: "node other.js",
+            labels: { ...stored.labels, tier: "batch" },
+            annotations: { topic: "x" },
+        });
         const { props } = await read("hello", outs);
         const d = await diff(props, inputs);
         expect(d.changes).toBe(true);
@@ -173,7 +188,9 @@ describe("FaasFunction provider against the gateway", () => {
         gateway.functions.clear();
         gateway.requests.length = 0;
         for (let i = 0; i < 6; i++) gateway.options.faults.push({ method: "POST", status: 500, body: `boom ${i}` });
-        await expect(create(inputs)).rejects.toThrow(/POST \/system\/functions on the FaaS gateway .* failed after 5 tries in .* s: HTTP 500 boom 4\. Check that the gateway is up/);
+        await expect(create(inputs)).rejects.toThrow(
+            /POST \/system\/functions on the FaaS gateway .* failed after 5 tries in .* s: HTTP 500 boom 4\. Check that the gateway is up/,
+        );
         expect(deployments()).toHaveLength(5);
     });
 
@@ -222,7 +239,9 @@ describe("FaasFunction provider against the gateway", () => {
     it("gives up on a gateway that never answers in time, within its budget, with a clear error", async () => {
         for (let i = 0; i < 5; i++) gateway.options.faults.push({ method: "POST", slowBodyMs: 1_500 });
         const started = Date.now();
-        await expect(create(inputs)).rejects.toThrow(/POST \/system\/functions on the FaaS gateway .* failed after 5 tries .*: no complete answer within the request timeout/);
+        await expect(create(inputs)).rejects.toThrow(
+            /POST \/system\/functions on the FaaS gateway .* failed after 5 tries .*: no complete answer within the request timeout/,
+        );
         expect(Date.now() - started).toBeLessThan(FAST.budgetMs + 2 * FAST.requestTimeoutMs);
     });
 
@@ -246,7 +265,13 @@ describe("FaasFunction provider against the gateway", () => {
         expect(errors[0]).toContain("[secret]");
         expect(errors[1]).toMatch(/could not decode registryAuth/);
         for (const text of errors) {
-            for (const secret of [REGISTRY_AUTH, REGISTRY_PASSWORD, gateway.options.password, Buffer.from(gateway.options.password).toString("base64"), "Wrong-Password-123"]) {
+            for (const secret of [
+                REGISTRY_AUTH,
+                REGISTRY_PASSWORD,
+                gateway.options.password,
+                Buffer.from(gateway.options.password).toString("base64"),
+                "Wrong-Password-123",
+            ]) {
                 expect(text).not.toContain(secret);
             }
             // Nor the request body: the deployment body carries registryAuth.

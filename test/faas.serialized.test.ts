@@ -19,7 +19,16 @@ function runInOtherProcess(providerText: string, calls: { method: string; args: 
             out += d;
         });
         child.on("error", reject);
-        child.on("exit", (code) => (code === 0 ? resolve(out.trim().split("\n").map((l) => JSON.parse(l))) : reject(new Error(`host exited ${code}`))));
+        child.on("exit", (code) =>
+            code === 0
+                ? resolve(
+                      out
+                          .trim()
+                          .split("\n")
+                          .map((l) => JSON.parse(l)),
+                  )
+                : reject(new Error(`host exited ${code}`)),
+        );
         child.stdin.end(JSON.stringify({ providerText, calls }));
     });
 }
@@ -64,7 +73,13 @@ describe("the serialized FaasFunction provider, loaded in another process", () =
             { method: "delete", args: ["hello", { ...outs, ...next }] },
             { method: "read", args: ["hello", outs] },
         ]);
-        expect(results.map((r) => [r.method, r.ok])).toEqual([["read", true], ["diff", true], ["update", true], ["delete", true], ["read", true]]);
+        expect(results.map((r) => [r.method, r.ok])).toEqual([
+            ["read", true],
+            ["diff", true],
+            ["update", true],
+            ["delete", true],
+            ["read", true],
+        ]);
         expect(results[0].result.props.image).toBe("registry.example.com/team/hello:1");
         expect(results[1].result).toMatchObject({ changes: true, replaces: [], diffs: ["image"] });
         expect(results[2].result.outs.image).toBe("registry.example.com/team/hello:2");

@@ -11,12 +11,22 @@ const USERS = [
 
 describe("htpasswd", () => {
     it("is byte-identical for the same users, key and cost", () => {
-        expect(renderHtpasswd(KEY, USERS, 4)).toBe(renderHtpasswd(KEY, USERS.map((u) => ({ ...u })), 4));
+        expect(renderHtpasswd(KEY, USERS, 4)).toBe(
+            renderHtpasswd(
+                KEY,
+                USERS.map((u) => ({ ...u })),
+                4,
+            ),
+        );
     });
 
     it("changes exactly the line of the user whose password changed", () => {
         const before = renderHtpasswd(KEY, USERS, 4).split("\n");
-        const after = renderHtpasswd(KEY, USERS.map((u) => (u.username === "alice" ? { ...u, password: "alice-rotated-her-password" } : u)), 4).split("\n");
+        const after = renderHtpasswd(
+            KEY,
+            USERS.map((u) => (u.username === "alice" ? { ...u, password: "alice-rotated-her-password" } : u)),
+            4,
+        ).split("\n");
         expect(after.filter((line, i) => line !== before[i])).toEqual([after[1]]);
         expect(after[1].startsWith("alice:$2b$04$")).toBe(true);
     });

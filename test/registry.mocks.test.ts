@@ -76,8 +76,16 @@ describe("PrivateRegistry under mocks", () => {
         const config = JSON.parse(unwrap(upload(container, CONTAINER_PATHS.config)) as string);
         expect(config.http.tls).toEqual({ letsencrypt: { cachefile: CONTAINER_PATHS.acmeCache, email: "ops@example.com", hosts: ["registry.example.com"] } });
         expect(unwrap(container.inputs.ports)).toEqual([{ internal: 5000, external: 443, ip: "0.0.0.0", protocol: "tcp" }]);
-        expect(unwrap(container.inputs.volumes)).toContainEqual({ volumeName: "faas-registry-test-registry-acme-cache", containerPath: CONTAINER_PATHS.acmeCache });
-        expect(recorded.filter((r) => r.type === VOLUME).map((r) => r.name).sort()).toEqual(["registry-acme-cache", "registry-data"]);
+        expect(unwrap(container.inputs.volumes)).toContainEqual({
+            volumeName: "faas-registry-test-registry-acme-cache",
+            containerPath: CONTAINER_PATHS.acmeCache,
+        });
+        expect(
+            recorded
+                .filter((r) => r.type === VOLUME)
+                .map((r) => r.name)
+                .sort(),
+        ).toEqual(["registry-acme-cache", "registry-data"]);
         const htpasswd = unwrap(upload(container, CONTAINER_PATHS.htpasswd)) as string;
         const lines = htpasswd.trim().split("\n");
         expect(lines.map((l) => l.split(":")[0])).toEqual(["ci", "alice"]);
@@ -136,6 +144,7 @@ describe("PrivateRegistry under mocks", () => {
         // Two containers cannot hold the same name and host port: the old one goes first.
         expect(findResource(kept.recorded, CONTAINER, "registry-container").options.deleteBeforeReplace).toBe(true);
         const dropped = await evaluateStack({ ...LE_CONFIG, "registry:retainData": "false" });
-        for (const name of ["registry-data", "registry-acme-cache"]) expect(findResource(dropped.recorded, VOLUME, name).options.retainOnDelete, name).toBe(false);
+        for (const name of ["registry-data", "registry-acme-cache"])
+            expect(findResource(dropped.recorded, VOLUME, name).options.retainOnDelete, name).toBe(false);
     });
 });

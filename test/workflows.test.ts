@@ -61,8 +61,17 @@ describe("GitHub workflows", () => {
         expect(w.jobs.preview.needs).toBe("checks");
         expect(w.jobs.checks.steps.some((s) => s.run === "bash .ci/run")).toBe(true);
         const step = pulumiStep(w);
-        expect(step.with).toMatchObject({ command: "preview", diff: true, "comment-on-pr": true, "edit-pr-comment": true, "stack-name": "${{ env.PULUMI_STACK }}" });
-        expect(step.env).toEqual({ PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}", PULUMI_CONFIG_PASSPHRASE: "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}" });
+        expect(step.with).toMatchObject({
+            command: "preview",
+            diff: true,
+            "comment-on-pr": true,
+            "edit-pr-comment": true,
+            "stack-name": "${{ env.PULUMI_STACK }}",
+        });
+        expect(step.env).toEqual({
+            PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}",
+            PULUMI_CONFIG_PASSPHRASE: "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}",
+        });
         expect(w.env?.PULUMI_STACK).toBe("prod");
     });
 

@@ -25,11 +25,13 @@ export function buildPaths(build: FunctionBuild, root = process.cwd()): { contex
 
 /** Why `build` cannot be used (undefined when it can). Reads the file system: the context must exist now. */
 export function checkBuild(build: unknown, root = process.cwd()): { path: string; message: string } | undefined {
-    if (typeof build !== "object" || build === null || Array.isArray(build)) return { path: "build", message: "must be an object {context, dockerfile?, args?, target?, platform?}" };
+    if (typeof build !== "object" || build === null || Array.isArray(build))
+        return { path: "build", message: "must be an object {context, dockerfile?, args?, target?, platform?}" };
     const unknown = Object.keys(build).filter((k) => !BUILD_KEYS.includes(k));
     if (unknown.length > 0) return { path: "build", message: `has unknown key(s) ${unknown.join(", ")}: allowed are ${BUILD_KEYS.join(", ")}` };
     const b = build as Record<string, unknown>;
-    if (typeof b.context !== "string" || b.context === "") return { path: "build.context", message: "is required: the build context folder, relative to the project root" };
+    if (typeof b.context !== "string" || b.context === "")
+        return { path: "build.context", message: "is required: the build context folder, relative to the project root" };
     for (const key of ["dockerfile", "target", "platform"]) {
         if (b[key] !== undefined && typeof b[key] !== "string") return { path: `build.${key}`, message: "must be a string" };
     }
@@ -37,7 +39,8 @@ export function checkBuild(build: unknown, root = process.cwd()): { path: string
         return { path: "build.args", message: 'must be a map of strings, e.g. {"VERSION": "1"}' };
     }
     const { context, dockerfile } = buildPaths(b as unknown as FunctionBuild, root);
-    if (!existsSync(context) || !statSync(context).isDirectory()) return { path: "build.context", message: `${context} is not a folder: give the build context, relative to the project root` };
+    if (!existsSync(context) || !statSync(context).isDirectory())
+        return { path: "build.context", message: `${context} is not a folder: give the build context, relative to the project root` };
     if (!existsSync(dockerfile) || !statSync(dockerfile).isFile()) {
         return { path: "build.dockerfile", message: `${dockerfile} does not exist: add a Dockerfile to the context, or set build.dockerfile` };
     }
@@ -71,7 +74,12 @@ export function contextTag(build: FunctionBuild, root = process.cwd()): string {
 
 /** A repository name Docker accepts, from a function name: lowercase, separators only inside. */
 export function repositoryName(service: string): string {
-    return service.toLowerCase().replace(/[^a-z0-9._-]+/g, "-").replace(/^[._-]+|[._-]+$/g, "") || "function";
+    return (
+        service
+            .toLowerCase()
+            .replace(/[^a-z0-9._-]+/g, "-")
+            .replace(/^[._-]+|[._-]+$/g, "") || "function"
+    );
 }
 
 /**

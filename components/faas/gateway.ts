@@ -122,7 +122,13 @@ export function trimBody(text: string, secrets: readonly (string | undefined)[])
 }
 
 /** Turns a reply the caller did not expect into an error a user can act on. */
-export function unexpected(conn: GatewayConnection, method: string, route: string, reply: GatewayReply, secrets: readonly (string | undefined)[]): GatewayError {
+export function unexpected(
+    conn: GatewayConnection,
+    method: string,
+    route: string,
+    reply: GatewayReply,
+    secrets: readonly (string | undefined)[],
+): GatewayError {
     const body = trimBody(reply.body, [conn.password, ...secrets]);
     const hint =
         reply.status === 401
@@ -138,7 +144,12 @@ export function functionRoute(name: string, namespace?: string): string {
 }
 
 /** `GET /system/function/{name}`; undefined when the gateway says 404 (the function does not exist). */
-export async function getFunction(conn: GatewayConnection, name: string, namespace: string | undefined, policy?: RetryPolicy): Promise<FunctionStatus | undefined> {
+export async function getFunction(
+    conn: GatewayConnection,
+    name: string,
+    namespace: string | undefined,
+    policy?: RetryPolicy,
+): Promise<FunctionStatus | undefined> {
     const route = functionRoute(name, namespace);
     const reply = await gatewayCall(conn, "GET", route, undefined, [], policy);
     if (reply.status === 404) return undefined;
@@ -146,7 +157,10 @@ export async function getFunction(conn: GatewayConnection, name: string, namespa
     try {
         return JSON.parse(reply.body) as FunctionStatus;
     } catch {
-        throw new GatewayError(`GET ${route} on the FaaS gateway ${conn.url} answered 200 with a body that is not JSON: ${trimBody(reply.body, [conn.password])}`, 200);
+        throw new GatewayError(
+            `GET ${route} on the FaaS gateway ${conn.url} answered 200 with a body that is not JSON: ${trimBody(reply.body, [conn.password])}`,
+            200,
+        );
     }
 }
 

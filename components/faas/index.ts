@@ -17,12 +17,7 @@ class FunctionDeployment extends pulumi.dynamic.Resource {
     declare readonly registryAuth: pulumi.Output<string | undefined>;
 
     constructor(name: string, props: Record<string, pulumi.Input<unknown>>, opts: pulumi.CustomResourceOptions) {
-        super(
-            functionProvider,
-            name,
-            { ...props, status: undefined },
-            { ...opts, additionalSecretOutputs: ["registryAuth", "gatewayPassword"] },
-        );
+        super(functionProvider, name, { ...props, status: undefined }, { ...opts, additionalSecretOutputs: ["registryAuth", "gatewayPassword"] });
     }
 }
 
@@ -56,29 +51,29 @@ export class FaasFunction extends pulumi.ComponentResource {
                 ? pulumi.secret(args.registryAuth)
                 : registry?.apply((r) => Buffer.from(`${r.username}:${r.password}`, "utf8").toString("base64"));
         const props: Record<string, pulumi.Input<unknown> | undefined> = {
-                gatewayUrl: args.gateway.url,
-                gatewayUsername: args.gateway.username ?? DEFAULT_GATEWAY_USERNAME,
-                gatewayPassword: args.gateway.password === undefined ? undefined : pulumi.secret(args.gateway.password),
-                service: args.service,
-                image: args.image,
-                envProcess: args.envProcess,
-                network: args.network ?? DEFAULT_NETWORK,
-                envVars: args.envVars,
-                labels: args.labels,
-                annotations: args.annotations,
-                constraints: args.constraints,
-                secrets: args.secrets,
-                limits: args.limits,
-                requests: args.requests,
-                readOnlyRootFilesystem: args.readOnlyRootFilesystem,
-                namespace: args.namespace,
-                registryAuth: registryAuth === undefined ? undefined : pulumi.secret(registryAuth),
-                // The server is no secret; it only travels inside the secret login object.
-                registryServer: registry === undefined ? undefined : pulumi.unsecret(registry.apply((r) => r.server)),
-                owner: `${pulumi.getProject()}/${pulumi.getStack()}`,
-                adopt: args.adopt ?? false,
-                readinessEnabled: args.readiness?.enabled ?? true,
-                readinessTimeoutSeconds: args.readiness?.timeoutSeconds ?? DEFAULT_READINESS_TIMEOUT_SECONDS,
+            gatewayUrl: args.gateway.url,
+            gatewayUsername: args.gateway.username ?? DEFAULT_GATEWAY_USERNAME,
+            gatewayPassword: args.gateway.password === undefined ? undefined : pulumi.secret(args.gateway.password),
+            service: args.service,
+            image: args.image,
+            envProcess: args.envProcess,
+            network: args.network ?? DEFAULT_NETWORK,
+            envVars: args.envVars,
+            labels: args.labels,
+            annotations: args.annotations,
+            constraints: args.constraints,
+            secrets: args.secrets,
+            limits: args.limits,
+            requests: args.requests,
+            readOnlyRootFilesystem: args.readOnlyRootFilesystem,
+            namespace: args.namespace,
+            registryAuth: registryAuth === undefined ? undefined : pulumi.secret(registryAuth),
+            // The server is no secret; it only travels inside the secret login object.
+            registryServer: registry === undefined ? undefined : pulumi.unsecret(registry.apply((r) => r.server)),
+            owner: `${pulumi.getProject()}/${pulumi.getStack()}`,
+            adopt: args.adopt ?? false,
+            readinessEnabled: args.readiness?.enabled ?? true,
+            readinessTimeoutSeconds: args.readiness?.timeoutSeconds ?? DEFAULT_READINESS_TIMEOUT_SECONDS,
         };
         const deployment = new FunctionDeployment(
             `${name}-deployment`,

@@ -61,11 +61,30 @@ export interface FunctionOutputs extends FunctionInputs {
 export const OWNER_LABEL = "com.faasreg.owner";
 /** Fields sent in the deployment body, with the gateway's own names. */
 const DEPLOYMENT_FIELDS = [
-    "image", "envProcess", "network", "envVars", "labels", "annotations", "constraints", "secrets", "limits", "requests",
-    "readOnlyRootFilesystem", "registryAuth",
+    "image",
+    "envProcess",
+    "network",
+    "envVars",
+    "labels",
+    "annotations",
+    "constraints",
+    "secrets",
+    "limits",
+    "requests",
+    "readOnlyRootFilesystem",
+    "registryAuth",
 ] as const;
 /** Fields whose change is an in-place update (besides the deployment fields). */
-const OTHER_FIELDS = ["gatewayUrl", "gatewayUsername", "gatewayPassword", "registryServer", "owner", "adopt", "readinessEnabled", "readinessTimeoutSeconds"] as const;
+const OTHER_FIELDS = [
+    "gatewayUrl",
+    "gatewayUsername",
+    "gatewayPassword",
+    "registryServer",
+    "owner",
+    "adopt",
+    "readinessEnabled",
+    "readinessTimeoutSeconds",
+] as const;
 const REPLACE_FIELDS = ["service", "namespace"] as const;
 
 function connection(inputs: FunctionInputs): GatewayConnection {
@@ -101,7 +120,8 @@ function normalize(value: unknown): unknown {
 
 export function sameValue(field: string, a: unknown, b: unknown): boolean {
     if (field === "image") return sameImage(a as string | undefined, b as string | undefined);
-    if (field === "labels") return JSON.stringify(normalize(userLabels(a as Record<string, string>))) === JSON.stringify(normalize(userLabels(b as Record<string, string>)));
+    if (field === "labels")
+        return JSON.stringify(normalize(userLabels(a as Record<string, string>))) === JSON.stringify(normalize(userLabels(b as Record<string, string>)));
     return JSON.stringify(normalize(a)) === JSON.stringify(normalize(b));
 }
 
@@ -132,7 +152,10 @@ async function backendWarning(inputs: FunctionInputs): Promise<string | undefine
 }
 
 /** Polls the gateway until the function has an available replica, or fails with the likely causes. */
-export async function waitUntilReady(inputs: FunctionInputs, sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))): Promise<FunctionStatus | undefined> {
+export async function waitUntilReady(
+    inputs: FunctionInputs,
+    sleep = (ms: number) => new Promise((r) => setTimeout(r, ms)),
+): Promise<FunctionStatus | undefined> {
     if (inputs.readinessEnabled === false) return undefined;
     const timeoutMs = (inputs.readinessTimeoutSeconds ?? 120) * 1000;
     const started = Date.now();
@@ -152,8 +175,8 @@ export async function waitUntilReady(inputs: FunctionInputs, sleep = (ms: number
         `${functionLabel(inputs)} has no available replica after ${inputs.readinessTimeoutSeconds ?? 120} s (${state}). ` +
             "The gateway accepted the deployment, but the function did not start. Likely causes: " +
             `(1) the image pull was refused: check the registry credentials (registryAuth) and that ${inputs.image} was pushed; ` +
-            "Swarm shows only \"No such image\" (docker service ps), the real error (\"no basic auth credentials\", \"unauthorized\") is in the Docker daemon's log; " +
-            "(2) the image reference is not registry/namespace/name[:tag] (a \"host/name\" reference is pulled from docker.io); " +
+            'Swarm shows only "No such image" (docker service ps), the real error ("no basic auth credentials", "unauthorized") is in the Docker daemon\'s log; ' +
+            '(2) the image reference is not registry/namespace/name[:tag] (a "host/name" reference is pulled from docker.io); ' +
             "(3) the function exits on start (docker service logs). " +
             "The function stays deployed: fix the cause and run pulumi up again, or set readiness.enabled false to skip this wait.",
     );
@@ -196,14 +219,21 @@ export function functionId(inputs: Pick<FunctionInputs, "service" | "namespace">
 /** Why the (resolved) inputs are invalid, as engine check failures. Never quotes a secret. */
 export function checkInputs(news: FunctionInputs): pulumi.dynamic.CheckFailure[] {
     const failures: pulumi.dynamic.CheckFailure[] = [];
-    if (typeof news.service !== "string" || !SERVICE_NAME.test(news.service)) failures.push({ property: "service", reason: `${JSON.stringify(news.service)} is not a valid function name: use 1 to 63 letters, digits, '-', '_' or '.'` });
+    if (typeof news.service !== "string" || !SERVICE_NAME.test(news.service))
+        failures.push({
+            property: "service",
+            reason: `${JSON.stringify(news.service)} is not a valid function name: use 1 to 63 letters, digits, '-', '_' or '.'`,
+        });
     if (typeof news.image !== "string") failures.push({ property: "image", reason: "is required" });
     else if (news.registryServer) {
         const problem = checkPrivateImage(news.image, news.registryServer);
         if (problem !== undefined) failures.push({ property: "image", reason: problem });
     } else if (parseImageRef(news.image) === undefined) failures.push({ property: "image", reason: `"${news.image}" is not a valid image reference` });
     else if (news.registryAuth && parseImageRef(news.image)?.domain === undefined) {
-        failures.push({ property: "image", reason: `"${news.image}" names no registry, so registryAuth would be sent to Docker Hub: write registry/namespace/name[:tag]` });
+        failures.push({
+            property: "image",
+            reason: `"${news.image}" names no registry, so registryAuth would be sent to Docker Hub: write registry/namespace/name[:tag]`,
+        });
     }
     if (news.registryAuth !== undefined) {
         const decoded = Buffer.from(news.registryAuth, "base64").toString("utf8");

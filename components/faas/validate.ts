@@ -20,7 +20,8 @@ export function checkGatewayUrl(url: unknown): string | undefined {
         return `"${url}" is not a URL: write e.g. https://gateway.example.com`;
     }
     if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return `"${url}" is not an http(s) URL: write e.g. https://gateway.example.com`;
-    if (parsed.username !== "" || parsed.password !== "") return "must not contain credentials: set the username and password separately (the password as a secret)";
+    if (parsed.username !== "" || parsed.password !== "")
+        return "must not contain credentials: set the username and password separately (the password as a secret)";
     return undefined;
 }
 

@@ -13,4 +13,3 @@ export function registryEndpoint(args: PrivateRegistryArgs): { server: string; u
     const server = httpsPort === 443 ? `${args.host}` : `${args.host}:${httpsPort}`;
     return { server, url: `https://${server}`, probeUrl: `https://${server}/v2/` };
 }
-

@@ -3,14 +3,7 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import {
-    DEFAULT_BCRYPT_COST,
-    DEFAULT_HTTPS_PORT,
-    DEFAULT_PORT,
-    DEFAULT_REGISTRY_IMAGE,
-    GENERATED_PASSWORD_LENGTH,
-    type PrivateRegistryArgs,
-} from "./args";
+import { DEFAULT_BCRYPT_COST, DEFAULT_HTTPS_PORT, DEFAULT_PORT, DEFAULT_REGISTRY_IMAGE, GENERATED_PASSWORD_LENGTH, type PrivateRegistryArgs } from "./args";
 import { registryEndpoint } from "./endpoint";
 import { renderHtpasswd } from "./htpasswd";
 import { CONTAINER_PATHS, renderRegistryConfig } from "./registry-config";
@@ -79,25 +72,24 @@ export class PrivateRegistry extends pulumi.ComponentResource {
                 }),
             );
         const random40 = (role: string) =>
-            pulumi.secret(
-                new random.RandomPassword(`${name}-${role}`, { length: GENERATED_PASSWORD_LENGTH, special: false }, { parent: this }).result,
-            );
+            pulumi.secret(new random.RandomPassword(`${name}-${role}`, { length: GENERATED_PASSWORD_LENGTH, special: false }, { parent: this }).result);
 
         const users = args.users.map((u, i) => ({
             username: u.username,
             password: u.password === undefined ? random40(`password-${u.username}`) : secretOf(u.password, `users[${i}].password`),
         }));
-        const httpSecret = pulumi.secret(
-            new random.RandomPassword(`${name}-http-secret`, { length: 64, special: false }, { parent: this }).result,
-        );
+        const httpSecret = pulumi.secret(new random.RandomPassword(`${name}-http-secret`, { length: 64, special: false }, { parent: this }).result);
 
         const htpasswd = pulumi.secret(
-            pulumi
-                .all([httpSecret, ...users.map((u) => u.password)])
-                .apply(([key, ...passwords]) => renderHtpasswd(key, users.map((u, i) => ({ username: u.username, password: passwords[i] })), cost)),
+            pulumi.all([httpSecret, ...users.map((u) => u.password)]).apply(([key, ...passwords]) =>
+                renderHtpasswd(
+                    key,
+                    users.map((u, i) => ({ username: u.username, password: passwords[i] })),
+                    cost,
+                ),
+            ),
         );
-        const renderTls =
-            tls.mode === "letsencrypt" ? { mode: tls.mode, email: tls.email, host: args.host as string } : { mode: tls.mode };
+        const renderTls = tls.mode === "letsencrypt" ? { mode: tls.mode, email: tls.email, host: args.host as string } : { mode: tls.mode };
         const registryConfig = pulumi.secret(
             httpSecret.apply((secret) => renderRegistryConfig({ tls: renderTls, port, httpSecret: secret, realm: endpoint.server })),
         );
@@ -179,18 +171,10 @@ export class PrivateRegistry extends pulumi.ComponentResource {
 
         this.server = pulumi.output(endpoint.server);
         this.url = pulumi.output(endpoint.url);
-        this.passwords = pulumi.secret(
-            pulumi.all(users.map((u) => u.password)).apply((pws) => Object.fromEntries(users.map((u, i) => [u.username, pws[i]]))),
-        );
-        this.credentials = pulumi.secret(
-            firstUser.password.apply((password) => ({ server: endpoint.server, username: firstUser.username, password })),
-        );
-        this.registryAuth = pulumi.secret(
-            firstUser.password.apply((password) => Buffer.from(`${firstUser.username}:${password}`, "utf8").toString("base64")),
-        );
-        this.dockerConfigJson = pulumi.secret(
-            this.registryAuth.apply((auth) => JSON.stringify({ auths: { [endpoint.server]: { auth } } })),
-        );
+        this.passwords = pulumi.secret(pulumi.all(users.map((u) => u.password)).apply((pws) => Object.fromEntries(users.map((u, i) => [u.username, pws[i]]))));
+        this.credentials = pulumi.secret(firstUser.password.apply((password) => ({ server: endpoint.server, username: firstUser.username, password })));
+        this.registryAuth = pulumi.secret(firstUser.password.apply((password) => Buffer.from(`${firstUser.username}:${password}`, "utf8").toString("base64")));
+        this.dockerConfigJson = pulumi.secret(this.registryAuth.apply((auth) => JSON.stringify({ auths: { [endpoint.server]: { auth } } })));
 
         this.registerOutputs({
             server: this.server,

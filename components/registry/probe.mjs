@@ -72,8 +72,10 @@ export function explain(outcome, input) {
         if (outcome.status === 200) return `${input.url} answered 200 without credentials: something other than our authenticated registry serves ${hostPort}.`;
         return `${input.url} answered ${outcome.status} without credentials (expected 401 from the registry${outcome.api ? "" : "; no Docker-Distribution-Api-Version header, so this is probably not a registry"}).`;
     }
-    if (outcome.status === 401) return "the registry refuses the first user's credentials (401): its htpasswd file does not hold them. Run `pulumi up` again; if it persists, the file was changed on the host.";
-    if (outcome.status === 400) return "the registry answers 400 to authenticated requests: its htpasswd file has a malformed line, which locks every user out.";
+    if (outcome.status === 401)
+        return "the registry refuses the first user's credentials (401): its htpasswd file does not hold them. Run `pulumi up` again; if it persists, the file was changed on the host.";
+    if (outcome.status === 400)
+        return "the registry answers 400 to authenticated requests: its htpasswd file has a malformed line, which locks every user out.";
     return `${input.url} answered ${outcome.status} with credentials (expected 200).`;
 }
 

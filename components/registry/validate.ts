@@ -109,7 +109,7 @@ export function validateRegistryArgs(args: PrivateRegistryArgs): Problem[] {
     if (mode === "letsencrypt") {
         const email = (args.tls as { email?: unknown }).email;
         if (typeof email !== "string" || email.length === 0) {
-            add("tls.email", "is required with tls \"letsencrypt\": the ACME account e-mail Let's Encrypt sends expiry notices to");
+            add("tls.email", 'is required with tls "letsencrypt": the ACME account e-mail Let\'s Encrypt sends expiry notices to');
         } else if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
             add("tls.email", `"${email}" is not an e-mail address`);
         }
@@ -119,10 +119,14 @@ export function validateRegistryArgs(args: PrivateRegistryArgs): Problem[] {
         for (const field of ["certificate", "privateKey"] as const) {
             const value = tls[field];
             if (value === undefined || value === null || value === "") {
-                add(`tls.${field}`, `is required with tls "certificate": give the PEM ${field === "certificate" ? "certificate (chain)" : "private key (as a secret)"}`);
+                add(
+                    `tls.${field}`,
+                    `is required with tls "certificate": give the PEM ${field === "certificate" ? "certificate (chain)" : "private key (as a secret)"}`,
+                );
             } else if (typeof value === "string") {
                 const marker = field === "certificate" ? /-----BEGIN CERTIFICATE-----/ : /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
-                if (!marker.test(value)) add(`tls.${field}`, `is not PEM (no "-----BEGIN ${field === "certificate" ? "CERTIFICATE" : "... PRIVATE KEY"}-----" line)`);
+                if (!marker.test(value))
+                    add(`tls.${field}`, `is not PEM (no "-----BEGIN ${field === "certificate" ? "CERTIFICATE" : "... PRIVATE KEY"}-----" line)`);
             }
         }
     }
@@ -132,12 +136,15 @@ export function validateRegistryArgs(args: PrivateRegistryArgs): Problem[] {
         if (typeof bindAddress !== "string" || isIP(bindAddress) === 0) {
             add("bindAddress", `must be an IP address such as 0.0.0.0 or 127.0.0.1, got ${JSON.stringify(bindAddress)}`);
         } else if (mode === "none" && !isLoopback(bindAddress)) {
-            add("bindAddress", `is ${bindAddress}, but tls "none" serves plain HTTP and is allowed only on a loopback address (127.0.0.1 or ::1): bind to loopback, or use tls "letsencrypt" or "certificate"`);
+            add(
+                "bindAddress",
+                `is ${bindAddress}, but tls "none" serves plain HTTP and is allowed only on a loopback address (127.0.0.1 or ::1): bind to loopback, or use tls "letsencrypt" or "certificate"`,
+            );
         }
     }
 
     if (!Array.isArray(args.users) || args.users.length === 0) {
-        add("users", "needs at least one user: e.g. [{ username: \"ci\" }] (its password is generated)");
+        add("users", 'needs at least one user: e.g. [{ username: "ci" }] (its password is generated)');
     } else {
         const seen = new Set<string>();
         args.users.forEach((user, i) => {
@@ -163,7 +170,10 @@ export function validateRegistryArgs(args: PrivateRegistryArgs): Problem[] {
     if (typeof image !== "string" || !IMAGE_REF.test(image)) {
         add("image", `${JSON.stringify(image)} is not an image reference such as ${DEFAULT_REGISTRY_IMAGE}`);
     } else if (mode === "letsencrypt" && isRegistryV2Image(image)) {
-        add("image", `${image} is a 2.x registry, whose Let's Encrypt support speaks ACMEv1, which Let's Encrypt switched off in 2019: it can never get a certificate. Use ${DEFAULT_REGISTRY_IMAGE} (leave image unset), or tls "certificate" with your own certificate`);
+        add(
+            "image",
+            `${image} is a 2.x registry, whose Let's Encrypt support speaks ACMEv1, which Let's Encrypt switched off in 2019: it can never get a certificate. Use ${DEFAULT_REGISTRY_IMAGE} (leave image unset), or tls "certificate" with your own certificate`,
+        );
     }
 
     add("port", checkPort(args.port ?? DEFAULT_PORT));

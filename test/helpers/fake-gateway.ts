@@ -215,7 +215,10 @@ export class FakeGateway {
             return { status: 200, body: JSON.stringify(status), json: true };
         }
         if (path === "/system/info" && method === "GET") {
-            const info = { provider: { provider: `faas-${this.options.orchestration}`, orchestration: this.options.orchestration, version: { release: "0.0.0-test" } }, version: { release: "0.0.0-test" } };
+            const info = {
+                provider: { provider: `faas-${this.options.orchestration}`, orchestration: this.options.orchestration, version: { release: "0.0.0-test" } },
+                version: { release: "0.0.0-test" },
+            };
             return { status: 200, body: JSON.stringify(info), json: true };
         }
         return { status: 404, body: "404 page not found\n" };

@@ -55,7 +55,12 @@ function computedOutputs(type: string, name: string, inputs: Record<string, unkn
         case "random:index/randomPassword:RandomPassword":
             return { result: fakeRandom(name, Number(unwrap(inputs.length))) };
         case "docker:index/remoteImage:RemoteImage":
-            return { imageId: `sha256:${createHash("sha256").update(String(unwrap(inputs.name))).digest("hex")}`, repoDigest: `${unwrap(inputs.name)}@sha256:${"0".repeat(64)}` };
+            return {
+                imageId: `sha256:${createHash("sha256")
+                    .update(String(unwrap(inputs.name)))
+                    .digest("hex")}`,
+                repoDigest: `${unwrap(inputs.name)}@sha256:${"0".repeat(64)}`,
+            };
         case "docker:index/image:Image": {
             // As the provider reports a pushed image: repository@digest.
             const imageName = String(unwrap(inputs.imageName));

@@ -9,9 +9,25 @@ export function makeCertificate(host: string): { cert: string; key: string } {
     try {
         execFileSync(
             "openssl",
-            ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
-             "-subj", `/CN=${host}`, "-addext", `subjectAltName=DNS:${host},IP:127.0.0.1`,
-             "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")],
+            [
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:prime256v1",
+                "-nodes",
+                "-days",
+                "2",
+                "-subj",
+                `/CN=${host}`,
+                "-addext",
+                `subjectAltName=DNS:${host},IP:127.0.0.1`,
+                "-keyout",
+                join(dir, "key.pem"),
+                "-out",
+                join(dir, "cert.pem"),
+            ],
             { stdio: "ignore" },
         );
         return { cert: readFileSync(join(dir, "cert.pem"), "utf8"), key: readFileSync(join(dir, "key.pem"), "utf8") };

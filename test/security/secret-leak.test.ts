@@ -36,7 +36,10 @@ const CONFIG = {
 function secretForms(): string[] {
     const ci = fakeRandom("registry-password-ci", 40);
     const httpSecret = fakeRandom("registry-http-secret", 64);
-    const keyBody = key.split("\n").filter((l) => l && !l.startsWith("-----")).join("");
+    const keyBody = key
+        .split("\n")
+        .filter((l) => l && !l.startsWith("-----"))
+        .join("");
     const values = [ALICE, GATEWAY, ci, httpSecret, keyBody, key.split("\n")[1]];
     const pairs = [`ci:${ci}`, `alice:${ALICE}`, `admin:${GATEWAY}`];
     const forms = new Set<string>();
@@ -103,7 +106,9 @@ describe("secret-leak scan of the whole stack", () => {
     it("finds no secret outside a secret wrapper in inputs, outputs, providers, logs or written files", async () => {
         const started = Date.now() - 1;
         const forms = secretForms();
-        const { recorded, exports } = await evaluateStack(CONFIG, { secretKeys: ["registry:certificate", "registry:privateKey", "registry:users", "faas:password"] });
+        const { recorded, exports } = await evaluateStack(CONFIG, {
+            secretKeys: ["registry:certificate", "registry:privateKey", "registry:users", "faas:password"],
+        });
         await pulumi.log.info("scan: a log line through pulumi.log");
 
         // The scan must be able to fail: the secrets are really in the recorded inputs, wrapped.
@@ -143,12 +148,15 @@ describe("secret-leak scan of the whole stack", () => {
         ];
         for (const [name, config, plaintext] of cases) {
             // The secrets of this configuration: its secret keys' values, and every password in it.
-            const secrets = [config["faas:password"], config["registry:privateKey"]?.split("\n")[1], ...secretsIn(config["registry:users"])]
-                .filter((s): s is string => typeof s === "string" && s.length >= 4);
+            const secrets = [config["faas:password"], config["registry:privateKey"]?.split("\n")[1], ...secretsIn(config["registry:users"])].filter(
+                (s): s is string => typeof s === "string" && s.length >= 4,
+            );
             secrets.push(...(config["faas:gateway"]?.match(/:([^:@/]+)@/)?.slice(1) ?? []));
             let error: unknown;
             try {
-                await evaluateStack(config, { secretKeys: Object.keys(config).filter((k) => /password|privateKey|certificate|users/.test(k) && !plaintext.includes(k)) });
+                await evaluateStack(config, {
+                    secretKeys: Object.keys(config).filter((k) => /password|privateKey|certificate|users/.test(k) && !plaintext.includes(k)),
+                });
             } catch (e) {
                 error = e;
             }
