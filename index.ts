@@ -26,28 +26,18 @@ const functions = faas === undefined ? [] : faas.functions.map((fn) => deployFun
 function deployFunction(gateway: NonNullable<typeof faas>, fn: (typeof gateway.functions)[number]): FaasFunction {
     // Everything waits for the registry to answer with credentials.
     const afterRegistry = { dependsOn: [registry.ready] };
+    const { service, image: imageName, build, adopt, readinessTimeoutSeconds, ...deployment } = fn;
     // With build: build and push into our registry, then deploy the pushed digest.
-    const image =
-        fn.build === undefined ? fn.image : buildFunctionImage(`${fn.service}-image`, fn.build, fn.image, registry.credentials, afterRegistry).repoDigest;
+    const image = build === undefined ? imageName : buildFunctionImage(`${service}-image`, build, imageName, registry.credentials, afterRegistry).repoDigest;
     return new FaasFunction(
-        fn.service,
+        service,
         {
             gateway: { url: gateway.gateway, username: gateway.username, password: gateway.password },
-            service: fn.service,
+            service,
             image,
-            envProcess: fn.envProcess,
-            network: fn.network,
-            envVars: fn.envVars,
-            labels: fn.labels,
-            annotations: fn.annotations,
-            constraints: fn.constraints,
-            secrets: fn.secrets,
-            limits: fn.limits,
-            requests: fn.requests,
-            readOnlyRootFilesystem: fn.readOnlyRootFilesystem,
-            namespace: fn.namespace,
-            adopt: fn.adopt,
-            readiness: { timeoutSeconds: fn.readinessTimeoutSeconds },
+            ...deployment,
+            adopt,
+            readiness: { timeoutSeconds: readinessTimeoutSeconds },
             // The stack registry's first user: registryAuth is made from it, a secret end to end.
             registry: registry.credentials,
         },

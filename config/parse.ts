@@ -3,7 +3,7 @@ import { validateRegistryArgs } from "../components/registry/validate";
 import type { PrivateRegistryArgs, TlsArgs } from "../components/registry/args";
 import { validateFunctionArgs, checkGatewayUrl } from "../components/faas/validate";
 import { parseImageRef } from "../components/faas/image";
-import type { FunctionResources } from "../components/faas/args";
+import { DEPLOYMENT_FIELD_NAMES, type DeploymentFields } from "../components/faas/args";
 import { checkBuild, contextTag, type FunctionBuild, repositoryName } from "../components/faas/build";
 import { describe } from "../components/problems";
 import { DEFAULT_FAAS_NETWORK, DEFAULT_USERS, keySpec } from "./schema";
@@ -28,20 +28,10 @@ export interface PlainRegistrySettings extends PrivateRegistryArgs {
 }
 
 /** One function as config describes it; `image` already carries the registry server. */
-export interface PlainFunctionSettings {
+export interface PlainFunctionSettings extends DeploymentFields {
     service: string;
     image: string;
-    envProcess?: string;
-    envVars?: Record<string, string>;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-    constraints?: string[];
-    secrets?: string[];
-    limits?: FunctionResources;
-    requests?: FunctionResources;
-    readOnlyRootFilesystem?: boolean;
     network: string;
-    namespace?: string;
     adopt?: boolean;
     readinessTimeoutSeconds?: number;
     /** Build this image and push it (as `image`) into our registry; the function then deploys its digest. */
@@ -65,24 +55,7 @@ export interface PlainStackConfig {
 
 export type ParseResult = { ok: true; config: PlainStackConfig; problems: [] } | { ok: false; problems: ConfigProblem[] };
 
-const FUNCTION_KEYS = [
-    "service",
-    "image",
-    "envProcess",
-    "envVars",
-    "labels",
-    "annotations",
-    "constraints",
-    "secrets",
-    "limits",
-    "requests",
-    "readOnlyRootFilesystem",
-    "network",
-    "namespace",
-    "adopt",
-    "readinessTimeoutSeconds",
-    "build",
-];
+const FUNCTION_KEYS = ["service", "image", ...DEPLOYMENT_FIELD_NAMES, "adopt", "readinessTimeoutSeconds", "build"];
 const USER_KEYS = ["username", "password"];
 
 /** Reads raw values by the key table, reporting wrong types; fills documented defaults. */

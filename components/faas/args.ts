@@ -19,6 +19,36 @@ export interface FunctionResources {
     cpu?: string;
 }
 
+/** The names of the gateway's own deployment fields (besides service, image and registryAuth). */
+export const DEPLOYMENT_FIELD_NAMES = [
+    "envProcess",
+    "network",
+    "envVars",
+    "labels",
+    "annotations",
+    "constraints",
+    "secrets",
+    "limits",
+    "requests",
+    "readOnlyRootFilesystem",
+    "namespace",
+] as const;
+
+/** The gateway's own deployment fields, as plain values (config and the provider use this shape). */
+export interface DeploymentFields {
+    envProcess?: string;
+    network?: string;
+    envVars?: Record<string, string>;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    constraints?: string[];
+    secrets?: string[];
+    limits?: FunctionResources;
+    requests?: FunctionResources;
+    readOnlyRootFilesystem?: boolean;
+    namespace?: string;
+}
+
 export interface RegistryLogin {
     server: string;
     username: string;

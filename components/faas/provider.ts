@@ -1,5 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
-import type { FunctionResources } from "./args";
+import { DEPLOYMENT_FIELD_NAMES, type DeploymentFields } from "./args";
 import {
     DEFAULT_RETRY,
     type FunctionStatus,
@@ -15,23 +15,12 @@ import { checkPrivateImage, parseImageRef } from "./image";
 import { checkResources, SERVICE_NAME } from "./rules";
 
 /** What the dynamic resource receives: plain values (the engine unwraps secrets before calling us). */
-export interface FunctionInputs {
+export interface FunctionInputs extends DeploymentFields {
     gatewayUrl: string;
     gatewayUsername: string;
     gatewayPassword?: string;
     service: string;
     image: string;
-    envProcess?: string;
-    network?: string;
-    envVars?: Record<string, string>;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-    constraints?: string[];
-    secrets?: string[];
-    limits?: FunctionResources;
-    requests?: FunctionResources;
-    readOnlyRootFilesystem?: boolean;
-    namespace?: string;
     registryAuth?: string;
     /** The registry `registryAuth` is for, when known: images must live there. */
     registryServer?: string;
@@ -59,21 +48,8 @@ export interface FunctionOutputs extends FunctionInputs {
 }
 
 export const OWNER_LABEL = "com.faasreg.owner";
-/** Fields sent in the deployment body, with the gateway's own names. */
-const DEPLOYMENT_FIELDS = [
-    "image",
-    "envProcess",
-    "network",
-    "envVars",
-    "labels",
-    "annotations",
-    "constraints",
-    "secrets",
-    "limits",
-    "requests",
-    "readOnlyRootFilesystem",
-    "registryAuth",
-] as const;
+/** Fields sent in the deployment body, with the gateway's own names (namespace goes too, but replaces). */
+const DEPLOYMENT_FIELDS = ["image", ...DEPLOYMENT_FIELD_NAMES.filter((f) => f !== "namespace"), "registryAuth"] as const;
 /** Fields whose change is an in-place update (besides the deployment fields). */
 const OTHER_FIELDS = [
     "gatewayUrl",
