@@ -9,7 +9,8 @@ import https from "node:https";
 import tls from "node:tls";
 import { pathToFileURL } from "node:url";
 
-const REQUEST_TIMEOUT_MS = 10_000;
+// Let's Encrypt issues the certificate during the first TLS handshake, which can take tens of seconds.
+const requestTimeoutMs = (input) => (input.tlsMode === "letsencrypt" ? 45_000 : 10_000);
 
 function readStdin() {
     return new Promise((resolve, reject) => {
@@ -23,19 +24,19 @@ function readStdin() {
     });
 }
 
-function get(url, authorization, ca) {
+function get(url, authorization, ca, timeoutMs) {
     return new Promise((resolve, reject) => {
         const target = new URL(url);
         const lib = target.protocol === "https:" ? https : http;
         const headers = authorization ? { authorization } : {};
-        const options = { method: "GET", headers, timeout: REQUEST_TIMEOUT_MS, agent: false };
+        const options = { method: "GET", headers, timeout: timeoutMs, agent: false };
         if (ca) options.ca = [...tls.rootCertificates, ca];
         const req = lib.request(target, options, (res) => {
             res.resume();
             res.on("end", () => resolve({ status: res.statusCode, api: res.headers["docker-distribution-api-version"] }));
         });
         req.on("timeout", () => {
-            const err = new Error(`no answer within ${REQUEST_TIMEOUT_MS / 1000} s`);
+            const err = new Error(`no answer within ${timeoutMs / 1000} s`);
             err.code = "ETIMEDOUT";
             req.destroy(err);
         });
@@ -82,10 +83,10 @@ export function explain(outcome, input) {
 async function attempt(input) {
     const ca = input.certificate ?? undefined;
     try {
-        const anonymous = await get(input.url, undefined, ca);
+        const anonymous = await get(input.url, undefined, ca, requestTimeoutMs(input));
         if (anonymous.status !== 401 || !anonymous.api) return { ok: false, stage: "anonymous", ...anonymous };
         const basic = `Basic ${Buffer.from(`${input.username}:${input.password}`, "utf8").toString("base64")}`;
-        const authed = await get(input.url, basic, ca);
+        const authed = await get(input.url, basic, ca, requestTimeoutMs(input));
         return { ok: authed.status === 200, stage: "authenticated", ...authed };
     } catch (error) {
         return { ok: false, error };
