@@ -1,0 +1,64 @@
+// The components used directly (not through config/): bad arguments throw before anything is declared,
+// naming the argument; a bad secret that is still an Output fails inside apply without quoting it.
+import * as pulumi from "@pulumi/pulumi";
+import { beforeAll, describe, expect, it } from "vitest";
+import { installMocks, type RecordedResource, settle } from "./helpers/mocks";
+
+let recorded: RecordedResource[];
+let PrivateRegistry: typeof import("../components/registry").PrivateRegistry;
+let FaasFunction: typeof import("../components/faas").FaasFunction;
+
+beforeAll(async () => {
+    recorded = await installMocks();
+    ({ PrivateRegistry } = await import("../components/registry"));
+    ({ FaasFunction } = await import("../components/faas"));
+});
+
+describe("PrivateRegistry arguments", () => {
+    it.each([
+        [{ tls: { mode: "none" }, users: [{ username: "a:b" }] }, /users\[0\]\.username: "a:b" contains ':'/],
+        [{ tls: { mode: "letsencrypt", email: "ops@example.com" }, users: [{ username: "ci" }] }, /host: is required with tls "letsencrypt"/],
+        [{ host: "r.example.com", tls: { mode: "certificate", certificate: "x" }, users: [{ username: "ci" }] }, /tls\.privateKey: is required/],
+        [{ tls: { mode: "none" }, users: [{ username: "ci" }], bcryptCost: 40 }, /bcryptCost: must be between 4 and 31/],
+        [
+            { host: "r.example.com", tls: { mode: "letsencrypt", email: "o@example.com" }, users: [{ username: "ci" }], image: "registry:2" },
+            /image: registry:2 is a 2\.x registry/,
+        ],
+    ])("rejects %j before declaring anything", (args, message) => {
+        const before = recorded.length;
+        expect(() => new PrivateRegistry("bad", args as never)).toThrow(message);
+        expect(recorded.length).toBe(before);
+    });
+
+    it("checks a password given as an Output when it resolves, without quoting it", async () => {
+        const registry = new PrivateRegistry("late", { tls: { mode: "none" }, users: [{ username: "ci", password: pulumi.secret("short-Secret") }] });
+        const failure = await (registry.registryAuth as unknown as { promise: () => Promise<unknown> }).promise().then(
+            () => undefined,
+            (e: Error) => e,
+        );
+        expect(failure?.message).toMatch(/PrivateRegistry "late": users\[0\]\.password is 12 characters long; at least 16 are required/);
+        expect(failure?.message).not.toContain("short-Secret");
+        await settle(recorded);
+    });
+});
+
+describe("FaasFunction arguments", () => {
+    const gateway = { url: "https://gateway.example.com" };
+    it.each([
+        [{ gateway, service: "bad name", image: "r.example.com/team/fn:1" }, /service: "bad name" is not a valid function name/],
+        [{ gateway: { url: "ftp://x" }, service: "fn", image: "r.example.com/team/fn:1" }, /gateway\.url: "ftp:\/\/x" is not an http\(s\) URL/],
+        [
+            { gateway, service: "fn", image: "r.example.com/fn:1", registry: { server: "r.example.com", username: "u", password: "p" } },
+            /image: .*has no namespace/,
+        ],
+        [{ gateway, service: "fn", image: "r.example.com/team/fn:1", limits: { gpu: "1" } }, /limits: has unknown key\(s\) "gpu"/],
+        [
+            { gateway, service: "fn", image: "r.example.com/team/fn:1", registryAuth: "x", registry: { server: "r", username: "u", password: "p" } },
+            /registryAuth: give either/,
+        ],
+    ])("rejects %j before declaring anything", (args, message) => {
+        const before = recorded.length;
+        expect(() => new FaasFunction("bad", args as never)).toThrow(message);
+        expect(recorded.length).toBe(before);
+    });
+});
