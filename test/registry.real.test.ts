@@ -101,6 +101,15 @@ describe.each(scenarios)("the declared registry, run for real (tls $mode)", (sce
         expect(bad.stderr + ok.stderr).not.toContain(passwords.ci);
     });
 
+    // Only a TLS registry can present a certificate the probe cannot trust.
+    if (scenario.mode === "certificate") {
+        it("fails the readiness probe with 'bad certificate' for a certificate it cannot trust", async () => {
+            const res = await runProbe({ ...probeInput, certificate: null, timeoutSeconds: 1 });
+            expect(res.code).toBe(1);
+            expect(res.stderr).toMatch(/Likely cause: bad certificate \(.*self-signed/);
+        });
+    }
+
     it("logs no password", () => {
         for (const password of Object.values(passwords)) expect(registry.logs()).not.toContain(password);
     });
