@@ -88,6 +88,24 @@ describe("the serialized FaasFunction provider, loaded in another process", () =
         expect(gateway.requests.map((r) => r.method)).toEqual(expect.arrayContaining(["POST", "PUT", "DELETE"]));
     });
 
+    it("raises errors that keep their message, as the engine shows them", async () => {
+        const resource = findResource(recorded, DYNAMIC, "hello-deployment");
+        const inputs = unwrap({ ...resource.inputs, __provider: undefined }) as Record<string, unknown>;
+        gateway.seed({ service: "hello", image: "someone/else:1" });
+        const [created, updated] = await runInOtherProcess(resource.inputs.__provider as string, [
+            { method: "create", args: [inputs] },
+            {
+                method: "update",
+                args: ["hello", { ...inputs, service: "gone", status: {} }, { ...inputs, service: "gone", image: "registry.example.com/team/hello:9" }],
+            },
+        ]);
+        gateway.functions.clear();
+        expect(created.ok).toBe(false);
+        expect(created.error).toMatch(/function "hello" already exists on the gateway .*, outside this stack/);
+        expect(updated.ok).toBe(false);
+        expect(updated.error).toMatch(/function "gone" was deleted on the gateway .* behind Pulumi's back \(PUT answered 404\)/);
+    });
+
     it("captures none of the stack's secrets in the serialized text, which is therefore not secret", async () => {
         const resource = findResource(recorded, DYNAMIC, "hello-deployment");
         const text = resource.inputs.__provider as string;

@@ -50,14 +50,16 @@ export function redact(text: string, secrets: readonly (string | undefined)[]): 
     return out;
 }
 
-export class GatewayError extends Error {
-    constructor(
-        message: string,
-        readonly status?: number,
-    ) {
-        super(message);
-        this.name = "GatewayError";
-    }
+/** An error from the gateway, with the HTTP status when there was one. */
+export type GatewayError = Error & { status?: number };
+
+/**
+ * Makes a GatewayError. A factory, not a subclass of Error: the provider is serialized into the state,
+ * and the serializer turns classes into functions that call `Error` without binding it, which drops the
+ * message (test/faas.serialized.test.ts proves the message survives).
+ */
+export function gatewayError(message: string, status?: number): GatewayError {
+    return Object.assign(new Error(message), { name: "GatewayError", status });
 }
 
 function authorization(conn: GatewayConnection): Record<string, string> {
@@ -106,7 +108,7 @@ export async function gatewayCall(
         }
         const delay = policy.baseDelayMs * 2 ** (attempt - 1);
         if (attempt >= policy.tries || Date.now() - started + delay > policy.budgetMs) {
-            throw new GatewayError(
+            throw gatewayError(
                 `${method} ${route} on the FaaS gateway ${conn.url} failed after ${attempt} tr${attempt === 1 ? "y" : "ies"} in ${((Date.now() - started) / 1000).toFixed(1)} s: ${lastProblem}. ` +
                     "Check that the gateway is up and reachable from where pulumi runs, then run pulumi up again.",
             );
@@ -136,7 +138,7 @@ export function unexpected(
             : reply.status === 400 && /registry auth/i.test(reply.body)
               ? " The gateway could not decode registryAuth: it must be base64 of user:password."
               : "";
-    return new GatewayError(`${method} ${route} on the FaaS gateway ${conn.url} answered HTTP ${reply.status}${body ? `: ${body}` : ""}.${hint}`, reply.status);
+    return gatewayError(`${method} ${route} on the FaaS gateway ${conn.url} answered HTTP ${reply.status}${body ? `: ${body}` : ""}.${hint}`, reply.status);
 }
 
 export function functionRoute(name: string, namespace?: string): string {
@@ -157,7 +159,7 @@ export async function getFunction(
     try {
         return JSON.parse(reply.body) as FunctionStatus;
     } catch {
-        throw new GatewayError(
+        throw gatewayError(
             `GET ${route} on the FaaS gateway ${conn.url} answered 200 with a body that is not JSON: ${trimBody(reply.body, [conn.password])}`,
             200,
         );

@@ -4,7 +4,7 @@ import {
     DEFAULT_RETRY,
     type FunctionStatus,
     type GatewayConnection,
-    GatewayError,
+    gatewayError,
     gatewayCall,
     getFunction,
     getOrchestrator,
@@ -147,7 +147,7 @@ export async function waitUntilReady(
         delay = Math.min(delay * 2, 2000);
     }
     const state = last === undefined ? "the gateway no longer knows it" : `replicas ${last.replicas}, available ${last.availableReplicas}`;
-    throw new GatewayError(
+    throw gatewayError(
         `${functionLabel(inputs)} has no available replica after ${inputs.readinessTimeoutSeconds ?? 120} s (${state}). ` +
             "The gateway accepted the deployment, but the function did not start. Likely causes: " +
             `(1) the image pull was refused: check the registry credentials (registryAuth) and that ${inputs.image} was pushed; ` +
@@ -166,7 +166,7 @@ async function deploy(method: "POST" | "PUT", inputs: FunctionInputs) {
 async function put(inputs: FunctionInputs, context: string): Promise<void> {
     const reply = await deploy("PUT", inputs);
     if (reply.status === 404) {
-        throw new GatewayError(
+        throw gatewayError(
             `${functionLabel(inputs)} was deleted on the gateway ${inputs.gatewayUrl} behind Pulumi's back (PUT answered 404)${context}. ` +
                 "Run `pulumi refresh` to record that, then `pulumi up` to create it again.",
             404,
@@ -255,7 +255,7 @@ export const functionProvider: pulumi.dynamic.ResourceProvider = {
             const existing = await getFunction(conn, inputs.service, inputs.namespace, inputs.retry);
             const ours = existing?.labels?.[OWNER_LABEL] === inputs.owner;
             if (!ours && !inputs.adopt) {
-                throw new GatewayError(
+                throw gatewayError(
                     `${functionLabel(inputs)} already exists on the gateway ${inputs.gatewayUrl}, outside this stack. ` +
                         "To manage it from this stack, set adopt: true on it (it will be overwritten with the declared deployment); " +
                         "or remove it (faas-cli remove) or choose another service name.",
