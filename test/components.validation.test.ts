@@ -1,8 +1,8 @@
 // The components used directly (not through config/): bad arguments throw before anything is declared,
 // naming the argument; a bad secret that is still an Output fails inside apply without quoting it.
-import * as pulumi from "@pulumi/pulumi";
+import { spawnSync } from "node:child_process";
 import { beforeAll, describe, expect, it } from "vitest";
-import { installMocks, type RecordedResource, settle } from "./helpers/mocks";
+import { installMocks, type RecordedResource } from "./helpers/mocks";
 
 let recorded: RecordedResource[];
 let PrivateRegistry: typeof import("../components/registry").PrivateRegistry;
@@ -30,15 +30,20 @@ describe("PrivateRegistry arguments", () => {
         expect(recorded.length).toBe(before);
     });
 
-    it("checks a password given as an Output when it resolves, without quoting it", async () => {
-        const registry = new PrivateRegistry("late", { tls: { mode: "none" }, users: [{ username: "ci", password: pulumi.secret("short-Secret") }] });
-        const failure = await (registry.registryAuth as unknown as { promise: () => Promise<unknown> }).promise().then(
-            () => undefined,
-            (e: Error) => e,
-        );
-        expect(failure?.message).toMatch(/PrivateRegistry "late": users\[0\]\.password is 12 characters long; at least 16 are required/);
-        expect(failure?.message).not.toContain("short-Secret");
-        await settle(recorded);
+    it("checks a password given as an Output when it resolves, failing the program without quoting it", () => {
+        // In its own process: the failure surfaces as the program's unhandled rejection, as in `pulumi up`.
+        // It exits non-zero (the failed program leaves Pulumi's promises pending); its output is what counts.
+        const out = spawnSync(process.execPath, ["--import", "tsx", "test/helpers/late-password-program.ts"], { encoding: "utf8" }).stdout;
+        const messages = out
+            .trim()
+            .split("\n")
+            .filter(Boolean)
+            .map((l) => JSON.parse(l) as string);
+        expect(messages.length).toBeGreaterThan(0);
+        for (const message of messages) {
+            expect(message).toMatch(/PrivateRegistry "late": users\[0\]\.password is 12 characters long; at least 16 are required/);
+            expect(message).not.toContain("short-Secret");
+        }
     });
 });
 
