@@ -1,5 +1,5 @@
 import { registryEndpoint } from "../components/registry/endpoint";
-import { validateRegistryArgs } from "../components/registry/validate";
+import { isLoopback, validateRegistryArgs } from "../components/registry/validate";
 import type { PrivateRegistryArgs, TlsArgs } from "../components/registry/args";
 import { validateFunctionArgs, checkGatewayUrl } from "../components/faas/validate";
 import { parseImageRef } from "../components/faas/image";
@@ -200,7 +200,7 @@ export function parseStackConfig(source: ConfigSource): ParseResult {
         r.add("registry:certificate", `is set but registry:tls is "${tlsMode}": set registry:tls certificate, or remove it`);
 
     const dockerHost = r.string("docker:host");
-    if (tlsMode === "none" && dockerHost !== undefined && /^(ssh|tcp|https?):\/\//.test(dockerHost)) {
+    if (tlsMode === "none" && dockerHost !== undefined && isRemoteDockerHost(dockerHost)) {
         r.add(
             "registry:tls",
             `is "none" (plain HTTP on the loopback address of the Docker host), but docker:host is ${dockerHost}: nobody but that host could reach it, and the readiness check runs here. Use registry:tls letsencrypt or certificate for a remote host`,
@@ -266,7 +266,8 @@ export function parseStackConfig(source: ConfigSource): ParseResult {
                 { ...settings, gateway: { url: gateway }, readiness: { timeoutSeconds: settings.readinessTimeoutSeconds } },
                 server,
             );
-            for (const p of problems) r.add(`${key}.${p.path.replace(/^readiness\./, "readiness")}`, p.message);
+            // Argument paths to config keys: readiness.timeoutSeconds is set as readinessTimeoutSeconds.
+            for (const p of problems) r.add(`${key}.${p.path === "readiness.timeoutSeconds" ? "readinessTimeoutSeconds" : p.path}`, p.message);
             if (typeof fn.service === "string") {
                 if (seen.has(fn.service)) r.add(`${key}.service`, `"${fn.service}" appears more than once: function names must be unique`);
                 seen.add(fn.service);
@@ -278,6 +279,17 @@ export function parseStackConfig(source: ConfigSource): ParseResult {
 
     if (r.problems.length > 0) return { ok: false, problems: r.problems };
     return { ok: true, config: { registry, faas, dockerHost }, problems: [] };
+}
+
+/** `ssh://user@vm`, `tcp://10.0.0.5:2376`: a Docker host other than this machine (unix sockets and loopback are local). */
+function isRemoteDockerHost(dockerHost: string): boolean {
+    if (!/^(ssh|tcp|https?):\/\//.test(dockerHost)) return false;
+    try {
+        const host = new URL(dockerHost).hostname.replace(/^\[|\]$/g, "");
+        return !(host === "localhost" || isLoopback(host));
+    } catch {
+        return true;
+    }
 }
 
 function safeEndpoint(registry: PlainRegistrySettings): string | undefined {

@@ -29,3 +29,10 @@ describe("bad input: one clear error naming the key, and nothing declared", () =
         expect(recorded).toHaveLength(0);
     });
 });
+
+describe("the remote-host rule for tls none", () => {
+    it.each(["unix:///var/run/docker.sock", "tcp://127.0.0.1:2375", "tcp://localhost:2375"])("accepts tls none with the local docker:host %s", async (host) => {
+        const { recorded } = await evaluateStack({ "registry:tls": "none", "docker:host": host });
+        expect(recorded.some((r) => r.type === "docker:index/container:Container")).toBe(true);
+    });
+});
