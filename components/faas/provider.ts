@@ -128,10 +128,7 @@ async function backendWarning(inputs: FunctionInputs): Promise<string | undefine
 }
 
 /** Polls the gateway until the function has an available replica, or fails with the likely causes. */
-export async function waitUntilReady(
-    inputs: FunctionInputs,
-    sleep = (ms: number) => new Promise((r) => setTimeout(r, ms)),
-): Promise<FunctionStatus | undefined> {
+export async function waitUntilReady(inputs: FunctionInputs): Promise<FunctionStatus | undefined> {
     if (inputs.readinessEnabled === false) return undefined;
     const timeoutMs = (inputs.readinessTimeoutSeconds ?? 120) * 1000;
     const started = Date.now();
@@ -143,7 +140,7 @@ export async function waitUntilReady(
         last = await getFunction(connection(inputs), inputs.service, inputs.namespace, policy);
         if (last !== undefined && last.availableReplicas >= 1) return last;
         if (Date.now() - started + delay > timeoutMs) break;
-        await sleep(delay);
+        await new Promise((r) => setTimeout(r, delay));
         delay = Math.min(delay * 2, 2000);
     }
     const state = last === undefined ? "the gateway no longer knows it" : `replicas ${last.replicas}, available ${last.availableReplicas}`;
@@ -154,7 +151,7 @@ export async function waitUntilReady(
             'Swarm shows only "No such image" (docker service ps), the real error ("no basic auth credentials", "unauthorized") is in the Docker daemon\'s log; ' +
             '(2) the image reference is not registry/namespace/name[:tag] (a "host/name" reference is pulled from docker.io); ' +
             "(3) the function exits on start (docker service logs). " +
-            "The function stays deployed: fix the cause and run pulumi up again, or set readiness.enabled false to skip this wait.",
+            "The function stays deployed: fix the cause and run pulumi up again (or allow more time: readinessTimeoutSeconds).",
     );
 }
 
