@@ -107,14 +107,17 @@ async function createFunctions(n: number): Promise<number> {
     }
 }
 
+/** Stack evaluations are noisier than the other figures (a fresh process each): more runs, one warm-up. */
+const EVAL_RUNS = Math.max(RUNS, 5);
+
 function evaluateStack(n: number, sourceMaps: boolean): number {
     const runs: number[] = [];
-    for (let r = 0; r < RUNS; r++) {
+    for (let r = -1; r < EVAL_RUNS; r++) {
         const out = execFileSync(process.execPath, ["--import", "tsx", join(__dirname, "evaluate-stack.ts"), String(n)], {
             encoding: "utf8",
             env: { ...process.env, BENCH_SOURCE_MAPS: String(sourceMaps) },
         });
-        runs.push(JSON.parse(out.trim().split("\n").pop() as string).ms);
+        if (r >= 0) runs.push(JSON.parse(out.trim().split("\n").pop() as string).ms);
     }
     return median(runs);
 }
