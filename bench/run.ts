@@ -87,15 +87,12 @@ async function createFunctions(n: number): Promise<number> {
         for (let r = 0; r < RUNS; r++) {
             gateway.functions.clear();
             const inputs = (i: number): FunctionInputs => ({
-                gatewayUrl: gateway.url,
-                gatewayUsername: "admin",
+                gateway: { url: gateway.url, username: "admin" },
                 gatewayPassword: gateway.options.password,
                 service: `fn-${i}`,
                 image: `registry.example.com/team/fn-${i}:1`,
                 registryAuth: Buffer.from(`ci:${PASSWORD}`).toString("base64"),
-                owner: "bench/bench",
-                readinessEnabled: true,
-                readinessTimeoutSeconds: 30,
+                settings: { owner: "bench/bench", readiness: { enabled: true, timeoutSeconds: 30 } },
             });
             const create = functionProvider.create;
             if (create === undefined) throw new Error("no create");

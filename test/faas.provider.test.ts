@@ -14,8 +14,7 @@ let inputs: FunctionInputs;
 beforeEach(async () => {
     gateway = await new FakeGateway({ expectedRegistryAuth: REGISTRY_AUTH }).start();
     inputs = {
-        gatewayUrl: gateway.url,
-        gatewayUsername: "admin",
+        gateway: { url: gateway.url, username: "admin" },
         gatewayPassword: gateway.options.password,
         service: "hello",
         image: "registry.example.com/team/hello:1",
@@ -26,16 +25,19 @@ beforeEach(async () => {
         envVars: { MODE: "prod" },
         limits: { memory: "128m" },
         registryAuth: REGISTRY_AUTH,
-        registryServer: "registry.example.com",
-        owner: "faas-registry/test",
-        readinessEnabled: true,
-        readinessTimeoutSeconds: 5,
-        retry: FAST,
+        settings: { owner: "faas-registry/test", registryServer: "registry.example.com", readiness: { enabled: true, timeoutSeconds: 5 }, retry: FAST },
     };
 });
 afterEach(async () => {
     await gateway.stop();
 });
+
+/** The inputs with some settings changed. */
+const withSettings = (changes: Partial<FunctionInputs["settings"]>, base: FunctionInputs = inputs): FunctionInputs => ({
+    ...base,
+    settings: { ...base.settings, ...changes },
+});
+const readinessTimeout = (timeoutSeconds: number, base?: FunctionInputs) => withSettings({ readiness: { enabled: true, timeoutSeconds } }, base);
 
 const create = (i: FunctionInputs) => provider.create!(i) as Promise<{ id: string; outs: FunctionOutputs }>;
 const read = (id: string, p: FunctionOutputs) => provider.read!(id, p) as Promise<{ id: string; props: FunctionOutputs }>;
@@ -77,7 +79,7 @@ describe("FaasFunction provider against the gateway", () => {
             /function "hello" already exists on the gateway .*, outside this stack\. To manage it from this stack, set adopt: true/,
         );
         expect(gateway.functions.get("hello")?.image).toBe("someone/else:1");
-        const { outs } = await create({ ...inputs, adopt: true });
+        const { outs } = await create(withSettings({ adopt: true }));
         expect(deployments().map((r) => r.method)).toEqual(["POST", "POST", "PUT"]);
         expect(gateway.functions.get("hello")?.image).toBe(inputs.image);
         expect(outs.status.availableReplicas).toBe(1);
@@ -98,9 +100,9 @@ describe("FaasFunction provider against the gateway", () => {
 
     it("does not redeploy when only the gateway credentials change", async () => {
         const { outs } = await create(inputs);
-        const updated = (await provider.update!("hello", outs, { ...inputs, readinessTimeoutSeconds: 9 })) as { outs: FunctionOutputs };
+        const updated = (await provider.update!("hello", outs, readinessTimeout(9))) as { outs: FunctionOutputs };
         expect(deployments().map((r) => r.method)).toEqual(["POST"]);
-        expect(updated.outs.readinessTimeoutSeconds).toBe(9);
+        expect(updated.outs.settings.readiness?.timeoutSeconds).toBe(9);
     });
 
     it("deletes with DELETE {functionName}, and counts a missing function as deleted", async () => {
@@ -166,7 +168,7 @@ describe("FaasFunction provider against the gateway", () => {
     it("fails a function that never becomes ready after the timeout, naming the likely causes", async () => {
         gateway.options.neverReady.add("hello");
         const started = Date.now();
-        await expect(create({ ...inputs, readinessTimeoutSeconds: 1 })).rejects.toThrow(
+        await expect(create(readinessTimeout(1))).rejects.toThrow(
             /function "hello" has no available replica after 1 s \(replicas 1, available 0\).*image pull was refused: check the registry credentials.*registry\/namespace\/name\[:tag\]/,
         );
         expect(Date.now() - started).toBeLessThan(3000);
@@ -174,9 +176,9 @@ describe("FaasFunction provider against the gateway", () => {
 
     it("never gets ready with wrong registry credentials (as faas-swarm), and skips the wait when readiness is disabled", async () => {
         const wrong = Buffer.from("ci:wrong").toString("base64");
-        await expect(create({ ...inputs, registryAuth: wrong, readinessTimeoutSeconds: 1 })).rejects.toThrow(/no available replica/);
+        await expect(create(readinessTimeout(1, { ...inputs, registryAuth: wrong }))).rejects.toThrow(/no available replica/);
         gateway.functions.clear();
-        const { outs } = await create({ ...inputs, registryAuth: wrong, readinessEnabled: false });
+        const { outs } = await create(withSettings({ readiness: { enabled: false } }, { ...inputs, registryAuth: wrong }));
         expect(outs.status.availableReplicas).toBe(0);
     });
 
@@ -260,7 +262,7 @@ describe("FaasFunction provider against the gateway", () => {
         await create(inputs).catch((e: Error) => errors.push(`${e.message}\n${e.stack}`));
         await create({ ...inputs, gatewayPassword: "Wrong-Password-123" }).catch((e: Error) => errors.push(`${e.message}\n${e.stack}`));
         gateway.options.neverReady.add("hello");
-        await create({ ...inputs, readinessTimeoutSeconds: 1 }).catch((e: Error) => errors.push(`${e.message}\n${e.stack}`));
+        await create(readinessTimeout(1)).catch((e: Error) => errors.push(`${e.message}\n${e.stack}`));
         expect(errors).toHaveLength(4);
         expect(errors[0]).toContain("[secret]");
         expect(errors[1]).toMatch(/could not decode registryAuth/);

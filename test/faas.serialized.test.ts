@@ -124,7 +124,8 @@ describe("the serialized FaasFunction provider, loaded in another process", () =
         const resource = findResource(recorded, DYNAMIC, "hello-deployment");
         expect(isSecretWrapped(resource.inputs.registryAuth)).toBe(true);
         expect(isSecretWrapped(resource.inputs.gatewayPassword)).toBe(true);
-        expect(resource.inputs.registryServer).toBe("registry.example.com");
+        expect(resource.inputs.settings).toMatchObject({ registryServer: "registry.example.com" });
+        expect(isSecretWrapped(resource.inputs.settings)).toBe(false);
         expect(resource.inputs.image).toBe("registry.example.com/team/hello:1");
     });
 });

@@ -37,12 +37,8 @@ describe("the whole stack under mocks", () => {
             envProcess: "node index.js",
             network: "func_functions",
             labels: { tier: "web" },
-            gatewayUrl: "https://gateway.example.com/",
-            gatewayUsername: "admin",
-            registryServer: "registry.example.com",
-            owner: "faas-registry/test",
-            readinessEnabled: true,
-            readinessTimeoutSeconds: 120,
+            gateway: { url: "https://gateway.example.com/", username: "admin" },
+            settings: { owner: "faas-registry/test", registryServer: "registry.example.com", adopt: false, readiness: { enabled: true, timeoutSeconds: 120 } },
         });
         const resize = unwrap(findResource(recorded, DYNAMIC, "resize-deployment").inputs) as Record<string, unknown>;
         expect(resize).toMatchObject({ image: `registry.example.com/media/resize@sha256:${"a".repeat(64)}`, network: "private", limits: { memory: "256m" } });

@@ -51,8 +51,7 @@ export class FaasFunction extends pulumi.ComponentResource {
                 ? pulumi.secret(args.registryAuth)
                 : registry?.apply((r) => Buffer.from(`${r.username}:${r.password}`, "utf8").toString("base64"));
         const props: Record<string, pulumi.Input<unknown> | undefined> = {
-            gatewayUrl: args.gateway.url,
-            gatewayUsername: args.gateway.username ?? DEFAULT_GATEWAY_USERNAME,
+            gateway: { url: args.gateway.url, username: args.gateway.username ?? DEFAULT_GATEWAY_USERNAME },
             gatewayPassword: args.gateway.password === undefined ? undefined : pulumi.secret(args.gateway.password),
             service: args.service,
             image: args.image,
@@ -68,12 +67,13 @@ export class FaasFunction extends pulumi.ComponentResource {
             readOnlyRootFilesystem: args.readOnlyRootFilesystem,
             namespace: args.namespace,
             registryAuth: registryAuth === undefined ? undefined : pulumi.secret(registryAuth),
-            // The server is no secret; it only travels inside the secret login object.
-            registryServer: registry === undefined ? undefined : pulumi.unsecret(registry.apply((r) => r.server)),
-            owner: `${pulumi.getProject()}/${pulumi.getStack()}`,
-            adopt: args.adopt ?? false,
-            readinessEnabled: args.readiness?.enabled ?? true,
-            readinessTimeoutSeconds: args.readiness?.timeoutSeconds ?? DEFAULT_READINESS_TIMEOUT_SECONDS,
+            settings: {
+                owner: `${pulumi.getProject()}/${pulumi.getStack()}`,
+                // The server is no secret; it only travels inside the secret login object.
+                registryServer: registry === undefined ? undefined : pulumi.unsecret(registry.apply((r) => r.server)),
+                adopt: args.adopt ?? false,
+                readiness: { enabled: args.readiness?.enabled ?? true, timeoutSeconds: args.readiness?.timeoutSeconds ?? DEFAULT_READINESS_TIMEOUT_SECONDS },
+            },
         };
         const deployment = new FunctionDeployment(
             `${name}-deployment`,

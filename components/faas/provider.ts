@@ -14,21 +14,28 @@ import {
 import { checkPrivateImage, parseImageRef } from "./image";
 import { checkResources, SERVICE_NAME } from "./rules";
 
-/** What the dynamic resource receives: plain values (the engine unwraps secrets before calling us). */
+/**
+ * What the dynamic resource receives: plain values (the engine unwraps secrets before calling us).
+ * Few top-level properties on purpose: the SDK spends four promises and stack traces on each one, per
+ * function (see README, "Performance"), so what is not a deployment field is grouped.
+ */
 export interface FunctionInputs extends DeploymentFields {
-    gatewayUrl: string;
-    gatewayUsername: string;
+    gateway: { url: string; username: string };
     gatewayPassword?: string;
     service: string;
     image: string;
     registryAuth?: string;
-    /** The registry `registryAuth` is for, when known: images must live there. */
-    registryServer?: string;
+    settings: FunctionSettings;
+}
+
+/** How the provider handles the function, beyond what it sends to the gateway. */
+export interface FunctionSettings {
     /** `project/stack`: written to the `com.faasreg.owner` label, so a function this stack made is recognised. */
     owner: string;
+    /** The registry `registryAuth` is for, when known: images must live there. */
+    registryServer?: string;
     adopt?: boolean;
-    readinessEnabled?: boolean;
-    readinessTimeoutSeconds?: number;
+    readiness?: { enabled?: boolean; timeoutSeconds?: number };
     /** Test hook: the retry policy of gateway calls. */
     retry?: RetryPolicy;
 }
@@ -51,20 +58,11 @@ export const OWNER_LABEL = "com.faasreg.owner";
 /** Fields sent in the deployment body, with the gateway's own names (namespace goes too, but replaces). */
 const DEPLOYMENT_FIELDS = ["image", ...DEPLOYMENT_FIELD_NAMES.filter((f) => f !== "namespace"), "registryAuth"] as const;
 /** Fields whose change is an in-place update (besides the deployment fields). */
-const OTHER_FIELDS = [
-    "gatewayUrl",
-    "gatewayUsername",
-    "gatewayPassword",
-    "registryServer",
-    "owner",
-    "adopt",
-    "readinessEnabled",
-    "readinessTimeoutSeconds",
-] as const;
+const OTHER_FIELDS = ["gateway", "gatewayPassword", "settings"] as const;
 const REPLACE_FIELDS = ["service", "namespace"] as const;
 
 function connection(inputs: FunctionInputs): GatewayConnection {
-    return { url: inputs.gatewayUrl, username: inputs.gatewayUsername, password: inputs.gatewayPassword };
+    return { url: inputs.gateway.url, username: inputs.gateway.username, password: inputs.gatewayPassword };
 }
 
 /** Labels the platform adds to every function (and ours): never a drift. */
@@ -83,12 +81,14 @@ export function sameImage(declared: string | undefined, reported: string | undef
     return reported.startsWith(`${declared}@sha256:`) || declared.startsWith(`${reported}@sha256:`);
 }
 
-/** Absent and empty maps, lists and strings are the same thing. */
+/** Absent and empty maps, lists and strings are the same thing; key order is not a difference. */
 function normalize(value: unknown): unknown {
     if (value === undefined || value === null || value === "") return undefined;
     if (Array.isArray(value)) return value.length === 0 ? undefined : value;
     if (typeof value === "object") {
-        const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined && v !== null);
+        const entries = Object.entries(value as Record<string, unknown>)
+            .map(([k, v]) => [k, normalize(v)] as const)
+            .filter(([, v]) => v !== undefined);
         return entries.length === 0 ? undefined : Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : 1)));
     }
     return value;
@@ -105,7 +105,7 @@ export function sameValue(field: string, a: unknown, b: unknown): boolean {
 export function deploymentBody(inputs: FunctionInputs): Record<string, unknown> {
     const body: Record<string, unknown> = { service: inputs.service };
     for (const field of DEPLOYMENT_FIELDS) {
-        const value = field === "labels" ? { ...(inputs.labels ?? {}), [OWNER_LABEL]: inputs.owner } : inputs[field];
+        const value = field === "labels" ? { ...(inputs.labels ?? {}), [OWNER_LABEL]: inputs.settings.owner } : inputs[field];
         if (normalize(value) !== undefined) body[field] = value;
     }
     if (inputs.namespace) body.namespace = inputs.namespace;
@@ -118,10 +118,10 @@ function functionLabel(inputs: FunctionInputs): string {
 
 async function backendWarning(inputs: FunctionInputs): Promise<string | undefined> {
     if (!inputs.registryAuth) return undefined;
-    const orchestrator = await getOrchestrator(connection(inputs), inputs.retry);
+    const orchestrator = await getOrchestrator(connection(inputs), inputs.settings.retry);
     if (orchestrator === undefined || orchestrator.toLowerCase() === "swarm") return undefined;
     return (
-        `The FaaS gateway ${inputs.gatewayUrl} runs on "${orchestrator}", which ignores registryAuth (only faas-swarm honours it): ` +
+        `The FaaS gateway ${inputs.gateway.url} runs on "${orchestrator}", which ignores registryAuth (only faas-swarm honours it): ` +
         `${functionLabel(inputs)} can pull from the private registry only if the platform's own credential store holds the registry's credentials ` +
         "(a Kubernetes imagePullSecret, or faasd's docker config)."
     );
@@ -129,14 +129,17 @@ async function backendWarning(inputs: FunctionInputs): Promise<string | undefine
 
 /** Polls the gateway until the function has an available replica, or fails with the likely causes. */
 export async function waitUntilReady(inputs: FunctionInputs): Promise<FunctionStatus | undefined> {
-    if (inputs.readinessEnabled === false) return undefined;
-    const timeoutMs = (inputs.readinessTimeoutSeconds ?? 120) * 1000;
+    const readiness = inputs.settings.readiness ?? {};
+    if (readiness.enabled === false) return undefined;
+    const timeoutSeconds = readiness.timeoutSeconds ?? 120;
+    const timeoutMs = timeoutSeconds * 1000;
+    const retry = inputs.settings.retry ?? DEFAULT_RETRY;
     const started = Date.now();
     let delay = 250;
     let last: FunctionStatus | undefined;
     for (;;) {
         const remaining = timeoutMs - (Date.now() - started);
-        const policy = { ...(inputs.retry ?? DEFAULT_RETRY), budgetMs: Math.max(0, Math.min(remaining, (inputs.retry ?? DEFAULT_RETRY).budgetMs)) };
+        const policy = { ...retry, budgetMs: Math.max(0, Math.min(remaining, retry.budgetMs)) };
         last = await getFunction(connection(inputs), inputs.service, inputs.namespace, policy);
         if (last !== undefined && last.availableReplicas >= 1) return last;
         if (Date.now() - started + delay > timeoutMs) break;
@@ -145,7 +148,7 @@ export async function waitUntilReady(inputs: FunctionInputs): Promise<FunctionSt
     }
     const state = last === undefined ? "the gateway no longer knows it" : `replicas ${last.replicas}, available ${last.availableReplicas}`;
     throw gatewayError(
-        `${functionLabel(inputs)} has no available replica after ${inputs.readinessTimeoutSeconds ?? 120} s (${state}). ` +
+        `${functionLabel(inputs)} has no available replica after ${timeoutSeconds} s (${state}). ` +
             "The gateway accepted the deployment, but the function did not start. Likely causes: " +
             `(1) the image pull was refused: check the registry credentials (registryAuth) and that ${inputs.image} was pushed; ` +
             'Swarm shows only "No such image" (docker service ps), the real error ("no basic auth credentials", "unauthorized") is in the Docker daemon\'s log; ' +
@@ -157,14 +160,14 @@ export async function waitUntilReady(inputs: FunctionInputs): Promise<FunctionSt
 
 async function deploy(method: "POST" | "PUT", inputs: FunctionInputs) {
     const conn = connection(inputs);
-    return gatewayCall(conn, method, "/system/functions", deploymentBody(inputs), [inputs.registryAuth], inputs.retry);
+    return gatewayCall(conn, method, "/system/functions", deploymentBody(inputs), [inputs.registryAuth], inputs.settings.retry);
 }
 
 async function put(inputs: FunctionInputs, context: string): Promise<void> {
     const reply = await deploy("PUT", inputs);
     if (reply.status === 404) {
         throw gatewayError(
-            `${functionLabel(inputs)} was deleted on the gateway ${inputs.gatewayUrl} behind Pulumi's back (PUT answered 404)${context}. ` +
+            `${functionLabel(inputs)} was deleted on the gateway ${inputs.gateway.url} behind Pulumi's back (PUT answered 404)${context}. ` +
                 "Run `pulumi refresh` to record that, then `pulumi up` to create it again.",
             404,
         );
@@ -173,7 +176,7 @@ async function put(inputs: FunctionInputs, context: string): Promise<void> {
 }
 
 async function outputsAfterDeploy(inputs: FunctionInputs, warning: string | undefined): Promise<FunctionOutputs> {
-    const status = (await waitUntilReady(inputs)) ?? (await getFunction(connection(inputs), inputs.service, inputs.namespace, inputs.retry));
+    const status = (await waitUntilReady(inputs)) ?? (await getFunction(connection(inputs), inputs.service, inputs.namespace, inputs.settings.retry));
     return {
         ...inputs,
         status: {
@@ -198,8 +201,8 @@ export function checkInputs(news: FunctionInputs): pulumi.dynamic.CheckFailure[]
             reason: `${JSON.stringify(news.service)} is not a valid function name: use 1 to 63 letters, digits, '-', '_' or '.'`,
         });
     if (typeof news.image !== "string") failures.push({ property: "image", reason: "is required" });
-    else if (news.registryServer) {
-        const problem = checkPrivateImage(news.image, news.registryServer);
+    else if (news.settings?.registryServer) {
+        const problem = checkPrivateImage(news.image, news.settings.registryServer);
         if (problem !== undefined) failures.push({ property: "image", reason: problem });
     } else if (parseImageRef(news.image) === undefined) failures.push({ property: "image", reason: `"${news.image}" is not a valid image reference` });
     else if (news.registryAuth && parseImageRef(news.image)?.domain === undefined) {
@@ -249,11 +252,11 @@ export const functionProvider: pulumi.dynamic.ResourceProvider = {
         const warning = await backendWarning(inputs);
         const reply = await deploy("POST", inputs);
         if (reply.status === 400 && /already ?exists/i.test(reply.body)) {
-            const existing = await getFunction(conn, inputs.service, inputs.namespace, inputs.retry);
-            const ours = existing?.labels?.[OWNER_LABEL] === inputs.owner;
-            if (!ours && !inputs.adopt) {
+            const existing = await getFunction(conn, inputs.service, inputs.namespace, inputs.settings.retry);
+            const ours = existing?.labels?.[OWNER_LABEL] === inputs.settings.owner;
+            if (!ours && !inputs.settings.adopt) {
                 throw gatewayError(
-                    `${functionLabel(inputs)} already exists on the gateway ${inputs.gatewayUrl}, outside this stack. ` +
+                    `${functionLabel(inputs)} already exists on the gateway ${inputs.gateway.url}, outside this stack. ` +
                         "To manage it from this stack, set adopt: true on it (it will be overwritten with the declared deployment); " +
                         "or remove it (faas-cli remove) or choose another service name.",
                     400,
@@ -281,7 +284,7 @@ export const functionProvider: pulumi.dynamic.ResourceProvider = {
     async delete(_id: string, olds: FunctionOutputs) {
         const conn = connection(olds);
         const body = { functionName: olds.service, ...(olds.namespace ? { namespace: olds.namespace } : {}) };
-        const reply = await gatewayCall(conn, "DELETE", "/system/functions", body, [olds.registryAuth], olds.retry);
+        const reply = await gatewayCall(conn, "DELETE", "/system/functions", body, [olds.registryAuth], olds.settings.retry);
         // 404: already gone, which is what delete wants.
         if (reply.status !== 200 && reply.status !== 202 && reply.status !== 404) {
             throw unexpected(conn, "DELETE", "/system/functions", reply, [olds.registryAuth]);
@@ -289,7 +292,7 @@ export const functionProvider: pulumi.dynamic.ResourceProvider = {
     },
 
     async read(id: string, props: FunctionOutputs) {
-        const status = await getFunction(connection(props), props.service, props.namespace, props.retry);
+        const status = await getFunction(connection(props), props.service, props.namespace, props.settings.retry);
         if (status === undefined) return { id: "", props: {} };
         const reported: Partial<FunctionOutputs> = {
             // Report drift in what the gateway returns; keep our spelling when only Swarm's digest pin differs.
