@@ -10,6 +10,7 @@ async function main(): Promise<void> {
     // Load the provider SDKs first: their load time is the same for every N and only adds noise.
     await Promise.all([import("@pulumi/docker"), import("@pulumi/command"), import("@pulumi/random")]);
     const started = performance.now();
+    const cpuStarted = process.cpuUsage();
     const recorded = await installMocks();
     pulumi.runtime.setAllConfig(
         {
@@ -25,9 +26,11 @@ async function main(): Promise<void> {
     await settle(recorded, 50);
     // settle() waits 50 ms of quiet after the last registration: not part of the work.
     const elapsed = performance.now() - started - 50;
+    const cpu = process.cpuUsage(cpuStarted);
     const deployments = recorded.filter((r) => r.type === "pulumi-nodejs:dynamic:Resource").length;
     if (deployments !== n) throw new Error(`expected ${n} function deployments, got ${deployments}`);
-    process.stdout.write(`${JSON.stringify({ functions: n, ms: elapsed, resources: recorded.length })}\n`);
+    const cpuMs = (cpu.user + cpu.system) / 1000;
+    process.stdout.write(`${JSON.stringify({ functions: n, ms: elapsed, cpuMs, resources: recorded.length })}\n`);
 }
 
 main().catch((error) => {

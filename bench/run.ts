@@ -104,19 +104,28 @@ async function createFunctions(n: number): Promise<number> {
     }
 }
 
-/** Stack evaluations are noisier than the other figures (a fresh process each): more runs, one warm-up. */
-const EVAL_RUNS = Math.max(RUNS, 5);
+/**
+ * Stack evaluations are the noisiest figures (a fresh process each, on a machine whose speed varies by
+ * the minute): more runs, one warm-up, and the sizes interleaved round by round so that a slow spell
+ * slows all of them alike instead of one.
+ */
+const EVAL_RUNS = Math.max(RUNS, 9);
 
-function evaluateStack(n: number, sourceMaps: boolean): number {
-    const runs: number[] = [];
+function evaluateStacks(sizes: number[], sourceMaps: boolean): Map<number, { wall: number; cpu: number }> {
+    const samples = new Map(sizes.map((n) => [n, { wall: [] as number[], cpu: [] as number[] }]));
     for (let r = -1; r < EVAL_RUNS; r++) {
-        const out = execFileSync(process.execPath, ["--import", "tsx", join(__dirname, "evaluate-stack.ts"), String(n)], {
-            encoding: "utf8",
-            env: { ...process.env, BENCH_SOURCE_MAPS: String(sourceMaps) },
-        });
-        if (r >= 0) runs.push(JSON.parse(out.trim().split("\n").pop() as string).ms);
+        for (const n of sizes) {
+            const out = execFileSync(process.execPath, ["--import", "tsx", join(__dirname, "evaluate-stack.ts"), String(n)], {
+                encoding: "utf8",
+                env: { ...process.env, BENCH_SOURCE_MAPS: String(sourceMaps) },
+            });
+            const result = JSON.parse(out.trim().split("\n").pop() as string) as { ms: number; cpuMs: number };
+            if (r < 0) continue;
+            samples.get(n)?.wall.push(result.ms);
+            samples.get(n)?.cpu.push(result.cpuMs);
+        }
     }
-    return median(runs);
+    return new Map([...samples].map(([n, s]) => [n, { wall: median(s.wall), cpu: median(s.cpu) }]));
 }
 
 async function main(): Promise<void> {
@@ -150,14 +159,15 @@ async function main(): Promise<void> {
     // each costs far more. Both are measured: which one a real run pays depends on the TS loader.
     for (const sourceMaps of [false, true]) {
         const tag = sourceMaps ? ", source maps on" : "";
-        const e1 = evaluateStack(1, sourceMaps);
-        const e50 = evaluateStack(50, sourceMaps);
-        const e200 = evaluateStack(200, sourceMaps);
-        add(`evaluate stack under mocks, 1 function${tag}`, e1, "ms");
-        add(`evaluate stack under mocks, 50 functions${tag}`, e50, "ms");
-        add(`evaluate stack under mocks, 200 functions${tag}`, e200, "ms");
-        add(`evaluation per function beyond the first (1 -> 50)${tag}`, (e50 - e1) / 49, "ms/function", "<= 5");
-        add(`evaluation per function beyond the first (1 -> 200)${tag}`, (e200 - e1) / 199, "ms/function", "<= 5");
+        const e = evaluateStacks([1, 50, 200], sourceMaps);
+        const [e1, e50, e200] = [e.get(1), e.get(50), e.get(200)] as { wall: number; cpu: number }[];
+        add(`evaluate stack under mocks, 1 function${tag}`, e1.wall, "ms");
+        add(`evaluate stack under mocks, 50 functions${tag}`, e50.wall, "ms");
+        add(`evaluate stack under mocks, 200 functions${tag}`, e200.wall, "ms");
+        add(`evaluation per function beyond the first (1 -> 50)${tag}`, (e50.wall - e1.wall) / 49, "ms/function", "<= 5");
+        add(`evaluation per function beyond the first (1 -> 200)${tag}`, (e200.wall - e1.wall) / 199, "ms/function", "<= 5");
+        // CPU time (all threads, GC included) moves less with the machine's load than wall time.
+        add(`CPU per function beyond the first (1 -> 200)${tag}`, (e200.cpu - e1.cpu) / 199, "ms/function");
     }
 
     const width = Math.max(...rows.map((r) => r.figure.length));
