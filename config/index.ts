@@ -12,8 +12,11 @@ export interface StackConfig {
     dockerHost?: string;
 }
 
-/** Thrown for invalid stack config, before any resource is declared. Lists every problem, key first. */
-export class ConfigError extends Error {
+/**
+ * Thrown for invalid stack config, before any resource is declared. Lists every problem, key first.
+ * A RunError: Pulumi shows its message alone, without the program's stack trace.
+ */
+export class ConfigError extends pulumi.RunError {
     constructor(message: string) {
         super(message);
         this.name = "ConfigError";

@@ -1,5 +1,6 @@
 // The bad-input matrix: each invalid configuration gets exactly one clear error that names the key and
 // says how to fix it, raised before any resource is declared.
+import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { BAD_INPUT } from "./config.bad-input.cases";
 import { evaluateStack } from "./helpers/stack";
@@ -21,6 +22,8 @@ describe("bad input: one clear error naming the key, and nothing declared", () =
             error = e;
         }
         expect(error, "no error was raised").toBeInstanceOf(Error);
+        // A RunError: Pulumi prints the message alone, not the program's stack trace.
+        expect(pulumi.RunError.isInstance(error)).toBe(true);
         const text = (error as Error).message;
         const lines = text.split("\n").filter((l) => l.startsWith("  - "));
         expect(lines, text).toHaveLength(1);
