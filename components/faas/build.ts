@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import * as docker from "@pulumi/docker";
 import type * as pulumi from "@pulumi/pulumi";
+import { checkStringMap } from "../problems";
 
 /** How to build a function's image (the docker provider builds it on its Docker host and pushes it). */
 export interface FunctionBuild {
@@ -35,9 +36,8 @@ export function checkBuild(build: unknown, root = process.cwd()): { path: string
     for (const key of ["dockerfile", "target", "platform"]) {
         if (b[key] !== undefined && typeof b[key] !== "string") return { path: `build.${key}`, message: "must be a string" };
     }
-    if (b.args !== undefined && (typeof b.args !== "object" || b.args === null || Object.values(b.args).some((v) => typeof v !== "string"))) {
-        return { path: "build.args", message: 'must be a map of strings, e.g. {"VERSION": "1"}' };
-    }
+    const argsProblem = checkStringMap(b.args);
+    if (argsProblem !== undefined) return { path: "build.args", message: argsProblem };
     const { context, dockerfile } = buildPaths(b as unknown as FunctionBuild, root);
     if (!existsSync(context) || !statSync(context).isDirectory())
         return { path: "build.context", message: `${context} is not a folder: give the build context, relative to the project root` };
