@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import bcrypt from "bcryptjs";
 import { describe, expect, it } from "vitest";
 import { CONTAINER_PATHS } from "../components/registry/registry-config";
-import { fakeRandom, findResource, isSecretWrapped, SECRET_SIG, unwrap } from "./helpers/mocks";
+import { fakeRandom, findResource, isSecretWrapped, outputValue, SECRET_SIG, unwrap } from "./helpers/mocks";
 import { evaluateStack, LOCAL_CONFIG } from "./helpers/stack";
 import { makeCertificate } from "./helpers/tls";
 
@@ -121,7 +121,7 @@ describe("PrivateRegistry under mocks", () => {
         for (const name of ["registryServer", "registryUrl", "registryUsername"]) {
             expect(await pulumi.isSecret(out(name)), name).toBe(false);
         }
-        const value = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
+        const value = outputValue;
         const password = fakeRandom("registry-password-ci", 40);
         expect(await value(out("registryServer"))).toBe("registry.example.com");
         expect(await value(out("registryAuth"))).toBe(Buffer.from(`ci:${password}`).toString("base64"));

@@ -4,15 +4,15 @@ import { createServer, type Server } from "node:net";
 import tls from "node:tls";
 import type * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findResource, unwrap } from "./helpers/mocks";
+import { fakeRandom, findResource, outputValue, unwrap } from "./helpers/mocks";
 import { request } from "./helpers/http";
 import { runProbe } from "./helpers/probe";
 import { containerSpec, freePort, type RunningRegistry, startRealRegistry } from "./helpers/real-registry";
-import { RegistryClient } from "./helpers/registry-client";
+import { RegistryClient, sha256 } from "./helpers/registry-client";
 import { evaluateStack } from "./helpers/stack";
 import { makeCertificate } from "./helpers/tls";
 
-const value = <T>(o: unknown) => new Promise<T>((resolve) => (o as pulumi.Output<T>).apply(resolve));
+const value = <T>(o: unknown) => outputValue(o as pulumi.Output<T>);
 const ALICE = "alice-has-a-long:password";
 const USERS = JSON.stringify([{ username: "ci" }, { username: "alice", password: ALICE }]);
 
@@ -130,7 +130,6 @@ describe("the declared registry, run for real: upload state and data across rest
         try {
             const htpasswdUser = spec.uploads.find((u) => u.file.endsWith("htpasswd"))?.content.split(":")[0];
             expect(htpasswdUser).toBe("admin");
-            const { fakeRandom } = await import("./helpers/mocks");
             const ci = new RegistryClient(`http://127.0.0.1:${registry.port}`, ["admin", fakeRandom("registry-password-admin", 40)]);
             let location = await ci.startUpload("team/lost");
             location = await ci.patch(location, Buffer.alloc(1024, 1), 0);
@@ -156,7 +155,6 @@ describe("the declared registry, run for real: upload state and data across rest
             location = await ci.patch(location, part1, 0);
             await registry.restart();
             location = await ci.patch(location, part2, part1.length);
-            const { sha256 } = await import("./helpers/registry-client");
             const whole = Buffer.concat([part1, part2]);
             await ci.finish(location, sha256(whole));
             const blob = await ci.getBlob("team/resumed", sha256(whole));

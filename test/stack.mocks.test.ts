@@ -1,11 +1,11 @@
 // The whole stack (index.ts) under mocks: registry and functions together.
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { fakeRandom, findResource, isSecretWrapped, unwrap } from "./helpers/mocks";
+import { fakeRandom, findResource, isSecretWrapped, outputValue, unwrap } from "./helpers/mocks";
 import { evaluateStack } from "./helpers/stack";
 
 const DYNAMIC = "pulumi-nodejs:dynamic:Resource";
-const value = <T>(o: unknown) => new Promise<T>((resolve) => (o as pulumi.Output<T>).apply(resolve));
+const value = <T>(o: unknown) => outputValue(o as pulumi.Output<T>);
 
 const STACK = {
     "registry:host": "registry.example.com",

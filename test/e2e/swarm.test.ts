@@ -8,12 +8,12 @@ import { join } from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DOCKER_HOST, dockerCli, engine, xRegistryAuth } from "../helpers/docker-engine";
-import { findResource } from "../helpers/mocks";
+import { findResource, outputValue } from "../helpers/mocks";
 import { containerSpec, type RunningRegistry, startRealRegistry } from "../helpers/real-registry";
 import { RegistryClient } from "../helpers/registry-client";
 import { evaluateStack } from "../helpers/stack";
 
-const value = <T>(o: unknown) => new Promise<T>((resolve) => (o as pulumi.Output<T>).apply(resolve));
+const value = <T>(o: unknown) => outputValue(o as pulumi.Output<T>);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 if (DOCKER_HOST === undefined) {

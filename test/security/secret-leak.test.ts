@@ -9,7 +9,7 @@ import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { BAD_INPUT } from "../config.bad-input.cases";
-import { fakeRandom, isSecretWrapped, type RecordedResource } from "../helpers/mocks";
+import { fakeRandom, isSecretWrapped, outputValue, type RecordedResource } from "../helpers/mocks";
 import { evaluateStack } from "../helpers/stack";
 import { makeCertificate } from "../helpers/tls";
 
@@ -124,7 +124,7 @@ describe("secret-leak scan of the whole stack", () => {
         for (const [name, output] of Object.entries(exports)) {
             if (!pulumi.Output.isInstance(output)) continue;
             if (await pulumi.isSecret(output)) continue;
-            const value = await new Promise((resolve) => output.apply(resolve));
+            const value = await outputValue(output);
             found.push(...leaks(value, forms, `export ${name}`));
         }
         found.push(...leaks(printed, forms, "printed"));
