@@ -127,6 +127,7 @@ export const BAD_INPUT: Case[] = [
         /appears more than once/,
     ],
     ["envVars that are not a string map", fn({ envVars: { PORT: 8080 } }), "faas:functions[0].envVars", /"PORT" is number 8080: quote the value/],
+    ["labels with a key named then (not a promise)", fn({ labels: { then: 1 } }), "faas:functions[0].labels", /"then" is number 1: quote the value/],
     ["labels that are a list", fn({ labels: ["a"] }), "faas:functions[0].labels", /must be a map of strings/],
     ["annotations with a non-string", fn({ annotations: { a: true } }), "faas:functions[0].annotations", /must be a map of strings/],
     ["limits with unknown keys", fn({ limits: { memory: "128m", gpu: "1" } }), "faas:functions[0].limits", /unknown key\(s\) "gpu"/],

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ArgumentError } from "../problems";
 import { DEFAULT_GATEWAY_USERNAME, DEFAULT_NETWORK, DEFAULT_READINESS_TIMEOUT_SECONDS, type FaasFunctionArgs } from "./args";
 import { type FunctionState, functionProvider } from "./provider";
-import { validateFunctionArgs } from "./validate";
+import { isOutputLike, validateFunctionArgs } from "./validate";
 
 export * from "./args";
 export { OWNER_LABEL } from "./provider";
@@ -104,7 +104,7 @@ export class FaasFunction extends pulumi.ComponentResource {
 
 /** The registry server, when `registry` is a plain object (not an Output): checked before anything is declared. */
 function plainServer(registry: FaasFunctionArgs["registry"]): string | undefined {
-    if (registry === undefined || pulumi.Output.isInstance(registry) || registry instanceof Promise) return undefined;
+    if (registry === undefined || isOutputLike(registry)) return undefined;
     const server = (registry as { server?: unknown }).server;
     return typeof server === "string" ? server : undefined;
 }

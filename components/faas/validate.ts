@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import { checkStringList, checkStringMap, collector, describe, type Problem } from "../problems";
 import { checkResources, SERVICE_NAME } from "./rules";
 
@@ -70,6 +71,6 @@ export function validateFunctionArgs(args: FaasFunctionArgs, registryServer?: st
 }
 
 /** Outputs and promises are checked when they resolve, inside the provider. */
-function isOutputLike(value: unknown): boolean {
-    return typeof value === "object" && value !== null && !Array.isArray(value) && ("apply" in value || "then" in value);
+export function isOutputLike(value: unknown): boolean {
+    return pulumi.Output.isInstance(value) || value instanceof Promise;
 }
