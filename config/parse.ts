@@ -227,7 +227,7 @@ export function parseStackConfig(source: ConfigSource): ParseResult {
         if (faasPassword !== undefined && !source.isSecret("faas:password")) {
             r.add("faas:password", "is stored in plaintext in the stack file: set it as a secret, pulumi config set --secret faas:password ...");
         }
-        const server = tlsMode !== undefined && typeProblemKeys.size === 0 ? safeEndpoint(registry) : undefined;
+        const server = tlsMode !== undefined && typeProblemKeys.size === 0 ? registryEndpoint(registry).server : undefined;
         const seen = new Set<string>();
         const functions: PlainFunctionSettings[] = [];
         (rawFunctions ?? []).forEach((f, i) => {
@@ -289,14 +289,6 @@ function isRemoteDockerHost(dockerHost: string): boolean {
         return !(host === "localhost" || isLoopback(host));
     } catch {
         return true;
-    }
-}
-
-function safeEndpoint(registry: PlainRegistrySettings): string | undefined {
-    try {
-        return registryEndpoint(registry).server;
-    } catch {
-        return undefined;
     }
 }
 
