@@ -254,7 +254,7 @@ describe("FaasFunction provider against the gateway", () => {
     });
 
     it("keeps credentials out of every error, even when the gateway echoes them", async () => {
-        const echo = `got auth ${REGISTRY_AUTH} and password ${gateway.options.password} and ${Buffer.from(gateway.options.password).toString("base64")}`;
+        const echo = `got auth ${REGISTRY_AUTH} (${REGISTRY_PASSWORD}) and password ${gateway.options.password} and ${Buffer.from(gateway.options.password).toString("base64")}`;
         const errors: string[] = [];
         for (let i = 0; i < 5; i++) gateway.options.faults.push({ method: "POST", status: 500, body: echo });
         await create(inputs).catch((e: Error) => errors.push(`${e.message}\n${e.stack}`));

@@ -61,6 +61,13 @@ const DEPLOYMENT_FIELDS = ["image", ...DEPLOYMENT_FIELD_NAMES.filter((f) => f !=
 const OTHER_FIELDS = ["gateway", "gatewayPassword", "settings"] as const;
 const REPLACE_FIELDS = ["service", "namespace"] as const;
 
+/** What must never appear in an error: registryAuth, and the password inside it. */
+function registrySecrets(inputs: FunctionInputs): (string | undefined)[] {
+    if (inputs.registryAuth === undefined) return [];
+    const decoded = Buffer.from(inputs.registryAuth, "base64").toString("utf8");
+    return [inputs.registryAuth, decoded, decoded.slice(decoded.indexOf(":") + 1)];
+}
+
 function connection(inputs: FunctionInputs): GatewayConnection {
     return { url: inputs.gateway.url, username: inputs.gateway.username, password: inputs.gatewayPassword };
 }
@@ -160,7 +167,7 @@ export async function waitUntilReady(inputs: FunctionInputs): Promise<FunctionSt
 
 async function deploy(method: "POST" | "PUT", inputs: FunctionInputs) {
     const conn = connection(inputs);
-    return gatewayCall(conn, method, "/system/functions", deploymentBody(inputs), [inputs.registryAuth], inputs.settings.retry);
+    return gatewayCall(conn, method, "/system/functions", deploymentBody(inputs), registrySecrets(inputs), inputs.settings.retry);
 }
 
 async function put(inputs: FunctionInputs, context: string): Promise<void> {
@@ -172,7 +179,7 @@ async function put(inputs: FunctionInputs, context: string): Promise<void> {
             404,
         );
     }
-    if (reply.status !== 200 && reply.status !== 202) throw unexpected(connection(inputs), "PUT", "/system/functions", reply, [inputs.registryAuth]);
+    if (reply.status !== 200 && reply.status !== 202) throw unexpected(connection(inputs), "PUT", "/system/functions", reply, registrySecrets(inputs));
 }
 
 async function outputsAfterDeploy(inputs: FunctionInputs, warning: string | undefined): Promise<FunctionOutputs> {
@@ -265,7 +272,7 @@ export const functionProvider: pulumi.dynamic.ResourceProvider = {
             // Ours (an earlier try whose reply was lost, or an up that failed after deploying) or adopted.
             await put(inputs, " while taking it over");
         } else if (reply.status !== 200 && reply.status !== 202) {
-            throw unexpected(conn, "POST", "/system/functions", reply, [inputs.registryAuth]);
+            throw unexpected(conn, "POST", "/system/functions", reply, registrySecrets(inputs));
         }
         return { id: functionId(inputs), outs: await outputsAfterDeploy(inputs, warning) };
     },
@@ -284,10 +291,10 @@ export const functionProvider: pulumi.dynamic.ResourceProvider = {
     async delete(_id: string, olds: FunctionOutputs) {
         const conn = connection(olds);
         const body = { functionName: olds.service, ...(olds.namespace ? { namespace: olds.namespace } : {}) };
-        const reply = await gatewayCall(conn, "DELETE", "/system/functions", body, [olds.registryAuth], olds.settings.retry);
+        const reply = await gatewayCall(conn, "DELETE", "/system/functions", body, registrySecrets(olds), olds.settings.retry);
         // 404: already gone, which is what delete wants.
         if (reply.status !== 200 && reply.status !== 202 && reply.status !== 404) {
-            throw unexpected(conn, "DELETE", "/system/functions", reply, [olds.registryAuth]);
+            throw unexpected(conn, "DELETE", "/system/functions", reply, registrySecrets(olds));
         }
     },
 
