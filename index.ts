@@ -32,7 +32,7 @@ function deployFunction(gateway: NonNullable<typeof faas>, fn: (typeof gateway.f
     return new FaasFunction(
         service,
         {
-            gateway: { url: gateway.gateway, username: gateway.username, password: gateway.password },
+            gateway: { url: gateway.gateway, username: gateway.username, password: gateway.password, fromStackConfig: true },
             service,
             image,
             ...deployment,

@@ -96,14 +96,16 @@ describe("the serialized FaasFunction provider, loaded in another process", () =
             { method: "create", args: [inputs] },
             {
                 method: "update",
-                args: ["hello", { ...inputs, service: "gone", status: {} }, { ...inputs, service: "gone", image: "registry.example.com/team/hello:9" }],
+                args: ["hello", { ...inputs, status: {} }, { ...inputs, gatewayPassword: "Wrong-Password-1234", image: "registry.example.com/team/hello:9" }],
             },
         ]);
         gateway.functions.clear();
         expect(created.ok).toBe(false);
         expect(created.error).toMatch(/function "hello" already exists on the gateway .*, outside this stack/);
         expect(updated.ok).toBe(false);
-        expect(updated.error).toMatch(/function "gone" was deleted on the gateway .* behind Pulumi's back \(PUT answered 404\)/);
+        expect(updated.error).toMatch(
+            /PUT \/system\/functions on the FaaS gateway .* answered HTTP 401: invalid credentials\. The gateway refused its credentials/,
+        );
     });
 
     it("captures none of the stack's secrets in the serialized text, which is therefore not secret", async () => {

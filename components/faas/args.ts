@@ -11,6 +11,12 @@ export interface FaasGatewayArgs {
     username?: pulumi.Input<string>;
     /** Basic-auth password (a secret). Without it no Authorization header is sent. */
     password?: pulumi.Input<string>;
+    /**
+     * These are the stack's `faas:gateway`, `faas:username` and `faas:password`: refresh, update and destroy
+     * then use the stack config's CURRENT values (a rotated password, a moved gateway), falling back to the
+     * copy in state only when the config no longer has `faas:gateway`. Defaults to false.
+     */
+    fromStackConfig?: boolean;
 }
 
 /** Resource limits or requests, in the gateway's own strings (`"128m"`, `"0.5"`). */

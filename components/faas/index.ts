@@ -72,6 +72,7 @@ export class FaasFunction extends pulumi.ComponentResource {
                 // The server is no secret; it only travels inside the secret login object.
                 registryServer: registry === undefined ? undefined : pulumi.unsecret(registry.apply((r) => r.server)),
                 adopt: args.adopt ?? false,
+                ...(args.gateway.fromStackConfig ? { gatewayFromStackConfig: true } : {}),
                 readiness: { enabled: args.readiness?.enabled ?? true, timeoutSeconds: args.readiness?.timeoutSeconds ?? DEFAULT_READINESS_TIMEOUT_SECONDS },
             },
         };

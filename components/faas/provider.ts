@@ -12,10 +12,13 @@ import {
     unexpected,
 } from "./gateway";
 import { checkPrivateImage, parseImageRef } from "./image";
+import { checkPull } from "./pull-check";
 import { checkResources, SERVICE_NAME } from "./rules";
+import { containsUnknown, isUnknown } from "./unknown";
 
 /**
- * What the dynamic resource receives: plain values (the engine unwraps secrets before calling us).
+ * What the dynamic resource receives: plain values (the engine unwraps secrets before calling us), and,
+ * during a preview, the engine's unknown marker (`./unknown`) wherever a value is not known yet.
  * Few top-level properties on purpose: the SDK spends four promises and stack traces on each one, per
  * function (see README, "Performance"), so what is not a deployment field is grouped.
  */
@@ -36,6 +39,12 @@ export interface FunctionSettings {
     registryServer?: string;
     adopt?: boolean;
     readiness?: { enabled?: boolean; timeoutSeconds?: number };
+    /**
+     * The gateway and its credentials are the stack's `faas:gateway`, `faas:username` and `faas:password`:
+     * the provider then uses their CURRENT values from the stack config (configure()), so refresh and
+     * destroy work after a password rotation or a move, not the copy saved in state.
+     */
+    gatewayFromStackConfig?: boolean;
     /** Test hook: the retry policy of gateway calls. */
     retry?: RetryPolicy;
 }
@@ -54,22 +63,31 @@ export interface FunctionOutputs extends FunctionInputs {
     status: FunctionState;
 }
 
+/** The stack's gateway config as configure() found it. */
+export interface StackGatewayConfig {
+    url?: string;
+    username?: string;
+    password?: string;
+}
+
 export const OWNER_LABEL = "com.faasreg.owner";
 /** Fields sent in the deployment body, with the gateway's own names (namespace goes too, but replaces). */
 const DEPLOYMENT_FIELDS = ["image", ...DEPLOYMENT_FIELD_NAMES.filter((f) => f !== "namespace"), "registryAuth"] as const;
 /** Fields whose change is an in-place update (besides the deployment fields). */
 const OTHER_FIELDS = ["gateway", "gatewayPassword", "settings"] as const;
 const REPLACE_FIELDS = ["service", "namespace"] as const;
+/** How often readiness is polled (the gateway answers in a few ms): fast at first, then gentler. */
+const POLL_FAST_MS = 100;
+const POLL_FAST_FOR_MS = 10_000;
+const POLL_SLOW_MS = 1_000;
+/** How long a deployment may stay unready before the registry is asked why. */
+const DIAGNOSE_AFTER_MS = 3_000;
 
 /** What must never appear in an error: registryAuth, and the password inside it. */
 function registrySecrets(inputs: FunctionInputs): (string | undefined)[] {
-    if (inputs.registryAuth === undefined) return [];
+    if (typeof inputs.registryAuth !== "string") return [];
     const decoded = Buffer.from(inputs.registryAuth, "base64").toString("utf8");
     return [inputs.registryAuth, decoded, decoded.slice(decoded.indexOf(":") + 1)];
-}
-
-function connection(inputs: FunctionInputs): GatewayConnection {
-    return { url: inputs.gateway.url, username: inputs.gateway.username, password: inputs.gatewayPassword };
 }
 
 /** Labels the platform adds to every function (and ours): never a drift. */
@@ -108,6 +126,22 @@ export function sameValue(field: string, a: unknown, b: unknown): boolean {
     return JSON.stringify(normalize(a)) === JSON.stringify(normalize(b));
 }
 
+/** Whether a field differs; a value not known yet (preview) always may. */
+function changed(field: string, olds: Record<string, unknown>, news: Record<string, unknown>): boolean {
+    return containsUnknown(news[field]) || !sameValue(field, olds[field], news[field]);
+}
+
+/**
+ * Whether the function's environment would stay as it was although the declaration has none any more.
+ * faas-swarm's PUT sets the service's env only when the deployment has some (`if len(env) > 0`): with no
+ * envVars and no envProcess it keeps the old ones (measured on the real faas-swarm). Only a new service
+ * clears them, so that change replaces the function.
+ */
+function clearsEnvironment(olds: FunctionInputs, news: FunctionInputs): boolean {
+    const hasEnv = (x: FunctionInputs) => normalize(x.envVars) !== undefined || normalize(x.envProcess) !== undefined;
+    return !containsUnknown(news.envVars) && !containsUnknown(news.envProcess) && hasEnv(olds) && !hasEnv(news);
+}
+
 /** The body of POST/PUT /system/functions. */
 export function deploymentBody(inputs: FunctionInputs): Record<string, unknown> {
     const body: Record<string, unknown> = { service: inputs.service };
@@ -123,67 +157,258 @@ function functionLabel(inputs: FunctionInputs): string {
     return `function "${inputs.service}"${inputs.namespace ? ` in namespace "${inputs.namespace}"` : ""}`;
 }
 
-async function backendWarning(inputs: FunctionInputs): Promise<string | undefined> {
+export function functionId(inputs: Pick<FunctionInputs, "service" | "namespace">): string {
+    return inputs.namespace ? `${inputs.namespace}/${inputs.service}` : inputs.service;
+}
+
+/** Why the inputs are invalid, as engine check failures. Values not known yet are not checked. Never quotes a secret. */
+export function checkInputs(news: FunctionInputs): pulumi.dynamic.CheckFailure[] {
+    const failures: pulumi.dynamic.CheckFailure[] = [];
+    const known = (v: unknown) => !isUnknown(v);
+    if (known(news.service) && (typeof news.service !== "string" || !SERVICE_NAME.test(news.service)))
+        failures.push({
+            property: "service",
+            reason: `${JSON.stringify(news.service)} is not a valid function name: use 1 to 63 letters, digits, '-', '_' or '.'`,
+        });
+    const server = news.settings?.registryServer;
+    if (typeof news.image !== "string") failures.push({ property: "image", reason: "is required" });
+    else if (known(news.image)) {
+        if (typeof server === "string" && known(server)) {
+            const problem = checkPrivateImage(news.image, server);
+            if (problem !== undefined) failures.push({ property: "image", reason: problem });
+        } else if (parseImageRef(news.image) === undefined) failures.push({ property: "image", reason: `"${news.image}" is not a valid image reference` });
+        else if (news.registryAuth !== undefined && parseImageRef(news.image)?.domain === undefined) {
+            failures.push({
+                property: "image",
+                reason: `"${news.image}" names no registry, so registryAuth would be sent to Docker Hub: write registry/namespace/name[:tag]`,
+            });
+        }
+    }
+    if (news.registryAuth !== undefined && known(news.registryAuth)) {
+        const decoded = Buffer.from(news.registryAuth, "base64").toString("utf8");
+        if (Buffer.from(decoded, "utf8").toString("base64") !== news.registryAuth || !decoded.includes(":")) {
+            failures.push({ property: "registryAuth", reason: "must be base64 of user:password (the value itself is not shown: it is a secret)" });
+        }
+    }
+    for (const field of ["limits", "requests"] as const) {
+        if (!known(news[field])) continue;
+        const problem = checkResources(news[field]);
+        if (problem !== undefined) failures.push({ property: field, reason: problem });
+    }
+    return failures;
+}
+
+/** A config value as the engine hands it to configure(): a string, or nothing. */
+function configString(config: pulumi.dynamic.Config, key: string): string | undefined {
+    const value = config.get(key) as unknown;
+    return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+/**
+ * The dynamic provider. It is serialized into the state and loaded by the engine in another process: it
+ * captures no secret and no credentials, only these methods and constants. Credentials arrive as
+ * (secret) inputs, and the stack's current gateway config through configure().
+ */
+export class FunctionProvider implements pulumi.dynamic.ResourceProvider {
+    /** The stack's current faas:* config (configure() runs once, before the first call). */
+    stackGateway: StackGatewayConfig = {};
+
+    async configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
+        this.stackGateway = {
+            url: configString(req.config, "faas:gateway"),
+            username: configString(req.config, "faas:username"),
+            password: configString(req.config, "faas:password"),
+        };
+    }
+
+    /** How to reach the gateway: the stack's current config when the function comes from it, else what the inputs say. */
+    connection(inputs: FunctionInputs): GatewayConnection {
+        const stack = this.stackGateway;
+        if (inputs.settings?.gatewayFromStackConfig && stack.url !== undefined) {
+            return { url: stack.url, username: stack.username ?? "admin", password: stack.password };
+        }
+        return { url: inputs.gateway.url, username: inputs.gateway.username, password: inputs.gatewayPassword };
+    }
+
+    async check(_olds: FunctionInputs, news: FunctionInputs) {
+        return { inputs: news, failures: checkInputs(news) };
+    }
+
+    async diff(_id: string, olds: FunctionOutputs, news: FunctionInputs) {
+        const o = olds as unknown as Record<string, unknown>;
+        const n = news as unknown as Record<string, unknown>;
+        const replaces: string[] = REPLACE_FIELDS.filter((f) => changed(f, o, n));
+        if (clearsEnvironment(olds, news)) replaces.push(news.envVars === undefined && olds.envVars === undefined ? "envProcess" : "envVars");
+        const diffs = [...new Set([...replaces, ...[...DEPLOYMENT_FIELDS, ...OTHER_FIELDS].filter((f) => changed(f, o, n))])];
+        return {
+            changes: diffs.length > 0,
+            replaces,
+            diffs,
+            // Two functions cannot share a name in one namespace: the old one goes first then.
+            deleteBeforeReplace: replaces.length > 0 && olds.service === news.service,
+        };
+    }
+
+    async create(inputs: FunctionInputs) {
+        const conn = this.connection(inputs);
+        const warning = await backendWarning(conn, inputs);
+        await post(conn, inputs);
+        return { id: functionId(inputs), outs: await outputsAfterDeploy(conn, inputs, warning, "create") };
+    }
+
+    async update(_id: string, olds: FunctionOutputs, news: FunctionInputs) {
+        const conn = this.connection(news);
+        const moved = olds.gateway?.url !== news.gateway.url;
+        const redeploy = moved || DEPLOYMENT_FIELDS.some((f) => !sameValue(f, olds[f], news[f]));
+        if (!redeploy) {
+            // Only how we reach the gateway or wait for it changed: nothing to send.
+            return { outs: { ...olds, ...news, status: olds.status } };
+        }
+        const warning = await backendWarning(conn, news);
+        const reply = await deploy(conn, "PUT", news);
+        if (reply.status === 404) {
+            // Not on this gateway (deleted behind our back, or the stack moved to another gateway): create it.
+            await post(conn, news);
+        } else if (reply.status !== 200 && reply.status !== 202) {
+            throw unexpected(conn, "PUT", "/system/functions", reply, registrySecrets(news));
+        }
+        return { outs: await outputsAfterDeploy(conn, news, warning, "update", olds.image) };
+    }
+
+    async delete(_id: string, olds: FunctionOutputs) {
+        const conn = this.connection(olds);
+        const body = { functionName: olds.service, ...(olds.namespace ? { namespace: olds.namespace } : {}) };
+        const reply = await gatewayCall(conn, "DELETE", "/system/functions", body, registrySecrets(olds), olds.settings?.retry);
+        // 404: already gone, which is what delete wants.
+        if (reply.status !== 200 && reply.status !== 202 && reply.status !== 404) {
+            throw unexpected(conn, "DELETE", "/system/functions", reply, registrySecrets(olds));
+        }
+    }
+
+    async read(id: string, props: FunctionOutputs) {
+        const status = await getFunction(this.connection(props), props.service, props.namespace, props.settings?.retry);
+        if (status === undefined) return { id: "", props: {} };
+        const reported: Partial<FunctionOutputs> = {
+            // Report drift in what the gateway returns; keep our spelling when only Swarm's digest pin differs.
+            image: sameImage(props.image, status.image) ? props.image : status.image,
+            envProcess: status.envProcess || undefined,
+            labels: normalize(userLabels(status.labels)) as Record<string, string> | undefined,
+            annotations: normalize(status.annotations) as Record<string, string> | undefined,
+            status: { ...props.status, replicas: status.replicas, availableReplicas: status.availableReplicas, image: status.image },
+        };
+        return { id, props: { ...props, ...reported } };
+    }
+}
+
+async function deploy(conn: GatewayConnection, method: "POST" | "PUT", inputs: FunctionInputs) {
+    return gatewayCall(conn, method, "/system/functions", deploymentBody(inputs), registrySecrets(inputs), inputs.settings.retry);
+}
+
+/** POST; a name that is taken is ours to overwrite only if it carries our owner label, or with adopt. */
+async function post(conn: GatewayConnection, inputs: FunctionInputs): Promise<void> {
+    const reply = await deploy(conn, "POST", inputs);
+    if (reply.status === 200 || reply.status === 202) return;
+    if (!(reply.status === 400 && /already ?exists/i.test(reply.body))) throw unexpected(conn, "POST", "/system/functions", reply, registrySecrets(inputs));
+    const existing = await getFunction(conn, inputs.service, inputs.namespace, inputs.settings.retry);
+    const ours = existing?.labels?.[OWNER_LABEL] === inputs.settings.owner;
+    if (!ours && !inputs.settings.adopt) {
+        throw gatewayError(
+            `${functionLabel(inputs)} already exists on the gateway ${conn.url}, outside this stack. ` +
+                "To manage it from this stack, set adopt: true on it (it will be overwritten with the declared deployment); " +
+                "or remove it (faas-cli remove) or choose another service name.",
+            400,
+        );
+    }
+    // Ours (an earlier try whose reply was lost, or an up that failed after deploying) or adopted.
+    const put = await deploy(conn, "PUT", inputs);
+    if (put.status !== 200 && put.status !== 202) throw unexpected(conn, "PUT", "/system/functions", put, registrySecrets(inputs));
+}
+
+async function backendWarning(conn: GatewayConnection, inputs: FunctionInputs): Promise<string | undefined> {
     if (!inputs.registryAuth) return undefined;
-    const orchestrator = await getOrchestrator(connection(inputs), inputs.settings.retry);
+    const orchestrator = await getOrchestrator(conn, inputs.settings.retry);
     if (orchestrator === undefined || orchestrator.toLowerCase() === "swarm") return undefined;
     return (
-        `The FaaS gateway ${inputs.gateway.url} runs on "${orchestrator}", which ignores registryAuth (only faas-swarm honours it): ` +
+        `The FaaS gateway ${conn.url} runs on "${orchestrator}", which ignores registryAuth (only faas-swarm honours it): ` +
         `${functionLabel(inputs)} can pull from the private registry only if the platform's own credential store holds the registry's credentials ` +
         "(a Kubernetes imagePullSecret, or faasd's docker config)."
     );
 }
 
-/** Polls the gateway until the function has an available replica, or fails with the likely causes. */
-export async function waitUntilReady(inputs: FunctionInputs): Promise<FunctionStatus | undefined> {
+/**
+ * Waits until the function runs the DECLARED image with an available replica. A replica count alone is
+ * not enough: faas-swarm updates with start-first and rollback, and after a rollback the counts describe
+ * the old task again while the spec's image is the old one. So a reported image other than the declared
+ * one means the update was rolled back (or replaced behind our back): that fails at once. A deployment
+ * still not ready after a few seconds is diagnosed with the registry (`checkPull`): credentials refused
+ * or image not found fail at once too, with that cause; anything else waits up to the timeout.
+ */
+export async function waitForDeployment(
+    conn: GatewayConnection,
+    inputs: FunctionInputs,
+    phase: "create" | "update",
+    previousImage?: string,
+): Promise<FunctionStatus | undefined> {
     const readiness = inputs.settings.readiness ?? {};
     if (readiness.enabled === false) return undefined;
     const timeoutSeconds = readiness.timeoutSeconds ?? 120;
     const timeoutMs = timeoutSeconds * 1000;
     const retry = inputs.settings.retry ?? DEFAULT_RETRY;
     const started = Date.now();
-    let delay = 250;
+    let diagnosed = false;
     let last: FunctionStatus | undefined;
+    const fail = async (what: string): Promise<never> => {
+        const { cause } = await checkPull(inputs.image, inputs.registryAuth);
+        throw gatewayError(`${functionLabel(inputs)} on ${conn.url}: ${what}. Why: ${cause}. ${nextStep(phase)}`);
+    };
     for (;;) {
-        const remaining = timeoutMs - (Date.now() - started);
-        const policy = { ...retry, budgetMs: Math.max(0, Math.min(remaining, retry.budgetMs)) };
-        last = await getFunction(connection(inputs), inputs.service, inputs.namespace, policy);
-        if (last !== undefined && last.availableReplicas >= 1) return last;
+        const elapsed = Date.now() - started;
+        const policy = { ...retry, budgetMs: Math.max(0, Math.min(timeoutMs - elapsed, retry.budgetMs)) };
+        last = await getFunction(conn, inputs.service, inputs.namespace, policy);
+        if (last === undefined) await fail(`the gateway no longer knows the function right after the ${phase} (the backend removed it)`);
+        const status = last as FunctionStatus;
+        if (!sameImage(inputs.image, status.image)) {
+            const back = previousImage !== undefined && sameImage(previousImage, status.image);
+            await fail(
+                back
+                    ? `the ${phase} to ${inputs.image} was rolled back: it runs ${status.image} again (Swarm rolls an update back when the new task cannot start)`
+                    : `it runs ${status.image}, not the declared ${inputs.image} (changed behind Pulumi's back, or rolled back)`,
+            );
+        }
+        if (status.availableReplicas >= 1) return status;
+        if (!diagnosed && elapsed >= DIAGNOSE_AFTER_MS) {
+            diagnosed = true;
+            const check = await checkPull(inputs.image, inputs.registryAuth);
+            if (check.verdict === "credentials-refused" || check.verdict === "not-found") {
+                throw gatewayError(`${functionLabel(inputs)} on ${conn.url} cannot start: the image pull is refused. Why: ${check.cause}. ${nextStep(phase)}`);
+            }
+        }
+        const delay = elapsed < POLL_FAST_FOR_MS ? POLL_FAST_MS : POLL_SLOW_MS;
         if (Date.now() - started + delay > timeoutMs) break;
         await new Promise((r) => setTimeout(r, delay));
-        delay = Math.min(delay * 2, 2000);
     }
-    const state = last === undefined ? "the gateway no longer knows it" : `replicas ${last.replicas}, available ${last.availableReplicas}`;
-    throw gatewayError(
-        `${functionLabel(inputs)} has no available replica after ${timeoutSeconds} s (${state}). ` +
-            "The gateway accepted the deployment, but the function did not start. Likely causes: " +
-            `(1) the image pull was refused: check the registry credentials (registryAuth) and that ${inputs.image} was pushed; ` +
-            'Swarm shows only "No such image" (docker service ps), the real error ("no basic auth credentials", "unauthorized") is in the Docker daemon\'s log; ' +
-            '(2) the image reference is not registry/namespace/name[:tag] (a "host/name" reference is pulled from docker.io); ' +
-            "(3) the function exits on start (docker service logs). " +
-            "The function stays deployed: fix the cause and run pulumi up again (or allow more time: readinessTimeoutSeconds).",
+    const state = `replicas ${last?.replicas ?? 0}, available ${last?.availableReplicas ?? 0}`;
+    return fail(
+        `no available replica after ${timeoutSeconds} s (${state}); the gateway accepted the deployment, but the function did not start ` +
+            "(allow more time with readinessTimeoutSeconds if it is only slow)",
     );
 }
 
-async function deploy(method: "POST" | "PUT", inputs: FunctionInputs) {
-    const conn = connection(inputs);
-    return gatewayCall(conn, method, "/system/functions", deploymentBody(inputs), registrySecrets(inputs), inputs.settings.retry);
+function nextStep(phase: "create" | "update"): string {
+    return phase === "update"
+        ? "Pulumi keeps the previous deployment in its state; fix the cause and run pulumi up again."
+        : "The function stays deployed but is not recorded as ready; fix the cause and run pulumi up again.";
 }
 
-async function put(inputs: FunctionInputs, context: string): Promise<void> {
-    const reply = await deploy("PUT", inputs);
-    if (reply.status === 404) {
-        throw gatewayError(
-            `${functionLabel(inputs)} was deleted on the gateway ${inputs.gateway.url} behind Pulumi's back (PUT answered 404)${context}. ` +
-                "Run `pulumi refresh` to record that, then `pulumi up` to create it again.",
-            404,
-        );
-    }
-    if (reply.status !== 200 && reply.status !== 202) throw unexpected(connection(inputs), "PUT", "/system/functions", reply, registrySecrets(inputs));
-}
-
-async function outputsAfterDeploy(inputs: FunctionInputs, warning: string | undefined): Promise<FunctionOutputs> {
-    const status = (await waitUntilReady(inputs)) ?? (await getFunction(connection(inputs), inputs.service, inputs.namespace, inputs.settings.retry));
+async function outputsAfterDeploy(
+    conn: GatewayConnection,
+    inputs: FunctionInputs,
+    warning: string | undefined,
+    phase: "create" | "update",
+    previousImage?: string,
+): Promise<FunctionOutputs> {
+    const status =
+        (await waitForDeployment(conn, inputs, phase, previousImage)) ?? (await getFunction(conn, inputs.service, inputs.namespace, inputs.settings.retry));
     return {
         ...inputs,
         status: {
@@ -195,120 +420,4 @@ async function outputsAfterDeploy(inputs: FunctionInputs, warning: string | unde
     };
 }
 
-export function functionId(inputs: Pick<FunctionInputs, "service" | "namespace">): string {
-    return inputs.namespace ? `${inputs.namespace}/${inputs.service}` : inputs.service;
-}
-
-/** Why the (resolved) inputs are invalid, as engine check failures. Never quotes a secret. */
-export function checkInputs(news: FunctionInputs): pulumi.dynamic.CheckFailure[] {
-    const failures: pulumi.dynamic.CheckFailure[] = [];
-    if (typeof news.service !== "string" || !SERVICE_NAME.test(news.service))
-        failures.push({
-            property: "service",
-            reason: `${JSON.stringify(news.service)} is not a valid function name: use 1 to 63 letters, digits, '-', '_' or '.'`,
-        });
-    if (typeof news.image !== "string") failures.push({ property: "image", reason: "is required" });
-    else if (news.settings?.registryServer) {
-        const problem = checkPrivateImage(news.image, news.settings.registryServer);
-        if (problem !== undefined) failures.push({ property: "image", reason: problem });
-    } else if (parseImageRef(news.image) === undefined) failures.push({ property: "image", reason: `"${news.image}" is not a valid image reference` });
-    else if (news.registryAuth && parseImageRef(news.image)?.domain === undefined) {
-        failures.push({
-            property: "image",
-            reason: `"${news.image}" names no registry, so registryAuth would be sent to Docker Hub: write registry/namespace/name[:tag]`,
-        });
-    }
-    if (news.registryAuth !== undefined) {
-        const decoded = Buffer.from(news.registryAuth, "base64").toString("utf8");
-        if (Buffer.from(decoded, "utf8").toString("base64") !== news.registryAuth || !decoded.includes(":")) {
-            failures.push({ property: "registryAuth", reason: "must be base64 of user:password (the value itself is not shown: it is a secret)" });
-        }
-    }
-    for (const field of ["limits", "requests"] as const) {
-        const problem = checkResources(news[field]);
-        if (problem !== undefined) failures.push({ property: field, reason: problem });
-    }
-    return failures;
-}
-
-/**
- * The dynamic provider. It is serialized into the state and loaded by the engine in another process:
- * it captures no secret and no credentials, only these functions and constants. Credentials arrive as
- * (secret) inputs.
- */
-export const functionProvider: pulumi.dynamic.ResourceProvider = {
-    async check(_olds: FunctionInputs, news: FunctionInputs) {
-        return { inputs: news, failures: checkInputs(news) };
-    },
-
-    async diff(_id: string, olds: FunctionOutputs, news: FunctionInputs) {
-        const replaces = REPLACE_FIELDS.filter((f) => !sameValue(f, olds[f], news[f]));
-        const changed = [...DEPLOYMENT_FIELDS, ...OTHER_FIELDS].filter((f) => !sameValue(f, olds[f], news[f]));
-        const diffs = [...replaces, ...changed];
-        return {
-            changes: diffs.length > 0,
-            replaces,
-            diffs,
-            // Two functions cannot share a name in one namespace: the old one goes first then.
-            deleteBeforeReplace: replaces.length > 0 && olds.service === news.service,
-        };
-    },
-
-    async create(inputs: FunctionInputs) {
-        const conn = connection(inputs);
-        const warning = await backendWarning(inputs);
-        const reply = await deploy("POST", inputs);
-        if (reply.status === 400 && /already ?exists/i.test(reply.body)) {
-            const existing = await getFunction(conn, inputs.service, inputs.namespace, inputs.settings.retry);
-            const ours = existing?.labels?.[OWNER_LABEL] === inputs.settings.owner;
-            if (!ours && !inputs.settings.adopt) {
-                throw gatewayError(
-                    `${functionLabel(inputs)} already exists on the gateway ${inputs.gateway.url}, outside this stack. ` +
-                        "To manage it from this stack, set adopt: true on it (it will be overwritten with the declared deployment); " +
-                        "or remove it (faas-cli remove) or choose another service name.",
-                    400,
-                );
-            }
-            // Ours (an earlier try whose reply was lost, or an up that failed after deploying) or adopted.
-            await put(inputs, " while taking it over");
-        } else if (reply.status !== 200 && reply.status !== 202) {
-            throw unexpected(conn, "POST", "/system/functions", reply, registrySecrets(inputs));
-        }
-        return { id: functionId(inputs), outs: await outputsAfterDeploy(inputs, warning) };
-    },
-
-    async update(_id: string, olds: FunctionOutputs, news: FunctionInputs) {
-        const redeploy = DEPLOYMENT_FIELDS.some((f) => !sameValue(f, olds[f], news[f]));
-        if (!redeploy) {
-            // Only how we reach the gateway or wait for it changed: nothing to send.
-            return { outs: { ...olds, ...news, status: olds.status } };
-        }
-        const warning = await backendWarning(news);
-        await put(news, "");
-        return { outs: await outputsAfterDeploy(news, warning) };
-    },
-
-    async delete(_id: string, olds: FunctionOutputs) {
-        const conn = connection(olds);
-        const body = { functionName: olds.service, ...(olds.namespace ? { namespace: olds.namespace } : {}) };
-        const reply = await gatewayCall(conn, "DELETE", "/system/functions", body, registrySecrets(olds), olds.settings.retry);
-        // 404: already gone, which is what delete wants.
-        if (reply.status !== 200 && reply.status !== 202 && reply.status !== 404) {
-            throw unexpected(conn, "DELETE", "/system/functions", reply, registrySecrets(olds));
-        }
-    },
-
-    async read(id: string, props: FunctionOutputs) {
-        const status = await getFunction(connection(props), props.service, props.namespace, props.settings.retry);
-        if (status === undefined) return { id: "", props: {} };
-        const reported: Partial<FunctionOutputs> = {
-            // Report drift in what the gateway returns; keep our spelling when only Swarm's digest pin differs.
-            image: sameImage(props.image, status.image) ? props.image : status.image,
-            envProcess: status.envProcess || undefined,
-            labels: normalize(userLabels(status.labels)) as Record<string, string> | undefined,
-            annotations: normalize(status.annotations) as Record<string, string> | undefined,
-            status: { ...props.status, replicas: status.replicas, availableReplicas: status.availableReplicas, image: status.image },
-        };
-        return { id, props: { ...props, ...reported } };
-    },
-};
+export const functionProvider = new FunctionProvider();

@@ -79,7 +79,7 @@ function computedOutputs(type: string, name: string, inputs: Record<string, unkn
  * Installs mocks that record every resource and throw on any `call` (a missing mock must fail loudly,
  * not hang or pass). Call before importing the code under test.
  */
-export async function installMocks(options: { preview?: boolean; project?: string; stack?: string } = {}): Promise<RecordedResource[]> {
+export async function installMocks(options: { preview?: boolean; firstPreview?: boolean; project?: string; stack?: string } = {}): Promise<RecordedResource[]> {
     const recorded: RecordedResource[] = [];
     // The mock monitor does not pass dependencies to newResource: note them from the request first.
     const pending = new Map<string, { dependencies: string[]; parent: string; options: RecordedResource["options"] }>();
@@ -95,7 +95,10 @@ export async function installMocks(options: { preview?: boolean; project?: strin
                     parent: request?.parent ?? "",
                     options: request?.options ?? { deleteBeforeReplace: false, additionalSecretOutputs: [] },
                 });
-                const state = { ...args.inputs, ...computedOutputs(args.type, args.name, args.inputs) };
+                // The first preview of a stack: nothing exists yet, so what providers compute (generated passwords,
+                // image digests) is unknown, and so is everything derived from it.
+                const computed = options.firstPreview ? {} : computedOutputs(args.type, args.name, args.inputs);
+                const state = { ...args.inputs, ...computed };
                 return { id: `${args.name}-id`, state };
             },
             call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
@@ -104,7 +107,7 @@ export async function installMocks(options: { preview?: boolean; project?: strin
         },
         options.project ?? "faas-registry",
         options.stack ?? "test",
-        options.preview ?? false,
+        options.preview ?? options.firstPreview ?? false,
     );
     const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: (req: RegisterRequest, cb: unknown) => Promise<void> };
     const register = monitor.registerResource.bind(monitor);
@@ -161,4 +164,32 @@ export function findResource(recorded: RecordedResource[], type: string, name: s
         throw new Error(`no ${type} named ${name}; recorded: ${recorded.map((r) => `${r.type}:${r.name}`).join(", ")}`);
     }
     return found;
+}
+
+/** The engine's marker for a value not known yet, as it sends it to providers. */
+const ENGINE_UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/**
+ * A resource's recorded inputs as the engine sends them to a provider that does not accept secrets:
+ * secrets unwrapped, values not known yet (a preview's) as the engine's unknown marker, absent values left out.
+ */
+export function engineInputs(inputs: Record<string, unknown>): Record<string, unknown> {
+    const convert = (value: unknown): unknown => {
+        if (isUnknownValue(value)) return ENGINE_UNKNOWN;
+        if (isSecretWrapped(value)) return convert(value.value);
+        if (Array.isArray(value)) return value.map(convert);
+        if (typeof value === "object" && value !== null) {
+            return Object.fromEntries(
+                Object.entries(value)
+                    .filter(([, v]) => v !== undefined)
+                    .map(([k, v]) => [k, convert(v)]),
+            );
+        }
+        return value;
+    };
+    return convert(inputs) as Record<string, unknown>;
+}
+
+function isUnknownValue(value: unknown): boolean {
+    return pulumi.isUnknown(value) && !pulumi.Output.isInstance(value);
 }

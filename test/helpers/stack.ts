@@ -12,9 +12,12 @@ export interface EvaluatedStack {
  * Pulumi hands it over) and returns every declared resource and the stack's exports. Each call starts
  * from fresh modules, as a new `pulumi up` would.
  */
-export async function evaluateStack(config: Record<string, string>, options: { secretKeys?: string[]; preview?: boolean } = {}): Promise<EvaluatedStack> {
+export async function evaluateStack(
+    config: Record<string, string>,
+    options: { secretKeys?: string[]; preview?: boolean; firstPreview?: boolean } = {},
+): Promise<EvaluatedStack> {
     vi.resetModules();
-    const recorded = await installMocks({ preview: options.preview });
+    const recorded = await installMocks({ preview: options.preview, firstPreview: options.firstPreview });
     pulumi.runtime.setAllConfig(config, options.secretKeys ?? Object.keys(config).filter((k) => /password|privateKey|certificate|users/.test(k)));
     const exports = (await import("../../index")) as Record<string, unknown>;
     await settle(recorded);

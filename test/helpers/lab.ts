@@ -1,0 +1,335 @@
+// A private test namespace ("lab"): its own mount and network namespaces, held by one `sleep` process, in
+// which the tests run real servers (a Docker engine in Swarm mode, the registry, the OpenFaaS gateway) on
+// whatever ports they need (2377, 7946, 8080, 443) without touching, or colliding with, anything on the
+// host: another Docker engine in Swarm mode, another gateway on 8080. Inside it, /etc is an overlay whose
+// changes (hosts entries, /etc/docker/certs.d) stay in the lab's own directory, and /run is a tmpfs.
+// The test process reaches servers inside through relays on the host's 127.0.0.1 (`relay()`).
+// Needs root (namespaces, mounts, dockerd); `labSkipReason()` says what is missing.
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import { createServer, type Server, connect as netConnect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const RELAY_SCRIPT = join(__dirname, "ns-relay.cjs");
+const DOCKERD = "/usr/sbin/dockerd";
+export const DOCKER_CLI = "/usr/bin/docker";
+
+/** Why the lab cannot run here (undefined when it can). */
+export function labSkipReason(needs: { dockerd?: boolean } = {}): string | undefined {
+    if (process.getuid?.() !== 0) return "not root (the lab needs namespaces and mounts): run the tests as root, as .ci/run does";
+    for (const bin of ["/usr/bin/unshare", "/usr/bin/nsenter", "/usr/sbin/ip"]) if (!existsSync(bin)) return `${bin} is missing (util-linux, iproute2)`;
+    if (needs.dockerd && (!existsSync(DOCKERD) || !existsSync(DOCKER_CLI))) return "dockerd is missing: apt-get install docker.io (.ci/run does)";
+    return undefined;
+}
+
+function sleep(ms: number): Promise<void> {
+    return new Promise((r) => setTimeout(r, ms));
+}
+
+export interface ExecResult {
+    status: number | null;
+    stdout: string;
+    stderr: string;
+}
+
+export class Lab {
+    private readonly children: ChildProcess[] = [];
+    private readonly relays: Server[] = [];
+    private relayReady?: Promise<void>;
+    private dockerdPid?: number;
+
+    private constructor(
+        readonly dir: string,
+        readonly pid: number,
+        private readonly holder: ChildProcess,
+    ) {}
+
+    /** Creates the namespaces (about 0.3 s). */
+    static async start(name: string): Promise<Lab> {
+        const dir = mkdtempSync(join(tmpdir(), `faasreg-lab-${name}-`));
+        mkdirSync(join(dir, "logs"));
+        for (const d of ["etc-upper", "etc-work"]) mkdirSync(join(dir, d));
+        const holder = spawn("/usr/bin/unshare", ["--mount", "--net", "--propagation", "private", "sleep", "infinity"], {
+            detached: true,
+            stdio: "ignore",
+        });
+        const pid = holder.pid as number;
+        // Wait until the holder has its own network namespace.
+        for (let i = 0; i < 100; i++) {
+            try {
+                if (readlinkSync(`/proc/${pid}/ns/net`) !== readlinkSync("/proc/self/ns/net")) break;
+            } catch {
+                // not there yet
+            }
+            await sleep(20);
+        }
+        const lab = new Lab(dir, pid, holder);
+        writeFileSync(join(dir, "holder.pid"), String(pid));
+        const setup = [
+            "set -e",
+            // Docker's namespace files copied into our mount namespace would keep those alive: drop them.
+            'for m in $(findmnt -rn -t nsfs -o TARGET); do umount -l "$m"; done',
+            "mount -t tmpfs -o mode=755 tmpfs /run",
+            // sysfs belongs to the network namespace it was mounted in: remount it so /sys/class/net is ours
+            // (dockerd needs that), carrying the cgroup hierarchies over.
+            "mkdir -p /run/cgsave && mount --rbind /sys/fs/cgroup /run/cgsave",
+            "mount -t sysfs sysfs /sys",
+            "mount --rbind /run/cgsave /sys/fs/cgroup && umount -l /run/cgsave",
+            `mount -t overlay overlay -o lowerdir=/etc,upperdir=${dir}/etc-upper,workdir=${dir}/etc-work /etc`,
+            "ip link set lo up",
+            // A non-loopback address for Swarm to advertise: a veth pair, both ends inside.
+            "ip link add lab0 type veth peer name lab1",
+            "ip addr add 10.199.0.1/24 dev lab0 && ip addr add 10.199.0.2/24 dev lab1",
+            "ip link set lab0 up && ip link set lab1 up",
+        ].join("\n");
+        const r = lab.exec(["bash", "-c", setup]);
+        if (r.status !== 0) {
+            await lab.stop();
+            throw new Error(`could not set up the lab's namespaces: ${r.stderr}`);
+        }
+        return lab;
+    }
+
+    /** `nsenter` into both namespaces, then ARGS. */
+    wrap(): string[] {
+        return ["/usr/bin/nsenter", "-t", String(this.pid), "-m", "-n", "--"];
+    }
+
+    exec(args: string[], options: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): ExecResult {
+        const r = spawnSync(this.wrap()[0], [...this.wrap().slice(1), ...args], {
+            input: options.input,
+            encoding: "utf8",
+            env: options.env ?? process.env,
+            timeout: options.timeoutMs ?? 120_000,
+        });
+        return { status: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
+    }
+
+    /** Starts a long-running process inside; its output goes to logs/NAME.log. */
+    spawn(name: string, args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
+        const log = join(this.dir, "logs", `${name}.log`);
+        const child = spawn(this.wrap()[0], [...this.wrap().slice(1), ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+        child.stdout?.on("data", (d) => appendFileSync(log, d));
+        child.stderr?.on("data", (d) => appendFileSync(log, d));
+        this.children.push(child);
+        return child;
+    }
+
+    log(name: string): string {
+        const file = join(this.dir, "logs", `${name}.log`);
+        return existsSync(file) ? readFileSync(file, "utf8") : "";
+    }
+
+    /** Adds `ip name` to the lab's /etc/hosts (the host's file is not touched). */
+    addHost(ip: string, name: string): void {
+        const r = this.exec(["sh", "-c", `printf '%s %s\\n' "$0" "$1" >> /etc/hosts`, ip, name]);
+        if (r.status !== 0) throw new Error(`could not add ${name} to the lab's /etc/hosts: ${r.stderr}`);
+    }
+
+    /** Writes a file inside the lab (its /etc is private to it). */
+    writeFile(path: string, content: string, mode = "0644"): void {
+        const r = this.exec(["sh", "-c", 'mkdir -p "$(dirname "$0")" && cat > "$0" && chmod "$1" "$0"', path, mode], { input: content });
+        if (r.status !== 0) throw new Error(`could not write ${path} in the lab: ${r.stderr}`);
+    }
+
+    /**
+     * A port on the host's 127.0.0.1 that leads to HOST:PORT inside the lab. One relay process per lab
+     * (inside, on a unix socket); one listening socket per relayed port in this process.
+     */
+    async relay(port: number, host = "127.0.0.1"): Promise<number> {
+        const socketPath = join(this.dir, "relay.sock");
+        this.relayReady ??= new Promise<void>((resolve, reject) => {
+            const child = spawn("/usr/bin/nsenter", ["-t", String(this.pid), "-n", "--", process.execPath, RELAY_SCRIPT, socketPath], {
+                stdio: ["ignore", "pipe", "pipe"],
+            });
+            this.children.push(child);
+            child.stdout?.once("data", () => resolve());
+            child.on("exit", (code) => reject(new Error(`the lab's relay exited ${code}`)));
+        });
+        await this.relayReady;
+        const server = createServer((client) => {
+            const upstream = netConnect(socketPath, () => {
+                upstream.write(`${host}:${port}\n`);
+                client.pipe(upstream);
+                upstream.pipe(client);
+            });
+            upstream.on("error", () => client.destroy());
+            client.on("error", () => upstream.destroy());
+        });
+        await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+        this.relays.push(server);
+        const address = server.address();
+        return typeof address === "object" && address !== null ? address.port : 0;
+    }
+
+    /**
+     * Starts a Docker engine inside (bridge and iptables on: they touch only the lab's network namespace),
+     * optionally in Swarm mode (advertising the lab's own address). About 2 s.
+     */
+    async startDockerd(options: { swarm?: boolean } = {}): Promise<DockerEngine> {
+        const sock = join(this.dir, "docker.sock");
+        const cgroupParent = `/${this.dir.split("/").pop()}`;
+        writeFileSync(
+            join(this.dir, "daemon.json"),
+            JSON.stringify({
+                "storage-driver": "vfs",
+                iptables: true,
+                "ip-forward": true,
+                "userland-proxy": true,
+                "log-driver": "json-file",
+                "cgroup-parent": cgroupParent,
+            }),
+        );
+        const child = this.spawn("dockerd", [
+            DOCKERD,
+            "--config-file",
+            join(this.dir, "daemon.json"),
+            "-H",
+            `unix://${sock}`,
+            "--data-root",
+            join(this.dir, "docker-data"),
+            "--exec-root",
+            join(this.dir, "docker-exec"),
+            "--pidfile",
+            join(this.dir, "dockerd.pid"),
+        ]);
+        const engine = new DockerEngine(sock, this.dir);
+        for (let i = 0; ; i++) {
+            if (child.exitCode !== null) throw new Error(`dockerd exited ${child.exitCode}:\n${this.log("dockerd").slice(-3000)}`);
+            if (existsSync(sock) && (await engine.call("GET", "/_ping").catch(() => undefined))?.status === 200) break;
+            if (i > 150) throw new Error(`dockerd did not answer within 30 s:\n${this.log("dockerd").slice(-3000)}`);
+            await sleep(200);
+        }
+        this.dockerdPid = Number(readFileSync(join(this.dir, "dockerd.pid"), "utf8"));
+        if (options.swarm) {
+            const init = await engine.call("POST", "/swarm/init", { ListenAddr: "0.0.0.0:2377", AdvertiseAddr: "10.199.0.1" });
+            if (init.status !== 200) throw new Error(`swarm init answered ${init.status}: ${JSON.stringify(init.json)}`);
+        }
+        return engine;
+    }
+
+    /** Stops everything started inside (the engine first, so it removes its containers), then the namespaces. */
+    async stop(): Promise<void> {
+        for (const server of this.relays) server.close();
+        const ns = (pid: number) => {
+            try {
+                return readlinkSync(`/proc/${pid}/ns/mnt`);
+            } catch {
+                return undefined;
+            }
+        };
+        const labMnt = ns(this.pid);
+        if (this.dockerdPid !== undefined) await killAndWait(this.dockerdPid, 15_000);
+        for (const child of this.children) if (child.pid !== undefined) await killAndWait(child.pid, 3000);
+        // Whatever else still lives in the lab's mount namespace (containerd shims, containers) was started by us.
+        if (labMnt !== undefined) {
+            for (const entry of readdirSync("/proc")) {
+                const pid = Number(entry);
+                if (!Number.isInteger(pid) || pid === this.pid) continue;
+                if (ns(pid) === labMnt) await killAndWait(pid, 2000);
+            }
+        }
+        await killAndWait(this.pid, 2000);
+        this.holder.unref();
+        rmCgroups(`/${this.dir.split("/").pop()}`);
+        rmSync(this.dir, { recursive: true, force: true });
+    }
+}
+
+async function killAndWait(pid: number, graceMs: number): Promise<void> {
+    const alive = () => {
+        try {
+            process.kill(pid, 0);
+            return !readFileSync(`/proc/${pid}/stat`, "utf8").split(" ")[2].startsWith("Z");
+        } catch {
+            return false;
+        }
+    };
+    if (!alive()) return;
+    try {
+        process.kill(pid, "SIGTERM");
+    } catch {
+        return;
+    }
+    const deadline = Date.now() + graceMs;
+    while (alive() && Date.now() < deadline) await sleep(50);
+    if (alive()) {
+        try {
+            process.kill(pid, "SIGKILL");
+        } catch {
+            // gone
+        }
+    }
+}
+
+function rmCgroups(parent: string): void {
+    const roots = existsSync("/sys/fs/cgroup/cgroup.controllers") ? ["/sys/fs/cgroup"] : readdirSync("/sys/fs/cgroup").map((d) => join("/sys/fs/cgroup", d));
+    for (const root of roots) {
+        const dir = join(root, parent);
+        if (existsSync(dir)) spawnSync("find", [dir, "-depth", "-type", "d", "-exec", "rmdir", "{}", ";"], { stdio: "ignore" });
+    }
+}
+
+/** A Docker engine in a lab: Engine API calls over its socket, and the docker CLI with a private config dir. */
+export class DockerEngine {
+    readonly host: string;
+    constructor(
+        readonly socket: string,
+        private readonly labDir: string,
+    ) {
+        this.host = `unix://${socket}`;
+    }
+
+    call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: unknown }> {
+        return new Promise((resolve, reject) => {
+            const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+            const req = http.request(
+                {
+                    socketPath: this.socket,
+                    method,
+                    path: `/v1.41${path}`,
+                    headers: { ...(data ? { "content-type": "application/json", "content-length": data.length } : {}), ...headers },
+                },
+                (res) => {
+                    let text = "";
+                    res.on("data", (c) => {
+                        text += c;
+                    });
+                    res.on("end", () => {
+                        let json: unknown = text;
+                        try {
+                            json = text ? JSON.parse(text) : undefined;
+                        } catch {
+                            // not JSON: keep the text
+                        }
+                        resolve({ status: res.statusCode ?? 0, json });
+                    });
+                },
+            );
+            req.on("error", reject);
+            req.end(data);
+        });
+    }
+
+    /** The docker CLI against this engine, never the user's config. */
+    cli(args: string[], input?: string): { status: number | null; out: string } {
+        const configDir = join(this.labDir, "docker-cli");
+        mkdirSync(configDir, { recursive: true });
+        const r = spawnSync(DOCKER_CLI, args, {
+            input,
+            encoding: "utf8",
+            env: { PATH: process.env.PATH, HOME: configDir, DOCKER_HOST: this.host, DOCKER_CONFIG: configDir, DOCKER_BUILDKIT: "0" },
+            timeout: 180_000,
+        });
+        return { status: r.status, out: `${r.stdout ?? ""}${r.stderr ?? ""}` };
+    }
+
+    /** Like cli(), but throws with the output when the command fails. */
+    must(args: string[], input?: string): string {
+        const r = this.cli(args, input);
+        if (r.status !== 0) throw new Error(`docker ${args.join(" ")} failed: ${r.out}`);
+        return r.out;
+    }
+}
