@@ -4,7 +4,8 @@
 //    and at cost 10, against an unauthenticated request;
 //  - bcryptjs hashing time for one user;
 //  - wall time of 1 vs 50 concurrent function creates, the test gateway adding 50 ms per request;
-//  - time to evaluate the stack under mocks with 1, 50 and 200 functions.
+//  - time to evaluate the stack under mocks with 1, 50 and 200 functions;
+//  - our provider vs the platform itself on the real OpenFaaS for Swarm (bench/openfaas.ts).
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -13,6 +14,7 @@ import { DEFAULT_BCRYPT_COST } from "../components/registry/args";
 import { renderHtpasswd } from "../components/registry/htpasswd";
 import { CONTAINER_PATHS, renderRegistryConfig } from "../components/registry/registry-config";
 import { FakeGateway } from "../test/helpers/fake-gateway";
+import { openfaasFigures, openfaasSkipReason } from "./openfaas";
 import { request } from "../test/helpers/http";
 import { startRealRegistry } from "../test/helpers/real-registry";
 
@@ -154,6 +156,10 @@ async function main(): Promise<void> {
     add("create 1 function (gateway +50 ms/request)", one, "ms");
     add("create 50 functions concurrently (gateway +50 ms/request)", fifty, "ms");
     add("50 creates / 1 create", fifty / one, "x", "<= 3");
+
+    const skip = openfaasSkipReason();
+    if (skip === undefined) await openfaasFigures(add, RUNS);
+    else process.stderr.write(`  OpenFaaS figures SKIPPED: ${skip}\n`);
 
     // The SDK captures a stack trace per resource property; with source maps on (tsx turns them on)
     // each costs far more. Both are measured: which one a real run pays depends on the TS loader.

@@ -75,9 +75,9 @@ function describeNetworkError(error: unknown): string {
 }
 
 /**
- * One gateway call with bounded retries: connection errors, timeouts and 5xx are retried with
- * exponential back-off (at most `tries` tries within `budgetMs`); a 4xx is returned at once, for the
- * caller to interpret. Errors name the method, route, status and a trimmed body, never the credentials
+ * One gateway call with bounded retries: connection errors, timeouts, 5xx and Swarm's "update out of
+ * sequence" conflict are retried with exponential back-off (at most `tries` tries within `budgetMs`);
+ * any other 4xx is returned at once, for the caller to interpret. Errors name the method, route, status and a trimmed body, never the credentials
  * or the request body.
  */
 export async function gatewayCall(
@@ -101,7 +101,7 @@ export async function gatewayCall(
                 signal: AbortSignal.timeout(policy.requestTimeoutMs),
             });
             const text = await res.text();
-            if (res.status < 500) return { status: res.status, body: text, tries: attempt };
+            if (res.status < 500 && !isConflict(res.status, text)) return { status: res.status, body: text, tries: attempt };
             lastProblem = `HTTP ${res.status} ${trimBody(text, secrets)}`.trim();
         } catch (error) {
             lastProblem = redact(describeNetworkError(error), secrets);
@@ -115,6 +115,14 @@ export async function gatewayCall(
         }
         await new Promise((resolve) => setTimeout(resolve, delay));
     }
+}
+
+/**
+ * A 4xx that is worth retrying: faas-swarm answers 400 "update out of sequence" when Swarm changed the
+ * service while it was updating it (an earlier rolling update finishing, measured on the real pair).
+ */
+function isConflict(status: number, body: string): boolean {
+    return status === 400 && /update out of sequence/i.test(body);
 }
 
 /** The body of an error reply, one line, at most 200 characters, secrets removed. */

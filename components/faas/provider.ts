@@ -296,7 +296,9 @@ export class FunctionProvider implements pulumi.dynamic.ResourceProvider {
             annotations: normalize(status.annotations) as Record<string, string> | undefined,
             status: { ...props.status, replicas: status.replicas, availableReplicas: status.availableReplicas, image: status.image },
         };
-        return { id, props: { ...props, ...reported } };
+        // Absent, not undefined: the engine's host cannot encode an undefined property (measured over gRPC).
+        const merged = Object.entries({ ...props, ...reported }).filter(([, v]) => v !== undefined);
+        return { id, props: Object.fromEntries(merged) as unknown as FunctionOutputs };
     }
 }
 

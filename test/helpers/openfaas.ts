@@ -68,7 +68,20 @@ async function waitFor(what: string, ok: () => Promise<boolean>, timeoutMs = 60_
 }
 
 /** Starts the gateway and faas-swarm on the lab's Swarm. About 5 s. */
-export async function startSwarmOpenFaas(lab: Lab, docker: DockerEngine, options: { password: string; username?: string }): Promise<SwarmOpenFaas> {
+export async function startSwarmOpenFaas(
+    lab: Lab,
+    docker: DockerEngine,
+    options: {
+        password: string;
+        username?: string;
+        /**
+         * Names faas-swarm must resolve (name -> address). With registryAuth it looks up the image's registry
+         * host (Docker's registry code checks it against the insecure ranges); a name that DNS cannot answer
+         * costs 10 s of resolver timeouts per deployment in the lab, which has no DNS.
+         */
+        hosts?: Record<string, string>;
+    },
+): Promise<SwarmOpenFaas> {
     const username = options.username ?? "admin";
     importBinaryImage(docker, lab.dir, "faasreg-test/gateway:1", GATEWAY_BIN as string, ["/bin/gateway"]);
     importBinaryImage(docker, lab.dir, "faasreg-test/faas-swarm:1", FAAS_SWARM_BIN as string, ["/bin/faas-swarm"]);
@@ -76,7 +89,8 @@ export async function startSwarmOpenFaas(lab: Lab, docker: DockerEngine, options
     docker.must(["secret", "create", "basic-auth-user", "-"], username);
     let secret = 0;
     docker.must(["secret", "create", `basic-auth-password-${secret}`, "-"], options.password);
-    const common = ["--network", FUNCTIONS_NETWORK, "--endpoint-mode", "dnsrr", "--no-resolve-image", "--secret", "basic-auth-user"];
+    const hosts = Object.entries(options.hosts ?? {}).flatMap(([name, ip]) => ["--host", `${name}:${ip}`]);
+    const common = ["--network", FUNCTIONS_NETWORK, "--endpoint-mode", "dnsrr", "--no-resolve-image", "--secret", "basic-auth-user", ...hosts];
     const passwordSecret = (n: number) => `source=basic-auth-password-${n},target=basic-auth-password`;
     const timeouts = ["-e", "read_timeout=30s", "-e", "write_timeout=30s"];
     docker.must([

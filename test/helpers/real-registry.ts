@@ -58,7 +58,10 @@ function mapPaths(value: unknown, prefixes: string[], root: string): unknown {
  * Starts Debian's docker-registry (the same distribution code as the image) with exactly the files,
  * volumes and command the component declared, container paths mapped into a temp dir, on 127.0.0.1.
  */
-export async function startRealRegistry(spec: ContainerSpec, options: { env?: Record<string, string>; port?: number } = {}): Promise<RunningRegistry> {
+export async function startRealRegistry(
+    spec: ContainerSpec,
+    options: { env?: Record<string, string>; port?: number; /** Run it through this prefix, e.g. nsenter into a lab. */ wrap?: string[] } = {},
+): Promise<RunningRegistry> {
     const root = mkdtempSync(join(tmpdir(), "faasreg-registry-"));
     const prefixes = [...spec.volumes.map((v) => v.containerPath), ...spec.uploads.map((u) => dirname(u.file))];
     for (const volume of spec.volumes) mkdirSync(join(root, volume.containerPath), { recursive: true });
@@ -83,7 +86,8 @@ export async function startRealRegistry(spec: ContainerSpec, options: { env?: Re
     let child: ChildProcess | undefined;
     const start = async () => {
         const from = output.length;
-        child = spawn("docker-registry", ["serve", join(root, configPath)], { env, stdio: ["ignore", "pipe", "pipe"] });
+        const argv = [...(options.wrap ?? []), "docker-registry", "serve", join(root, configPath)];
+        child = spawn(argv[0], argv.slice(1), { env, stdio: ["ignore", "pipe", "pipe"] });
         child.stdout?.on("data", (d) => {
             output += d;
         });
