@@ -1,5 +1,5 @@
 // Functions with build: the image is built and pushed into the stack's registry, and deployed by digest.
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, symlinkSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -76,5 +76,38 @@ describe("function images built from source", () => {
         expect((unwrap(findResource(recorded, DYNAMIC, "prebuilt-deployment").inputs) as { image: string }).image).toBe(
             `registry.example.com/team/prebuilt@${digest}`,
         );
+    });
+
+    it("tags by what docker build sees: .dockerignore'd files do not count, symbolic links count by their target", () => {
+        const context = join(temp, "ignore-fn");
+        cpSync(join(__dirname, "fixtures", "hello-fn"), context, { recursive: true });
+        const build = { context };
+        writeFileSync(join(context, ".dockerignore"), "*.log\nnotes/\n!notes/keep.txt\n");
+        const base = contextTag(build);
+        // Ignored: a log file, a folder; a change inside them changes nothing.
+        writeFileSync(join(context, "debug.log"), "one");
+        mkdirSync(join(context, "notes"));
+        writeFileSync(join(context, "notes", "todo.txt"), "x");
+        expect(contextTag(build)).toBe(base);
+        writeFileSync(join(context, "debug.log"), "two");
+        expect(contextTag(build)).toBe(base);
+        // Docker's `!` exception inside an ignored folder: that file is sent, so it counts.
+        writeFileSync(join(context, "notes", "keep.txt"), "kept");
+        const withKept = contextTag(build);
+        expect(withKept).not.toBe(base);
+        // A link is archived as a link: its target counts, not the target's content.
+        writeFileSync(join(context, "a.txt"), "a");
+        writeFileSync(join(context, "b.txt"), "b");
+        symlinkSync("a.txt", join(context, "current"));
+        const toA = contextTag(build);
+        writeFileSync(join(context, "a.txt"), "a, changed");
+        const toAChanged = contextTag(build);
+        expect(toAChanged).not.toBe(toA);
+        rmSync(join(context, "current"));
+        symlinkSync("b.txt", join(context, "current"));
+        expect(contextTag(build)).not.toBe(toAChanged);
+        // The context given as a link is the folder it points to.
+        symlinkSync(context, join(temp, "link-to-fn"));
+        expect(contextTag({ context: join(temp, "link-to-fn") })).toBe(contextTag(build));
     });
 });

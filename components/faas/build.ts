@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from "node:fs";
+import dockerignore from "@balena/dockerignore";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import * as docker from "@pulumi/docker";
 import type * as pulumi from "@pulumi/pulumi";
@@ -19,7 +20,7 @@ export interface FunctionBuild {
 export const BUILD_KEYS = ["context", "dockerfile", "args", "target", "platform"];
 
 /** Absolute paths of the context and Dockerfile (relative paths are taken from the project root). */
-export function buildPaths(build: FunctionBuild, root = process.cwd()): { context: string; dockerfile: string } {
+export function buildPaths(build: Pick<FunctionBuild, "context" | "dockerfile">, root = process.cwd()): { context: string; dockerfile: string } {
     const context = isAbsolute(build.context) ? build.context : resolve(root, build.context);
     return { context, dockerfile: resolve(context, build.dockerfile ?? "Dockerfile") };
 }
@@ -47,27 +48,40 @@ export function checkBuild(build: unknown, root = process.cwd()): { path: string
     return undefined;
 }
 
-function files(dir: string, base = dir): string[] {
-    return readdirSync(dir, { withFileTypes: true })
-        .filter((e) => e.name !== ".git")
-        .flatMap((e) => (e.isDirectory() ? files(join(dir, e.name), base) : e.isFile() ? [relative(base, join(dir, e.name))] : []))
-        .sort();
+/** Every entry of the context as `docker build` archives it: files, and symbolic links as links (not followed). */
+function contextEntries(dir: string, base = dir): { path: string; link?: string }[] {
+    return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+        const full = join(dir, e.name);
+        const path = relative(base, full).split("\\").join("/");
+        if (e.isSymbolicLink()) return [{ path, link: readlinkSync(full) }];
+        if (e.isDirectory()) return contextEntries(full, base);
+        return e.isFile() ? [{ path }] : [];
+    });
 }
 
 /**
- * A tag derived from what the build sees: every file of the context (by path and content, `.git`
- * excepted), the Dockerfile, and the build options. The same sources give the same tag on every run
- * (no timestamp), so an unchanged build shows no diff; any change gives a new tag, hence a new digest.
+ * A tag derived from what the build sees: the files of the context that `.dockerignore` lets through (by
+ * path and content; symbolic links by their target, as docker archives them), the Dockerfile, and the
+ * build options. The same sources give the same tag on every run (no timestamp), so an unchanged build
+ * shows no diff; any change the build can see gives a new tag, hence a new digest. `@balena/dockerignore`
+ * applies Docker's own matching rules (its `*`, `**` and `!` differ from .gitignore's).
  */
 export function contextTag(build: FunctionBuild, root = process.cwd()): string {
-    const { context, dockerfile } = buildPaths(build, root);
+    const paths = buildPaths(build, root);
+    // `docker build LINK` builds the folder the link points to.
+    const context = realpathSync(paths.context);
+    const ignoreFile = join(context, ".dockerignore");
+    const ignored = dockerignore().add(existsSync(ignoreFile) ? readFileSync(ignoreFile, "utf8") : "");
+    const entries = contextEntries(context)
+        .filter((e) => !ignored.ignores(e.path))
+        .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     const hash = createHash("sha256");
-    for (const file of files(context)) {
-        hash.update(`${file.split("\\").join("/")}\0`);
-        hash.update(readFileSync(join(context, file)));
+    for (const entry of entries) {
+        hash.update(`${entry.path}\0`);
+        hash.update(entry.link === undefined ? readFileSync(join(context, entry.path)) : `symlink:${entry.link}`);
         hash.update("\0");
     }
-    hash.update(readFileSync(dockerfile));
+    hash.update(readFileSync(paths.dockerfile));
     hash.update(JSON.stringify({ args: build.args ?? {}, target: build.target ?? null, platform: build.platform ?? null }));
     return `src-${hash.digest("hex").slice(0, 16)}`;
 }
@@ -89,7 +103,7 @@ export function repositoryName(service: string): string {
  */
 export function buildFunctionImage(
     name: string,
-    build: FunctionBuild,
+    build: Omit<FunctionBuild, "args"> & { args?: pulumi.Input<Record<string, string>> },
     imageName: string,
     registry: pulumi.Input<{ server: string; username: string; password: string }>,
     opts: pulumi.CustomResourceOptions,
