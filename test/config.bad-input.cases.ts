@@ -86,6 +86,12 @@ export const BAD_INPUT: Case[] = [
     ["port 0", { ...LE, "registry:port": "0" }, "registry:port", /between 1 and 65535, got 0/],
     ["port 70000", { ...LE, "registry:port": "70000" }, "registry:port", /between 1 and 65535, got 70000/],
     ["an https port that is not a number", { ...LE, "registry:httpsPort": "443a" }, "registry:httpsPort", /must be an integer/],
+    [
+        "letsencrypt on an https port other than 443",
+        { ...LE, "registry:httpsPort": "8443" },
+        "registry:httpsPort",
+        /TLS-ALPN-01 challenge .* always connects to port 443/,
+    ],
     ["retainData not a boolean", { ...LE, "registry:retainData": "yes" }, "registry:retainData", /must be true or false/],
     ["a 2.x image with letsencrypt", { ...LE, "registry:image": "registry:2.8.3" }, "registry:image", /ACMEv1, which Let's Encrypt switched off/],
     ["an invalid image reference", { ...LE, "registry:image": "Registry::3" }, "registry:image", /is not an image reference/],

@@ -54,7 +54,7 @@ export function explain(outcome, input) {
         const code = outcome.error.code ?? "";
         const text = `${code} ${outcome.error.message}`;
         if (code === "ENOTFOUND" || code === "EAI_AGAIN") {
-            return `DNS: ${where.hostname} does not resolve from this machine. Create an A/AAAA record for it pointing at the Docker host${le ? " (Let's Encrypt must resolve it too)" : ""}.`;
+            return `DNS: ${where.hostname} does not resolve from this machine. Create an A record for it pointing at the Docker host (IPv4: the registry is published on IPv4 only)${le ? " (Let's Encrypt must resolve it too)" : ""}.`;
         }
         if (code === "ECONNREFUSED") {
             return `nothing accepts connections on ${hostPort}: the registry container is not running (see \`docker logs\` on the Docker host) or the port is not published there.`;

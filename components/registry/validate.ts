@@ -181,7 +181,14 @@ export function validateRegistryArgs(args: PrivateRegistryArgs): Problem[] {
     }
 
     add("port", checkPort(args.port ?? DEFAULT_PORT));
-    add("httpsPort", checkPort(args.httpsPort ?? DEFAULT_HTTPS_PORT));
+    const httpsPortProblem = checkPort(args.httpsPort ?? DEFAULT_HTTPS_PORT);
+    add("httpsPort", httpsPortProblem);
+    if (httpsPortProblem === undefined && mode === "letsencrypt" && (args.httpsPort ?? DEFAULT_HTTPS_PORT) !== 443) {
+        add(
+            "httpsPort",
+            `is ${args.httpsPort}, but with tls "letsencrypt" the registry must be published on 443: Let's Encrypt's TLS-ALPN-01 challenge (the only one the registry supports) always connects to port 443. Leave httpsPort unset, or use tls "certificate" to serve on another port`,
+        );
+    }
     add("bcryptCost", checkBcryptCost(args.bcryptCost ?? DEFAULT_BCRYPT_COST));
     if (args.retainData !== undefined && typeof args.retainData !== "boolean") {
         add("retainData", `must be true or false, got ${JSON.stringify(args.retainData)}`);
