@@ -2,6 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { FaasFunction } from "./components/faas";
 import { buildFunctionImage } from "./components/faas/build";
+import { FaasdRegistryCredentials } from "./components/faas/faasd-credentials";
 import { PrivateRegistry } from "./components/registry";
 import { loadStackConfig } from "./config";
 
@@ -21,11 +22,16 @@ export const registryPasswords = registry.passwords;
 
 // No faas:gateway: a registry-only stack.
 const faas = config.faas;
+// faasd pulls with the credentials file on its host: write the registry's entry there first.
+const faasdCredentials =
+    faas?.backend === "faasd" && faas.ssh !== undefined
+        ? new FaasdRegistryCredentials("faasd-credentials", { connection: faas.ssh, registry: registry.credentials }, { dependsOn: [registry.ready] })
+        : undefined;
 const functions = faas === undefined ? [] : faas.functions.map((fn) => deployFunction(faas, fn));
 
 function deployFunction(gateway: NonNullable<typeof faas>, fn: (typeof gateway.functions)[number]): FaasFunction {
-    // Everything waits for the registry to answer with credentials.
-    const afterRegistry = { dependsOn: [registry.ready] };
+    // Everything waits for the registry to answer with credentials (and for faasd to hold them).
+    const afterRegistry = { dependsOn: faasdCredentials === undefined ? [registry.ready] : [registry.ready, faasdCredentials] };
     const { service, image: imageName, build, adopt, readinessTimeoutSeconds, ...deployment } = fn;
     // With build: build and push into our registry, then deploy the pushed digest.
     const image = build === undefined ? imageName : buildFunctionImage(`${service}-image`, build, imageName, registry.credentials, afterRegistry).repoDigest;
@@ -38,8 +44,9 @@ function deployFunction(gateway: NonNullable<typeof faas>, fn: (typeof gateway.f
             ...deployment,
             adopt,
             readiness: { timeoutSeconds: readinessTimeoutSeconds },
-            // The stack registry's first user: registryAuth is made from it, a secret end to end.
+            // The stack registry's first user: with swarm, registryAuth is made from it, a secret end to end.
             registry: registry.credentials,
+            backend: gateway.backend,
         },
         afterRegistry,
     );

@@ -10,8 +10,10 @@ import { type FunctionInputs, functionProvider } from "../components/faas/provid
 import { renderHtpasswd } from "../components/registry/htpasswd";
 import { CONTAINER_PATHS, renderRegistryConfig } from "../components/registry/registry-config";
 import { EngineHarness } from "../test/helpers/engine";
+import { faasdSkipReason, startFaasdLab } from "../test/helpers/faasd";
 import { labSkipReason } from "../test/helpers/lab";
 import { FUNCTIONS_NETWORK, openfaasSwarmSkipReason } from "../test/helpers/openfaas";
+import type { ContainerSpec } from "../test/helpers/real-registry";
 import { startSwarmLab } from "../test/helpers/swarm-lab";
 import { makeCertificate } from "../test/helpers/tls";
 
@@ -27,6 +29,23 @@ export function openfaasSkipReason(): string | undefined {
     return labSkipReason({ dockerd: true }) ?? openfaasSwarmSkipReason();
 }
 
+/** The registry container's files, rendered as PrivateRegistry renders them (certificate mode). */
+function registrySpec(tls: { cert: string; key: string }): ContainerSpec {
+    return {
+        command: [CONTAINER_PATHS.config],
+        volumes: [{ containerPath: CONTAINER_PATHS.data }],
+        uploads: [
+            {
+                file: CONTAINER_PATHS.config,
+                content: renderRegistryConfig({ tls: { mode: "certificate" }, port: 443, httpSecret: "bench-http-secret", realm: HOST }),
+            },
+            { file: CONTAINER_PATHS.htpasswd, content: renderHtpasswd("bench-key", [{ username: USER, password: REGISTRY_PASSWORD }], 4) },
+            { file: CONTAINER_PATHS.certificate, content: tls.cert },
+            { file: CONTAINER_PATHS.privateKey, content: tls.key },
+        ],
+    };
+}
+
 const median = (xs: number[]) => {
     const s = [...xs].sort((a, b) => a - b);
     return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -38,19 +57,7 @@ export async function openfaasFigures(add: Add, rounds: number): Promise<void> {
     const env = await startSwarmLab({
         name: "bench",
         host: HOST,
-        registrySpec: {
-            command: [CONTAINER_PATHS.config],
-            volumes: [{ containerPath: CONTAINER_PATHS.data }],
-            uploads: [
-                {
-                    file: CONTAINER_PATHS.config,
-                    content: renderRegistryConfig({ tls: { mode: "certificate" }, port: 443, httpSecret: "bench-http-secret", realm: HOST }),
-                },
-                { file: CONTAINER_PATHS.htpasswd, content: renderHtpasswd("bench-key", [{ username: USER, password: REGISTRY_PASSWORD }], 4) },
-                { file: CONTAINER_PATHS.certificate, content: tls.cert },
-                { file: CONTAINER_PATHS.privateKey, content: tls.key },
-            ],
-        },
+        registrySpec: registrySpec(tls),
         certificate: tls.cert,
         user: USER,
         registryPassword: REGISTRY_PASSWORD,
@@ -140,5 +147,76 @@ export async function openfaasFigures(add: Add, rounds: number): Promise<void> {
     } finally {
         await engine.stop();
         await env.stop();
+    }
+}
+
+export function faasdBenchSkipReason(): string | undefined {
+    return labSkipReason() ?? faasdSkipReason();
+}
+
+/** faasd: one function from POST to an available replica, the platform vs ours, rounds interleaved. */
+export async function faasdFigures(add: Add, rounds: number): Promise<void> {
+    const tls = makeCertificate(HOST);
+    const faasd = await startFaasdLab({
+        host: HOST,
+        registrySpec: registrySpec(tls),
+        certificate: tls.cert,
+        gatewayUser: "admin",
+        gatewayPassword: GATEWAY_PASSWORD,
+    });
+    const engine = await EngineHarness.start({ wrap: faasd.lab.wrap(), connect: (port) => faasd.lab.relay(port) });
+    try {
+        const image = faasd.push("bench/fn", "1", "v1", `${USER}:${REGISTRY_PASSWORD}`);
+        faasd.sh(
+            "umask 077; mkdir -p /var/lib/faasd/.docker; cat > /var/lib/faasd/.docker/config.json",
+            JSON.stringify({ auths: { [HOST]: { auth: REGISTRY_AUTH } } }),
+        );
+        await engine.configure({});
+        const providerText = (await serializeFunction(() => functionProvider)).text;
+        const gatewayAuth = { authorization: `Basic ${Buffer.from(`admin:${GATEWAY_PASSWORD}`).toString("base64")}` };
+        const timed = async (f: () => Promise<unknown>) => {
+            const t = performance.now();
+            await f();
+            return performance.now() - t;
+        };
+        const remove = async (service: string) => {
+            await fetch(`${faasd.hostUrl}/system/functions`, { method: "DELETE", headers: gatewayAuth, body: JSON.stringify({ functionName: service }) });
+        };
+        const platform = async (service: string) => {
+            const r = await fetch(`${faasd.hostUrl}/system/functions`, { method: "POST", headers: gatewayAuth, body: JSON.stringify({ service, image }) });
+            if (r.status !== 202 && r.status !== 200) throw new Error(`POST answered ${r.status}: ${await r.text()}`);
+            for (;;) {
+                const fn = (await (await fetch(`${faasd.hostUrl}/system/function/${service}`, { headers: gatewayAuth })).json()) as {
+                    availableReplicas: number;
+                };
+                if (fn.availableReplicas >= 1) return;
+                await sleep(50);
+            }
+        };
+        const ours = (service: string) =>
+            engine.create(service, {
+                gateway: { url: faasd.url, username: "admin" },
+                gatewayPassword: GATEWAY_PASSWORD,
+                service,
+                image,
+                settings: { owner: "bench/bench", registryServer: HOST, backend: "faasd", readiness: { enabled: true, timeoutSeconds: 120 } },
+                __provider: providerText,
+            } satisfies FunctionInputs & { __provider: string });
+        await platform("warm");
+        await remove("warm");
+        const p: number[] = [];
+        const o: number[] = [];
+        for (let round = 0; round < rounds; round++) {
+            p.push(await timed(() => platform("fd-p")));
+            await remove("fd-p");
+            o.push(await timed(() => ours("fd-o")));
+            await remove("fd-o");
+        }
+        add("faasd: platform, 1 function POST -> available replica", median(p), "ms");
+        add("faasd: ours, 1 function create -> available replica", median(o), "ms");
+        add("faasd: ours - platform, 1 function", (median(o) - median(p)) / 1000, "s");
+    } finally {
+        await engine.stop();
+        await faasd.stop();
     }
 }

@@ -14,7 +14,7 @@ import { DEFAULT_BCRYPT_COST } from "../components/registry/args";
 import { renderHtpasswd } from "../components/registry/htpasswd";
 import { CONTAINER_PATHS, renderRegistryConfig } from "../components/registry/registry-config";
 import { FakeGateway } from "../test/helpers/fake-gateway";
-import { openfaasFigures, openfaasSkipReason } from "./openfaas";
+import { faasdBenchSkipReason, faasdFigures, openfaasFigures, openfaasSkipReason } from "./openfaas";
 import { request } from "../test/helpers/http";
 import { startRealRegistry } from "../test/helpers/real-registry";
 
@@ -160,6 +160,9 @@ async function main(): Promise<void> {
     const skip = openfaasSkipReason();
     if (skip === undefined) await openfaasFigures(add, RUNS);
     else process.stderr.write(`  OpenFaaS figures SKIPPED: ${skip}\n`);
+    const faasdSkip = faasdBenchSkipReason();
+    if (faasdSkip === undefined) await faasdFigures(add, RUNS);
+    else process.stderr.write(`  faasd figures SKIPPED: ${faasdSkip}\n`);
 
     // The SDK captures a stack trace per resource property; with source maps on (tsx turns them on)
     // each costs far more. Both are measured: which one a real run pays depends on the TS loader.

@@ -1,14 +1,39 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { PrivateRegistryArgs } from "../components/registry/args";
-import { type ConfigSource, formatProblems, type PlainFaasSettings, type PlainStackConfig, parseStackConfig } from "./parse";
+import type { FunctionBuild } from "../components/faas/build";
+import {
+    type ConfigSource,
+    formatProblems,
+    type PlainFaasSettings,
+    type PlainFunctionSettings,
+    type PlainStackConfig,
+    parseStackConfig,
+    type SshSettings,
+} from "./parse";
 
 export { CONFIG_KEYS, type KeySpec } from "./schema";
 export { type ConfigProblem, type ConfigSource, formatProblems, parseStackConfig, type PlainStackConfig } from "./parse";
 
+/**
+ * The fields of a function whose values may hold a secret set with `--secret --path`: the environment, the
+ * process line, labels and annotations, and build arguments. The rest names things (the function, its
+ * image, network, constraints, Swarm secrets by name, resources) and stays visible in previews.
+ */
+export const SECRET_FUNCTION_FIELDS = ["envVars", "envProcess", "labels", "annotations"] as const;
+
+/** A function as the program uses it: plain settings, or secret Outputs where they may hold a secret. */
+export type FunctionSettings = Omit<PlainFunctionSettings, (typeof SECRET_FUNCTION_FIELDS)[number] | "build"> & {
+    [K in (typeof SECRET_FUNCTION_FIELDS)[number]]?: pulumi.Input<NonNullable<PlainFunctionSettings[K]>>;
+} & { build?: Omit<FunctionBuild, "args"> & { args?: pulumi.Input<Record<string, string>> } };
+
 /** The stack's configuration: plain values, and every secret wrapped as a secret Output. */
 export interface StackConfig {
     registry: PrivateRegistryArgs;
-    faas?: Omit<PlainFaasSettings, "password"> & { password?: pulumi.Output<string> };
+    faas?: Omit<PlainFaasSettings, "password" | "functions" | "ssh"> & {
+        password?: pulumi.Output<string>;
+        functions: FunctionSettings[];
+        ssh?: Omit<SshSettings, "privateKey"> & { privateKey?: pulumi.Output<string> };
+    };
     dockerHost?: string;
 }
 
@@ -54,8 +79,31 @@ export function wrapSecrets(plain: PlainStackConfig): StackConfig {
         ...(u.password === undefined ? {} : { password: pulumi.secret(u.password) }),
     }));
     const faas =
-        plain.faas === undefined ? undefined : { ...plain.faas, password: plain.faas.password === undefined ? undefined : pulumi.secret(plain.faas.password) };
+        plain.faas === undefined
+            ? undefined
+            : {
+                  ...plain.faas,
+                  password: plain.faas.password === undefined ? undefined : pulumi.secret(plain.faas.password),
+                  functions: plain.faas.functionsSecret ? plain.faas.functions.map(secretFunction) : plain.faas.functions,
+                  ssh:
+                      plain.faas.ssh === undefined
+                          ? undefined
+                          : {
+                                ...plain.faas.ssh,
+                                privateKey: plain.faas.ssh.privateKey === undefined ? undefined : pulumi.secret(plain.faas.ssh.privateKey),
+                            },
+              };
     return { registry: { ...registry, tls, users }, faas, dockerHost: plain.dockerHost };
+}
+
+/** A function of a secret `faas:functions`: every value that may hold the secret, wrapped. */
+function secretFunction(fn: PlainFunctionSettings): FunctionSettings {
+    const wrapped: FunctionSettings = { ...fn };
+    for (const field of SECRET_FUNCTION_FIELDS) {
+        if (fn[field] !== undefined) (wrapped as Record<string, unknown>)[field] = pulumi.secret(fn[field]);
+    }
+    if (fn.build?.args !== undefined) wrapped.build = { ...fn.build, args: pulumi.secret(fn.build.args) };
+    return wrapped;
 }
 
 /** Reads, validates and returns the whole stack config; throws one ConfigError listing every problem. */

@@ -43,6 +43,27 @@ export interface PlainFaasSettings {
     username: string;
     password?: string;
     functions: PlainFunctionSettings[];
+    /**
+     * Pulumi holds something inside `faas:functions` as a secret (`pulumi config set --secret --path
+     * 'faas:functions[0].envVars.API_KEY'`). Pulumi then marks the whole key secret without saying which
+     * value, so every value that can carry one is kept secret (see `SECRET_FUNCTION_FIELDS`).
+     */
+    functionsSecret: boolean;
+    /** Which OpenFaaS backend the gateway runs, hence how the registry credentials reach it. */
+    backend: FaasBackend;
+    /** With faasd: how to reach the faasd host, to write the credentials file. */
+    ssh?: SshSettings;
+}
+
+export type FaasBackend = "swarm" | "faasd";
+export const FAAS_BACKENDS: readonly FaasBackend[] = ["swarm", "faasd"];
+
+export interface SshSettings {
+    host: string;
+    user: string;
+    port: number;
+    privateKey?: string;
+    hostKey?: string;
 }
 
 export interface PlainStackConfig {
@@ -211,6 +232,11 @@ export function parseStackConfig(source: ConfigSource): ParseResult {
     const gateway = r.string("faas:gateway");
     const faasUsername = r.string("faas:username") as string;
     const faasPassword = r.string("faas:password");
+    // A plaintext password is a leak whether or not a gateway is configured yet.
+    if (faasPassword !== undefined && !source.isSecret("faas:password")) {
+        r.add("faas:password", "is stored in plaintext in the stack file: set it as a secret, pulumi config set --secret faas:password ...");
+    }
+    const backend = parseBackend(r, source, tlsMode);
     const network = r.string("faas:network") ?? DEFAULT_FAAS_NETWORK;
     const rawFunctions = r.list("faas:functions", "service");
     let faas: PlainFaasSettings | undefined;
@@ -224,9 +250,6 @@ export function parseStackConfig(source: ConfigSource): ParseResult {
     } else {
         const urlProblem = checkGatewayUrl(gateway);
         if (urlProblem !== undefined) r.add("faas:gateway", urlProblem);
-        if (faasPassword !== undefined && !source.isSecret("faas:password")) {
-            r.add("faas:password", "is stored in plaintext in the stack file: set it as a secret, pulumi config set --secret faas:password ...");
-        }
         const server = tlsMode !== undefined && typeProblemKeys.size === 0 ? registryEndpoint(registry).server : undefined;
         const seen = new Set<string>();
         const functions: PlainFunctionSettings[] = [];
@@ -274,11 +297,63 @@ export function parseStackConfig(source: ConfigSource): ParseResult {
             }
             functions.push(settings);
         });
-        faas = { gateway, username: faasUsername, password: faasPassword, functions };
+        faas = {
+            gateway,
+            username: faasUsername,
+            password: faasPassword,
+            functions,
+            functionsSecret: source.isSecret("faas:functions"),
+            backend: backend.backend,
+            ssh: backend.ssh,
+        };
     }
 
     if (r.problems.length > 0) return { ok: false, problems: r.problems };
     return { ok: true, config: { registry, faas, dockerHost }, problems: [] };
+}
+
+/** `faas:backend` and, for faasd, the SSH connection to its host. Reports every problem with them. */
+function parseBackend(r: Reader, source: ConfigSource, tlsMode: string | undefined): { backend: FaasBackend; ssh?: SshSettings } {
+    const raw = r.string("faas:backend") ?? "swarm";
+    const backend = FAAS_BACKENDS.includes(raw as FaasBackend) ? (raw as FaasBackend) : "swarm";
+    if (backend !== raw) r.add("faas:backend", `must be "swarm" (faas-swarm) or "faasd", got ${JSON.stringify(raw)}: pulumi config set faas:backend faasd`);
+    const host = r.string("faas:sshHost");
+    const user = r.string("faas:sshUser") ?? "root";
+    const port = r.integer("faas:sshPort") ?? 22;
+    const privateKey = r.string("faas:sshPrivateKey");
+    const hostKey = r.string("faas:sshHostKey");
+    if (privateKey !== undefined && !source.isSecret("faas:sshPrivateKey")) {
+        r.add("faas:sshPrivateKey", "is stored in plaintext in the stack file: set it as a secret, pulumi config set --secret faas:sshPrivateKey < id_ed25519");
+    } else if (privateKey !== undefined && !/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(privateKey)) {
+        r.add("faas:sshPrivateKey", 'is not a PEM private key (no "-----BEGIN ... PRIVATE KEY-----" line)');
+    }
+    if (port < 1 || port > 65535) r.add("faas:sshPort", `must be between 1 and 65535, got ${port}`);
+    if (backend !== "faasd") {
+        for (const [key, value] of [
+            ["faas:sshHost", host],
+            ["faas:sshPrivateKey", privateKey],
+            ["faas:sshHostKey", hostKey],
+        ] as const) {
+            if (value !== undefined)
+                r.add(key, `is set, but faas:backend is "${backend}": only faasd is reached over SSH. Set faas:backend faasd, or remove ${key}`);
+        }
+        return { backend };
+    }
+    if (host === undefined) {
+        r.add(
+            "faas:sshHost",
+            "is required with faas:backend faasd: the faasd host, where the registry credentials are written (pulumi config set faas:sshHost vm.example.com)",
+        );
+    } else if (/[\s/@:]/.test(host)) {
+        r.add("faas:sshHost", `"${host}" must be a bare host name or address: set the user with faas:sshUser and the port with faas:sshPort`);
+    }
+    if (tlsMode === "none") {
+        r.add(
+            "registry:tls",
+            'is "none", but faasd pulls over HTTPS only (faasd CE has no insecure-registry setting): use registry:tls letsencrypt or certificate with faas:backend faasd',
+        );
+    }
+    return { backend, ssh: host === undefined ? undefined : { host, user, port, privateKey, hostKey } };
 }
 
 /** `ssh://user@vm`, `tcp://10.0.0.5:2376`: a Docker host other than this machine (unix sockets and loopback are local). */

@@ -92,12 +92,40 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
     { key: "faas:password", type: "string", secret: "yes", description: "Gateway basic-auth password." },
     { key: "faas:network", type: "string", default: DEFAULT_FAAS_NETWORK, secret: "no", description: "Default Swarm network of the functions." },
     {
+        key: "faas:backend",
+        type: "string",
+        default: "swarm",
+        secret: "no",
+        description:
+            "The gateway's backend: swarm (faas-swarm; the registry credentials travel as registryAuth) or faasd (the credentials go into /var/lib/faasd/.docker/config.json on the faasd host, over SSH). Checked against the gateway's /system/info at deploy time.",
+    },
+    {
+        key: "faas:sshHost",
+        type: "string",
+        secret: "no",
+        description: "The faasd host to write the registry credentials on, over SSH. Required with faas:backend faasd.",
+    },
+    { key: "faas:sshUser", type: "string", default: "root", secret: "no", description: "SSH user on the faasd host: root, or a user with passwordless sudo." },
+    { key: "faas:sshPort", type: "integer", default: 22, secret: "no", description: "SSH port of the faasd host." },
+    {
+        key: "faas:sshPrivateKey",
+        type: "string",
+        secret: "yes",
+        description: "PEM private key for the faasd host. Unset: the SSH agent (SSH_AUTH_SOCK) is used.",
+    },
+    {
+        key: "faas:sshHostKey",
+        type: "string",
+        secret: "no",
+        description: "The faasd host's public host key (ssh-ed25519 AAAA...): the connection is refused if the host presents another. Unset: not checked.",
+    },
+    {
         key: "faas:functions",
         type: "list",
         default: [],
-        secret: "no",
+        secret: "partly",
         description:
-            "Functions to deploy: a list of {service, image, build?, envProcess?, envVars?, labels?, annotations?, constraints?, secrets?, limits?, requests?, readOnlyRootFilesystem?, network?, namespace?, adopt?, readinessTimeoutSeconds?}. With build {context, dockerfile?, args?, target?, platform?} the image is built, pushed into the registry and deployed by digest.",
+            "Functions to deploy: a list of {service, image, build?, envProcess?, envVars?, labels?, annotations?, constraints?, secrets?, limits?, requests?, readOnlyRootFilesystem?, network?, namespace?, adopt?, readinessTimeoutSeconds?}. With build {context, dockerfile?, args?, target?, platform?} the image is built, pushed into the registry and deployed by digest. Values set with --secret --path make envVars, envProcess, labels, annotations and build.args secret.",
     },
     {
         key: "docker:host",

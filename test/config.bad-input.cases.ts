@@ -165,4 +165,27 @@ export const BAD_INPUT: Case[] = [
         /unknown key\(s\) tags/,
     ],
     ["a function with neither image nor build", fns([{ service: "hello" }]), "faas:functions[0].image", /is required/],
+    ["a backend that is not swarm or faasd", { ...FAAS, "faas:backend": "kubernetes" }, "faas:backend", /must be "swarm" \(faas-swarm\) or "faasd"/],
+    ["faasd without an SSH host", { ...FAAS, "faas:backend": "faasd" }, "faas:sshHost", /is required with faas:backend faasd/],
+    [
+        "an SSH private key in plaintext",
+        { ...FAAS, "faas:backend": "faasd", "faas:sshHost": "vm.example.com", "faas:sshPrivateKey": key },
+        "faas:sshPrivateKey",
+        /is stored in plaintext in the stack file: set it as a secret/,
+        ["faas:sshPrivateKey"],
+    ],
+    [
+        "faasd with a plain-HTTP registry",
+        { "registry:tls": "none", "faas:gateway": "http://127.0.0.1:8080", "faas:backend": "faasd", "faas:sshHost": "vm.example.com" },
+        "registry:tls",
+        /faasd pulls over HTTPS only/,
+    ],
+    ["an SSH host with the swarm backend", { ...FAAS, "faas:sshHost": "vm.example.com" }, "faas:sshHost", /is set, but faas:backend is "swarm"/],
+    [
+        "a gateway password in plaintext without a gateway",
+        { "registry:tls": "none", "faas:password": "gw-pass-plain" },
+        "faas:password",
+        /plaintext/,
+        ["faas:password"],
+    ],
 ];

@@ -212,13 +212,19 @@ describe("FaasFunction provider against the gateway", () => {
         expect(gateway.functions.size).toBe(1);
     });
 
-    it("warns that a non-Swarm backend ignores registryAuth", async () => {
+    it("refuses to deploy to a gateway whose backend is not the declared one, naming the setting", async () => {
+        gateway.options.orchestration = "containerd";
+        await expect(create(inputs)).rejects.toThrow(/backend is "swarm", but the FaaS gateway .* runs on "containerd" \(faasd\): set backend to faasd/);
+        await expect(create(withSettings({ gatewayFromStackConfig: true }))).rejects.toThrow(/pulumi config set faas:backend faasd/);
         gateway.options.orchestration = "kubernetes";
-        const { outs } = await create(inputs);
-        expect(outs.status.warning).toMatch(/runs on "kubernetes", which ignores registryAuth \(only faas-swarm honours it\)/);
-        gateway.options.orchestration = "swarm";
-        gateway.functions.clear();
-        expect((await create(inputs)).outs.status.warning).toBeUndefined();
+        await expect(create(inputs)).rejects.toThrow(/runs on "kubernetes", which this stack does not deploy to/);
+        expect(deployments()).toHaveLength(0);
+        gateway.options.orchestration = "containerd";
+        // faasd pulls with its host's credentials: none travel with the deployment.
+        gateway.options.expectedRegistryAuth = undefined;
+        const { outs } = await create(withSettings({ backend: "faasd" }, { ...inputs, registryAuth: undefined }));
+        expect(outs.status.availableReplicas).toBe(1);
+        expect(JSON.parse(deployments()[0].body).registryAuth).toBeUndefined();
     });
 
     it("rejects, at check time, images outside our registry or without a namespace, and a registryAuth that is not base64(user:pass)", async () => {

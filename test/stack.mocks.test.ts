@@ -75,4 +75,60 @@ describe("the whole stack under mocks", () => {
         expect(recorded.filter((r) => r.type === DYNAMIC || r.type === "faasreg:faas:Function")).toEqual([]);
         expect(await value(exports.faasFunctions)).toEqual([]);
     });
+
+    it("keeps a value set with --secret --path inside faas:functions secret: env, process, labels, annotations, build args", async () => {
+        const functions = [
+            { service: "hello", image: "team/hello:1", envVars: { API_KEY: "Api-Key-0123456789" }, envProcess: "run --token x", labels: { a: "b" } },
+            { service: "built", build: { context: "test/fixtures/hello-fn", args: { NPM_TOKEN: "Npm-Token-0123456789" } } },
+        ];
+        const config = { ...STACK, "faas:functions": JSON.stringify(functions) };
+        // Pulumi lists the whole key as secret when one value inside it is.
+        const { recorded } = await evaluateStack(config, { secretKeys: ["registry:users", "faas:password", "faas:functions"] });
+        const hello = findResource(recorded, DYNAMIC, "hello-deployment").inputs;
+        for (const field of ["envVars", "envProcess", "labels"]) expect(isSecretWrapped(hello[field]), field).toBe(true);
+        expect(unwrap(hello.envVars)).toEqual({ API_KEY: "Api-Key-0123456789" });
+        // What names things stays visible in previews.
+        expect(hello.image).toBe("registry.example.com/team/hello:1");
+        expect(hello.service).toBe("hello");
+        const build = findResource(recorded, "docker:index/image:Image", "built-image").inputs.build as Record<string, unknown>;
+        expect(isSecretWrapped(build.args) || isSecretWrapped(findResource(recorded, "docker:index/image:Image", "built-image").inputs.build)).toBe(true);
+        // The control: without the key being secret, the same values are plain.
+        const plain = await evaluateStack(config, { secretKeys: ["registry:users", "faas:password"] });
+        expect(isSecretWrapped(findResource(plain.recorded, DYNAMIC, "hello-deployment").inputs.envVars)).toBe(false);
+    });
+
+    it("with faas:backend faasd, writes the credentials on the faasd host before any function, and sends no registryAuth", async () => {
+        const config = {
+            ...STACK,
+            "faas:backend": "faasd",
+            "faas:sshHost": "faasd.example.com",
+            "faas:sshUser": "deploy",
+            "faas:sshPrivateKey": "-----BEGIN OPENSSH PRIVATE KEY-----\nSsh-Key-0123456789\n-----END OPENSSH PRIVATE KEY-----\n",
+        };
+        const { recorded } = await evaluateStack(config, { secretKeys: ["registry:users", "faas:password", "faas:sshPrivateKey"] });
+        const command = findResource(recorded, "command:remote:Command", "faasd-credentials-command");
+        const ci = fakeRandom("registry-password-ci", 40);
+        const auth = Buffer.from(`ci:${ci}`).toString("base64");
+        expect(isSecretWrapped(command.inputs.stdin)).toBe(true);
+        expect(JSON.parse(unwrap(command.inputs.stdin) as string)).toEqual({ server: "registry.example.com", auth });
+        expect(isSecretWrapped(command.inputs.connection)).toBe(true);
+        expect(unwrap(command.inputs.connection)).toMatchObject({ host: "faasd.example.com", user: "deploy", port: 22 });
+        for (const text of [command.inputs.create, command.inputs.delete]) {
+            expect(typeof text).toBe("string");
+            expect(text).not.toContain(ci);
+            expect(text).not.toContain(auth);
+        }
+        expect(command.options.additionalSecretOutputs).toEqual(expect.arrayContaining(["stdin"]));
+        expect(findResource(recorded, "faasreg:faas:FaasdRegistryCredentials", "faasd-credentials").dependencies).toContain(
+            "urn:pulumi:test::faas-registry::faasreg:registry:PrivateRegistry$command:local:Command::registry-ready",
+        );
+        // A component in dependsOn stands for its children: the command.
+        const credentialsUrn = "urn:pulumi:test::faas-registry::faasreg:faas:FaasdRegistryCredentials$command:remote:Command::faasd-credentials-command";
+        for (const service of ["hello", "resize"]) {
+            const fn = findResource(recorded, DYNAMIC, `${service}-deployment`);
+            expect(fn.dependencies, service).toContain(credentialsUrn);
+            expect(fn.inputs.registryAuth, service).toBeUndefined();
+            expect(unwrap(fn.inputs.settings)).toMatchObject({ backend: "faasd", registryServer: "registry.example.com" });
+        }
+    });
 });

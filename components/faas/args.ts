@@ -84,8 +84,17 @@ export interface FaasFunctionArgs {
     namespace?: string;
     /** base64 of `user:password` for the image's registry (a secret). Or give `registry`. */
     registryAuth?: pulumi.Input<string>;
-    /** The registry login `registryAuth` is made from, when `registryAuth` is not given. */
+    /**
+     * The registry the image lives in: with `swarm`, `registryAuth` is made from it; with `faasd` only its
+     * server is used (the credentials reach faasd through its host's config file: FaasdRegistryCredentials).
+     */
     registry?: pulumi.Input<RegistryLogin>;
+    /**
+     * The gateway's backend: "swarm" (faas-swarm, which pulls with registryAuth) or "faasd" (which pulls with
+     * its host's /var/lib/faasd/.docker/config.json; registryAuth is then not sent). Checked against the
+     * gateway's /system/info before deploying. Defaults to "swarm".
+     */
+    backend?: "swarm" | "faasd";
     /** Take over a function of the same name that already exists on the gateway. Defaults to false. */
     adopt?: boolean;
     /** Wait after create and update until the gateway reports an available replica. */

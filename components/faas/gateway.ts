@@ -101,7 +101,9 @@ export async function gatewayCall(
                 signal: AbortSignal.timeout(policy.requestTimeoutMs),
             });
             const text = await res.text();
-            if (res.status < 500 && !isConflict(res.status, text)) return { status: res.status, body: text, tries: attempt };
+            // A failed pull is an answer, not a fault: faasd says so with a 500 on update.
+            if ((res.status < 500 && !isConflict(res.status, text)) || /unable to pull image/i.test(text))
+                return { status: res.status, body: text, tries: attempt };
             lastProblem = `HTTP ${res.status} ${trimBody(text, secrets)}`.trim();
         } catch (error) {
             lastProblem = redact(describeNetworkError(error), secrets);

@@ -46,10 +46,14 @@ export class FaasFunction extends pulumi.ComponentResource {
         super(FUNCTION_TYPE, name, {}, opts);
 
         const registry = args.registry === undefined ? undefined : pulumi.output(args.registry);
+        const backend = args.backend ?? "swarm";
+        // faasd ignores registryAuth: it is not sent, one place fewer for the secret to travel.
         const registryAuth =
-            args.registryAuth !== undefined
-                ? pulumi.secret(args.registryAuth)
-                : registry?.apply((r) => Buffer.from(`${r.username}:${r.password}`, "utf8").toString("base64"));
+            backend === "faasd"
+                ? undefined
+                : args.registryAuth !== undefined
+                  ? pulumi.secret(args.registryAuth)
+                  : registry?.apply((r) => Buffer.from(`${r.username}:${r.password}`, "utf8").toString("base64"));
         const props: Record<string, pulumi.Input<unknown> | undefined> = {
             gateway: { url: args.gateway.url, username: args.gateway.username ?? DEFAULT_GATEWAY_USERNAME },
             gatewayPassword: args.gateway.password === undefined ? undefined : pulumi.secret(args.gateway.password),
@@ -72,6 +76,7 @@ export class FaasFunction extends pulumi.ComponentResource {
                 // The server is no secret; it only travels inside the secret login object.
                 registryServer: registry === undefined ? undefined : pulumi.unsecret(registry.apply((r) => r.server)),
                 adopt: args.adopt ?? false,
+                ...(backend === "swarm" ? {} : { backend }),
                 ...(args.gateway.fromStackConfig ? { gatewayFromStackConfig: true } : {}),
                 readiness: { enabled: args.readiness?.enabled ?? true, timeoutSeconds: args.readiness?.timeoutSeconds ?? DEFAULT_READINESS_TIMEOUT_SECONDS },
             },

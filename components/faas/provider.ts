@@ -9,6 +9,7 @@ import {
     getFunction,
     getOrchestrator,
     type RetryPolicy,
+    trimBody,
     unexpected,
 } from "./gateway";
 import { checkPrivateImage, parseImageRef } from "./image";
@@ -45,6 +46,8 @@ export interface FunctionSettings {
      * destroy work after a password rotation or a move, not the copy saved in state.
      */
     gatewayFromStackConfig?: boolean;
+    /** The gateway's backend (default "swarm"): checked against /system/info; with "faasd" no registryAuth is sent. */
+    backend?: "swarm" | "faasd";
     /** Test hook: the retry policy of gateway calls. */
     retry?: RetryPolicy;
 }
@@ -55,7 +58,7 @@ export interface FunctionState {
     availableReplicas: number;
     /** The image the gateway reports (Swarm may pin it by digest). */
     image: string;
-    /** Set when the gateway's backend ignores registryAuth. */
+    /** A warning to show the user (state written by earlier versions may carry one). */
     warning?: string;
 }
 
@@ -138,6 +141,8 @@ function changed(field: string, olds: Record<string, unknown>, news: Record<stri
  * clears them, so that change replaces the function.
  */
 function clearsEnvironment(olds: FunctionInputs, news: FunctionInputs): boolean {
+    // faasd's PUT replaces the whole container: nothing survives there.
+    if (news.settings?.backend === "faasd") return false;
     const hasEnv = (x: FunctionInputs) => normalize(x.envVars) !== undefined || normalize(x.envProcess) !== undefined;
     return !containsUnknown(news.envVars) && !containsUnknown(news.envProcess) && hasEnv(olds) && !hasEnv(news);
 }
@@ -251,9 +256,9 @@ export class FunctionProvider implements pulumi.dynamic.ResourceProvider {
 
     async create(inputs: FunctionInputs) {
         const conn = this.connection(inputs);
-        const warning = await backendWarning(conn, inputs);
+        await checkBackend(conn, inputs);
         await post(conn, inputs);
-        return { id: functionId(inputs), outs: await outputsAfterDeploy(conn, inputs, warning, "create") };
+        return { id: functionId(inputs), outs: await outputsAfterDeploy(conn, inputs, "create") };
     }
 
     async update(_id: string, olds: FunctionOutputs, news: FunctionInputs) {
@@ -264,15 +269,26 @@ export class FunctionProvider implements pulumi.dynamic.ResourceProvider {
             // Only how we reach the gateway or wait for it changed: nothing to send.
             return { outs: { ...olds, ...news, status: olds.status } };
         }
-        const warning = await backendWarning(conn, news);
+        await checkBackend(conn, news);
         const reply = await deploy(conn, "PUT", news);
         if (reply.status === 404) {
             // Not on this gateway (deleted behind our back, or the stack moved to another gateway): create it.
             await post(conn, news);
+        } else if (isPullFailure(reply.body)) {
+            // faasd answers 500 but carries on: it removes the function, then starts the new image from its
+            // cache if it has one; without one the function is gone. Say which.
+            const now = await getFunction(conn, news.service, news.namespace, news.settings.retry);
+            const after =
+                now === undefined
+                    ? "faasd removed the function (no cached copy of the image to start it from; the next pulumi up creates it again)"
+                    : `faasd started ${now.image} from its cache`;
+            throw gatewayError(
+                `${functionLabel(news)} on ${conn.url}: the update could not pull ${news.image}, and ${after}. Why: ${pullFailureCause(reply.body, news)}. ${nextStep("update")}`,
+            );
         } else if (reply.status !== 200 && reply.status !== 202) {
             throw unexpected(conn, "PUT", "/system/functions", reply, registrySecrets(news));
         }
-        return { outs: await outputsAfterDeploy(conn, news, warning, "update", olds.image) };
+        return { outs: await outputsAfterDeploy(conn, news, "update", olds.image) };
     }
 
     async delete(_id: string, olds: FunctionOutputs) {
@@ -310,6 +326,12 @@ async function deploy(conn: GatewayConnection, method: "POST" | "PUT", inputs: F
 async function post(conn: GatewayConnection, inputs: FunctionInputs): Promise<void> {
     const reply = await deploy(conn, "POST", inputs);
     if (reply.status === 200 || reply.status === 202) return;
+    if (isPullFailure(reply.body)) {
+        throw gatewayError(
+            `${functionLabel(inputs)} on ${conn.url} cannot start: the image pull is refused. Why: ${pullFailureCause(reply.body, inputs)}. ${nextStep("create")}`,
+            reply.status,
+        );
+    }
     if (!(reply.status === 400 && /already ?exists/i.test(reply.body))) throw unexpected(conn, "POST", "/system/functions", reply, registrySecrets(inputs));
     const existing = await getFunction(conn, inputs.service, inputs.namespace, inputs.settings.retry);
     const ours = existing?.labels?.[OWNER_LABEL] === inputs.settings.owner;
@@ -326,15 +348,37 @@ async function post(conn: GatewayConnection, inputs: FunctionInputs): Promise<vo
     if (put.status !== 200 && put.status !== 202) throw unexpected(conn, "PUT", "/system/functions", put, registrySecrets(inputs));
 }
 
-async function backendWarning(conn: GatewayConnection, inputs: FunctionInputs): Promise<string | undefined> {
-    if (!inputs.registryAuth) return undefined;
-    const orchestrator = await getOrchestrator(conn, inputs.settings.retry);
-    if (orchestrator === undefined || orchestrator.toLowerCase() === "swarm") return undefined;
-    return (
-        `The FaaS gateway ${conn.url} runs on "${orchestrator}", which ignores registryAuth (only faas-swarm honours it): ` +
-        `${functionLabel(inputs)} can pull from the private registry only if the platform's own credential store holds the registry's credentials ` +
-        "(a Kubernetes imagePullSecret, or faasd's docker config)."
+/** What /system/info's `orchestration` says for each backend. */
+const ORCHESTRATION: Record<"swarm" | "faasd", string> = { swarm: "swarm", faasd: "containerd" };
+
+/** Fails when the gateway's backend is not the declared one: the credentials would not reach it. */
+async function checkBackend(conn: GatewayConnection, inputs: FunctionInputs): Promise<void> {
+    const declared = inputs.settings.backend ?? "swarm";
+    const orchestration = (await getOrchestrator(conn, inputs.settings.retry))?.toLowerCase();
+    if (orchestration === undefined || orchestration === ORCHESTRATION[declared]) return;
+    const actual = Object.entries(ORCHESTRATION).find(([, o]) => o === orchestration)?.[0];
+    const key = inputs.settings.gatewayFromStackConfig ? "faas:backend" : "backend";
+    throw gatewayError(
+        actual === undefined
+            ? `The FaaS gateway ${conn.url} runs on "${orchestration}", which this stack does not deploy to: only faas-swarm (swarm) and faasd are supported (Kubernetes pulls with imagePullSecrets; the dockerConfigJson output is one).`
+            : `${key} is "${declared}", but the FaaS gateway ${conn.url} runs on "${orchestration}" (${actual}): set ${key} to ${actual}${key === "faas:backend" ? ` (pulumi config set faas:backend ${actual})` : ""}, so the registry credentials reach it the way it reads them.`,
     );
+}
+
+/** faasd's answer when it could not pull the image (400 on create, 500 on update). */
+function isPullFailure(body: string): boolean {
+    return /unable to pull image/i.test(body);
+}
+
+/** Which pull failure faasd reports, in a user's words; never a credential. */
+function pullFailureCause(body: string, inputs: FunctionInputs): string {
+    const server = inputs.settings.registryServer ?? parseImageRef(inputs.image)?.domain ?? "the registry";
+    if (/401|unauthori[sz]ed|authentication required|denied/i.test(body)) {
+        return `the registry ${server} refused faasd's credentials: the entry for ${server} in /var/lib/faasd/.docker/config.json on the faasd host is missing or wrong`;
+    }
+    if (/not found|manifest unknown|404/i.test(body))
+        return `the registry ${server} has no ${inputs.image} (tag or digest not found): push it first, or correct the reference`;
+    return `faasd says: ${trimBody(body, registrySecrets(inputs))}`;
 }
 
 /**
@@ -359,8 +403,13 @@ export async function waitForDeployment(
     const started = Date.now();
     let diagnosed = false;
     let last: FunctionStatus | undefined;
+    // faasd pulls with its host's credentials, which the provider does not hold: it cannot ask the registry
+    // as faasd would, and faasd itself reports a refused pull in its answer to the deployment.
+    const canAskRegistry = inputs.settings.backend !== "faasd";
     const fail = async (what: string): Promise<never> => {
-        const { cause } = await checkPull(inputs.image, inputs.registryAuth);
+        const cause = canAskRegistry
+            ? (await checkPull(inputs.image, inputs.registryAuth)).cause
+            : "the faasd host's journal says (journalctl -u faasd-provider): the container probably exits on start";
         throw gatewayError(`${functionLabel(inputs)} on ${conn.url}: ${what}. Why: ${cause}. ${nextStep(phase)}`);
     };
     for (;;) {
@@ -378,7 +427,7 @@ export async function waitForDeployment(
             );
         }
         if (status.availableReplicas >= 1) return status;
-        if (!diagnosed && elapsed >= DIAGNOSE_AFTER_MS) {
+        if (canAskRegistry && !diagnosed && elapsed >= DIAGNOSE_AFTER_MS) {
             diagnosed = true;
             const check = await checkPull(inputs.image, inputs.registryAuth);
             if (check.verdict === "credentials-refused" || check.verdict === "not-found") {
@@ -405,7 +454,6 @@ function nextStep(phase: "create" | "update"): string {
 async function outputsAfterDeploy(
     conn: GatewayConnection,
     inputs: FunctionInputs,
-    warning: string | undefined,
     phase: "create" | "update",
     previousImage?: string,
 ): Promise<FunctionOutputs> {
@@ -417,7 +465,6 @@ async function outputsAfterDeploy(
             replicas: status?.replicas ?? 0,
             availableReplicas: status?.availableReplicas ?? 0,
             image: status?.image ?? inputs.image,
-            ...(warning === undefined ? {} : { warning }),
         },
     };
 }

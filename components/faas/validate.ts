@@ -64,6 +64,12 @@ export function validateFunctionArgs(args: FaasFunctionArgs, registryServer?: st
     if (timeout !== undefined && (typeof timeout !== "number" || !(timeout > 0) || timeout > 3600)) {
         add("readiness.timeoutSeconds", `must be a number of seconds between 1 and 3600, got ${describe(timeout)}`);
     }
+    if (args.backend !== undefined && args.backend !== "swarm" && args.backend !== "faasd") {
+        add("backend", `must be "swarm" or "faasd", got ${describe(args.backend)}`);
+    }
+    if (args.backend === "faasd" && args.registryAuth !== undefined) {
+        add("registryAuth", "is ignored by faasd: give registry instead, and put the credentials on the faasd host (FaasdRegistryCredentials)");
+    }
     if (args.registryAuth !== undefined && args.registry !== undefined) {
         add("registryAuth", "give either registryAuth or registry, not both");
     }

@@ -40,16 +40,16 @@ describe.skipIf(skip !== undefined)("end to end on the real OpenFaaS for Swarm, 
     };
     /**
      * The answer once Swarm has finished rolling: start-first keeps the old task serving for a moment after
-     * the new one runs (and during a rollback), and faas-swarm picks any task that DNS lists.
+     * the new one runs (and during a rollback), a deleted service's container takes a moment to stop, and
+     * faas-swarm picks any task that DNS lists. So: wait until one container of the function runs.
      */
     const settledAnswer = async (name = "e2e-hello") => {
-        for (let i = 0; i < 200; i++) {
+        const filters = encodeURIComponent(JSON.stringify({ label: [`com.docker.swarm.service.name=${name}`] }));
+        for (let i = 0; i < 300; i++) {
+            const containers = (await docker.call("GET", `/containers/json?filters=${filters}`)).json as unknown[];
             const svc = (await docker.call("GET", `/services/${name}`)).json as { UpdateStatus?: { State?: string } };
-            const filters = encodeURIComponent(JSON.stringify({ service: [name], "desired-state": ["running"] }));
-            const tasks = (await docker.call("GET", `/tasks?filters=${filters}`)).json as { Status: { State: string } }[];
-            const state = svc.UpdateStatus?.State;
-            const rolling = state === "updating" || state === "rollback_started";
-            if (!rolling && tasks.length === 1 && tasks[0].Status.State === "running") break;
+            const rolling = svc.UpdateStatus?.State === "updating" || svc.UpdateStatus?.State === "rollback_started";
+            if (!rolling && containers.length === 1) break;
             await new Promise((r) => setTimeout(r, 100));
         }
         return invoke(name);

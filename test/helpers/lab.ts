@@ -44,13 +44,20 @@ export class Lab {
         readonly dir: string,
         readonly pid: number,
         private readonly holder: ChildProcess,
+        /** cgroups that what runs inside creates (e.g. faasd's openfaas-fn), removed on stop. */
+        private readonly cgroups: string[],
     ) {}
 
-    /** Creates the namespaces (about 0.3 s). */
-    static async start(name: string): Promise<Lab> {
+    /**
+     * Creates the namespaces (about 0.3 s). `/etc` is always an overlay; `overlays` adds more folders whose
+     * changes inside stay in the lab (faasd writes to fixed paths under /var/lib, /opt, /usr/local/bin).
+     */
+    static async start(name: string, options: { overlays?: string[]; cgroups?: string[] } = {}): Promise<Lab> {
         const dir = mkdtempSync(join(tmpdir(), `faasreg-lab-${name}-`));
         mkdirSync(join(dir, "logs"));
-        for (const d of ["etc-upper", "etc-work"]) mkdirSync(join(dir, d));
+        const overlays = ["/etc", ...(options.overlays ?? [])];
+        const overlayDir = (folder: string) => join(dir, "overlay", folder.replace(/\//g, "_"));
+        for (const folder of overlays) for (const d of ["upper", "work"]) mkdirSync(join(overlayDir(folder), d), { recursive: true });
         const holder = spawn("/usr/bin/unshare", ["--mount", "--net", "--propagation", "private", "sleep", "infinity"], {
             detached: true,
             stdio: "ignore",
@@ -65,7 +72,7 @@ export class Lab {
             }
             await sleep(20);
         }
-        const lab = new Lab(dir, pid, holder);
+        const lab = new Lab(dir, pid, holder, options.cgroups ?? []);
         writeFileSync(join(dir, "holder.pid"), String(pid));
         const setup = [
             "set -e",
@@ -77,7 +84,7 @@ export class Lab {
             "mkdir -p /run/cgsave && mount --rbind /sys/fs/cgroup /run/cgsave",
             "mount -t sysfs sysfs /sys",
             "mount --rbind /run/cgsave /sys/fs/cgroup && umount -l /run/cgsave",
-            `mount -t overlay overlay -o lowerdir=/etc,upperdir=${dir}/etc-upper,workdir=${dir}/etc-work /etc`,
+            ...overlays.map((f) => `mount -t overlay overlay -o lowerdir=${f},upperdir=${overlayDir(f)}/upper,workdir=${overlayDir(f)}/work ${f}`),
             "ip link set lo up",
             // A non-loopback address for Swarm to advertise: a veth pair, both ends inside.
             "ip link add lab0 type veth peer name lab1",
@@ -233,7 +240,7 @@ export class Lab {
         }
         await killAndWait(this.pid, 2000);
         this.holder.unref();
-        rmCgroups(`/${this.dir.split("/").pop()}`);
+        for (const cgroup of [`/${this.dir.split("/").pop()}`, ...this.cgroups]) rmCgroups(cgroup);
         rmSync(this.dir, { recursive: true, force: true });
     }
 }

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -40,6 +40,8 @@ export interface RunningRegistry {
     stop: () => Promise<void>;
     /** Starts the same binary again on the same files and port (a container restart). */
     restart: () => Promise<void>;
+    /** The container replaced by one with another spec (new files), keeping the volumes: what `pulumi up` does. */
+    replaceSpec: (spec: ContainerSpec) => Promise<void>;
     /** Removes the temp dir (the container and its volumes). */
     remove: () => void;
 }
@@ -63,17 +65,24 @@ export async function startRealRegistry(
     options: { env?: Record<string, string>; port?: number; /** Run it through this prefix, e.g. nsenter into a lab. */ wrap?: string[] } = {},
 ): Promise<RunningRegistry> {
     const root = mkdtempSync(join(tmpdir(), "faasreg-registry-"));
-    const prefixes = [...spec.volumes.map((v) => v.containerPath), ...spec.uploads.map((u) => dirname(u.file))];
-    for (const volume of spec.volumes) mkdirSync(join(root, volume.containerPath), { recursive: true });
-    const configPath = spec.command.find((arg) => arg.endsWith(".yml") || arg.endsWith(".yaml"));
-    if (configPath === undefined) throw new Error(`the container command ${JSON.stringify(spec.command)} names no config file`);
-    for (const upload of spec.uploads) {
-        const target = join(root, upload.file);
-        mkdirSync(dirname(target), { recursive: true });
-        const content = upload.file === configPath ? `${JSON.stringify(mapPaths(JSON.parse(upload.content), prefixes, root), null, 2)}\n` : upload.content;
-        writeFileSync(target, content);
-        if (upload.permissions) chmodSync(target, Number.parseInt(upload.permissions, 8));
-    }
+    let configPath = "";
+    /** The container's files and volumes, as the spec declares them, container paths mapped into `root`. */
+    const writeFiles = (declared: ContainerSpec) => {
+        const prefixes = [...declared.volumes.map((v) => v.containerPath), ...declared.uploads.map((u) => dirname(u.file))];
+        for (const volume of declared.volumes) mkdirSync(join(root, volume.containerPath), { recursive: true });
+        const config = declared.command.find((arg) => arg.endsWith(".yml") || arg.endsWith(".yaml"));
+        if (config === undefined) throw new Error(`the container command ${JSON.stringify(declared.command)} names no config file`);
+        configPath = config;
+        for (const upload of declared.uploads) {
+            const target = join(root, upload.file);
+            mkdirSync(dirname(target), { recursive: true });
+            if (existsSync(target)) chmodSync(target, 0o600);
+            const content = upload.file === config ? `${JSON.stringify(mapPaths(JSON.parse(upload.content), prefixes, root), null, 2)}\n` : upload.content;
+            writeFileSync(target, content);
+            if (upload.permissions) chmodSync(target, Number.parseInt(upload.permissions, 8));
+        }
+    };
+    writeFiles(spec);
     const port = options.port ?? (await freePort());
     const env: Record<string, string> = {
         PATH: process.env.PATH ?? "/usr/bin:/bin",
@@ -119,6 +128,12 @@ export async function startRealRegistry(
         restart: async () => {
             await stop();
             output += "\n--- restart ---\n";
+            await start();
+        },
+        replaceSpec: async (next) => {
+            await stop();
+            writeFiles(next);
+            output += "\n--- replaced ---\n";
             await start();
         },
         remove: () => rmSync(root, { recursive: true, force: true }),

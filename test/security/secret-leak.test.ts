@@ -15,6 +15,10 @@ import { makeCertificate } from "../helpers/tls";
 
 const ALICE = "Alice-Secret-7f3a9c1e2b4d";
 const GATEWAY = "Gateway-Secret-5e6f7a8b9c0d";
+/** Set with `pulumi config set --secret --path 'faas:functions[1].envVars.API_KEY'`. */
+const API_KEY = "Api-Key-Secret-3c4d5e6f7a8b";
+const SSH_KEY_BODY = "Ssh-Key-Secret-9a8b7c6d5e4f";
+const SSH_KEY = `-----BEGIN OPENSSH PRIVATE KEY-----\n${SSH_KEY_BODY}\n-----END OPENSSH PRIVATE KEY-----\n`;
 const { cert, key } = makeCertificate("registry.example.com");
 
 const CONFIG = {
@@ -28,7 +32,7 @@ const CONFIG = {
     "faas:password": GATEWAY,
     "faas:functions": JSON.stringify([
         { service: "hello", image: "team/hello:1" },
-        { service: "resize", image: "media/resize:2", envVars: { MODE: "fast" } },
+        { service: "resize", image: "media/resize:2", envVars: { MODE: "fast", API_KEY } },
     ]),
 };
 
@@ -40,7 +44,7 @@ function secretForms(): string[] {
         .split("\n")
         .filter((l) => l && !l.startsWith("-----"))
         .join("");
-    const values = [ALICE, GATEWAY, ci, httpSecret, keyBody, key.split("\n")[1]];
+    const values = [ALICE, GATEWAY, API_KEY, SSH_KEY_BODY, ci, httpSecret, keyBody, key.split("\n")[1]];
     const pairs = [`ci:${ci}`, `alice:${ALICE}`, `admin:${GATEWAY}`];
     const forms = new Set<string>();
     for (const v of [...values, ...pairs]) {
@@ -103,22 +107,18 @@ describe("secret-leak scan of the whole stack", () => {
     });
     afterEach(() => vi.restoreAllMocks());
 
-    it("finds no secret outside a secret wrapper in inputs, outputs, providers, logs or written files", async () => {
+    /** Evaluates the stack and returns every place a secret form appears outside a secret wrapper. */
+    const scan = async (config: Record<string, string>, secretKeys: string[], mustBeRecorded: string[]) => {
         const started = Date.now() - 1;
         const forms = secretForms();
-        const { recorded, exports } = await evaluateStack(CONFIG, {
-            secretKeys: ["registry:certificate", "registry:privateKey", "registry:users", "faas:password"],
-        });
+        const { recorded, exports } = await evaluateStack(config, { secretKeys });
         await pulumi.log.info("scan: a log line through pulumi.log");
 
         // The scan must be able to fail: the secrets are really in the recorded inputs, wrapped.
         const wrapped = JSON.stringify(recorded);
-        const ci = fakeRandom("registry-password-ci", 40);
-        for (const form of [GATEWAY, ci, Buffer.from(`ci:${ci}`).toString("base64"), fakeRandom("registry-http-secret", 64)]) {
+        for (const form of mustBeRecorded) {
             expect(wrapped.includes(form), `${form.slice(0, 6)}... is not among the recorded inputs: the scan would prove nothing`).toBe(true);
         }
-        expect(recorded.some((r: RecordedResource) => r.type === "pulumi-nodejs:dynamic:Resource")).toBe(true);
-
         const found: string[] = [];
         for (const r of recorded) found.push(...leaks(r.inputs, forms, `${r.type}::${r.name}`));
         for (const [name, output] of Object.entries(exports)) {
@@ -131,6 +131,29 @@ describe("secret-leak scan of the whole stack", () => {
         for (const file of [...filesWrittenSince(join(__dirname, "..", ".."), started), ...filesWrittenSince(tmpdir(), started)]) {
             found.push(...leaks(readFileSync(file, "latin1"), forms, `file ${file}`));
         }
+        return { found, recorded };
+    };
+
+    it("finds no secret outside a secret wrapper in inputs, outputs, providers, logs or written files", async () => {
+        const ci = fakeRandom("registry-password-ci", 40);
+        const { found, recorded } = await scan(
+            CONFIG,
+            ["registry:certificate", "registry:privateKey", "registry:users", "faas:password", "faas:functions"],
+            [GATEWAY, API_KEY, ci, Buffer.from(`ci:${ci}`).toString("base64"), fakeRandom("registry-http-secret", 64)],
+        );
+        expect(recorded.some((r: RecordedResource) => r.type === "pulumi-nodejs:dynamic:Resource")).toBe(true);
+        expect(found).toEqual([]);
+    });
+
+    it("finds none with faasd either: the credentials command, its stdin and the SSH key", async () => {
+        const ci = fakeRandom("registry-password-ci", 40);
+        const config = { ...CONFIG, "faas:backend": "faasd", "faas:sshHost": "faasd.example.com", "faas:sshPrivateKey": SSH_KEY };
+        const { found, recorded } = await scan(
+            config,
+            ["registry:certificate", "registry:privateKey", "registry:users", "faas:password", "faas:functions", "faas:sshPrivateKey"],
+            [SSH_KEY_BODY, Buffer.from(`ci:${ci}`).toString("base64")],
+        );
+        expect(recorded.some((r: RecordedResource) => r.type === "command:remote:Command")).toBe(true);
         expect(found).toEqual([]);
     });
 
