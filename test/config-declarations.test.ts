@@ -54,7 +54,7 @@ describe("examples", () => {
     const files = readdirSync(dir).filter((f) => f.endsWith(".yaml"));
 
     it("cover the local default, a VM with Let's Encrypt and two users, and the same with three functions", () => {
-        expect(files.sort()).toEqual(["Pulumi.dev.yaml", "Pulumi.vm-functions.yaml", "Pulumi.vm.yaml"]);
+        expect(files.sort()).toEqual(["Pulumi.dev.yaml", "Pulumi.faasd.yaml", "Pulumi.vm-functions.yaml", "Pulumi.vm.yaml"]);
     });
 
     it.each(files)("%s passes config:check and evaluates under mocks", async (file) => {

@@ -402,6 +402,7 @@ export async function waitForDeployment(
     const retry = inputs.settings.retry ?? DEFAULT_RETRY;
     const started = Date.now();
     let diagnosed = false;
+    let readyBefore = false;
     let last: FunctionStatus | undefined;
     // faasd pulls with its host's credentials, which the provider does not hold: it cannot ask the registry
     // as faasd would, and faasd itself reports a refused pull in its answer to the deployment.
@@ -426,7 +427,10 @@ export async function waitForDeployment(
                     : `it runs ${status.image}, not the declared ${inputs.image} (changed behind Pulumi's back, or rolled back)`,
             );
         }
-        if (status.availableReplicas >= 1) return status;
+        // Twice in a row: faas-swarm reads the service and its tasks in two calls, and right after an update a
+        // stale task list can count the old task as the new one (seen once in a loaded test run).
+        if (status.availableReplicas >= 1 && readyBefore) return status;
+        readyBefore = status.availableReplicas >= 1;
         if (canAskRegistry && !diagnosed && elapsed >= DIAGNOSE_AFTER_MS) {
             diagnosed = true;
             const check = await checkPull(inputs.image, inputs.registryAuth);
@@ -434,7 +438,7 @@ export async function waitForDeployment(
                 throw gatewayError(`${functionLabel(inputs)} on ${conn.url} cannot start: the image pull is refused. Why: ${check.cause}. ${nextStep(phase)}`);
             }
         }
-        const delay = elapsed < POLL_FAST_FOR_MS ? POLL_FAST_MS : POLL_SLOW_MS;
+        const delay = readyBefore || elapsed < POLL_FAST_FOR_MS ? POLL_FAST_MS : POLL_SLOW_MS;
         if (Date.now() - started + delay > timeoutMs) break;
         await new Promise((r) => setTimeout(r, delay));
     }

@@ -142,6 +142,44 @@ describe.skipIf(skip !== undefined)("end to end on the real OpenFaaS for Swarm, 
         expect(await settledAnswer()).toBe("200 hello v2 GREETING=one");
     });
 
+    it("reads back drift made outside Pulumi (image, labels), which the next diff shows as a change", async () => {
+        const auth = { authorization: `Basic ${Buffer.from(`admin:${GATEWAY_PASSWORD}`).toString("base64")}` };
+        const hotfix = { service: "e2e-hello", image: `${REPO}:1`, network: "func_functions", labels: { tier: "hotfix" }, registryAuth: inputs.registryAuth };
+        expect((await fetch(`${faas.hostUrl}/system/functions`, { method: "PUT", headers: auth, body: JSON.stringify(hotfix) })).status).toBe(202);
+        const read = await engine.read("e2e-hello-deployment", "e2e-hello", state);
+        expect(read.props.image).toBe(`${REPO}:1`);
+        // The platform's own labels (function, com.openfaas.*) are not drift; ours is.
+        expect(read.props.labels).toEqual({ tier: "hotfix" });
+        expect(await engine.diff("e2e-hello-deployment", "e2e-hello", read.props, { ...inputs, image: `${REPO}:2` })).toMatchObject({
+            changes: "some",
+            replaces: [],
+        });
+        state = await engine.update("e2e-hello-deployment", "e2e-hello", read.props, { ...inputs, image: `${REPO}:2` });
+        expect(await settledAnswer()).toBe("200 hello v2 GREETING=one");
+    });
+
+    it("refuses a function of the same name made outside the stack, takes it over with adopt, and counts a missing one as deleted", async () => {
+        const auth = { authorization: `Basic ${Buffer.from(`admin:${GATEWAY_PASSWORD}`).toString("base64")}` };
+        const theirs = { service: "e2e-other", image: `${REPO}:1`, network: "func_functions", registryAuth: inputs.registryAuth };
+        expect((await fetch(`${faas.hostUrl}/system/functions`, { method: "POST", headers: auth, body: JSON.stringify(theirs) })).status).toBe(202);
+        const other = { ...inputs, service: "e2e-other", image: `${REPO}:2` };
+        const error = await engine.create("e2e-other-deployment", other).catch((e) => e);
+        expect(engineMessage(error)).toMatch(
+            /function "e2e-other" already exists on the gateway .*, outside this stack\. To manage it from this stack, set adopt: true/,
+        );
+        const adopted = await engine.create("e2e-other-deployment", { ...other, settings: { ...(inputs.settings as Props), adopt: true } });
+        const fn = (await (await fetch(`${faas.hostUrl}/system/function/e2e-other`, { headers: auth })).json()) as {
+            image: string;
+            labels: Record<string, string>;
+        };
+        expect(fn.image).toBe(`${REPO}:2`);
+        expect(fn.labels["com.faasreg.owner"]).toBe("faas-registry/test");
+        await engine.delete("e2e-other-deployment", "e2e-other", adopted.outs);
+        // Already gone (the gateway answers 404): still deleted, as destroy wants.
+        await engine.delete("e2e-other-deployment", "e2e-other", adopted.outs);
+        expect(await service("e2e-other")).toBe(404);
+    });
+
     it("fails a create with a wrong registryAuth (image not cached on the node), naming refused credentials", async () => {
         const wrong = {
             ...inputs,
