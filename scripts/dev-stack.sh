@@ -10,12 +10,40 @@ cd "$(dirname "$0")/.."
 
 [ -d node_modules ] || npm ci --no-audit --no-fund >&2
 
-if command -v pulumi >/dev/null 2>&1; then
-    PULUMI=(pulumi)
+# An installed Pulumi CLI wins. `npm run` puts node_modules/.bin first on PATH, where the npm package
+# `pulumi` (a dev dependency) has a shim of the same name: skip it while looking.
+installed_cli() {
+    if [ -n "${PULUMI_CLI:-}" ]; then
+        printf '%s\n' "$PULUMI_CLI"
+        return
+    fi
+    local dir dirs
+    IFS=: read -ra dirs <<<"$PATH"
+    for dir in "${dirs[@]}" "$HOME/.pulumi/bin"; do
+        case "$dir" in */node_modules/.bin) continue ;; esac
+        if [ -x "$dir/pulumi" ]; then
+            printf '%s\n' "$dir/pulumi"
+            return
+        fi
+    done
+}
+cli=$(installed_cli)
+if [ -n "$cli" ]; then
+    PULUMI=("$cli")
 else
-    # Pulumi's own npm package (a dev dependency): it downloads the matching CLI on first use.
-    echo "dev-stack: no pulumi CLI on PATH; using the 'pulumi' npm package (downloads the CLI on first use)" >&2
+    # Pulumi's own npm package: it downloads the matching CLI on first use. Try that once, and say plainly
+    # what to do when it cannot (no internet, a proxy).
+    echo "dev-stack: no Pulumi CLI installed; the 'pulumi' npm package downloads one on first use" >&2
     PULUMI=(npx --no-install pulumi)
+    if ! out=$("${PULUMI[@]}" version 2>&1); then
+        {
+            echo "dev-stack: ERROR: no Pulumi CLI is installed, and the 'pulumi' npm package could not download one:"
+            printf 'dev-stack:   %s\n' "$(printf '%s' "$out" | tail -n 1)"
+            echo "dev-stack: Install the CLI (https://www.pulumi.com/docs/install/, e.g. curl -fsSL https://get.pulumi.com | sh),"
+            echo "dev-stack: or point PULUMI_CLI at one you have: PULUMI_CLI=/path/to/pulumi npm run up"
+        } >&2
+        exit 1
+    fi
 fi
 
 export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$PWD/.pulumi-state}"

@@ -17,6 +17,15 @@ const pulumiStep = (w: Workflow) => {
     return found[0];
 };
 
+/** What every Pulumi step gets: Pulumi Cloud's token, or a self-managed backend's URL and keys; the passphrase. */
+const BACKEND_ENV = {
+    PULUMI_BACKEND_URL: "${{ vars.PULUMI_BACKEND_URL }}",
+    PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}",
+    PULUMI_CONFIG_PASSPHRASE: "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}",
+    AWS_ACCESS_KEY_ID: "${{ secrets.BACKEND_ACCESS_KEY_ID }}",
+    AWS_SECRET_ACCESS_KEY: "${{ secrets.BACKEND_SECRET_ACCESS_KEY }}",
+};
+
 describe("GitHub workflows", () => {
     const files = readdirSync(DIR).filter((f) => f.endsWith(".yml"));
 
@@ -68,10 +77,7 @@ describe("GitHub workflows", () => {
             "edit-pr-comment": true,
             "stack-name": "${{ env.PULUMI_STACK }}",
         });
-        expect(step.env).toEqual({
-            PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}",
-            PULUMI_CONFIG_PASSPHRASE: "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}",
-        });
+        expect(step.env).toEqual(BACKEND_ENV);
         expect(w.env?.PULUMI_STACK).toBe("prod");
     });
 
@@ -81,6 +87,10 @@ describe("GitHub workflows", () => {
         expect(w.jobs.up.environment).toBe("production");
         expect(pulumiStep(w).with).toMatchObject({ command: "up", "stack-name": "${{ env.PULUMI_STACK }}" });
         expect(w.env?.PULUMI_STACK).toBe(load("preview.yml").env?.PULUMI_STACK);
+    });
+
+    it.each(files)("%s: works with Pulumi Cloud and with a self-managed backend (PULUMI_BACKEND_URL)", (file) => {
+        expect(pulumiStep(load(file)).env).toEqual(BACKEND_ENV);
     });
 
     it("drift: scheduled refresh + preview --expect-no-changes of the same stack", () => {
