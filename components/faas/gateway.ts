@@ -1,4 +1,4 @@
-// The FaaS gateway's HTTP API as observed on a real gateway in front of faas-swarm (FACTS.md), not as
+// The FaaS gateway's HTTP API as observed on a real gateway in front of faas-swarm (docs/upstream.md), not as
 // its OpenAPI document says. Everything here runs inside the dynamic provider, in the engine's provider
 // process: plain functions over global `fetch`, nothing captured but constants.
 

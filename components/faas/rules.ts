@@ -3,7 +3,7 @@
 // text captures every module it reaches.
 import { describe } from "../problems";
 
-/** The gateway's function-name pattern (FACTS.md), within Swarm's 63-character service-name limit. */
+/** The gateway's function-name pattern (docs/upstream.md), within Swarm's 63-character service-name limit. */
 export const SERVICE_NAME = /^[-a-zA-Z_0-9.]{1,63}$/;
 const RESOURCE_KEYS = ["memory", "cpu"];
 

@@ -1,4 +1,4 @@
-// A FaaS gateway for tests that reproduces the routes, status codes and bodies FACTS.md lists as
+// A FaaS gateway for tests that reproduces the routes, status codes and bodies docs/upstream.md lists as
 // observed on a real gateway in front of faas-swarm (not the OpenAPI document), with switches to
 // inject faults. Starts on 127.0.0.1 and a free port.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -193,7 +193,7 @@ export class FakeGateway {
         }
         if (path === "/system/functions" && method === "GET") {
             // The real handler crashes when Prometheus is unreachable and a function exists.
-            throw new Error("GET /system/functions: the list route is not to be used (FACTS.md)");
+            throw new Error("GET /system/functions: the list route is not to be used (docs/upstream.md)");
         }
         const one = /^\/system\/function\/([^/]+)$/.exec(path);
         if (one && method === "GET") {
