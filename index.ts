@@ -54,3 +54,5 @@ function deployFunction(gateway: NonNullable<typeof faas>, fn: (typeof gateway.f
 
 /** Each function's name and its URL on the gateway. */
 export const faasFunctions = pulumi.all(functions.map((f) => pulumi.all({ name: f.service, url: f.url })));
+/** The image each function runs (by digest when built here): what `npm run registry:prune` keeps. */
+export const functionImages = pulumi.all(functions.map((f) => f.image));

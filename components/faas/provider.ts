@@ -427,9 +427,10 @@ export async function waitForDeployment(
                     : `it runs ${status.image}, not the declared ${inputs.image} (changed behind Pulumi's back, or rolled back)`,
             );
         }
-        // Twice in a row: faas-swarm reads the service and its tasks in two calls, and right after an update a
-        // stale task list can count the old task as the new one (seen once in a loaded test run).
-        if (status.availableReplicas >= 1 && readyBefore) return status;
+        // Twice in a row on Swarm: faas-swarm reads the service and its tasks in two calls, and right after an
+        // update a stale task list can count the old task as the new one (seen once in a loaded test run).
+        // faasd reads the task's state from containerd directly.
+        if (status.availableReplicas >= 1 && (readyBefore || inputs.settings.backend === "faasd")) return status;
         readyBefore = status.availableReplicas >= 1;
         if (canAskRegistry && !diagnosed && elapsed >= DIAGNOSE_AFTER_MS) {
             diagnosed = true;

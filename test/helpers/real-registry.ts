@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -42,6 +42,13 @@ export interface RunningRegistry {
     restart: () => Promise<void>;
     /** The container replaced by one with another spec (new files), keeping the volumes: what `pulumi up` does. */
     replaceSpec: (spec: ContainerSpec) => Promise<void>;
+    /**
+     * What scripts/registry-gc.sh does to the container: stop it, run the registry's garbage collector
+     * (`garbage-collect --delete-untagged`) on the same storage, start it again. Returns the collector's output.
+     */
+    garbageCollect: () => Promise<string>;
+    /** Where a container path (a volume, e.g. /var/lib/registry) lives here. */
+    pathOf: (containerPath: string) => string;
     /** Removes the temp dir (the container and its volumes). */
     remove: () => void;
 }
@@ -136,6 +143,16 @@ export async function startRealRegistry(
             output += "\n--- replaced ---\n";
             await start();
         },
+        garbageCollect: async () => {
+            await stop();
+            const argv = [...(options.wrap ?? []), "docker-registry", "garbage-collect", "--delete-untagged", join(root, configPath)];
+            const r = spawnSync(argv[0], argv.slice(1), { env, encoding: "utf8" });
+            output += "\n--- garbage-collect ---\n";
+            await start();
+            if (r.status !== 0) throw new Error(`garbage-collect exited ${r.status}: ${r.stderr}`);
+            return `${r.stdout}${r.stderr}`;
+        },
+        pathOf: (containerPath) => join(root, containerPath),
         remove: () => rmSync(root, { recursive: true, force: true }),
     };
 }

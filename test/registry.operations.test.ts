@@ -1,0 +1,209 @@
+// Operating the registry for months, on the real registry (Debian's docker-registry running the stack's
+// declared container spec): password rotation and what clients see during it, retention and garbage
+// collection (bytes on disk before and after, every kept image still pullable), backup and restore of the
+// data volume. The docker commands around them (stop/start, `docker run --volumes-from`) are in the
+// README and scripts/registry-gc.sh; here the registry binary runs directly on the same files.
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type * as pulumi from "@pulumi/pulumi";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CONTAINER_PATHS } from "../components/registry/registry-config";
+import { planRetention, RegistryApi } from "../scripts/registry-prune";
+import { request } from "./helpers/http";
+import { findResource, outputValue } from "./helpers/mocks";
+import { containerSpec, type RunningRegistry, startRealRegistry } from "./helpers/real-registry";
+import { MANIFEST_V2, RegistryClient, sha256 } from "./helpers/registry-client";
+import { evaluateStack } from "./helpers/stack";
+
+const ALICE_1 = "alice-first-password-0123";
+const ALICE_2 = "alice-rotated-password-4567";
+const config = (alice: string) => ({
+    "registry:tls": "none",
+    "registry:users": JSON.stringify([{ username: "ci" }, { username: "alice", password: alice }]),
+});
+const declared = async (alice: string) => {
+    const stack = await evaluateStack(config(alice));
+    const container = findResource(stack.recorded, "docker:index/container:Container", "registry-container");
+    return { stack, spec: containerSpec(container.inputs) };
+};
+const du = (dir: string) => Number(execFileSync("du", ["-sb", dir], { encoding: "utf8" }).split("\t")[0]);
+
+describe("rotating passwords on the real registry", () => {
+    let registry: RunningRegistry;
+    let ci: string;
+    const status = async (user: string, password: string) => (await request(`http://127.0.0.1:${registry.port}/v2/`, { auth: [user, password] })).status;
+
+    beforeAll(async () => {
+        const first = await declared(ALICE_1);
+        ci = (await outputValue(first.stack.exports.registryPasswords as pulumi.Output<Record<string, string>>)).ci;
+        registry = await startRealRegistry(first.spec);
+    });
+    afterAll(async () => {
+        await registry?.stop();
+        registry?.remove();
+    });
+
+    it("a configured user's: one htpasswd line changes, the container is replaced, the old password stops working", async () => {
+        const first = await declared(ALICE_1);
+        const second = await declared(ALICE_2);
+        const htpasswd = (spec: typeof first.spec) => (spec.uploads.find((u) => u.file === CONTAINER_PATHS.htpasswd)?.content ?? "").split("\n");
+        const [a, b] = [htpasswd(first.spec), htpasswd(second.spec)];
+        expect(a.filter((line, i) => line !== b[i]).map((l) => l.split(":")[0])).toEqual(["alice"]);
+        expect(await status("alice", ALICE_1)).toBe(200);
+        // What clients see: the replacement, during which connections are refused.
+        let refused = 0;
+        let polling = true;
+        const poll = (async () => {
+            while (polling) {
+                const started = Date.now();
+                const ok = await request(`http://127.0.0.1:${registry.port}/v2/`).then(
+                    () => true,
+                    () => false,
+                );
+                if (!ok) refused += Date.now() - started + 20;
+                await new Promise((r) => setTimeout(r, 20));
+            }
+        })();
+        await registry.replaceSpec(second.spec);
+        polling = false;
+        await poll;
+        expect(await status("alice", ALICE_1)).toBe(401);
+        expect(await status("alice", ALICE_2)).toBe(200);
+        expect(await status("ci", ci)).toBe(200);
+        process.stderr.write(`registry.operations: the replacement refused connections for about ${refused} ms\n`);
+    });
+
+    it("a generated user's: its RandomPassword's URN is what `pulumi up --replace` takes", async () => {
+        const { stack } = await declared(ALICE_1);
+        const random = findResource(stack.recorded, "random:index/randomPassword:RandomPassword", "registry-password-ci");
+        expect(random.parent).toBe("urn:pulumi:test::faas-registry::faasreg:registry:PrivateRegistry::registry");
+        // The README gives this URN, with the stack's name for "test".
+        const urn = "urn:pulumi:test::faas-registry::faasreg:registry:PrivateRegistry$random:index/randomPassword:RandomPassword::registry-password-ci";
+        expect(`urn:pulumi:test::faas-registry::faasreg:registry:PrivateRegistry$${random.type}::${random.name}`).toBe(urn);
+    });
+
+    it("the HTTP secret's: uploads in flight across the replacement fail, finished images stay", async () => {
+        const client = new RegistryClient(`http://127.0.0.1:${registry.port}`, ["ci", ci]);
+        const pushed = await client.pushImage("team/kept", "1");
+        const upload = await client.startUpload("team/inflight");
+        const { spec } = await declared(ALICE_2);
+        const rotated = {
+            ...spec,
+            uploads: spec.uploads.map((u) =>
+                u.file === CONTAINER_PATHS.config
+                    ? {
+                          ...u,
+                          content: JSON.stringify({
+                              ...JSON.parse(u.content),
+                              http: { ...JSON.parse(u.content).http, secret: "a-new-http-secret-0123456789" },
+                          }),
+                      }
+                    : u,
+            ),
+        };
+        await registry.replaceSpec(rotated);
+        await expect(client.patch(upload, Buffer.from("more"), 0)).rejects.toThrow(/patch: (400|404)/);
+        expect((await client.getManifest("team/kept", "1")).status).toBe(200);
+        expect((await client.getBlob("team/kept", pushed.layerDigest)).status).toBe(200);
+    });
+});
+
+describe("disk: retention, then garbage collection, on the real registry", () => {
+    let registry: RunningRegistry;
+    let ci: string;
+    let client: RegistryClient;
+    const pushed = new Map<string, { digest: string; layerDigest: string }>();
+
+    /** A one-layer image of `size` random bytes, created at `day` (its config's `created`). */
+    const push = async (repository: string, tag: string, day: number, size = 256 * 1024) => {
+        const layer = Buffer.from(spawnSync("head", ["-c", String(size), "/dev/urandom"]).stdout);
+        const cfg = Buffer.from(
+            JSON.stringify({
+                architecture: "amd64",
+                os: "linux",
+                created: new Date(Date.UTC(2026, 0, day)).toISOString(),
+                rootfs: { type: "layers", diff_ids: [sha256(layer)] },
+            }),
+        );
+        const configDigest = await client.pushBlob(repository, cfg);
+        const layerDigest = await client.pushBlob(repository, layer);
+        const manifest = JSON.stringify({
+            schemaVersion: 2,
+            mediaType: MANIFEST_V2,
+            config: { mediaType: "application/vnd.docker.container.image.v1+json", size: cfg.length, digest: configDigest },
+            layers: [{ mediaType: "application/vnd.docker.image.rootfs.diff.tar.gzip", size: layer.length, digest: layerDigest }],
+        });
+        pushed.set(`${repository}:${tag}`, { digest: await client.pushManifest(repository, tag, manifest), layerDigest });
+    };
+    const pullable = async (repository: string, tag: string) => {
+        const image = pushed.get(`${repository}:${tag}`) as { digest: string; layerDigest: string };
+        return (await client.getManifest(repository, image.digest)).status === 200 && (await client.getBlob(repository, image.layerDigest)).status === 200;
+    };
+
+    beforeAll(async () => {
+        const first = await declared(ALICE_1);
+        ci = (await outputValue(first.stack.exports.registryPasswords as pulumi.Output<Record<string, string>>)).ci;
+        registry = await startRealRegistry(first.spec);
+        client = new RegistryClient(`http://127.0.0.1:${registry.port}`, ["ci", ci]);
+        for (let day = 1; day <= 6; day++) await push("functions/hello", `src-${day}`, day);
+        await push("functions/other", "src-1", 1);
+    });
+    afterAll(async () => {
+        await registry?.stop();
+        registry?.remove();
+    });
+
+    it("keeps what deployed functions use and the newest N per repository, deletes the rest, and GC frees their bytes", async () => {
+        const api = new RegistryApi(`http://127.0.0.1:${registry.port}`, ["ci", ci]);
+        // A function runs src-2, by digest (as a built function does).
+        const deployed = [`127.0.0.1:${registry.port}/functions/hello@${pushed.get("functions/hello:src-2")?.digest}`];
+        const plan = await planRetention(api, { keepNewest: 2, deployed });
+        expect(plan.keep.map((k) => `${k.repository}:${k.tag}`).sort()).toEqual([
+            "functions/hello:src-2",
+            "functions/hello:src-5",
+            "functions/hello:src-6",
+            "functions/other:src-1",
+        ]);
+        expect(plan.delete.flatMap((d) => d.tags).sort()).toEqual(["src-1", "src-3", "src-4"]);
+        const data = registry.pathOf(CONTAINER_PATHS.data);
+        const before = du(data);
+        for (const d of plan.delete) await api.deleteManifest(d.repository, d.digest);
+        const collected = await registry.garbageCollect();
+        expect(collected).toMatch(/blob eligible for deletion|Deleting blob/);
+        const after = du(data);
+        process.stderr.write(`registry.operations: data volume ${before} bytes before, ${after} bytes after retention + GC\n`);
+        // Three 256 KiB layers (and their configs) are gone.
+        expect(before - after).toBeGreaterThan(3 * 256 * 1024);
+        for (const kept of plan.keep) expect(await pullable(kept.repository, kept.tag), `${kept.repository}:${kept.tag}`).toBe(true);
+        for (const tag of ["src-1", "src-3", "src-4"]) expect((await client.getManifest("functions/hello", tag)).status).toBe(404);
+    });
+
+    it("backs up the data volume and restores it into a new one that serves the same images", async () => {
+        const dir = mkdtempSync(join(tmpdir(), "faasreg-backup-"));
+        try {
+            // As README's `docker run --rm -v VOLUME:/var/lib/registry -v $PWD:/backup ... tar czf` does.
+            const archive = join(dir, "registry-data.tgz");
+            execFileSync("tar", ["czf", archive, "-C", registry.pathOf(CONTAINER_PATHS.data), "."]);
+            const { spec } = await declared(ALICE_1);
+            const restored = await startRealRegistry(spec);
+            try {
+                await restored.stop();
+                execFileSync("tar", ["xzf", archive, "-C", restored.pathOf(CONTAINER_PATHS.data)]);
+                await restored.restart();
+                const other = new RegistryClient(`http://127.0.0.1:${restored.port}`, ["ci", ci]);
+                for (const tag of ["src-2", "src-5", "src-6"]) {
+                    const image = pushed.get(`functions/hello:${tag}`) as { digest: string; layerDigest: string };
+                    expect((await other.getManifest("functions/hello", tag)).status).toBe(200);
+                    expect((await other.getBlob("functions/hello", image.layerDigest)).status).toBe(200);
+                }
+            } finally {
+                await restored.stop();
+                restored.remove();
+            }
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
+        }
+    });
+});
