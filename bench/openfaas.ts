@@ -1,10 +1,13 @@
 // Deploying through our provider vs the platform itself, on the real gateway + faas-swarm + Swarm in a
 // private lab (test/helpers/swarm-lab.ts), in the same run, rounds interleaved:
 //  - platform: plain HTTP to the same gateway, then GET /system/function/NAME every 50 ms until the
-//    function has an available replica (and, for an update, reports the new image);
+//    function has an available replica (and, for an update, reports the new image), run inside the lab
+//    next to the gateway (bench/platform-deploy.mjs), as our provider is;
 //  - ours: the provider driven over gRPC through the SDK's dynamic-provider host, as `pulumi up` does.
 // Figures: one function from POST to an available replica, an update's roll, 20 functions created
 // concurrently. Needs root and the OpenFaaS binaries (the same as the end-to-end test).
+import { spawn } from "node:child_process";
+import { join } from "node:path";
 import { serializeFunction } from "@pulumi/pulumi/runtime";
 import { type FunctionInputs, functionProvider } from "../components/faas/provider";
 import { renderHtpasswd } from "../components/registry/htpasswd";
@@ -51,6 +54,24 @@ const median = (xs: number[]) => {
     return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const timed = async (f: () => Promise<unknown>) => {
+    const t = performance.now();
+    await f();
+    return performance.now() - t;
+};
+
+/** Runs bench/platform-deploy.mjs inside a lab and returns the time it measured (ms). */
+function platformDeploy(wrap: string[], job: Record<string, unknown>): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const child = spawn(wrap[0], [...wrap.slice(1), process.execPath, join(__dirname, "platform-deploy.mjs")], { stdio: ["pipe", "pipe", "inherit"] });
+        let out = "";
+        child.stdout.on("data", (d) => {
+            out += d;
+        });
+        child.on("exit", (code) => (code === 0 ? resolve((JSON.parse(out) as { ms: number }).ms) : reject(new Error(`platform-deploy exited ${code}`))));
+        child.stdin.end(JSON.stringify(job));
+    });
+}
 
 export async function openfaasFigures(add: Add, rounds: number): Promise<void> {
     const tls = makeCertificate(HOST);
@@ -83,19 +104,16 @@ export async function openfaasFigures(add: Add, rounds: number): Promise<void> {
                 settings: { owner: "bench/bench", registryServer: HOST, readiness: { enabled: true, timeoutSeconds: 120 } },
                 __provider: providerText,
             }) satisfies FunctionInputs & { __provider: string };
-        const platformDeploy = async (method: "POST" | "PUT", service: string, image: string) => {
-            const body = JSON.stringify({ service, image, network: FUNCTIONS_NETWORK, registryAuth: REGISTRY_AUTH });
-            const r = await fetch(`${gateway}/system/functions`, { method, headers: gatewayAuth, body });
-            if (r.status !== 202) throw new Error(`${method} answered ${r.status}: ${await r.text()}`);
-            for (;;) {
-                const fn = (await (await fetch(`${gateway}/system/function/${service}`, { headers: gatewayAuth })).json()) as {
-                    image: string;
-                    availableReplicas: number;
-                };
-                if (fn.availableReplicas >= 1 && fn.image.startsWith(image)) return;
-                await sleep(50);
-            }
-        };
+        /** The platform itself, from inside the lab like our provider: returns the wall time it measured. */
+        const platform = (method: "POST" | "PUT", services: string[], image: string) =>
+            platformDeploy(env.lab.wrap(), {
+                url: env.faas.url,
+                authorization: gatewayAuth.authorization,
+                method,
+                image,
+                services,
+                body: { network: FUNCTIONS_NETWORK, registryAuth: REGISTRY_AUTH },
+            });
         const remove = async (services: string[]) => {
             for (const service of services) {
                 await fetch(`${gateway}/system/functions`, { method: "DELETE", headers: gatewayAuth, body: JSON.stringify({ functionName: service }) });
@@ -107,30 +125,25 @@ export async function openfaasFigures(add: Add, rounds: number): Promise<void> {
                 await sleep(100);
             }
         };
-        const timed = async (f: () => Promise<unknown>) => {
-            const t = performance.now();
-            await f();
-            return performance.now() - t;
-        };
 
         const samples: Record<string, number[]> = {};
         const note = (key: string, ms: number) => (samples[key] ??= []).push(ms);
         // Warm-up: the first pull of each image on the node, the provider host's first load and configure().
         await engine.configure({});
-        await platformDeploy("POST", "warm", v1);
-        await platformDeploy("PUT", "warm", v2);
+        await platform("POST", ["warm"], v1);
+        await platform("PUT", ["warm"], v2);
         await engine.create("warm2", inputs("warm2", v1));
         await remove(["warm", "warm2"]);
         for (let round = 0; round < rounds; round++) {
-            note("platform one", await timed(() => platformDeploy("POST", "p-one", v1)));
-            note("platform roll", await timed(() => platformDeploy("PUT", "p-one", v2)));
+            note("platform one", await platform("POST", ["p-one"], v1));
+            note("platform roll", await platform("PUT", ["p-one"], v2));
             await remove(["p-one"]);
             let olds: Record<string, unknown> = {};
             note("ours one", await timed(async () => (olds = (await engine.create("o-one", inputs("o-one", v1))).outs)));
             note("ours roll", await timed(() => engine.update("o-one", "o-one", olds, inputs("o-one", v2))));
             await remove(["o-one"]);
             const names = (prefix: string) => Array.from({ length: 20 }, (_, i) => `${prefix}-${i}`);
-            note("platform twenty", await timed(() => Promise.all(names("p20").map((n) => platformDeploy("POST", n, v1)))));
+            note("platform twenty", await platform("POST", names("p20"), v1));
             await remove(names("p20"));
             note("ours twenty", await timed(() => Promise.all(names("o20").map((n) => engine.create(n, inputs(n, v1))))));
             await remove(names("o20"));
@@ -174,25 +187,18 @@ export async function faasdFigures(add: Add, rounds: number): Promise<void> {
         await engine.configure({});
         const providerText = (await serializeFunction(() => functionProvider)).text;
         const gatewayAuth = { authorization: `Basic ${Buffer.from(`admin:${GATEWAY_PASSWORD}`).toString("base64")}` };
-        const timed = async (f: () => Promise<unknown>) => {
-            const t = performance.now();
-            await f();
-            return performance.now() - t;
-        };
         const remove = async (service: string) => {
             await fetch(`${faasd.hostUrl}/system/functions`, { method: "DELETE", headers: gatewayAuth, body: JSON.stringify({ functionName: service }) });
         };
-        const platform = async (service: string) => {
-            const r = await fetch(`${faasd.hostUrl}/system/functions`, { method: "POST", headers: gatewayAuth, body: JSON.stringify({ service, image }) });
-            if (r.status !== 202 && r.status !== 200) throw new Error(`POST answered ${r.status}: ${await r.text()}`);
-            for (;;) {
-                const fn = (await (await fetch(`${faasd.hostUrl}/system/function/${service}`, { headers: gatewayAuth })).json()) as {
-                    availableReplicas: number;
-                };
-                if (fn.availableReplicas >= 1) return;
-                await sleep(50);
-            }
-        };
+        const platform = (service: string) =>
+            platformDeploy(faasd.lab.wrap(), {
+                url: faasd.url,
+                authorization: gatewayAuth.authorization,
+                method: "POST",
+                image,
+                services: [service],
+                body: {},
+            });
         const ours = (service: string) =>
             engine.create(service, {
                 gateway: { url: faasd.url, username: "admin" },
@@ -207,7 +213,7 @@ export async function faasdFigures(add: Add, rounds: number): Promise<void> {
         const p: number[] = [];
         const o: number[] = [];
         for (let round = 0; round < rounds; round++) {
-            p.push(await timed(() => platform("fd-p")));
+            p.push(await platform("fd-p"));
             await remove("fd-p");
             o.push(await timed(() => ours("fd-o")));
             await remove("fd-o");
