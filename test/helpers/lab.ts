@@ -321,7 +321,7 @@ export class DockerEngine {
     }
 
     /** The docker CLI against this engine, never the user's config. */
-    cli(args: string[], input?: string): { status: number | null; out: string } {
+    cli(args: string[], input?: string | Buffer): { status: number | null; out: string } {
         const configDir = join(this.labDir, "docker-cli");
         mkdirSync(configDir, { recursive: true });
         const r = spawnSync(DOCKER_CLI, args, {
