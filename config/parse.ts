@@ -149,6 +149,8 @@ class Reader {
 /** `users[1].username` (an argument path of PrivateRegistry) -> the config key that sets it. */
 function registryKeyOf(path: string): string {
     if (path === "tls.mode") return "registry:tls";
+    if (path === "tls.directory") return "registry:acmeDirectory";
+    if (path === "tls.root") return "registry:acmeRoot";
     if (path.startsWith("tls.")) return `registry:${path.slice(4)}`;
     return `registry:${path}`;
 }
@@ -180,9 +182,16 @@ export function parseStackConfig(source: ConfigSource): ParseResult {
         }
         users.push(u as { username: string; password?: string });
     });
+    const acmeDirectory = r.string("registry:acmeDirectory");
+    const acmeRoot = r.string("registry:acmeRoot");
     const tls: TlsArgs =
         tlsMode === "letsencrypt"
-            ? { mode: tlsMode, email: email as string }
+            ? {
+                  mode: tlsMode,
+                  email: email as string,
+                  ...(acmeDirectory === undefined || acmeDirectory === "production" ? {} : { directory: acmeDirectory }),
+                  ...(acmeRoot === undefined ? {} : { root: acmeRoot }),
+              }
             : tlsMode === "certificate"
               ? { mode: tlsMode, certificate: certificate as string, privateKey: privateKey as string }
               : // An unknown mode is passed on for validateRegistryArgs to report.
@@ -216,6 +225,10 @@ export function parseStackConfig(source: ConfigSource): ParseResult {
             "registry:privateKey",
             "is stored in plaintext in the stack file: set it as a secret, e.g. pulumi config set --secret registry:privateKey < key.pem",
         );
+    }
+    for (const key of ["registry:acmeDirectory", "registry:acmeRoot"]) {
+        if (r.raw(key) !== undefined && tlsMode !== "letsencrypt")
+            r.add(key, `is set but registry:tls is "${tlsMode}": it applies to letsencrypt only; remove it`);
     }
     if (certificate !== undefined && tlsMode !== "certificate")
         r.add("registry:certificate", `is set but registry:tls is "${tlsMode}": set registry:tls certificate, or remove it`);

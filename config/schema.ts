@@ -35,6 +35,20 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
         description: "letsencrypt (ACMEv2, needs public port 443), certificate (your PEM certificate and key) or none (plain HTTP, loopback only).",
     },
     { key: "registry:email", type: "string", secret: "no", description: "ACME account e-mail; required with tls letsencrypt." },
+    {
+        key: "registry:acmeDirectory",
+        type: "string",
+        default: "production",
+        secret: "no",
+        description:
+            "With tls letsencrypt: production (Let's Encrypt), staging (its staging environment: untrusted certificates, for first tries without burning the production rate limits) or the https URL of a private ACME CA. Each keeps its certificates in its own folder of the cache volume.",
+    },
+    {
+        key: "registry:acmeRoot",
+        type: "string",
+        secret: "no",
+        description: "PEM root certificate of the ACME CA, for the readiness check to trust; required with staging or a private ACME directory.",
+    },
     { key: "registry:certificate", type: "string", secret: "yes", description: "PEM certificate chain, leaf first; required with tls certificate." },
     { key: "registry:privateKey", type: "string", secret: "yes", description: "PEM private key of the certificate; required with tls certificate." },
     {

@@ -188,4 +188,22 @@ export const BAD_INPUT: Case[] = [
         /plaintext/,
         ["faas:password"],
     ],
+    [
+        "an ACME directory that is not https",
+        { ...LE, "registry:acmeDirectory": "http://acme.internal/dir" },
+        "registry:acmeDirectory",
+        /must be "production", "staging" or the https URL/,
+    ],
+    [
+        "the staging directory without its root",
+        { ...LE, "registry:acmeDirectory": "staging" },
+        "registry:acmeRoot",
+        /is required with the ACME directory "staging".*staging root/,
+    ],
+    [
+        "an ACME directory without letsencrypt",
+        { "registry:tls": "none", "registry:acmeDirectory": "staging" },
+        "registry:acmeDirectory",
+        /applies to letsencrypt only/,
+    ],
 ];

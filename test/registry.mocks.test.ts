@@ -147,4 +147,30 @@ describe("PrivateRegistry under mocks", () => {
         for (const name of ["registry-data", "registry-acme-cache"])
             expect(findResource(dropped.recorded, VOLUME, name).options.retainOnDelete, name).toBe(false);
     });
+
+    it("renders the ACME directory: production by the registry's default, staging and a private CA by URL, each with its own cache folder", async () => {
+        const root = makeCertificate("acme-root.test").cert;
+        const rendered = async (extra: Record<string, string>) => {
+            const { recorded } = await evaluateStack({ "registry:host": "registry.example.com", "registry:email": "ops@example.com", ...extra });
+            const container = findResource(recorded, CONTAINER, "registry-container");
+            const gate = findResource(recorded, "command:local:Command", "registry-ready");
+            return {
+                letsencrypt: JSON.parse(unwrap(upload(container, CONTAINER_PATHS.config)) as string).http.tls.letsencrypt,
+                trusted: JSON.parse(unwrap(gate.inputs.stdin) as string).certificate,
+            };
+        };
+        const production = await rendered({});
+        expect(production.letsencrypt.directoryurl).toBeUndefined();
+        expect(production.letsencrypt.cachefile).toBe(CONTAINER_PATHS.acmeCache);
+        expect(production.trusted).toBeNull();
+        const staging = await rendered({ "registry:acmeDirectory": "staging", "registry:acmeRoot": root });
+        expect(staging.letsencrypt).toMatchObject({
+            directoryurl: "https://acme-staging-v02.api.letsencrypt.org/directory",
+            cachefile: `${CONTAINER_PATHS.acmeCache}/staging`,
+        });
+        expect(staging.trusted).toBe(root);
+        const own = await rendered({ "registry:acmeDirectory": "https://acme.internal.test/directory", "registry:acmeRoot": root });
+        expect(own.letsencrypt.directoryurl).toBe("https://acme.internal.test/directory");
+        expect(own.letsencrypt.cachefile).toMatch(new RegExp(`^${CONTAINER_PATHS.acmeCache}/[0-9a-f]{12}$`));
+    });
 });

@@ -13,6 +13,11 @@ export const DEFAULT_REGISTRY_IMAGE = "registry:3.1.2";
 export const DEFAULT_BCRYPT_COST = 4;
 export const DEFAULT_PORT = 5000;
 export const DEFAULT_HTTPS_PORT = 443;
+/** Let's Encrypt's directories; the 3.x registry uses production when `directoryurl` is not set. */
+export const ACME_DIRECTORIES = {
+    production: "https://acme-v02.api.letsencrypt.org/directory",
+    staging: "https://acme-staging-v02.api.letsencrypt.org/directory",
+} as const;
 /** Length of generated passwords (letters and digits: about 5.95 bits each, about 238 bits in all). */
 export const GENERATED_PASSWORD_LENGTH = 40;
 /** User-chosen passwords must be at least this long: the low bcrypt cost relies on it. */
@@ -26,6 +31,13 @@ export type TlsArgs =
           mode: "letsencrypt";
           /** The ACME account e-mail Let's Encrypt sends expiry notices to. */
           email: string;
+          /**
+           * The ACME directory: "production" (Let's Encrypt, the default), "staging" (Let's Encrypt's staging
+           * environment: untrusted certificates, generous rate limits) or the https URL of a private ACME CA.
+           */
+          directory?: string;
+          /** PEM root of the ACME CA's certificates, for the readiness gate to trust (staging and private CAs). */
+          root?: pulumi.Input<string>;
       }
     | {
           /** A certificate you provide. */

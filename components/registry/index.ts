@@ -89,7 +89,8 @@ export class PrivateRegistry extends pulumi.ComponentResource {
                 ),
             ),
         );
-        const renderTls = tls.mode === "letsencrypt" ? { mode: tls.mode, email: tls.email, host: args.host as string } : { mode: tls.mode };
+        const renderTls =
+            tls.mode === "letsencrypt" ? { mode: tls.mode, email: tls.email, host: args.host as string, directory: tls.directory } : { mode: tls.mode };
         const registryConfig = pulumi.secret(
             httpSecret.apply((secret) => renderRegistryConfig({ tls: renderTls, port, httpSecret: secret, realm: endpoint.server })),
         );
@@ -139,7 +140,13 @@ export class PrivateRegistry extends pulumi.ComponentResource {
         );
 
         const firstUser = users[0];
-        const certificate = tls.mode === "certificate" ? pulumi.output(tls.certificate) : pulumi.output(undefined);
+        // What the readiness gate trusts beyond the public CAs: a given certificate, or a private ACME CA's root.
+        const certificate =
+            tls.mode === "certificate"
+                ? pulumi.output(tls.certificate)
+                : tls.mode === "letsencrypt" && tls.root !== undefined
+                  ? pulumi.output(tls.root)
+                  : pulumi.output(undefined);
         const probeInput = pulumi.secret(
             pulumi.all([firstUser.password, certificate]).apply(([password, cert]) =>
                 JSON.stringify({

@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+import { ACME_DIRECTORIES } from "./args";
 /** Where things live inside the registry container. The real-registry tests map these into a temp dir. */
 export const CONTAINER_PATHS = {
     config: "/etc/distribution/config.yml",
@@ -8,7 +10,19 @@ export const CONTAINER_PATHS = {
     acmeCache: "/var/lib/registry-acme",
 } as const;
 
-export type RenderTls = { mode: "letsencrypt"; email: string; host: string } | { mode: "certificate" } | { mode: "none" };
+export type RenderTls = { mode: "letsencrypt"; email: string; host: string; directory?: string } | { mode: "certificate" } | { mode: "none" };
+
+/**
+ * Where the certificate cache lives for an ACME directory. Production keeps the volume's top (where
+ * certificates have always been); another directory gets a folder of its own, because the cache keys
+ * certificates by host name only: without it, switching from staging to production would keep serving
+ * the cached staging certificate. Switching back finds its certificates again.
+ */
+export function acmeCacheDir(directory: string | undefined): string {
+    if (directory === undefined || directory === "production") return CONTAINER_PATHS.acmeCache;
+    if (directory === "staging") return `${CONTAINER_PATHS.acmeCache}/staging`;
+    return `${CONTAINER_PATHS.acmeCache}/${createHash("sha256").update(directory).digest("hex").slice(0, 12)}`;
+}
 
 export interface RenderOptions {
     tls: RenderTls;
@@ -32,10 +46,14 @@ export function renderRegistryConfig(o: RenderOptions): string {
             ? {
                   letsencrypt: {
                       // distribution v3 uses this as a directory (autocert.DirCache), on its own volume.
-                      cachefile: CONTAINER_PATHS.acmeCache,
+                      cachefile: acmeCacheDir(o.tls.directory),
                       email: o.tls.email,
                       // Without hosts every handshake fails with "not configured in HostWhitelist".
                       hosts: [o.tls.host],
+                      // Unset: Let's Encrypt production, the registry's own default.
+                      ...(o.tls.directory === undefined || o.tls.directory === "production"
+                          ? {}
+                          : { directoryurl: ACME_DIRECTORIES[o.tls.directory as keyof typeof ACME_DIRECTORIES] ?? o.tls.directory }),
                   },
               }
             : o.tls.mode === "certificate"

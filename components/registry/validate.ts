@@ -111,6 +111,18 @@ export function validateRegistryArgs(args: PrivateRegistryArgs): Problem[] {
     }
 
     if (mode === "letsencrypt") {
+        const { directory, root } = args.tls as { directory?: unknown; root?: unknown };
+        const named = directory === undefined || directory === "production" || directory === "staging";
+        const valid = named || (typeof directory === "string" && /^https:\/\/[^\s/]+/.test(directory));
+        if (!valid) add("tls.directory", `must be "production", "staging" or the https URL of an ACME directory, got ${JSON.stringify(directory)}`);
+        if (valid && directory !== undefined && directory !== "production" && (root === undefined || root === null || root === "")) {
+            add(
+                "tls.root",
+                `is required with the ACME directory ${JSON.stringify(directory)}: its certificates are not publicly trusted, so the readiness gate needs the CA's root (PEM)${directory === "staging" ? ": Let's Encrypt's staging root, from letsencrypt.org/docs/staging-environment" : ""}`,
+            );
+        } else if (typeof root === "string" && !/-----BEGIN CERTIFICATE-----/.test(root)) {
+            add("tls.root", 'is not PEM (no "-----BEGIN CERTIFICATE-----" line)');
+        }
         const email = (args.tls as { email?: unknown }).email;
         if (typeof email !== "string" || email.length === 0) {
             add("tls.email", 'is required with tls "letsencrypt": the ACME account e-mail Let\'s Encrypt sends expiry notices to');
