@@ -15,6 +15,16 @@ describe("readiness probe diagnosis", () => {
         [err("ETIMEDOUT"), le, /registry\.example\.com:443 is not reachable \(ETIMEDOUT\).*TLS-ALPN-01 challenge needs public port 443/],
         [err("EPROTO", "tlsv1 alert internal error"), le, /TLS handshake failed .*Let's Encrypt has not issued a certificate/],
         [
+            { ...err("EPROTO", "tlsv1 alert internal error"), address: "10.0.0.5" },
+            le,
+            /resolves to 10\.0\.0\.5, a private or loopback address: Let's Encrypt connects from the internet/,
+        ],
+        [
+            { ...err("EPROTO", "tlsv1 alert internal error"), address: "203.0.113.7" },
+            le,
+            /resolves to 203\.0\.113\.7 and port 443 answers there, so the registry runs/,
+        ],
+        [
             err("ERR_TLS_CERT_ALTNAME_INVALID", "Hostname/IP does not match certificate's altnames"),
             cert,
             /bad certificate .*not valid for registry\.example\.com/,

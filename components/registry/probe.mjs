@@ -4,6 +4,7 @@
 // stdin (never argv or env: those are visible to other processes), then waits until GET /v2/ answers
 // 401 without credentials and 200 with them. It prints diagnostics to stderr and never a credential.
 // Dependency-free on purpose: it runs with plain `node`, outside the Pulumi program.
+import dns from "node:dns";
 import http from "node:http";
 import https from "node:https";
 import tls from "node:tls";
@@ -63,8 +64,14 @@ export function explain(outcome, input) {
             return `${hostPort} is not reachable (${code}): open the port in the firewall or security group${le ? "; Let's Encrypt's TLS-ALPN-01 challenge needs public port 443 to reach the registry" : ""}.`;
         }
         if (/CERT|SSL|TLS|certificate|alert|handshake/i.test(text)) {
+            const address = outcome.address;
+            const local = address !== undefined && isPrivateAddress(address);
             return le
-                ? `TLS handshake failed (${text.trim()}): Let's Encrypt has not issued a certificate for ${where.hostname}. Check that its DNS record points at this server, that public port 443 reaches the registry (TLS-ALPN-01 is the only challenge it supports), and the registry's log for "acme" errors (rate limits included).`
+                ? `TLS handshake failed (${text.trim()}): Let's Encrypt has not issued a certificate for ${where.hostname}. ` +
+                      (local
+                          ? `${where.hostname} resolves to ${address}, a private or loopback address: Let's Encrypt connects from the internet, so its DNS record must point at the server's public address. `
+                          : `${where.hostname} resolves to ${address ?? "an address"} and port ${where.port || 443} answers there, so the registry runs; Let's Encrypt could not validate it. `) +
+                      `Check that the public DNS record points at this server, that public port 443 reaches the registry (TLS-ALPN-01 is the only challenge it supports), and the registry's log (docker logs) for "acme" errors, rate limits included.`
                 : `bad certificate (${text.trim()}): the certificate is not valid for ${where.hostname}, expired, or not signed by a CA this machine trusts; give the full chain, leaf first.`;
         }
         return `request failed: ${text.trim()}`;
@@ -80,6 +87,11 @@ export function explain(outcome, input) {
     return `${input.url} answered ${outcome.status} with credentials (expected 200).`;
 }
 
+/** Private, loopback and link-local addresses: nobody on the internet (Let's Encrypt) can reach them. */
+export function isPrivateAddress(address) {
+    return /^(127\.|10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|169\.254\.|::1$|f[cd][0-9a-f]{2}:|fe80:)/i.test(address);
+}
+
 async function attempt(input) {
     const ca = input.certificate ?? undefined;
     try {
@@ -89,7 +101,15 @@ async function attempt(input) {
         const authed = await get(input.url, basic, ca, requestTimeoutMs(input));
         return { ok: authed.status === 200, stage: "authenticated", ...authed };
     } catch (error) {
-        return { ok: false, error };
+        // A failed handshake with Let's Encrypt: where does the name point, as seen from here?
+        const address =
+            input.tlsMode === "letsencrypt"
+                ? await dns.promises.lookup(new URL(input.url).hostname).then(
+                      (a) => a.address,
+                      () => undefined,
+                  )
+                : undefined;
+        return { ok: false, error, address };
     }
 }
 

@@ -1,0 +1,178 @@
+// Let's Encrypt, for real, against Let's Encrypt's own RFC 8555 test server (Debian's `pebble`), in a
+// private lab: the stack evaluated with tls letsencrypt -> the declared registry (Debian's registry binary,
+// distribution 2.8 with the 3.x Let's Encrypt code) on 443 -> a certificate ordered and validated through
+// TLS-ALPN-01 on 443 -> trusted through pebble's root -> the readiness probe -> docker login/push -> a
+// restart on the same cache volume serves the same certificate without a new order.
+// The Debian binary has no `directoryurl` setting (3.x has): inside the lab the production directory's
+// name resolves to a small HTTPS front (test/helpers/acme-front.cjs) that hands out pebble's directory,
+// its certificate trusted by the registry through SSL_CERT_FILE. Nothing leaves the machine.
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import tls from "node:tls";
+import type * as pulumi from "@pulumi/pulumi";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CONTAINER_PATHS } from "../../components/registry/registry-config";
+import { importFunctionImage } from "../helpers/function-image";
+import { request } from "../helpers/http";
+import { type DockerEngine, Lab, labSkipReason } from "../helpers/lab";
+import { findResource, outputValue, unwrap } from "../helpers/mocks";
+import { containerSpec, type RunningRegistry, startRealRegistry } from "../helpers/real-registry";
+import { evaluateStack } from "../helpers/stack";
+import { makeCaSignedCertificate } from "../helpers/tls";
+
+const skip = labSkipReason({ dockerd: true }) ?? (existsSync("/usr/bin/pebble") ? undefined : "pebble is missing: apt-get install pebble (.ci/run does)");
+if (skip !== undefined) process.stderr.write(`test/e2e/letsencrypt.test.ts: SKIPPED: ${skip}\n`);
+
+const HOST = "registry.acme.test";
+const PROBE = join(__dirname, "..", "..", "components", "registry", "probe.mjs");
+
+describe.skipIf(skip !== undefined)("Let's Encrypt through a real ACME server (pebble): issuance, trust, restart on the same cache", () => {
+    let lab: Lab;
+    let registry: RunningRegistry;
+    let tlsPort: number;
+    let pebbleRoot: string;
+    let gateInput: Record<string, unknown>;
+    let password: string;
+    let first: { fingerprint: string; issuer: string };
+    let pebble: ReturnType<Lab["spawn"]>;
+    const pebbleConfig = (tlsPort: number) =>
+        JSON.stringify({
+            pebble: {
+                listenAddress: "127.0.0.1:14000",
+                managementListenAddress: "127.0.0.1:15000",
+                certificate: join(lab.dir, "front.pem"),
+                privateKey: join(lab.dir, "front.key"),
+                httpPort: 80,
+                // TLS-ALPN-01 validation connects here: the registry's published port.
+                tlsPort,
+            },
+        });
+    const startPebble = async (name: string, tlsPort: number) => {
+        writeFileSync(join(lab.dir, `${name}.json`), pebbleConfig(tlsPort));
+        // No random sleeps or rejected nonces: the real protocol, without pebble's deliberate chaos.
+        pebble = lab.spawn(name, ["env", "PEBBLE_VA_NOSLEEP=1", "PEBBLE_WFE_NONCEREJECT=0", "pebble", "-config", join(lab.dir, `${name}.json`)]);
+        for (let i = 0; i < 100 && !/Listening on/.test(lab.log(name)); i++) await new Promise((r) => setTimeout(r, 100));
+    };
+
+    /** The certificate the registry presents for `servername`, verified against pebble's root. */
+    const handshake = (servername: string) =>
+        new Promise<{ fingerprint: string; issuer: string }>((resolve, reject) => {
+            const socket = tls.connect({ host: "127.0.0.1", port: tlsPort, servername, ca: pebbleRoot, timeout: 60_000 }, () => {
+                const cert = socket.getPeerCertificate();
+                socket.end();
+                resolve({ fingerprint: cert.fingerprint256, issuer: String(cert.issuer?.CN) });
+            });
+            socket.on("error", reject);
+            socket.on("timeout", () => socket.destroy(new Error("handshake timed out")));
+        });
+    /** Certificates pebble has issued so far. */
+    const issued = () => (lab.log("pebble").match(/Issued certificate serial/g) ?? []).length;
+
+    beforeAll(async () => {
+        lab = await Lab.start("letsencrypt");
+        lab.addHost("127.0.0.1", HOST);
+        lab.addHost("127.0.0.2", "acme-v02.api.letsencrypt.org");
+        // One test CA for pebble's own HTTPS and for the front that stands for the production directory.
+        const front = makeCaSignedCertificate(["acme-v02.api.letsencrypt.org", "localhost"], ["127.0.0.1"]);
+        for (const [file, text] of [
+            ["front.pem", front.cert],
+            ["front.key", front.key],
+            ["test-ca.pem", front.ca],
+        ])
+            writeFileSync(join(lab.dir, file), text);
+        writeFileSync(join(lab.dir, "bundle.pem"), `${readFileSync("/etc/ssl/certs/ca-certificates.crt", "utf8")}\n${front.ca}`);
+        await startPebble("pebble", 443);
+        lab.spawn("acme-front", [
+            "env",
+            `NODE_EXTRA_CA_CERTS=${join(lab.dir, "test-ca.pem")}`,
+            process.execPath,
+            join(__dirname, "..", "helpers", "acme-front.cjs"),
+            "127.0.0.2",
+            join(lab.dir, "front"),
+            "https://127.0.0.1:14000/dir",
+        ]);
+        const mgmt = await lab.relay(15000);
+        pebbleRoot = String((await request(`https://127.0.0.1:${mgmt}/roots/0`, { ca: front.ca })).body);
+        expect(pebbleRoot).toMatch(/-----BEGIN CERTIFICATE-----/);
+
+        const stack = await evaluateStack({
+            "registry:host": HOST,
+            "registry:email": "ops@example.com",
+            "registry:users": JSON.stringify([{ username: "ci" }]),
+        });
+        password = (await outputValue(stack.exports.registryPasswords as pulumi.Output<Record<string, string>>)).ci;
+        gateInput = JSON.parse(unwrap(findResource(stack.recorded, "command:local:Command", "registry-ready").inputs.stdin) as string);
+        const spec = containerSpec(findResource(stack.recorded, "docker:index/container:Container", "registry-container").inputs);
+        registry = await startRealRegistry(spec, { port: 443, wrap: lab.wrap(), env: { SSL_CERT_FILE: join(lab.dir, "bundle.pem") } });
+        tlsPort = await lab.relay(443);
+    }, 120_000);
+    afterAll(async () => {
+        await registry?.stop();
+        registry?.remove();
+        await lab?.stop();
+    }, 60_000);
+
+    it("orders a certificate for registry:host on the first handshake, validated through TLS-ALPN-01 on 443, issued by pebble", async () => {
+        const started = Date.now();
+        first = await handshake(HOST);
+        process.stderr.write(`letsencrypt: certificate issued and served ${Date.now() - started} ms after the first handshake began\n`);
+        expect(first.issuer).toMatch(/^Pebble Intermediate CA/);
+        expect(issued()).toBe(1);
+        // Validated by a challenge: nothing listens on port 80 in the lab, so it was TLS-ALPN-01 on 443.
+        expect(lab.log("pebble")).toMatch(/set VALID by completed challenge/);
+    });
+
+    it("passes the readiness probe with pebble's root as registry:acmeRoot gives it", () => {
+        const input = { ...gateInput, certificate: pebbleRoot, timeoutSeconds: 30 };
+        const r = lab.exec([process.execPath, PROBE], { input: JSON.stringify(input) });
+        expect(r.status, r.stderr).toBe(0);
+        expect(`${r.stdout}${r.stderr}`).not.toContain(password);
+        // The control: without the root, the same probe cannot trust the certificate.
+        const untrusted = lab.exec([process.execPath, PROBE], { input: JSON.stringify({ ...gateInput, timeoutSeconds: 3 }) });
+        expect(untrusted.status).not.toBe(0);
+        expect(untrusted.stderr).toMatch(/TLS handshake failed|certificate/i);
+    });
+
+    it("takes docker login and push over that certificate", async () => {
+        const docker: DockerEngine = await lab.startDockerd();
+        lab.writeFile(`/etc/docker/certs.d/${HOST}/ca.crt`, pebbleRoot);
+        expect(docker.must(["login", HOST, "-u", "ci", "--password-stdin"], password)).toMatch(/Login Succeeded/);
+        importFunctionImage(docker, lab.dir, `${HOST}/team/hello:1`, "hello");
+        expect(docker.must(["push", `${HOST}/team/hello:1`])).toMatch(/digest: sha256:/);
+    });
+
+    it("serves the same certificate after a restart on the same cache volume, with no new order", async () => {
+        await registry.restart();
+        const again = await handshake(HOST);
+        expect(again.fingerprint).toBe(first.fingerprint);
+        expect(issued()).toBe(1);
+    });
+
+    it("controls: a host not in registry:host gets no certificate; without the cache a new order is made", async () => {
+        await expect(handshake("other.acme.test")).rejects.toThrow();
+        expect(issued()).toBe(1);
+        rmSync(registry.pathOf(CONTAINER_PATHS.acmeCache), { recursive: true, force: true });
+        await registry.restart();
+        const renewed = await handshake(HOST);
+        expect(renewed.fingerprint).not.toBe(first.fingerprint);
+        expect(issued()).toBe(2);
+    });
+
+    it("names the likely cause when the ACME server cannot validate (here: its challenge finds port 443 closed)", async () => {
+        // The CA's view of the server changes: its TLS-ALPN-01 connection now goes to a closed port.
+        pebble.kill("SIGTERM");
+        await new Promise((r) => pebble.once("exit", r));
+        await startPebble("pebble-refusing", 5001);
+        rmSync(registry.pathOf(CONTAINER_PATHS.acmeCache), { recursive: true, force: true });
+        await registry.restart();
+        await expect(handshake(HOST)).rejects.toThrow();
+        // The CA refused: the challenge, hence the authorization and the order, are invalid.
+        expect(lab.log("pebble-refusing")).toMatch(/authz \S+ set INVALID by completed challenge/);
+        expect(registry.logs()).toMatch(/acme\/autocert: unable to satisfy .* for domain "registry\.acme\.test"/);
+        const r = lab.exec([process.execPath, PROBE], { input: JSON.stringify({ ...gateInput, timeoutSeconds: 3 }) });
+        expect(r.status).toBe(1);
+        expect(r.stderr).toMatch(
+            /Let's Encrypt has not issued a certificate for registry\.acme\.test\. registry\.acme\.test resolves to 127\.0\.0\.1, a private or loopback address/,
+        );
+    });
+});
