@@ -14,7 +14,7 @@ import { planRetention, RegistryApi } from "../scripts/registry-prune";
 import { request } from "./helpers/http";
 import { findResource, outputValue } from "./helpers/mocks";
 import { containerSpec, type RunningRegistry, startRealRegistry } from "./helpers/real-registry";
-import { MANIFEST_V2, RegistryClient, sha256 } from "./helpers/registry-client";
+import { RegistryClient } from "./helpers/registry-client";
 import { evaluateStack } from "./helpers/stack";
 
 const ALICE_1 = "alice-first-password-0123";
@@ -119,23 +119,8 @@ describe("disk: retention, then garbage collection, on the real registry", () =>
     /** A one-layer image of `size` random bytes, created at `day` (its config's `created`). */
     const push = async (repository: string, tag: string, day: number, size = 256 * 1024) => {
         const layer = Buffer.from(spawnSync("head", ["-c", String(size), "/dev/urandom"]).stdout);
-        const cfg = Buffer.from(
-            JSON.stringify({
-                architecture: "amd64",
-                os: "linux",
-                created: new Date(Date.UTC(2026, 0, day)).toISOString(),
-                rootfs: { type: "layers", diff_ids: [sha256(layer)] },
-            }),
-        );
-        const configDigest = await client.pushBlob(repository, cfg);
-        const layerDigest = await client.pushBlob(repository, layer);
-        const manifest = JSON.stringify({
-            schemaVersion: 2,
-            mediaType: MANIFEST_V2,
-            config: { mediaType: "application/vnd.docker.container.image.v1+json", size: cfg.length, digest: configDigest },
-            layers: [{ mediaType: "application/vnd.docker.image.rootfs.diff.tar.gzip", size: layer.length, digest: layerDigest }],
-        });
-        pushed.set(`${repository}:${tag}`, { digest: await client.pushManifest(repository, tag, manifest), layerDigest });
+        const image = await client.pushImage(repository, tag, { layer, created: new Date(Date.UTC(2026, 0, day)).toISOString() });
+        pushed.set(`${repository}:${tag}`, image);
     };
     const pullable = async (repository: string, tag: string) => {
         const image = pushed.get(`${repository}:${tag}`) as { digest: string; layerDigest: string };

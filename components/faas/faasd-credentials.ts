@@ -27,40 +27,39 @@ export interface FaasdRegistryCredentialsArgs {
 // the JSON, because faasd has no login command and the file holds other registries' entries too.
 const AS_ROOT = 'as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo -n "$@"; fi; }';
 const NEEDS_PYTHON = `command -v python3 >/dev/null || { echo "faasd credentials: python3 is needed on this host to edit ${FAASD_DOCKER_CONFIG} (apt-get install -y python3)" >&2; exit 1; }`;
-const MERGE = `
+/** Python shared by both commands: read the file (absent: empty), write it back atomically, mode 0600. */
+const PYTHON_FILE = `
 import json, os, sys, tempfile
 path = "${FAASD_DOCKER_CONFIG}"
-entry = json.load(sys.stdin)
-os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
-try:
-    with open(path) as f:
-        config = json.load(f)
-except FileNotFoundError:
-    config = {}
-config.setdefault("auths", {})[entry["server"]] = {"auth": entry["auth"]}
-fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".config.json.")
-with os.fdopen(fd, "w") as f:
-    json.dump(config, f, indent=2)
-    f.write("\\n")
-os.chmod(tmp, 0o600)
-os.rename(tmp, path)
-print("faasd credentials: wrote the entry for %s in %s" % (entry["server"], path))
-`;
-const REMOVE = `
-import json, os, sys, tempfile
-path, server = "${FAASD_DOCKER_CONFIG}", sys.argv[1]
-try:
-    with open(path) as f:
-        config = json.load(f)
-except FileNotFoundError:
-    sys.exit(0)
-if config.get("auths", {}).pop(server, None) is not None:
+
+def load():
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except FileNotFoundError:
+        return {}
+
+def save(config):
+    os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".config.json.")
     with os.fdopen(fd, "w") as f:
         json.dump(config, f, indent=2)
         f.write("\\n")
     os.chmod(tmp, 0o600)
     os.rename(tmp, path)
+`;
+const MERGE = `${PYTHON_FILE}
+entry = json.load(sys.stdin)
+config = load()
+config.setdefault("auths", {})[entry["server"]] = {"auth": entry["auth"]}
+save(config)
+print("faasd credentials: wrote the entry for %s in %s" % (entry["server"], path))
+`;
+const REMOVE = `${PYTHON_FILE}
+server = sys.argv[1]
+config = load()
+if config.get("auths", {}).pop(server, None) is not None:
+    save(config)
 print("faasd credentials: removed the entry for %s from %s" % (server, path))
 `;
 

@@ -65,9 +65,11 @@ export class RegistryClient {
     }
 
     /** Pushes a one-layer image (config + layer + schema2 manifest) and returns what was pushed. */
-    async pushImage(repo: string, tag: string) {
-        const layer = Buffer.from(`layer of ${repo}:${tag} ${"x".repeat(2048)}`);
-        const config = Buffer.from(JSON.stringify({ architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: [sha256(layer)] } }));
+    async pushImage(repo: string, tag: string, options: { layer?: Buffer; created?: string } = {}) {
+        const layer = options.layer ?? Buffer.from(`layer of ${repo}:${tag} ${"x".repeat(2048)}`);
+        const config = Buffer.from(
+            JSON.stringify({ architecture: "amd64", os: "linux", created: options.created, rootfs: { type: "layers", diff_ids: [sha256(layer)] } }),
+        );
         const configDigest = await this.pushBlob(repo, config);
         const layerDigest = await this.pushBlob(repo, layer);
         const manifest = JSON.stringify({

@@ -3,20 +3,28 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-/** A fresh self-signed certificate for `host` (and 127.0.0.1), made with the openssl CLI. */
-export function makeCertificate(host: string): { cert: string; key: string } {
+/** A new P-256 key, for `openssl req`. */
+const NEW_KEY = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+
+/** Runs openssl steps in a temporary folder, returns the files asked for, and removes the folder. */
+function withOpenssl<T extends string>(steps: (dir: string) => string[][], files: readonly T[]): Record<T, string> {
     const dir = mkdtempSync(join(tmpdir(), "faasreg-cert-"));
     try {
-        execFileSync(
-            "openssl",
+        for (const args of steps(dir)) execFileSync("openssl", args, { cwd: dir, stdio: "ignore" });
+        return Object.fromEntries(files.map((f) => [f, readFileSync(join(dir, `${f}.pem`), "utf8")])) as Record<T, string>;
+    } finally {
+        rmSync(dir, { recursive: true, force: true });
+    }
+}
+
+/** A fresh self-signed certificate for `host` (and 127.0.0.1), made with the openssl CLI. */
+export function makeCertificate(host: string): { cert: string; key: string } {
+    return withOpenssl(
+        () => [
             [
                 "req",
                 "-x509",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:prime256v1",
-                "-nodes",
+                ...NEW_KEY,
                 "-days",
                 "2",
                 "-subj",
@@ -24,76 +32,43 @@ export function makeCertificate(host: string): { cert: string; key: string } {
                 "-addext",
                 `subjectAltName=DNS:${host},IP:127.0.0.1`,
                 "-keyout",
-                join(dir, "key.pem"),
+                "key.pem",
                 "-out",
-                join(dir, "cert.pem"),
+                "cert.pem",
             ],
-            { stdio: "ignore" },
-        );
-        return { cert: readFileSync(join(dir, "cert.pem"), "utf8"), key: readFileSync(join(dir, "key.pem"), "utf8") };
-    } finally {
-        rmSync(dir, { recursive: true, force: true });
-    }
+        ],
+        ["cert", "key"],
+    );
 }
 
 /** A throwaway CA and a certificate it signs for the given DNS names and IPs (for servers the code under test must trust). */
 export function makeCaSignedCertificate(names: string[], ips: string[] = []): { ca: string; cert: string; key: string } {
-    const dir = mkdtempSync(join(tmpdir(), "faasreg-ca-"));
-    const run = (args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "ignore" });
-    try {
-        run([
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=faasreg test CA",
-            "-keyout",
-            "ca.key",
-            "-out",
-            "ca.pem",
-        ]);
-        run([
-            "req",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-subj",
-            `/CN=${names[0]}`,
-            "-keyout",
-            "key.pem",
-            "-out",
-            "req.csr",
-        ]);
-        const san = [...names.map((n) => `DNS:${n}`), ...ips.map((i) => `IP:${i}`)].join(",");
-        writeFileSync(join(dir, "ext.cnf"), `subjectAltName=${san}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n`);
-        run([
-            "x509",
-            "-req",
-            "-in",
-            "req.csr",
-            "-CA",
-            "ca.pem",
-            "-CAkey",
-            "ca.key",
-            "-CAcreateserial",
-            "-days",
-            "2",
-            "-extfile",
-            "ext.cnf",
-            "-out",
-            "cert.pem",
-        ]);
-        const read = (f: string) => readFileSync(join(dir, f), "utf8");
-        return { ca: read("ca.pem"), cert: read("cert.pem"), key: read("key.pem") };
-    } finally {
-        rmSync(dir, { recursive: true, force: true });
-    }
+    return withOpenssl(
+        (dir) => {
+            const san = [...names.map((n) => `DNS:${n}`), ...ips.map((i) => `IP:${i}`)].join(",");
+            writeFileSync(join(dir, "ext.cnf"), `subjectAltName=${san}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n`);
+            return [
+                ["req", "-x509", ...NEW_KEY, "-days", "2", "-subj", "/CN=faasreg test CA", "-keyout", "ca-key.pem", "-out", "ca.pem"],
+                ["req", ...NEW_KEY, "-subj", `/CN=${names[0]}`, "-keyout", "key.pem", "-out", "req.csr"],
+                [
+                    "x509",
+                    "-req",
+                    "-in",
+                    "req.csr",
+                    "-CA",
+                    "ca.pem",
+                    "-CAkey",
+                    "ca-key.pem",
+                    "-CAcreateserial",
+                    "-days",
+                    "2",
+                    "-extfile",
+                    "ext.cnf",
+                    "-out",
+                    "cert.pem",
+                ],
+            ];
+        },
+        ["ca", "cert", "key"],
+    );
 }
