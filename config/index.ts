@@ -93,7 +93,11 @@ export function wrapSecrets(plain: PlainStackConfig): StackConfig {
                                 privateKey: plain.faas.ssh.privateKey === undefined ? undefined : pulumi.secret(plain.faas.ssh.privateKey),
                             },
               };
-    return { registry: { ...registry, tls, users }, faas, dockerHost: plain.dockerHost };
+    const storage =
+        registry.storage?.driver === "s3" && registry.storage.secretKey !== undefined
+            ? { ...registry.storage, secretKey: pulumi.secret(registry.storage.secretKey) }
+            : registry.storage;
+    return { registry: { ...registry, tls, users, ...(storage === undefined ? {} : { storage }) }, faas, dockerHost: plain.dockerHost };
 }
 
 /** A function of a secret `faas:functions`: every value that may hold the secret, wrapped. */

@@ -1,6 +1,6 @@
 import { registryEndpoint } from "../components/registry/endpoint";
 import { isLoopback, validateRegistryArgs } from "../components/registry/validate";
-import type { PrivateRegistryArgs, TlsArgs } from "../components/registry/args";
+import type { PrivateRegistryArgs, StorageArgs, TlsArgs } from "../components/registry/args";
 import { validateFunctionArgs, checkGatewayUrl } from "../components/faas/validate";
 import { parseImageRef } from "../components/faas/image";
 import { DEPLOYMENT_FIELD_NAMES, type DeploymentFields } from "../components/faas/args";
@@ -149,6 +149,8 @@ class Reader {
 /** `users[1].username` (an argument path of PrivateRegistry) -> the config key that sets it. */
 function registryKeyOf(path: string): string {
     if (path === "tls.mode") return "registry:tls";
+    if (path === "storage.driver") return "registry:storage";
+    if (path.startsWith("storage.")) return `registry:s3${path.charAt(8).toUpperCase()}${path.slice(9)}`;
     if (path === "tls.directory") return "registry:acmeDirectory";
     if (path === "tls.root") return "registry:acmeRoot";
     if (path.startsWith("tls.")) return `registry:${path.slice(4)}`;
@@ -196,9 +198,38 @@ export function parseStackConfig(source: ConfigSource): ParseResult {
               ? { mode: tlsMode, certificate: certificate as string, privateKey: privateKey as string }
               : // An unknown mode is passed on for validateRegistryArgs to report.
                 ({ mode: tlsMode } as TlsArgs);
+    const storageDriver = r.string("registry:storage");
+    const s3Keys = ["s3Bucket", "s3Region", "s3RegionEndpoint", "s3AccessKey", "s3SecretKey", "s3RootDirectory"] as const;
+    const s3 = Object.fromEntries(s3Keys.map((k) => [k, r.string(`registry:${k}`)])) as Record<(typeof s3Keys)[number], string | undefined>;
+    const forcePathStyle = r.boolean("registry:s3ForcePathStyle");
+    if (storageDriver !== "s3") {
+        for (const k of [...s3Keys, "s3ForcePathStyle"]) {
+            if (r.raw(`registry:${k}`) !== undefined)
+                r.add(`registry:${k}`, `is set but registry:storage is "${storageDriver}": set registry:storage s3, or remove it`);
+        }
+    } else if (s3.s3SecretKey !== undefined && !source.isSecret("registry:s3SecretKey")) {
+        r.add("registry:s3SecretKey", "is stored in plaintext in the stack file: set it as a secret, pulumi config set --secret registry:s3SecretKey");
+    }
+    const storage: StorageArgs | undefined =
+        storageDriver === "s3"
+            ? {
+                  driver: "s3",
+                  bucket: s3.s3Bucket as string,
+                  region: s3.s3Region as string,
+                  ...(s3.s3RegionEndpoint === undefined ? {} : { regionEndpoint: s3.s3RegionEndpoint }),
+                  ...(forcePathStyle ? { forcePathStyle } : {}),
+                  ...(s3.s3AccessKey === undefined ? {} : { accessKey: s3.s3AccessKey }),
+                  ...(s3.s3SecretKey === undefined ? {} : { secretKey: s3.s3SecretKey }),
+                  ...(s3.s3RootDirectory === undefined ? {} : { rootDirectory: s3.s3RootDirectory }),
+              }
+            : storageDriver === "filesystem"
+              ? undefined
+              : // An unknown driver is passed on for validateRegistryArgs to report.
+                ({ driver: storageDriver } as StorageArgs);
     const registry: PlainRegistrySettings = {
         host,
         tls,
+        ...(storage === undefined ? {} : { storage }),
         users: rawUsers === undefined ? structuredClone(DEFAULT_USERS) : users,
         image: r.string("registry:image"),
         port: r.integer("registry:port"),

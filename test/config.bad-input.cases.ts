@@ -206,4 +206,27 @@ export const BAD_INPUT: Case[] = [
         "registry:acmeDirectory",
         /applies to letsencrypt only/,
     ],
+    ["s3 storage without a bucket", { ...LE, "registry:storage": "s3", "registry:s3Region": "eu-west-1" }, "registry:s3Bucket", /is required with s3 storage/],
+    [
+        "an s3 secret key in plaintext",
+        {
+            ...LE,
+            "registry:storage": "s3",
+            "registry:s3Bucket": "b",
+            "registry:s3Region": "eu-west-1",
+            "registry:s3AccessKey": "AKIA0",
+            "registry:s3SecretKey": "s3-secret-plain",
+        },
+        "registry:s3SecretKey",
+        /plaintext/,
+        ["registry:s3SecretKey"],
+    ],
+    [
+        "an s3 access key without its secret",
+        { ...LE, "registry:storage": "s3", "registry:s3Bucket": "b", "registry:s3Region": "eu-west-1", "registry:s3AccessKey": "AKIA0" },
+        "registry:s3SecretKey",
+        /is required when the access key is set/,
+    ],
+    ["an unknown storage driver", { ...LE, "registry:storage": "gcs" }, "registry:storage", /must be "filesystem" or "s3"/],
+    ["s3 keys with filesystem storage", { ...LE, "registry:s3Bucket": "b" }, "registry:s3Bucket", /is set but registry:storage is "filesystem"/],
 ];

@@ -173,4 +173,62 @@ describe("PrivateRegistry under mocks", () => {
         expect(own.letsencrypt.directoryurl).toBe("https://acme.internal.test/directory");
         expect(own.letsencrypt.cachefile).toMatch(new RegExp(`^${CONTAINER_PATHS.acmeCache}/[0-9a-f]{12}$`));
     });
+
+    it("renders s3 storage with distribution's documented s3 keys only, the secret key inside the secret config, and no data volume", async () => {
+        // The s3 driver's parameters, as distribution documents them (distribution.github.io/distribution/storage-drivers/s3/).
+        const DOCUMENTED = [
+            "accesskey",
+            "secretkey",
+            "region",
+            "regionendpoint",
+            "forcepathstyle",
+            "bucket",
+            "encrypt",
+            "keyid",
+            "secure",
+            "skipverify",
+            "v4auth",
+            "chunksize",
+            "multipartcopychunksize",
+            "multipartcopymaxconcurrency",
+            "multipartcopythresholdsize",
+            "rootdirectory",
+            "storageclass",
+            "objectacl",
+            "usedualstack",
+            "accelerate",
+            "loglevel",
+        ];
+        const { recorded } = await evaluateStack(
+            {
+                "registry:host": "registry.example.com",
+                "registry:email": "ops@example.com",
+                "registry:storage": "s3",
+                "registry:s3Bucket": "images",
+                "registry:s3Region": "eu-west-1",
+                "registry:s3RegionEndpoint": "https://minio.example.com:9000",
+                "registry:s3ForcePathStyle": "true",
+                "registry:s3AccessKey": "AKIAEXAMPLE",
+                "registry:s3SecretKey": "S3-Secret-Key-0123456789",
+                "registry:s3RootDirectory": "/registry",
+            },
+            { secretKeys: ["registry:s3SecretKey"] },
+        );
+        const container = findResource(recorded, CONTAINER, "registry-container");
+        expect(isSecretWrapped(container.inputs.uploads)).toBe(true);
+        const storage = JSON.parse(unwrap(upload(container, CONTAINER_PATHS.config)) as string).storage;
+        expect(storage.s3).toEqual({
+            bucket: "images",
+            region: "eu-west-1",
+            regionendpoint: "https://minio.example.com:9000",
+            forcepathstyle: true,
+            accesskey: "AKIAEXAMPLE",
+            secretkey: "S3-Secret-Key-0123456789",
+            rootdirectory: "/registry",
+        });
+        expect(Object.keys(storage.s3).filter((k) => !DOCUMENTED.includes(k))).toEqual([]);
+        expect(storage.filesystem).toBeUndefined();
+        expect(recorded.filter((r) => r.type === "docker:index/volume:Volume").map((r) => r.name)).toEqual(["registry-acme-cache"]);
+        expect(JSON.stringify(recorded.filter((r) => r !== container))).not.toContain("S3-Secret-Key-0123456789");
+    });
 });

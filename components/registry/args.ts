@@ -62,7 +62,32 @@ export interface RegistryUserArgs {
     password?: pulumi.Input<string>;
 }
 
+/** Where the registry keeps images. */
+export type StorageArgs =
+    | {
+          /** A named Docker volume on the registry's host. */
+          driver: "filesystem";
+      }
+    | {
+          /** An S3 bucket (AWS, or an S3-compatible store with `regionEndpoint`): distribution's s3 driver. */
+          driver: "s3";
+          bucket: string;
+          region: string;
+          /** An S3-compatible endpoint, e.g. https://minio.example.com:9000. Defaults to AWS. */
+          regionEndpoint?: string;
+          /** Path-style addressing (most S3-compatible stores). Defaults to false. */
+          forcePathStyle?: boolean;
+          /** Access key; without one (and without secretKey) the driver uses the host's IAM role. */
+          accessKey?: string;
+          /** Secret key (a secret). */
+          secretKey?: pulumi.Input<string>;
+          /** A prefix inside the bucket. Defaults to the bucket's root. */
+          rootDirectory?: string;
+      };
+
 export interface PrivateRegistryArgs {
+    /** Where images are stored. Defaults to a named volume on the registry's host (`filesystem`). */
+    storage?: StorageArgs;
     /** The DNS name the registry serves. Required unless `tls.mode` is `"none"` (defaults to `bindAddress`). */
     host?: string;
     /** How the registry gets its TLS certificate. */

@@ -91,14 +91,28 @@ export class PrivateRegistry extends pulumi.ComponentResource {
         );
         const renderTls =
             tls.mode === "letsencrypt" ? { mode: tls.mode, email: tls.email, host: args.host as string, directory: tls.directory } : { mode: tls.mode };
+        const storage = args.storage ?? { driver: "filesystem" as const };
+        const s3SecretKey = storage.driver === "s3" && storage.secretKey !== undefined ? pulumi.secret(storage.secretKey) : pulumi.output(undefined);
         const registryConfig = pulumi.secret(
-            httpSecret.apply((secret) => renderRegistryConfig({ tls: renderTls, port, httpSecret: secret, realm: endpoint.server })),
+            pulumi.all([httpSecret, s3SecretKey]).apply(([secret, secretKey]) =>
+                renderRegistryConfig({
+                    tls: renderTls,
+                    storage: storage.driver === "s3" ? { ...storage, secretKey } : storage,
+                    port,
+                    httpSecret: secret,
+                    realm: endpoint.server,
+                }),
+            ),
         );
 
         const image = new docker.RemoteImage(`${name}-image`, { name: args.image ?? DEFAULT_REGISTRY_IMAGE, keepLocally: true }, { parent: this });
         const volumeOpts = { parent: this, retainOnDelete: retainData };
-        const dataVolume = new docker.Volume(`${name}-data`, { name: `${prefix}-data` }, volumeOpts);
-        const volumes: docker.types.input.ContainerVolume[] = [{ volumeName: dataVolume.name, containerPath: CONTAINER_PATHS.data }];
+        const volumes: docker.types.input.ContainerVolume[] = [];
+        // With s3 storage the images live in the bucket: no data volume.
+        if (storage.driver === "filesystem") {
+            const dataVolume = new docker.Volume(`${name}-data`, { name: `${prefix}-data` }, volumeOpts);
+            volumes.push({ volumeName: dataVolume.name, containerPath: CONTAINER_PATHS.data });
+        }
         if (tls.mode === "letsencrypt") {
             const acmeVolume = new docker.Volume(`${name}-acme-cache`, { name: `${prefix}-acme-cache` }, volumeOpts);
             volumes.push({ volumeName: acmeVolume.name, containerPath: CONTAINER_PATHS.acmeCache });

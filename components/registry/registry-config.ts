@@ -24,8 +24,24 @@ export function acmeCacheDir(directory: string | undefined): string {
     return `${CONTAINER_PATHS.acmeCache}/${createHash("sha256").update(directory).digest("hex").slice(0, 12)}`;
 }
 
+/** The storage as rendered: the S3 secret key is plain here (the config file is a secret upload). */
+export type RenderStorage =
+    | { driver: "filesystem" }
+    | {
+          driver: "s3";
+          bucket: string;
+          region: string;
+          regionEndpoint?: string;
+          forcePathStyle?: boolean;
+          accessKey?: string;
+          secretKey?: string;
+          rootDirectory?: string;
+      };
+
 export interface RenderOptions {
     tls: RenderTls;
+    /** Defaults to filesystem. */
+    storage?: RenderStorage;
     /** Port the registry listens on inside the container. */
     port: number;
     /** Signs upload state: stable, so uploads survive a restart (and replicas agree). */
@@ -63,7 +79,7 @@ export function renderRegistryConfig(o: RenderOptions): string {
         version: 0.1,
         log: { level: "info", fields: { service: "registry" } },
         storage: {
-            filesystem: { rootdirectory: CONTAINER_PATHS.data },
+            ...renderStorageDriver(o.storage ?? { driver: "filesystem" }),
             cache: { blobdescriptor: "inmemory" },
             delete: { enabled: true },
         },
@@ -77,4 +93,16 @@ export function renderRegistryConfig(o: RenderOptions): string {
         health: { storagedriver: { enabled: true, interval: "10s", threshold: 3 } },
     };
     return `${JSON.stringify(config, null, 2)}\n`;
+}
+
+/** The storage driver's section, with the keys distribution documents (storage-drivers/s3). */
+function renderStorageDriver(storage: RenderStorage): Record<string, unknown> {
+    if (storage.driver === "filesystem") return { filesystem: { rootdirectory: CONTAINER_PATHS.data } };
+    const s3: Record<string, unknown> = { bucket: storage.bucket, region: storage.region };
+    if (storage.regionEndpoint !== undefined) s3.regionendpoint = storage.regionEndpoint;
+    if (storage.forcePathStyle) s3.forcepathstyle = true;
+    if (storage.accessKey !== undefined) s3.accesskey = storage.accessKey;
+    if (storage.secretKey !== undefined) s3.secretkey = storage.secretKey;
+    if (storage.rootDirectory !== undefined) s3.rootdirectory = storage.rootDirectory;
+    return { s3 };
 }

@@ -192,6 +192,25 @@ export function validateRegistryArgs(args: PrivateRegistryArgs): Problem[] {
         );
     }
 
+    const storage = args.storage as Record<string, unknown> | undefined;
+    if (storage !== undefined) {
+        if (storage.driver !== "filesystem" && storage.driver !== "s3") {
+            add("storage.driver", `must be "filesystem" or "s3", got ${JSON.stringify(storage.driver)}`);
+        } else if (storage.driver === "s3") {
+            for (const field of ["bucket", "region"]) {
+                if (typeof storage[field] !== "string" || storage[field] === "")
+                    add(`storage.${field}`, `is required with s3 storage: the ${field === "bucket" ? "bucket's name" : "bucket's region, e.g. eu-west-1"}`);
+            }
+            const endpoint = storage.regionEndpoint;
+            if (endpoint !== undefined && (typeof endpoint !== "string" || !/^https?:\/\/[^\s/]+/.test(endpoint))) {
+                add("storage.regionEndpoint", `must be the store's URL, e.g. https://minio.example.com:9000, got ${JSON.stringify(endpoint)}`);
+            }
+            if ((storage.accessKey === undefined) !== (storage.secretKey === undefined)) {
+                const [missing, given] = storage.accessKey === undefined ? ["accessKey", "secret key"] : ["secretKey", "access key"];
+                add(`storage.${missing}`, `is required when the ${given} is set: set both, or neither to use the host's IAM role`);
+            }
+        }
+    }
     add("port", checkPort(args.port ?? DEFAULT_PORT));
     const httpsPortProblem = checkPort(args.httpsPort ?? DEFAULT_HTTPS_PORT);
     add("httpsPort", httpsPortProblem);
