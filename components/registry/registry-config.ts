@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { ACME_DIRECTORIES } from "./args";
+import { ACME_DIRECTORIES, type StorageArgs } from "./args";
 /** Where things live inside the registry container. The real-registry tests map these into a temp dir. */
 export const CONTAINER_PATHS = {
     config: "/etc/distribution/config.yml",
@@ -24,19 +24,8 @@ export function acmeCacheDir(directory: string | undefined): string {
     return `${CONTAINER_PATHS.acmeCache}/${createHash("sha256").update(directory).digest("hex").slice(0, 12)}`;
 }
 
-/** The storage as rendered: the S3 secret key is plain here (the config file is a secret upload). */
-export type RenderStorage =
-    | { driver: "filesystem" }
-    | {
-          driver: "s3";
-          bucket: string;
-          region: string;
-          regionEndpoint?: string;
-          forcePathStyle?: boolean;
-          accessKey?: string;
-          secretKey?: string;
-          rootDirectory?: string;
-      };
+/** The storage as rendered: StorageArgs with the S3 secret key plain (the config file is a secret upload). */
+export type RenderStorage = Exclude<StorageArgs, { driver: "s3" }> | (Omit<Extract<StorageArgs, { driver: "s3" }>, "secretKey"> & { secretKey?: string });
 
 export interface RenderOptions {
     tls: RenderTls;

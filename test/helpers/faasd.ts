@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { functionOciArchive } from "./function-image";
-import { Lab } from "./lab";
+import { Lab, waitFor } from "./lab";
 import { type ContainerSpec, type RunningRegistry, startRealRegistry } from "./real-registry";
 
 export const FAASD_BIN = process.env.FAASREG_FAASD_BIN;
@@ -193,13 +193,5 @@ export async function startFaasdLab(options: {
         process.stderr.write(`faasd lab logs:\n${["faasd-provider", "gateway", "containerd"].map((n) => `--- ${n}\n${lab.log(n).slice(-2000)}`).join("\n")}\n`);
         await lab.stop();
         throw error;
-    }
-}
-
-async function waitFor(what: string, ok: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await ok().catch(() => false))) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 100));
     }
 }

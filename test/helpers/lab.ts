@@ -28,6 +28,15 @@ function sleep(ms: number): Promise<void> {
     return new Promise((r) => setTimeout(r, ms));
 }
 
+/** Polls `ok` every 100 ms until it says true (a throw counts as not yet), or fails naming `what`. */
+export async function waitFor(what: string, ok: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await ok().catch(() => false))) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await sleep(100);
+    }
+}
+
 export interface ExecResult {
     status: number | null;
     stdout: string;

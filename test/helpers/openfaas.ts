@@ -8,7 +8,7 @@
 import { spawnSync } from "node:child_process";
 import { chmodSync, copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { DockerEngine, Lab } from "./lab";
+import { type DockerEngine, type Lab, waitFor } from "./lab";
 
 export const GATEWAY_BIN = process.env.FAASREG_GATEWAY_BIN;
 export const FAAS_SWARM_BIN = process.env.FAASREG_FAAS_SWARM_BIN;
@@ -57,14 +57,6 @@ export interface SwarmOpenFaas {
     password: string;
     /** Rotates the basic-auth password as an operator would: a new Swarm secret, both services updated. */
     rotatePassword(next: string): Promise<void>;
-}
-
-async function waitFor(what: string, ok: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await ok().catch(() => false))) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 200));
-    }
 }
 
 /** Starts the gateway and faas-swarm on the lab's Swarm. About 5 s. */
@@ -129,7 +121,7 @@ export async function startSwarmOpenFaas(
         const r = await fetch(`${hostUrl}/system/info`, { headers: { authorization: auth }, signal: AbortSignal.timeout(2000) });
         return r.status === 200;
     };
-    await waitFor("the gateway to answer /system/info", ready);
+    await waitFor("the gateway to answer /system/info", ready, 60_000);
     return {
         url: "http://127.0.0.1:8080",
         hostUrl,
@@ -144,7 +136,7 @@ export async function startSwarmOpenFaas(
                 docker.must(["service", "update", "-q", "--secret-rm", `basic-auth-password-${old}`, "--secret-add", passwordSecret(secret), service]);
             }
             password = next;
-            await waitFor("the gateway to accept the rotated password", ready);
+            await waitFor("the gateway to accept the rotated password", ready, 60_000);
         },
     };
 }
