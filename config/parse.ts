@@ -154,6 +154,7 @@ function registryKeyOf(path: string): string {
     if (path === "tls.directory") return "registry:acmeDirectory";
     if (path === "tls.root") return "registry:acmeRoot";
     if (path.startsWith("tls.")) return `registry:${path.slice(4)}`;
+    if (path.startsWith("swarm.")) return `registry:${path.slice(6)}`;
     return `registry:${path}`;
 }
 
@@ -226,7 +227,20 @@ export function parseStackConfig(source: ConfigSource): ParseResult {
               ? undefined
               : // An unknown driver is passed on for validateRegistryArgs to report.
                 ({ driver: storageDriver } as StorageArgs);
+    const mode = r.string("registry:mode");
+    const swarmKeys = ["replicas", "sharedPath", "spread", "redis", "frontImage", "redisImage"] as const;
+    const swarm = {
+        replicas: r.raw("registry:replicas") === undefined ? undefined : r.integer("registry:replicas"),
+        sharedPath: r.string("registry:sharedPath"),
+        spread: r.boolean("registry:spread"),
+        redis: r.string("registry:redis"),
+        frontImage: r.raw("registry:frontImage") === undefined ? undefined : r.string("registry:frontImage"),
+        redisImage: r.raw("registry:redisImage") === undefined ? undefined : r.string("registry:redisImage"),
+    };
+    const swarmGiven = Object.fromEntries(swarmKeys.filter((k) => swarm[k] !== undefined).map((k) => [k, swarm[k]]));
     const registry: PlainRegistrySettings = {
+        ...(mode === undefined || mode === "container" ? {} : { mode: mode as "swarm" }),
+        ...(Object.keys(swarmGiven).length === 0 ? {} : { swarm: swarmGiven }),
         host,
         tls,
         ...(storage === undefined ? {} : { storage }),
@@ -239,6 +253,8 @@ export function parseStackConfig(source: ConfigSource): ParseResult {
         retainData: r.boolean("registry:retainData"),
         readinessTimeoutSeconds: r.integer("registry:readinessTimeoutSeconds"),
     };
+    const dockerHost = r.string("docker:host");
+    if (registry.mode === "swarm" && dockerHost !== undefined) registry.dockerHost = dockerHost;
     const typeProblemKeys = new Set(r.problems.map((p) => p.key));
     for (const p of validateRegistryArgs(registry)) {
         const key = registryKeyOf(p.path);
@@ -264,7 +280,6 @@ export function parseStackConfig(source: ConfigSource): ParseResult {
     if (certificate !== undefined && tlsMode !== "certificate")
         r.add("registry:certificate", `is set but registry:tls is "${tlsMode}": set registry:tls certificate, or remove it`);
 
-    const dockerHost = r.string("docker:host");
     if (tlsMode === "none" && dockerHost !== undefined && isRemoteDockerHost(dockerHost)) {
         r.add(
             "registry:tls",

@@ -3,7 +3,15 @@
  * table is the source of truth: `config/` parses and validates by it, the README's configuration table
  * and Pulumi.yaml's `template.config` are checked against it by `test/config-declarations.test.ts`.
  */
-import { DEFAULT_BCRYPT_COST, DEFAULT_HTTPS_PORT, DEFAULT_PORT, DEFAULT_REGISTRY_IMAGE } from "../components/registry/args";
+import {
+    DEFAULT_BCRYPT_COST,
+    DEFAULT_FRONT_IMAGE,
+    DEFAULT_HTTPS_PORT,
+    DEFAULT_PORT,
+    DEFAULT_REDIS_IMAGE,
+    DEFAULT_REGISTRY_IMAGE,
+    DEFAULT_REPLICAS,
+} from "../components/registry/args";
 
 export type KeyType = "string" | "integer" | "boolean" | "list";
 
@@ -123,6 +131,56 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
     },
     { key: "registry:s3SecretKey", type: "string", secret: "yes", description: "With storage s3: the secret access key." },
     { key: "registry:s3RootDirectory", type: "string", secret: "no", description: "With storage s3: a prefix inside the bucket. Unset: the bucket's root." },
+    {
+        key: "registry:mode",
+        type: "string",
+        default: "container",
+        secret: "no",
+        description:
+            'container (one registry container on the Docker host) or swarm (registry:replicas tasks on the Swarm whose manager docker:host points at, behind one Caddy front that terminates TLS; see README, "Outgrowing one VM").',
+    },
+    {
+        key: "registry:replicas",
+        type: "integer",
+        default: DEFAULT_REPLICAS,
+        secret: "no",
+        description: "With mode swarm: registry tasks (1 to 100), rolled one at a time, start-first, on updates.",
+    },
+    {
+        key: "registry:sharedPath",
+        type: "string",
+        secret: "no",
+        description:
+            "With mode swarm and storage filesystem: a host path holding the same files on every node (NFS, ...), bind-mounted by the replicas so they may run on any node. Unset: a named volume, every replica on the manager node.",
+    },
+    {
+        key: "registry:spread",
+        type: "boolean",
+        secret: "no",
+        description:
+            "With mode swarm: let replicas (and Redis) run on any node. Unset: true with storage s3 or registry:sharedPath, else false (all on the manager node docker:host points at). Refused with a named volume.",
+    },
+    {
+        key: "registry:redis",
+        type: "string",
+        secret: "no",
+        description:
+            "With mode swarm: the blob-descriptor cache shared by the replicas. service (a Redis service declared by the stack, allkeys-lru, 256 MB) or HOST:PORT of your own Redis. Unset: each replica caches in memory.",
+    },
+    {
+        key: "registry:frontImage",
+        type: "string",
+        default: DEFAULT_FRONT_IMAGE,
+        secret: "no",
+        description: "With mode swarm: the front's image (Caddy 2, which does ACME itself).",
+    },
+    {
+        key: "registry:redisImage",
+        type: "string",
+        default: DEFAULT_REDIS_IMAGE,
+        secret: "no",
+        description: "With mode swarm and redis service: the Redis image.",
+    },
     { key: "registry:retainData", type: "boolean", default: true, secret: "no", description: "Keep the data and certificate-cache volumes on pulumi destroy." },
     {
         key: "registry:readinessTimeoutSeconds",

@@ -85,7 +85,47 @@ export type StorageArgs =
           rootDirectory?: string;
       };
 
+/** The front proxy of `mode: "swarm"`: Caddy, which terminates TLS (and does ACME itself) for every replica. */
+export const DEFAULT_FRONT_IMAGE = "caddy:2.10.2";
+/** The blob-descriptor cache of `mode: "swarm"` with `redis: "service"`. */
+export const DEFAULT_REDIS_IMAGE = "redis:7.4.2";
+export const DEFAULT_REPLICAS = 2;
+/** Seconds a stopping replica keeps answering the requests it has (distribution's `http.draintimeout`). */
+export const DRAIN_TIMEOUT_SECONDS = 10;
+
+/** The registry as a replicated Docker Swarm service behind one TLS front (`mode: "swarm"`). */
+export interface SwarmArgs {
+    /** Registry tasks, at least 1. Defaults to 2. */
+    replicas?: number;
+    /**
+     * A host path that holds the same files on every node (NFS, a cluster file system): with filesystem
+     * storage, replicas bind-mount it and may run on any node. Unset: a named volume, so every replica runs
+     * on the manager node `docker:host` points at.
+     */
+    sharedPath?: string;
+    /**
+     * Let replicas run on any node. Defaults to true with s3 storage or `sharedPath`, false otherwise (then
+     * every replica runs on the manager node). Refused with filesystem storage on a volume that is not shared.
+     */
+    spread?: boolean;
+    /** The blob-descriptor cache: "service" (a Redis service the stack declares) or "HOST:PORT" of your own. Unset: in memory, per replica. */
+    redis?: string;
+    /** The front's image (Caddy 2). Defaults to `caddy:2.10.2`. */
+    frontImage?: string;
+    /** The Redis image for `redis: "service"`. Defaults to `redis:7.4.2`. */
+    redisImage?: string;
+}
+
 export interface PrivateRegistryArgs {
+    /**
+     * "container" (default): one registry container on the Docker host. "swarm": `swarm.replicas` registry
+     * tasks on the Swarm whose manager `docker:host` points at, behind one Caddy front that terminates TLS.
+     */
+    mode?: "container" | "swarm";
+    /** Settings of `mode: "swarm"`. */
+    swarm?: SwarmArgs;
+    /** `docker:host` as configured (undefined: the local engine); the Swarm mode checks it is a manager. */
+    dockerHost?: string;
     /** Where images are stored. Defaults to a named volume on the registry's host (`filesystem`). */
     storage?: StorageArgs;
     /** The DNS name the registry serves. Required unless `tls.mode` is `"none"` (defaults to `bindAddress`). */

@@ -3,11 +3,21 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { DEFAULT_BCRYPT_COST, DEFAULT_HTTPS_PORT, DEFAULT_PORT, DEFAULT_REGISTRY_IMAGE, GENERATED_PASSWORD_LENGTH, type PrivateRegistryArgs } from "./args";
+import {
+    DEFAULT_BCRYPT_COST,
+    DEFAULT_HTTPS_PORT,
+    DEFAULT_PORT,
+    DEFAULT_REGISTRY_IMAGE,
+    DRAIN_TIMEOUT_SECONDS,
+    GENERATED_PASSWORD_LENGTH,
+    type PrivateRegistryArgs,
+    type StorageArgs,
+} from "./args";
 import { registryEndpoint } from "./endpoint";
 import { renderHtpasswd } from "./htpasswd";
 import { CONTAINER_PATHS, renderRegistryConfig } from "./registry-config";
 import { ArgumentError, checkPassword, validateRegistryArgs } from "./validate";
+import { type SwarmRegistry, declareSwarmRegistry, redisAddress, swarmSettings } from "./swarm";
 
 export * from "./args";
 export { ArgumentError, type Problem } from "../problems";
@@ -47,7 +57,10 @@ export class PrivateRegistry extends pulumi.ComponentResource {
     readonly passwords: pulumi.Output<Record<string, string>>;
     /** Completes once `/v2/` answers 401 without and 200 with credentials. Depend on it. */
     readonly ready: command.local.Command;
-    readonly container: docker.Container;
+    /** The registry container (`mode: "container"`). */
+    readonly container?: docker.Container;
+    /** The Swarm services, network and node (`mode: "swarm"`). */
+    readonly swarm?: SwarmRegistry;
 
     constructor(name: string, args: PrivateRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
         const problems = validateRegistryArgs(args);
@@ -89,69 +102,54 @@ export class PrivateRegistry extends pulumi.ComponentResource {
                 ),
             ),
         );
-        const renderTls =
-            tls.mode === "letsencrypt" ? { mode: tls.mode, email: tls.email, host: args.host as string, directory: tls.directory } : { mode: tls.mode };
         const storage = args.storage ?? { driver: "filesystem" as const };
-        const s3SecretKey = storage.driver === "s3" && storage.secretKey !== undefined ? pulumi.secret(storage.secretKey) : pulumi.output(undefined);
-        const registryConfig = pulumi.secret(
-            pulumi.all([httpSecret, s3SecretKey]).apply(([secret, secretKey]) =>
+        const s3SecretKey = storage.driver === "s3" && storage.secretKey !== undefined ? pulumi.secret(storage.secretKey) : undefined;
+        let readyAfter: pulumi.Resource[];
+        let readyTriggers: pulumi.Input<string>[];
+        if (args.mode === "swarm") {
+            // The front terminates TLS; the replicas speak HTTP on the overlay network, read the HTTP secret
+            // (and S3 key) from Swarm secrets, and drain before they stop.
+            const settings = swarmSettings(args);
+            const registryConfig = pulumi.output(
                 renderRegistryConfig({
-                    tls: renderTls,
-                    storage: storage.driver === "s3" ? { ...storage, secretKey } : storage,
+                    tls: { mode: "none" },
+                    storage: storage.driver === "s3" ? { ...storage, secretKey: undefined } : storage,
                     port,
-                    httpSecret: secret,
                     realm: endpoint.server,
+                    drainTimeoutSeconds: DRAIN_TIMEOUT_SECONDS,
+                    redis: redisAddress(prefix, settings.redis),
                 }),
-            ),
-        );
-
-        const image = new docker.RemoteImage(`${name}-image`, { name: args.image ?? DEFAULT_REGISTRY_IMAGE, keepLocally: true }, { parent: this });
-        const volumeOpts = { parent: this, retainOnDelete: retainData };
-        const volumes: docker.types.input.ContainerVolume[] = [];
-        // With s3 storage the images live in the bucket: no data volume.
-        if (storage.driver === "filesystem") {
-            const dataVolume = new docker.Volume(`${name}-data`, { name: `${prefix}-data` }, volumeOpts);
-            volumes.push({ volumeName: dataVolume.name, containerPath: CONTAINER_PATHS.data });
-        }
-        if (tls.mode === "letsencrypt") {
-            const acmeVolume = new docker.Volume(`${name}-acme-cache`, { name: `${prefix}-acme-cache` }, volumeOpts);
-            volumes.push({ volumeName: acmeVolume.name, containerPath: CONTAINER_PATHS.acmeCache });
-        }
-
-        // Every file exists before the registry starts: the provider copies uploads into the created
-        // container before starting it (a missing htpasswd makes the registry invent a user and log its password).
-        const uploads: docker.types.input.ContainerUpload[] = [
-            { file: CONTAINER_PATHS.config, content: registryConfig, permissions: "0400" },
-            { file: CONTAINER_PATHS.htpasswd, content: htpasswd, permissions: "0400" },
-        ];
-        if (tls.mode === "certificate") {
-            uploads.push(
-                { file: CONTAINER_PATHS.certificate, content: pulumi.output(tls.certificate), permissions: "0444" },
-                { file: CONTAINER_PATHS.privateKey, content: pulumi.secret(tls.privateKey), permissions: "0400" },
             );
+            this.swarm = declareSwarmRegistry(this, name, {
+                prefix,
+                args,
+                registryConfig,
+                htpasswd,
+                httpSecret,
+                s3SecretKey,
+                host: args.host as string,
+                port,
+                publishedPort,
+                retainData,
+            });
+            readyAfter = [this.swarm.registry, this.swarm.front];
+            readyTriggers = [this.swarm.registry.id, this.swarm.front.id, this.swarm.revision];
+        } else {
+            this.container = this.declareContainer(name, args, {
+                prefix,
+                port,
+                publishedPort,
+                bindAddress,
+                retainData,
+                endpoint,
+                htpasswd,
+                httpSecret,
+                storage,
+                s3SecretKey,
+            });
+            readyAfter = [this.container];
+            readyTriggers = [this.container.id];
         }
-
-        this.container = new docker.Container(
-            `${name}-container`,
-            {
-                name: prefix,
-                image: image.imageId,
-                // The image's entrypoint runs `registry serve FILE` for a *.yml argument (v2 and v3 images alike).
-                command: [CONTAINER_PATHS.config],
-                restart: "always",
-                mustRun: true,
-                // Only the registry's port is published; our config declares no debug listener at all.
-                ports: [{ internal: port, external: publishedPort, ip: bindAddress, protocol: "tcp" }],
-                volumes,
-                uploads,
-                labels: [
-                    { label: "org.opencontainers.image.title", value: "faasreg private registry" },
-                    { label: "faasreg.stack", value: `${pulumi.getProject()}/${pulumi.getStack()}` },
-                ],
-            },
-            // The published host port and the container name can only be held by one container at a time.
-            { parent: this, deleteBeforeReplace: true },
-        );
 
         const firstUser = users[0];
         // What the readiness gate trusts beyond the public CAs: a given certificate, or a private ACME CA's root.
@@ -185,9 +183,9 @@ export class PrivateRegistry extends pulumi.ComponentResource {
                 stdin: probeInput,
                 // The probe prints diagnostics only (never a credential) to stderr; stdout stays silent.
                 logging: "stderr",
-                triggers: [this.container.id],
+                triggers: readyTriggers,
             },
-            { parent: this, dependsOn: [this.container], additionalSecretOutputs: ["stdin"] },
+            { parent: this, dependsOn: readyAfter, additionalSecretOutputs: ["stdin"] },
         );
 
         this.server = pulumi.output(endpoint.server);
@@ -205,5 +203,85 @@ export class PrivateRegistry extends pulumi.ComponentResource {
             dockerConfigJson: this.dockerConfigJson,
             passwords: this.passwords,
         });
+    }
+    /** `mode: "container"`: one registry container with TLS of its own, files uploaded before it starts. */
+    private declareContainer(
+        name: string,
+        args: PrivateRegistryArgs,
+        o: {
+            prefix: string;
+            port: number;
+            publishedPort: number;
+            bindAddress: string;
+            retainData: boolean;
+            endpoint: ReturnType<typeof registryEndpoint>;
+            htpasswd: pulumi.Output<string>;
+            httpSecret: pulumi.Output<string>;
+            storage: StorageArgs;
+            s3SecretKey: pulumi.Output<string> | undefined;
+        },
+    ): docker.Container {
+        const { prefix, port, storage, tls } = { ...o, tls: args.tls };
+        const renderTls =
+            tls.mode === "letsencrypt" ? { mode: tls.mode, email: tls.email, host: args.host as string, directory: tls.directory } : { mode: tls.mode };
+        const registryConfig = pulumi.secret(
+            pulumi.all([o.httpSecret, o.s3SecretKey ?? pulumi.output(undefined)]).apply(([secret, secretKey]) =>
+                renderRegistryConfig({
+                    tls: renderTls,
+                    storage: storage.driver === "s3" ? { ...storage, secretKey } : storage,
+                    port,
+                    httpSecret: secret,
+                    realm: o.endpoint.server,
+                }),
+            ),
+        );
+
+        const image = new docker.RemoteImage(`${name}-image`, { name: args.image ?? DEFAULT_REGISTRY_IMAGE, keepLocally: true }, { parent: this });
+        const volumeOpts = { parent: this, retainOnDelete: o.retainData };
+        const volumes: docker.types.input.ContainerVolume[] = [];
+        // With s3 storage the images live in the bucket: no data volume.
+        if (storage.driver === "filesystem") {
+            const dataVolume = new docker.Volume(`${name}-data`, { name: `${prefix}-data` }, volumeOpts);
+            volumes.push({ volumeName: dataVolume.name, containerPath: CONTAINER_PATHS.data });
+        }
+        if (tls.mode === "letsencrypt") {
+            const acmeVolume = new docker.Volume(`${name}-acme-cache`, { name: `${prefix}-acme-cache` }, volumeOpts);
+            volumes.push({ volumeName: acmeVolume.name, containerPath: CONTAINER_PATHS.acmeCache });
+        }
+
+        // Every file exists before the registry starts: the provider copies uploads into the created
+        // container before starting it (a missing htpasswd makes the registry invent a user and log its password).
+        const uploads: docker.types.input.ContainerUpload[] = [
+            { file: CONTAINER_PATHS.config, content: registryConfig, permissions: "0400" },
+            { file: CONTAINER_PATHS.htpasswd, content: o.htpasswd, permissions: "0400" },
+        ];
+        if (tls.mode === "certificate") {
+            uploads.push(
+                { file: CONTAINER_PATHS.certificate, content: pulumi.output(tls.certificate), permissions: "0444" },
+                { file: CONTAINER_PATHS.privateKey, content: pulumi.secret(tls.privateKey), permissions: "0400" },
+            );
+        }
+
+        return new docker.Container(
+            `${name}-container`,
+            {
+                name: prefix,
+                image: image.imageId,
+                // The image's entrypoint runs `registry serve FILE` for a *.yml argument (v2 and v3 images alike).
+                command: [CONTAINER_PATHS.config],
+                restart: "always",
+                mustRun: true,
+                // Only the registry's port is published; our config declares no debug listener at all.
+                ports: [{ internal: port, external: o.publishedPort, ip: o.bindAddress, protocol: "tcp" }],
+                volumes,
+                uploads,
+                labels: [
+                    { label: "org.opencontainers.image.title", value: "faasreg private registry" },
+                    { label: "faasreg.stack", value: `${pulumi.getProject()}/${pulumi.getStack()}` },
+                ],
+            },
+            // The published host port and the container name can only be held by one container at a time.
+            { parent: this, deleteBeforeReplace: true },
+        );
     }
 }

@@ -33,8 +33,15 @@ export interface RenderOptions {
     storage?: RenderStorage;
     /** Port the registry listens on inside the container. */
     port: number;
-    /** Signs upload state: stable, so uploads survive a restart (and replicas agree). */
-    httpSecret: string;
+    /**
+     * Signs upload state: stable, so uploads survive a restart (and replicas agree). Undefined: not in the
+     * file (Swarm mode passes it from a Swarm secret as REGISTRY_HTTP_SECRET, so the file can be a Swarm config).
+     */
+    httpSecret?: string;
+    /** Seconds a stopping registry keeps serving the requests it has (Swarm mode's rolling updates). */
+    drainTimeoutSeconds?: number;
+    /** HOST:PORT of a Redis for the blob-descriptor cache. Undefined: the cache is in memory. */
+    redis?: string;
     /** The basic-auth realm shown to clients; required by the registry (it panics without one). */
     realm: string;
 }
@@ -69,17 +76,19 @@ export function renderRegistryConfig(o: RenderOptions): string {
         log: { level: "info", fields: { service: "registry" } },
         storage: {
             ...renderStorageDriver(o.storage ?? { driver: "filesystem" }),
-            cache: { blobdescriptor: "inmemory" },
+            cache: { blobdescriptor: o.redis === undefined ? "inmemory" : "redis" },
             delete: { enabled: true },
         },
         http: {
             addr: `:${o.port}`,
-            secret: o.httpSecret,
+            ...(o.httpSecret === undefined ? {} : { secret: o.httpSecret }),
+            ...(o.drainTimeoutSeconds === undefined ? {} : { draintimeout: `${o.drainTimeoutSeconds}s` }),
             headers: { "X-Content-Type-Options": ["nosniff"] },
             ...(tls === undefined ? {} : { tls }),
         },
         auth: { htpasswd: { realm: o.realm, path: CONTAINER_PATHS.htpasswd } },
         health: { storagedriver: { enabled: true, interval: "10s", threshold: 3 } },
+        ...(o.redis === undefined ? {} : { redis: renderRedis(o.redis) }),
     };
     return `${JSON.stringify(config, null, 2)}\n`;
 }
@@ -94,4 +103,13 @@ function renderStorageDriver(storage: RenderStorage): Record<string, unknown> {
     if (storage.secretKey !== undefined) s3.secretkey = storage.secretKey;
     if (storage.rootDirectory !== undefined) s3.rootdirectory = storage.rootDirectory;
     return { s3 };
+}
+
+/**
+ * The `redis` section. Distribution 3.x reads go-redis' options (`addrs`, a list: distribution PR #4306),
+ * 2.x reads `addr`; both parse YAML leniently and ignore the other's key, so both are written and the same
+ * file serves either image.
+ */
+function renderRedis(address: string): Record<string, unknown> {
+    return { addr: address, addrs: [address], dialtimeout: "1s", readtimeout: "1s", writetimeout: "1s" };
 }

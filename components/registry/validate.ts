@@ -185,7 +185,7 @@ export function validateRegistryArgs(args: PrivateRegistryArgs): Problem[] {
     const image = args.image ?? DEFAULT_REGISTRY_IMAGE;
     if (typeof image !== "string" || !IMAGE_REF.test(image)) {
         add("image", `${JSON.stringify(image)} is not an image reference such as ${DEFAULT_REGISTRY_IMAGE}`);
-    } else if (mode === "letsencrypt" && isRegistryV2Image(image)) {
+    } else if (mode === "letsencrypt" && args.mode !== "swarm" && isRegistryV2Image(image)) {
         add(
             "image",
             `${image} is a 2.x registry, whose Let's Encrypt support speaks ACMEv1, which Let's Encrypt switched off in 2019: it can never get a certificate. Use ${DEFAULT_REGISTRY_IMAGE} (leave image unset), or tls "certificate" with your own certificate`,
@@ -217,16 +217,85 @@ export function validateRegistryArgs(args: PrivateRegistryArgs): Problem[] {
     if (httpsPortProblem === undefined && mode === "letsencrypt" && (args.httpsPort ?? DEFAULT_HTTPS_PORT) !== 443) {
         add(
             "httpsPort",
-            `is ${args.httpsPort}, but with tls "letsencrypt" the registry must be published on 443: Let's Encrypt's TLS-ALPN-01 challenge (the only one the registry supports) always connects to port 443. Leave httpsPort unset, or use tls "certificate" to serve on another port`,
+            `is ${args.httpsPort}, but with tls "letsencrypt" the ${args.mode === "swarm" ? "front" : "registry"} must be published on 443: Let's Encrypt's TLS-ALPN-01 challenge (the only one ${args.mode === "swarm" ? "the front answers" : "the registry supports"}) always connects to port 443. Leave httpsPort unset, or use tls "certificate" to serve on another port`,
         );
     }
     add("bcryptCost", checkBcryptCost(args.bcryptCost ?? DEFAULT_BCRYPT_COST));
+    for (const p of validateSwarmArgs(args)) add(p.path, p.message);
     if (args.retainData !== undefined && typeof args.retainData !== "boolean") {
         add("retainData", `must be true or false, got ${JSON.stringify(args.retainData)}`);
     }
     const timeout = args.readinessTimeoutSeconds;
     if (timeout !== undefined && (typeof timeout !== "number" || !(timeout > 0) || timeout > 3600)) {
         add("readinessTimeoutSeconds", `must be a number of seconds between 1 and 3600, got ${JSON.stringify(timeout)}`);
+    }
+    return problems;
+}
+
+const HOST_PORT = /^(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9.-]*[a-z0-9])?):(\d{1,5})$/i;
+
+/** The rules of `mode` and `swarm`; the Swarm itself (is `docker:host` a manager?) is checked at deploy. */
+export function validateSwarmArgs(args: PrivateRegistryArgs): Problem[] {
+    const { problems, add } = collector();
+    const mode = args.mode ?? "container";
+    if (mode !== "container" && mode !== "swarm") {
+        add("mode", `must be "container" or "swarm", got ${JSON.stringify(mode)}`);
+        return problems;
+    }
+    const swarm = (args.swarm ?? {}) as Record<string, unknown>;
+    if (mode === "container") {
+        for (const field of Object.keys(swarm).filter((k) => swarm[k] !== undefined)) {
+            add(`swarm.${field}`, `is set but mode is "container": it applies to mode "swarm" only; set mode swarm, or remove it`);
+        }
+        return problems;
+    }
+    if (args.tls?.mode === "none") {
+        add(
+            "tls.mode",
+            'is "none", but mode "swarm" publishes the front on every address of the node (Swarm has no host address for a published port), so plain HTTP would be open to the network: use tls "letsencrypt" or "certificate"',
+        );
+    }
+    if (args.bindAddress !== undefined) {
+        add(
+            "bindAddress",
+            'cannot be used with mode "swarm": Swarm publishes the front\'s port on every address of its node; firewall the node instead, or remove it',
+        );
+    }
+    const replicas = swarm.replicas;
+    if (replicas !== undefined && (typeof replicas !== "number" || !Number.isInteger(replicas) || replicas < 1 || replicas > 100)) {
+        add("swarm.replicas", `must be a whole number from 1 to 100, got ${JSON.stringify(replicas)}`);
+    }
+    const sharedPath = swarm.sharedPath;
+    const s3 = args.storage?.driver === "s3";
+    if (sharedPath !== undefined) {
+        if (typeof sharedPath !== "string" || !/^\/[^\0]*$/.test(sharedPath) || sharedPath === "/") {
+            add("swarm.sharedPath", `must be an absolute host path below / (mounted on every node), got ${JSON.stringify(sharedPath)}`);
+        } else if (s3) {
+            add("swarm.sharedPath", "is set but storage is s3: images live in the bucket; remove it");
+        }
+    }
+    if (swarm.spread !== undefined && typeof swarm.spread !== "boolean") {
+        add("swarm.spread", `must be true or false, got ${JSON.stringify(swarm.spread)}`);
+    } else if (swarm.spread === true && !s3 && sharedPath === undefined) {
+        add(
+            "swarm.spread",
+            "is true with filesystem storage on a named volume: replicas on several nodes would each write their own volume, and an image pushed through one would be missing on the others. Use storage s3, or set swarm.sharedPath to a path that is shared by every node (NFS, ...), or leave spread unset (every replica on the manager node)",
+        );
+    }
+    const redis = swarm.redis;
+    if (redis !== undefined && (typeof redis !== "string" || (redis !== "service" && !HOST_PORT.test(redis)))) {
+        add("swarm.redis", `must be "service" (a Redis service declared by the stack) or the HOST:PORT of your Redis, got ${JSON.stringify(redis)}`);
+    } else if (typeof redis === "string" && redis !== "service" && checkPort(Number(HOST_PORT.exec(redis)?.[3])) !== undefined) {
+        add("swarm.redis", `has port ${HOST_PORT.exec(redis)?.[3]}, which is not between 1 and 65535`);
+    }
+    for (const field of ["frontImage", "redisImage"]) {
+        const image = swarm[field];
+        if (image !== undefined && (typeof image !== "string" || !IMAGE_REF.test(image))) {
+            add(`swarm.${field}`, `${JSON.stringify(image)} is not an image reference such as ${field === "frontImage" ? "caddy:2.10.2" : "redis:7.4.2"}`);
+        }
+    }
+    if (swarm.redisImage !== undefined && redis !== "service") {
+        add("swarm.redisImage", 'is set but swarm.redis is not "service": the stack declares no Redis; set swarm.redis service, or remove it');
     }
     return problems;
 }

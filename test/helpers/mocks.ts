@@ -49,6 +49,9 @@ export function fakeRandom(name: string, length: number): string {
     return Array.from({ length }, (_, i) => alphabet[bytes[i % bytes.length] % alphabet.length]).join("");
 }
 
+/** What the Swarm gate prints under mocks: the node id of the manager `docker:host` points at. */
+export const MOCK_NODE_ID = "mocknode0123456789abcdefg";
+
 /** Outputs each provider computes that the program reads; everything else echoes the inputs. */
 function computedOutputs(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
     switch (type) {
@@ -69,7 +72,8 @@ function computedOutputs(type: string, name: string, inputs: Record<string, unkn
         case "docker:index/volume:Volume":
             return { name: inputs.name ?? `${name}-volume` };
         case "command:local:Command":
-            return { stdout: "", stderr: "" };
+            // The Swarm gate prints the manager's node id.
+            return { stdout: name.endsWith("-swarm-check") ? MOCK_NODE_ID : "", stderr: "" };
         default:
             return {};
     }

@@ -19,6 +19,7 @@ const GATEWAY = "Gateway-Secret-5e6f7a8b9c0d";
 const API_KEY = "Api-Key-Secret-3c4d5e6f7a8b";
 const SSH_KEY_BODY = "Ssh-Key-Secret-9a8b7c6d5e4f";
 const SSH_KEY = `-----BEGIN OPENSSH PRIVATE KEY-----\n${SSH_KEY_BODY}\n-----END OPENSSH PRIVATE KEY-----\n`;
+const S3_KEY = "S3-Key-Secret-1d2e3f4a5b6c";
 const { cert, key } = makeCertificate("registry.example.com");
 
 const CONFIG = {
@@ -44,7 +45,7 @@ function secretForms(): string[] {
         .split("\n")
         .filter((l) => l && !l.startsWith("-----"))
         .join("");
-    const values = [ALICE, GATEWAY, API_KEY, SSH_KEY_BODY, ci, httpSecret, keyBody, key.split("\n")[1]];
+    const values = [ALICE, GATEWAY, API_KEY, SSH_KEY_BODY, S3_KEY, ci, httpSecret, keyBody, key.split("\n")[1]];
     const pairs = [`ci:${ci}`, `alice:${ALICE}`, `admin:${GATEWAY}`];
     const forms = new Set<string>();
     for (const v of [...values, ...pairs]) {
@@ -154,6 +155,32 @@ describe("secret-leak scan of the whole stack", () => {
             [SSH_KEY_BODY, Buffer.from(`ci:${ci}`).toString("base64")],
         );
         expect(recorded.some((r: RecordedResource) => r.type === "command:remote:Command")).toBe(true);
+        expect(found).toEqual([]);
+    });
+
+    it("finds none with registry:mode swarm: Swarm secrets, the registry's Swarm config, services, the front", async () => {
+        const ci = fakeRandom("registry-password-ci", 40);
+        const httpSecret = fakeRandom("registry-http-secret", 64);
+        const config = {
+            ...CONFIG,
+            "registry:mode": "swarm",
+            "registry:replicas": "3",
+            "registry:redis": "service",
+            "registry:storage": "s3",
+            "registry:s3Bucket": "images",
+            "registry:s3Region": "eu-west-1",
+            "registry:s3AccessKey": "AKIAEXAMPLE",
+            "registry:s3SecretKey": S3_KEY,
+            "docker:host": "ssh://ops@manager.example.com",
+        };
+        const { found, recorded } = await scan(
+            config,
+            ["registry:certificate", "registry:privateKey", "registry:users", "registry:s3SecretKey", "faas:password", "faas:functions"],
+            // Swarm secrets carry their data base64-encoded.
+            [Buffer.from(S3_KEY).toString("base64"), Buffer.from(httpSecret).toString("base64"), Buffer.from(`ci:${ci}`).toString("base64")],
+        );
+        expect(recorded.some((r: RecordedResource) => r.type === "docker:index/secret:Secret")).toBe(true);
+        expect(recorded.some((r: RecordedResource) => r.type === "docker:index/service:Service")).toBe(true);
         expect(found).toEqual([]);
     });
 

@@ -1,0 +1,95 @@
+import { ACME_DIRECTORIES } from "./args";
+
+/** Where things live inside the front's container (Caddy). */
+export const FRONT_PATHS = {
+    config: "/etc/caddy/faasreg.json",
+    certificate: "/etc/caddy/tls/cert.pem",
+    privateKey: "/run/secrets/faasreg-front-key.pem",
+    /** Caddy keeps its ACME account and certificates here (the official image's XDG_DATA_HOME is /data). */
+    data: "/data",
+} as const;
+
+export type FrontTls = { mode: "letsencrypt"; email: string; directory?: string } | { mode: "certificate" };
+
+export interface FrontOptions {
+    /** The DNS name clients use. */
+    host: string;
+    tls: FrontTls;
+    /** The registry service's name: its tasks are `tasks.NAME` in Docker's embedded DNS. */
+    service: string;
+    /** The port the registry tasks listen on. */
+    port: number;
+}
+
+/**
+ * Caddy's JSON config for the front. JSON (not a Caddyfile) so what we render is what Caddy runs, with no
+ * adapter in between, and the same options give the same bytes on every run.
+ *
+ * - TLS for every replica at one place: a given certificate, or ACME (TLS-ALPN-01 on 443 only, like the
+ *   container mode: the HTTP challenge is off, port 80 is never needed) with one certificate in Caddy's
+ *   storage on a volume, whatever the number of replicas.
+ * - Balancing: the registry runs in dnsrr mode (no virtual IP: service VIPs need IPVS, which not every
+ *   kernel has), so the upstreams are the A records of `tasks.SERVICE`, looked up again every second in
+ *   Docker's embedded DNS, which lists only running, healthy tasks. Round robin per request.
+ * - Health: a replica answering 5xx or refusing connections is skipped for 10 s (passive), GET / is
+ *   checked every 2 s (active, where the Caddy version checks dynamic upstreams), and a request whose
+ *   replica fails to connect is retried on another one for up to 10 s, so a replica that stops mid-update
+ *   costs no pull.
+ */
+export function renderFrontConfig(o: FrontOptions): string {
+    const proxy = {
+        handler: "reverse_proxy",
+        // The container's resolver is Docker's embedded DNS (127.0.0.11, from /etc/resolv.conf).
+        dynamic_upstreams: { source: "a", name: `tasks.${o.service}`, port: String(o.port), refresh: "1s" },
+        load_balancing: { selection_policy: { policy: "round_robin" }, try_duration: "10s", try_interval: "250ms" },
+        health_checks: {
+            active: { uri: "/", interval: "2s", timeout: "2s" },
+            passive: { fail_duration: "10s", max_fails: 1, unhealthy_status: [5] },
+        },
+        // Stream layers both ways as they come: no buffering of multi-GB blobs in the front.
+        flush_interval: -1,
+        transport: { protocol: "http", dial_timeout: "2s" },
+    };
+    const tls =
+        o.tls.mode === "certificate"
+            ? { certificates: { load_files: [{ certificate: FRONT_PATHS.certificate, key: FRONT_PATHS.privateKey, tags: ["faasreg"] }] } }
+            : {
+                  automation: {
+                      policies: [
+                          {
+                              subjects: [o.host],
+                              issuers: [
+                                  {
+                                      module: "acme",
+                                      ca: ACME_DIRECTORIES[(o.tls.directory ?? "production") as keyof typeof ACME_DIRECTORIES] ?? o.tls.directory,
+                                      email: o.tls.email,
+                                      challenges: { http: { disabled: true } },
+                                  },
+                              ],
+                          },
+                      ],
+                  },
+              };
+    const config = {
+        admin: { disabled: true },
+        storage: { module: "file_system", root: `${FRONT_PATHS.data}/caddy` },
+        apps: {
+            http: {
+                servers: {
+                    registry: {
+                        listen: [":443"],
+                        // TCP only: the published port is TCP (no HTTP/3 on UDP).
+                        protocols: ["h1", "h2"],
+                        routes: [{ match: [{ host: [o.host] }], handle: [proxy], terminal: true }],
+                        // A given certificate is loaded, never ordered; with ACME the name is managed. No
+                        // redirect listener on :80 either way.
+                        automatic_https: o.tls.mode === "certificate" ? { disable: true } : { disable_redirects: true },
+                        ...(o.tls.mode === "certificate" ? { tls_connection_policies: [{ certificate_selection: { any_tag: ["faasreg"] } }] } : {}),
+                    },
+                },
+            },
+            tls,
+        },
+    };
+    return `${JSON.stringify(config, null, 2)}\n`;
+}

@@ -1,0 +1,207 @@
+// registry:mode swarm under mocks: what the stack declares on the Swarm manager, which values are secret,
+// and that nothing Swarm-side is declared before the gate that checks docker:host is a manager.
+import { describe, expect, it } from "vitest";
+import { FRONT_PATHS } from "../components/registry/front-config";
+import { CONTAINER_PATHS } from "../components/registry/registry-config";
+import { REGISTRY_TASK_COMMAND, SWARM_SECRET_FILES } from "../components/registry/swarm";
+import { fakeRandom, findResource, isSecretWrapped, MOCK_NODE_ID, type RecordedResource, SECRET_SIG, unwrap } from "./helpers/mocks";
+import { evaluateStack } from "./helpers/stack";
+import type { Json } from "./helpers/swarm-engine";
+import { makeCertificate } from "./helpers/tls";
+
+const SERVICE = "docker:index/service:Service";
+const CONFIG = "docker:index/serviceConfig:ServiceConfig";
+const SECRET = "docker:index/secret:Secret";
+const { cert, key } = makeCertificate("registry.example.com");
+
+const SWARM_CERT = {
+    "registry:mode": "swarm",
+    "registry:tls": "certificate",
+    "registry:host": "registry.example.com",
+    "registry:certificate": cert,
+    "registry:privateKey": key,
+    "docker:host": "ssh://ops@manager.example.com",
+};
+const SWARM_LE = {
+    "registry:mode": "swarm",
+    "registry:host": "registry.example.com",
+    "registry:email": "ops@example.com",
+    "registry:replicas": "3",
+    "registry:redis": "service",
+};
+const S3_KEY = "S3-Secret-Key-0a1b2c3d4e5f6a7b";
+const SWARM_S3 = {
+    ...SWARM_LE,
+    "registry:storage": "s3",
+    "registry:s3Bucket": "images",
+    "registry:s3Region": "eu-west-1",
+    "registry:s3AccessKey": "AKIAEXAMPLE",
+    "registry:s3SecretKey": S3_KEY,
+};
+const secretKeys = ["registry:certificate", "registry:privateKey", "registry:users", "registry:s3SecretKey"];
+
+const decode = (data: unknown) => Buffer.from(String(unwrap(data)), "base64").toString("utf8");
+const byName = (recorded: RecordedResource[], type: string, name: string) => findResource(recorded, type, name);
+
+describe("registry:mode swarm under mocks", () => {
+    it("declares network, Swarm config and secrets, the registry service, the front and the gate; no container", async () => {
+        const { recorded } = await evaluateStack(SWARM_CERT, { secretKeys });
+        const names = recorded.map((r) => `${r.type}::${r.name}`).sort();
+        expect(names).toEqual(
+            [
+                "command:local:Command::registry-ready",
+                "command:local:Command::registry-swarm-check",
+                `${CONFIG}::registry-config`,
+                `${CONFIG}::registry-front-certificate`,
+                `${CONFIG}::registry-front-config`,
+                `${SECRET}::registry-front-key`,
+                `${SECRET}::registry-htpasswd`,
+                `${SECRET}::registry-http-secret`,
+                `${SERVICE}::registry-front`,
+                `${SERVICE}::registry-service`,
+                "docker:index/network:Network::registry-net",
+                "docker:index/volume:Volume::registry-data",
+                "faasreg:registry:PrivateRegistry::registry",
+                "random:index/randomPassword:RandomPassword::registry-http-secret",
+                "random:index/randomPassword:RandomPassword::registry-password-admin",
+            ].sort(),
+        );
+        const gate = byName(recorded, "command:local:Command", "registry-swarm-check");
+        expect(gate.inputs.create).toBe('node "components/registry/swarm-check.mjs"');
+        expect(JSON.parse(String(gate.inputs.stdin))).toEqual({ dockerHost: "ssh://ops@manager.example.com" });
+        // Nothing reaches the Swarm before the gate: every docker resource depends on it.
+        for (const r of recorded.filter((x) => x.type.startsWith("docker:"))) {
+            expect(
+                r.dependencies.some((d) => d.endsWith("::registry-swarm-check")),
+                `${r.type} ${r.name}`,
+            ).toBe(true);
+        }
+        const net = byName(recorded, "docker:index/network:Network", "registry-net");
+        expect(net.inputs).toMatchObject({ driver: "overlay", attachable: false });
+    });
+
+    it("runs the registry in dnsrr mode, start-first with a health check, draining, on the manager node", async () => {
+        const { recorded } = await evaluateStack(SWARM_CERT, { secretKeys });
+        const service = unwrap(byName(recorded, SERVICE, "registry-service").inputs) as Json;
+        expect(service.name).toBe("faas-registry-test-registry");
+        expect(service.mode).toEqual({ replicated: { replicas: 2 } });
+        expect(service.endpointSpec).toEqual({ mode: "dnsrr" });
+        expect(service.updateConfig).toMatchObject({ order: "start-first", parallelism: 1, failureAction: "rollback" });
+        const spec = service.taskSpec;
+        expect(spec.placement).toEqual({ constraints: [`node.id==${MOCK_NODE_ID}`] });
+        expect(spec.containerSpec.healthcheck.tests).toEqual(["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:5000/"]);
+        expect(spec.containerSpec.stopGracePeriod).toBe("15s");
+        expect(spec.containerSpec.env).toBeUndefined();
+        expect(spec.containerSpec.commands).toEqual(REGISTRY_TASK_COMMAND);
+        expect(spec.containerSpec.mounts).toEqual([{ type: "volume", source: "faas-registry-test-registry-data", target: CONTAINER_PATHS.data }]);
+        expect(spec.containerSpec.secrets.map((s: { fileName: string }) => s.fileName)).toEqual([CONTAINER_PATHS.htpasswd, SWARM_SECRET_FILES.httpSecret]);
+        // The config is a Swarm config, so it holds no secret: the HTTP secret comes from a Swarm secret.
+        const configResource = byName(recorded, CONFIG, "registry-config");
+        expect(isSecretWrapped(configResource.inputs.data)).toBe(false);
+        const config = JSON.parse(decode(configResource.inputs.data));
+        expect(config.http).toMatchObject({ addr: ":5000", draintimeout: "10s" });
+        expect(config.http.secret).toBeUndefined();
+        expect(config.http.tls).toBeUndefined();
+        expect(config.auth.htpasswd.path).toBe(CONTAINER_PATHS.htpasswd);
+        expect(spec.containerSpec.configs[0]).toMatchObject({ fileName: CONTAINER_PATHS.config, configName: configResource.inputs.name });
+    });
+
+    it("keeps every secret's data secret-wrapped, names them without revealing them, and the secret text in no other input", async () => {
+        const { recorded } = await evaluateStack(SWARM_CERT, { secretKeys });
+        const httpSecret = fakeRandom("registry-http-secret", 64);
+        for (const role of ["htpasswd", "http-secret", "front-key"]) {
+            const secret = byName(recorded, SECRET, `registry-${role}`);
+            expect(isSecretWrapped(secret.inputs.data), role).toBe(true);
+            expect(String(secret.inputs.name)).toMatch(new RegExp(`^faas-registry-test-registry-${role}-[0-9a-f]{12}$`));
+        }
+        expect(decode(byName(recorded, SECRET, "registry-http-secret").inputs.data)).toBe(httpSecret);
+        expect(decode(byName(recorded, SECRET, "registry-front-key").inputs.data)).toBe(key);
+        const services = recorded.filter((r) => r.type === SERVICE);
+        for (const s of services) expect(JSON.stringify(s.inputs).includes(SECRET_SIG), s.name).toBe(false);
+        const text = JSON.stringify(recorded.filter((r) => r.type !== SECRET && r.type !== "command:local:Command").map((r) => r.inputs));
+        expect(text.includes(httpSecret)).toBe(false);
+        expect(text.includes(Buffer.from(httpSecret).toString("base64"))).toBe(false);
+    });
+
+    it("publishes ONE front on 443 in host mode on the manager, balancing tasks.SERVICE with the given certificate", async () => {
+        const { recorded } = await evaluateStack(SWARM_CERT, { secretKeys });
+        const front = unwrap(byName(recorded, SERVICE, "registry-front").inputs) as Json;
+        expect(front.mode).toEqual({ replicated: { replicas: 1 } });
+        expect(front.endpointSpec.ports).toEqual([{ targetPort: 443, publishedPort: 443, publishMode: "host", protocol: "tcp" }]);
+        expect(front.taskSpec.placement).toEqual({ constraints: [`node.id==${MOCK_NODE_ID}`] });
+        expect(front.taskSpec.containerSpec.commands).toEqual(["caddy", "run", "--config", FRONT_PATHS.config]);
+        expect(front.taskSpec.containerSpec.image).toBe("caddy:2.10.2");
+        const caddy = JSON.parse(decode(byName(recorded, CONFIG, "registry-front-config").inputs.data));
+        const server = caddy.apps.http.servers.registry;
+        expect(server.routes[0].match).toEqual([{ host: ["registry.example.com"] }]);
+        expect(server.routes[0].handle[0].dynamic_upstreams).toMatchObject({ source: "a", name: "tasks.faas-registry-test-registry", port: "5000" });
+        expect(caddy.apps.tls.certificates.load_files).toEqual([{ certificate: FRONT_PATHS.certificate, key: FRONT_PATHS.privateKey, tags: ["faasreg"] }]);
+        expect(caddy.apps.tls.automation).toBeUndefined();
+        expect(decode(byName(recorded, CONFIG, "registry-front-certificate").inputs.data)).toBe(cert);
+    });
+
+    it("with letsencrypt, the front orders the certificate (TLS-ALPN only) into its own volume; Redis as an allkeys-lru service", async () => {
+        const { recorded } = await evaluateStack(SWARM_LE, { secretKeys });
+        const caddy = JSON.parse(decode(byName(recorded, CONFIG, "registry-front-config").inputs.data));
+        expect(caddy.apps.tls.automation.policies).toEqual([
+            {
+                subjects: ["registry.example.com"],
+                issuers: [
+                    {
+                        module: "acme",
+                        ca: "https://acme-v02.api.letsencrypt.org/directory",
+                        email: "ops@example.com",
+                        challenges: { http: { disabled: true } },
+                    },
+                ],
+            },
+        ]);
+        const front = unwrap(byName(recorded, SERVICE, "registry-front").inputs) as Json;
+        expect(front.taskSpec.containerSpec.mounts).toEqual([{ type: "volume", source: "faas-registry-test-registry-front-data", target: FRONT_PATHS.data }]);
+        const redis = unwrap(byName(recorded, SERVICE, "registry-redis").inputs) as Json;
+        expect(redis.endpointSpec).toEqual({ mode: "dnsrr" });
+        expect(redis.taskSpec.containerSpec.args).toEqual(expect.arrayContaining(["--maxmemory-policy", "allkeys-lru"]));
+        const config = JSON.parse(decode(byName(recorded, CONFIG, "registry-config").inputs.data));
+        expect(config.storage.cache).toEqual({ blobdescriptor: "redis" });
+        expect(config.redis).toMatchObject({ addr: "faas-registry-test-registry-redis:6379", addrs: ["faas-registry-test-registry-redis:6379"] });
+        const registry = unwrap(byName(recorded, SERVICE, "registry-service").inputs) as Json;
+        expect(registry.mode).toEqual({ replicated: { replicas: 3 } });
+        expect(byName(recorded, SERVICE, "registry-service").dependencies.some((d) => d.endsWith("::registry-redis"))).toBe(true);
+    });
+
+    it("with s3, replicas spread over the nodes, no data volume, and the S3 key only in a Swarm secret", async () => {
+        const { recorded } = await evaluateStack(SWARM_S3, { secretKeys });
+        const registry = unwrap(byName(recorded, SERVICE, "registry-service").inputs) as Json;
+        expect(registry.taskSpec.placement).toBeUndefined();
+        expect(registry.taskSpec.containerSpec.mounts).toEqual([]);
+        expect(recorded.some((r) => r.name === "registry-data")).toBe(false);
+        const config = JSON.parse(decode(byName(recorded, CONFIG, "registry-config").inputs.data));
+        expect(config.storage.s3).toEqual({ bucket: "images", region: "eu-west-1", accesskey: "AKIAEXAMPLE" });
+        const secret = byName(recorded, SECRET, "registry-s3-secret-key");
+        expect(isSecretWrapped(secret.inputs.data)).toBe(true);
+        expect(decode(secret.inputs.data)).toBe(S3_KEY);
+        expect(registry.taskSpec.containerSpec.secrets.map((s: { fileName: string }) => s.fileName)).toContain(SWARM_SECRET_FILES.s3SecretKey);
+        const outside = JSON.stringify(recorded.filter((r) => r.type !== SECRET).map((r) => unwrap(r.inputs)));
+        expect(outside.includes(S3_KEY)).toBe(false);
+    });
+
+    it("declares byte-identical inputs on two evaluations (no diff on the next preview)", async () => {
+        const a = await evaluateStack(SWARM_S3, { secretKeys });
+        const b = await evaluateStack(SWARM_S3, { secretKeys });
+        expect(JSON.stringify(b.recorded.map((r) => [r.name, r.inputs]))).toBe(JSON.stringify(a.recorded.map((r) => [r.name, r.inputs])));
+    });
+
+    it("renames a secret when its content changes, so Swarm gets a new one (Swarm secrets cannot change)", async () => {
+        const one = await evaluateStack(
+            { ...SWARM_CERT, "registry:users": JSON.stringify([{ username: "admin", password: "first-password-0123456789" }]) },
+            { secretKeys },
+        );
+        const two = await evaluateStack(
+            { ...SWARM_CERT, "registry:users": JSON.stringify([{ username: "admin", password: "second-password-0123456789" }]) },
+            { secretKeys },
+        );
+        const name = (r: RecordedResource[]) => byName(r, SECRET, "registry-htpasswd").inputs.name;
+        expect(name(one.recorded)).not.toBe(name(two.recorded));
+        expect(byName(one.recorded, SECRET, "registry-http-secret").inputs.name).toBe(byName(two.recorded, SECRET, "registry-http-secret").inputs.name);
+    });
+});
