@@ -30,7 +30,8 @@ export function importRegistryImage(docker: DockerEngine, dir: string, ref: stri
     const root = join(dir, "registry-image");
     for (const d of ["bin", "etc/distribution", "tmp", "var/lib/registry"]) mkdirSync(join(root, d), { recursive: true });
     copyFileSync("/bin/busybox", join(root, "bin", "busybox"));
-    symlinkSync("busybox", join(root, "bin", "sh"));
+    // sh for the entrypoint; cat for the Swarm task's command; wget for its health check (as in the official image).
+    for (const applet of ["sh", "cat", "wget"]) symlinkSync("busybox", join(root, "bin", applet));
     writeFileSync(join(root, "entrypoint.sh"), ENTRYPOINT);
     chmodSync(join(root, "entrypoint.sh"), 0o755);
     writeFileSync(join(root, "etc", "distribution", "config.yml"), DEFAULT_CONFIG);

@@ -1,0 +1,309 @@
+// registry:mode swarm, for real: a Swarm manager of the test's own (dockerd in a private namespace), the
+// stack evaluated with mode swarm, its recorded network, Swarm config, secrets, volume and services created
+// on the engine through the docker provider's translation, then real traffic through the ONE front (Caddy
+// from Debian's package) to 3 registry replicas (Debian's distribution 2.8 binary) sharing a volume, one
+// HTTP secret and Redis (Debian's redis-server): login/push/pull, a chunked upload whose chunks land on
+// different replicas (and the control with a secret per replica), 30 pulls during a rolling update and 30
+// during scale 3 -> 1 -> 3 with a killed replica, Let's Encrypt through the front with pebble, and the
+// Swarm gate refusing an engine that is not a manager.
+// What the 2.8 binary proves for the 3.x image: the shared upload state (http.secret), draining
+// (http.draintimeout), the Redis blob-descriptor cache (2.8 reads `redis.addr`, 3.x `redis.addrs`: both are
+// rendered, each ignores the other's key), htpasswd and the health endpoint.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import tls from "node:tls";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { request } from "../helpers/http";
+import { DockerEngine, Lab } from "../helpers/lab";
+import { type Deployed, CHUNKED_UPLOAD, LAB_ADDRESS, runSwarmGate, sleep, SwarmRegistryLab, swarmLabSkipReason } from "../helpers/swarm-registry-lab";
+import { type Json, updateService, waitConverged } from "../helpers/swarm-engine";
+import { makeCaSignedCertificate } from "../helpers/tls";
+
+const skip = swarmLabSkipReason();
+if (skip !== undefined) process.stderr.write(`test/e2e/registry-swarm.test.ts: SKIPPED: ${skip}\n`);
+
+const HOST = "registry.swarm.test";
+const SERVICE = "faas-registry-test-registry";
+
+describe.skipIf(skip !== undefined)("registry:mode swarm on a real Swarm: 3 replicas behind one Caddy front", () => {
+    let swarm: SwarmRegistryLab;
+    let deployed: Deployed;
+    let image: string;
+    const certificate = makeCaSignedCertificate([HOST]);
+
+    /** Which registry containers logged a request for this upload. */
+    const replicasThatServed = (uuid: string) => swarm.containersOf(SERVICE).filter((id) => swarm.docker.cli(["logs", id]).out.includes(uuid)).length;
+    const chunkedUpload = (repo: string) => {
+        const r = swarm.lab.exec(
+            ["env", `NODE_EXTRA_CA_CERTS=${join(swarm.lab.dir, "ca.pem")}`, process.execPath, CHUNKED_UPLOAD, `https://${HOST}`, "ci", repo, "6000000", "6"],
+            {
+                input: deployed.password,
+            },
+        );
+        if (r.status !== 0) throw new Error(r.stderr);
+        return JSON.parse(r.stdout) as { uuid: string; steps: unknown[]; stored: boolean };
+    };
+
+    beforeAll(async () => {
+        swarm = await SwarmRegistryLab.start("registry-swarm", HOST);
+        swarm.lab.writeFile(`/etc/docker/certs.d/${HOST}/ca.crt`, certificate.ca);
+        swarm.lab.writeFile(join(swarm.lab.dir, "ca.pem"), certificate.ca);
+        deployed = await swarm.deploy(
+            swarm.config({
+                "registry:tls": "certificate",
+                "registry:certificate": `${certificate.cert}${certificate.ca}`,
+                "registry:privateKey": certificate.key,
+                "registry:replicas": "3",
+                "registry:redis": "service",
+                "registry:redisImage": "faasreg-test/redis:7.0",
+            }),
+        );
+    }, 240_000);
+    afterAll(async () => {
+        await swarm?.stop();
+    }, 60_000);
+
+    it("passes the readiness gate through the front, with the certificate the stack was given", () => {
+        const r = swarm.probe({ ...deployed.gateInput, timeoutSeconds: 60 });
+        expect(r.status, r.stderr).toBe(0);
+        expect(`${r.stdout}${r.stderr}`).not.toContain(deployed.password);
+    });
+
+    it("stores each service spec as the translation sent it (the engine reads every field as the provider means it)", async () => {
+        expect([...deployed.created.specs.keys()].sort()).toEqual(["registry-front", "registry-redis", "registry-service"]);
+        for (const [logical, sent] of deployed.created.specs) {
+            const stored = ((await swarm.docker.call("GET", `/services/${deployed.serviceId(logical as "registry-service")}`)).json as { Spec: Json }).Spec;
+            expect(stored, logical).toMatchObject(sent);
+        }
+    });
+
+    it("runs 3 registry tasks and one front, the secrets in no spec and no container environment", async () => {
+        expect(swarm.containersOf(SERVICE)).toHaveLength(3);
+        expect(swarm.containersOf(`${SERVICE}-front`)).toHaveLength(1);
+        const inspected = swarm.docker.must(["service", "inspect", SERVICE, `${SERVICE}-front`, `${SERVICE}-redis`]);
+        const httpSecret = swarm.docker.cli(["exec", swarm.containersOf(SERVICE)[0], "cat", "/run/secrets/faasreg-http-secret"]).out;
+        expect(httpSecret).toMatch(/^[A-Za-z0-9]{64}$/);
+        for (const id of swarm.containersOf(SERVICE)) {
+            const container = swarm.docker.must(["inspect", id]);
+            expect(container.includes(httpSecret)).toBe(false);
+            expect(container.includes(deployed.password)).toBe(false);
+        }
+        expect(inspected.includes(httpSecret)).toBe(false);
+        expect(inspected.includes(deployed.password)).toBe(false);
+        expect(inspected.includes(certificate.key.split("\n")[1])).toBe(false);
+    });
+
+    it("takes docker login, push and pull of a 20 MB layer through the front", () => {
+        expect(swarm.docker.must(["login", HOST, "-u", "ci", "--password-stdin"], deployed.password)).toMatch(/Login Succeeded/);
+        const pushed = swarm.pushRandomImage("team/big", 20_000_000);
+        image = pushed.ref;
+        const pull = swarm.pullOnce(image);
+        expect(pull.ok, pull.out).toBe(true);
+        process.stderr.write(`registry-swarm: push 20 MB ${pushed.pushMs} ms, pull ${pull.ms} ms through the front to 3 replicas\n`);
+    });
+
+    it("completes a chunked upload whose chunks land on different replicas; with a secret per replica, it fails (the control)", async () => {
+        const shared = chunkedUpload("team/chunked");
+        expect(shared.stored, JSON.stringify(shared)).toBe(true);
+        expect(replicasThatServed(shared.uuid)).toBeGreaterThanOrEqual(2);
+
+        const id = deployed.serviceId("registry-service");
+        const original = ((await swarm.docker.call("GET", `/services/${id}`)).json as { Spec: Json }).Spec;
+        // The control: every task signs upload state with its own secret (its container's host name).
+        await updateService(swarm.docker, id, (spec) => {
+            spec.TaskTemplate.ContainerSpec.Command = [
+                "/bin/sh",
+                "-c",
+                'REGISTRY_HTTP_SECRET="$(cat /etc/hostname)" exec registry serve /etc/distribution/config.yml',
+            ];
+            return spec;
+        });
+        await waitConverged(swarm.docker, id, 3);
+        const results = [chunkedUpload("team/control-1"), chunkedUpload("team/control-2")];
+        expect(
+            results.some((r) => !r.stored),
+            JSON.stringify(results),
+        ).toBe(true);
+        expect(JSON.stringify(results)).toMatch(/BLOB_UPLOAD_INVALID|BLOB_UPLOAD_UNKNOWN/);
+
+        await updateService(swarm.docker, id, () => original);
+        await waitConverged(swarm.docker, id, 3);
+        expect(chunkedUpload("team/chunked-again").stored).toBe(true);
+    }, 180_000);
+
+    it("loses no pull of 30 during a rolling update (start-first, one at a time)", async () => {
+        const id = deployed.serviceId("registry-service");
+        const result = await swarm.pullsDuring(image, 30, async () => {
+            await updateService(swarm.docker, id, (spec) => {
+                spec.TaskTemplate.ForceUpdate = (spec.TaskTemplate.ForceUpdate ?? 0) + 1;
+                return spec;
+            });
+            await waitConverged(swarm.docker, id, 3);
+        });
+        process.stderr.write(`registry-swarm: rolling update: ${result.ok} pulls ok, ${result.failed.length} failed, ${result.overlapping} while it ran\n`);
+        expect(result.failed).toEqual([]);
+        expect(result.overlapping).toBeGreaterThanOrEqual(5);
+        expect(result.ok).toBe(30);
+    }, 300_000);
+
+    it("loses no pull of 30 while replicas go 3 -> 1 -> 3 and one is killed", async () => {
+        const id = deployed.serviceId("registry-service");
+        const scale = (n: number) =>
+            updateService(swarm.docker, id, (spec) => {
+                spec.Mode.Replicated.Replicas = n;
+                return spec;
+            });
+        const result = await swarm.pullsDuring(image, 30, async () => {
+            await scale(1);
+            await sleep(6000);
+            await scale(3);
+            await waitConverged(swarm.docker, id, 3);
+            swarm.docker.must(["kill", swarm.containersOf(SERVICE)[0]]);
+            await sleep(3000);
+        });
+        process.stderr.write(
+            `registry-swarm: scale 3->1->3 + kill: ${result.ok} pulls ok, ${result.failed.length} failed, ${result.overlapping} while it ran\n`,
+        );
+        expect(result.failed).toEqual([]);
+        expect(result.overlapping).toBeGreaterThanOrEqual(5);
+        expect(result.ok).toBe(30);
+        await waitConverged(swarm.docker, id, 3);
+    }, 300_000);
+
+    it("shares one blob-descriptor cache in Redis", () => {
+        const redis = swarm.containersOf(`${SERVICE}-redis`)[0];
+        const r = swarm.docker.cli(["exec", redis, "sh", "-c", "printf 'DBSIZE\\r\\n' | nc -w 2 127.0.0.1 6379"]);
+        expect(Number(/:(\d+)/.exec(r.out)?.[1])).toBeGreaterThan(0);
+    });
+});
+
+describe.skipIf(skip !== undefined)("registry:mode swarm with Let's Encrypt through the front (pebble): one certificate for every replica", () => {
+    const ACME_HOST = "registry.acme-swarm.test";
+    // pebble's own HTTPS (its directory), trusted by the front through the CA bundle of its image.
+    const pebbleTls = makeCaSignedCertificate(["localhost"], [LAB_ADDRESS, "127.0.0.1"]);
+    let swarm: SwarmRegistryLab;
+    let deployed: Deployed;
+    let pebbleRoot: string;
+    let tlsPort: number;
+    const issued = () => (swarm.lab.log("pebble").match(/Issued certificate serial/g) ?? []).length;
+
+    beforeAll(async () => {
+        swarm = await SwarmRegistryLab.start("registry-swarm-acme", ACME_HOST, pebbleTls.ca);
+        writeFileSync(join(swarm.lab.dir, "pebble.pem"), pebbleTls.cert);
+        writeFileSync(join(swarm.lab.dir, "pebble.key"), pebbleTls.key);
+        writeFileSync(
+            join(swarm.lab.dir, "pebble.json"),
+            JSON.stringify({
+                pebble: {
+                    listenAddress: "0.0.0.0:14000",
+                    managementListenAddress: "127.0.0.1:15000",
+                    certificate: join(swarm.lab.dir, "pebble.pem"),
+                    privateKey: join(swarm.lab.dir, "pebble.key"),
+                    httpPort: 80,
+                    // TLS-ALPN-01 validation connects here: the front's published port.
+                    tlsPort: 443,
+                },
+            }),
+        );
+        swarm.lab.spawn("pebble", ["env", "PEBBLE_VA_NOSLEEP=1", "PEBBLE_WFE_NONCEREJECT=0", "pebble", "-config", join(swarm.lab.dir, "pebble.json")]);
+        for (let i = 0; i < 100 && !/Listening on/.test(swarm.lab.log("pebble")); i++) await sleep(100);
+        const mgmt = await swarm.lab.relay(15000);
+        pebbleRoot = String((await request(`https://127.0.0.1:${mgmt}/roots/0`, { ca: pebbleTls.ca })).body);
+        deployed = await swarm.deploy(
+            swarm.config({
+                "registry:host": ACME_HOST,
+                "registry:email": "ops@example.com",
+                "registry:acmeDirectory": `https://${LAB_ADDRESS}:14000/dir`,
+                "registry:acmeRoot": pebbleRoot,
+                "registry:replicas": "3",
+            }),
+        );
+        tlsPort = await swarm.lab.relay(443);
+    }, 240_000);
+    afterAll(async () => {
+        await swarm?.stop();
+    }, 60_000);
+
+    it("passes the readiness gate once the front holds a certificate from pebble, trusted through registry:acmeRoot", () => {
+        const started = Date.now();
+        const r = swarm.probe({ ...deployed.gateInput, timeoutSeconds: 90 });
+        expect(r.status, r.stderr).toBe(0);
+        process.stderr.write(`registry-swarm: the front's certificate from pebble within ${Date.now() - started} ms of the gate starting\n`);
+        expect(swarm.lab.log("pebble")).toMatch(/set VALID by completed challenge/);
+    }, 120_000);
+
+    it("serves ONE certificate for 3 replicas, issued by pebble, and takes docker login and push with it", async () => {
+        expect(await handshake(tlsPort, ACME_HOST, pebbleRoot)).toMatch(/^Pebble Intermediate CA/);
+        expect(issued()).toBe(1);
+        expect(swarm.containersOf(SERVICE)).toHaveLength(3);
+        swarm.lab.writeFile(`/etc/docker/certs.d/${ACME_HOST}/ca.crt`, pebbleRoot);
+        expect(swarm.docker.must(["login", ACME_HOST, "-u", "ci", "--password-stdin"], deployed.password)).toMatch(/Login Succeeded/);
+        const pushed = swarm.pushRandomImage("team/acme", 1_000_000);
+        expect(swarm.pullOnce(pushed.ref).ok).toBe(true);
+    }, 120_000);
+
+    it("keeps the certificate across a restart of the front: no new order", async () => {
+        const before = await fingerprint(tlsPort, ACME_HOST, pebbleRoot);
+        const id = deployed.serviceId("registry-front");
+        await updateService(swarm.docker, id, (spec) => {
+            spec.TaskTemplate.ForceUpdate = (spec.TaskTemplate.ForceUpdate ?? 0) + 1;
+            return spec;
+        });
+        await waitConverged(swarm.docker, id, 1);
+        const r = swarm.probe({ ...deployed.gateInput, timeoutSeconds: 60 });
+        expect(r.status, r.stderr).toBe(0);
+        expect(await fingerprint(tlsPort, ACME_HOST, pebbleRoot)).toBe(before);
+        expect(issued()).toBe(1);
+    }, 120_000);
+});
+
+describe.skipIf(skip !== undefined)("the Swarm gate (swarm-check.mjs, run by pulumi up before any Swarm object)", () => {
+    let lab: Lab;
+    beforeAll(async () => {
+        lab = await Lab.start("swarm-gate");
+    }, 60_000);
+    afterAll(async () => {
+        await lab?.stop();
+    }, 60_000);
+
+    it("refuses an engine that is not in a Swarm, naming docker:host and registry:mode, and says what to do", async () => {
+        const docker = await lab.startDockerd();
+        const r = runSwarmGate(docker.host);
+        expect(r.status).toBe(1);
+        expect(r.stderr).toContain(`registry:mode swarm: docker:host (${docker.host}) is not part of a Swarm (its state is "inactive")`);
+        expect(r.stderr).toMatch(/docker swarm init.*registry:mode container/);
+    }, 60_000);
+
+    it("refuses a docker:host nobody answers on, and one it cannot speak to", () => {
+        const gone = runSwarmGate(`unix://${join(lab.dir, "no-such.sock")}`);
+        expect(gone.status).toBe(1);
+        expect(gone.stderr).toMatch(/cannot reach docker:host \(unix:\/\/.*no-such\.sock\).*Check docker:host/);
+        const npipe = runSwarmGate("npipe:////./pipe/docker_engine");
+        expect(npipe.status).toBe(1);
+        expect(npipe.stderr).toMatch(/is not unix:\/\/, tcp:\/\/ or ssh:\/\//);
+    });
+
+    it("prints the node id once the same engine is a Swarm manager", async () => {
+        const docker = new DockerEngine(join(lab.dir, "docker.sock"), lab.dir);
+        const init = await docker.call("POST", "/swarm/init", { ListenAddr: "0.0.0.0:2377", AdvertiseAddr: LAB_ADDRESS });
+        expect(init.status).toBe(200);
+        const r = runSwarmGate(docker.host);
+        expect(r.status, r.stderr).toBe(0);
+        const info = (await docker.call("GET", "/info")).json as { Swarm: { NodeID: string } };
+        expect(r.stdout).toBe(info.Swarm.NodeID);
+    }, 60_000);
+});
+
+/** The certificate the front presents for `servername`, verified against `ca`. */
+function peerCertificate(port: number, servername: string, ca: string): Promise<tls.PeerCertificate> {
+    return new Promise((resolve, reject) => {
+        const socket = tls.connect({ host: "127.0.0.1", port, servername, ca, timeout: 60_000 }, () => {
+            const cert = socket.getPeerCertificate();
+            socket.end();
+            resolve(cert);
+        });
+        socket.on("error", reject);
+    });
+}
+const handshake = async (port: number, servername: string, ca: string) => String((await peerCertificate(port, servername, ca)).issuer?.CN);
+const fingerprint = async (port: number, servername: string, ca: string) => (await peerCertificate(port, servername, ca)).fingerprint256;

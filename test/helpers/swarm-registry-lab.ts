@@ -1,0 +1,206 @@
+// registry:mode swarm on a real Swarm: a lab with its own dockerd (Swarm manager, bridge + iptables, overlay
+// networks), images made from Debian packages, the stack evaluated under mocks and its recorded Swarm
+// objects created on the engine through the provider's translation (swarm-engine.ts), the Swarm gate run
+// for real (its node id placed where `pulumi up` would place it), and the readiness gate run at the end.
+// Used by test/e2e/registry-swarm.test.ts and bench/registry-swarm.ts.
+import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type * as pulumi from "@pulumi/pulumi";
+import { importBinaryImage, importCaddyImage, importRedisImage, SWARM_DEBS, unpackDebs } from "./deb-images";
+import { type DockerEngine, Lab, labSkipReason } from "./lab";
+import { findResource, MOCK_NODE_ID, outputValue, type RecordedResource, unwrap } from "./mocks";
+import { importRegistryImage } from "./registry-image";
+import { evaluateStack } from "./stack";
+import { type CreatedSwarm, createRecorded, waitConverged } from "./swarm-engine";
+
+const ROOT = join(__dirname, "..", "..");
+export const SWARM_CHECK = join(ROOT, "components", "registry", "swarm-check.mjs");
+export const PROBE = join(ROOT, "components", "registry", "probe.mjs");
+export const CHUNKED_UPLOAD = join(__dirname, "chunked-upload.mjs");
+/** The registry's name inside the lab: the lab's own address, where the front publishes 443 (host mode). */
+export const LAB_ADDRESS = "10.199.0.1";
+export const IMAGES = { registry: "faasreg-test/registry:2.8", front: "faasreg-test/caddy:2.6", redis: "faasreg-test/redis:7.0" };
+
+/** Why this machine cannot run a Swarm registry lab (undefined when it can). Downloads the packages once. */
+export function swarmLabSkipReason(): string | undefined {
+    const lab = labSkipReason({ dockerd: true });
+    if (lab !== undefined) return lab;
+    const debs = unpackDebs(SWARM_DEBS);
+    return "error" in debs ? `${debs.error} (the Swarm tests build Caddy and Redis images from Debian packages)` : undefined;
+}
+
+/** Runs the Swarm gate exactly as the stack's command does: the script, stdin with docker:host. */
+export function runSwarmGate(dockerHost: string | undefined): { status: number | null; stdout: string; stderr: string } {
+    const r = spawnSync(process.execPath, [SWARM_CHECK], {
+        input: JSON.stringify(dockerHost === undefined ? {} : { dockerHost }),
+        encoding: "utf8",
+        timeout: 60_000,
+    });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+export interface Deployed {
+    recorded: RecordedResource[];
+    created: CreatedSwarm;
+    password: string;
+    /** The readiness gate's stdin, as recorded. */
+    gateInput: Record<string, unknown>;
+    serviceId(logical: "registry-service" | "registry-front" | "registry-redis"): string;
+}
+
+export class SwarmRegistryLab {
+    private loops = 0;
+    private constructor(
+        readonly lab: Lab,
+        readonly docker: DockerEngine,
+        readonly host: string,
+        readonly nodeId: string,
+    ) {}
+
+    /** A lab with a Swarm manager, the three images, and `host` resolving to the lab's address. About 10 s. */
+    static async start(name: string, host: string, caBundleExtra = ""): Promise<SwarmRegistryLab> {
+        const lab = await Lab.start(name);
+        try {
+            lab.addHost(LAB_ADDRESS, host);
+            const docker = await lab.startDockerd({ swarm: true });
+            const debs = unpackDebs(SWARM_DEBS);
+            if ("error" in debs) throw new Error(debs.error);
+            const bundle = join(lab.dir, "ca-bundle.pem");
+            writeFileSync(bundle, `${readFileSync("/etc/ssl/certs/ca-certificates.crt", "utf8")}\n${caBundleExtra}`);
+            importRegistryImage(docker, lab.dir, IMAGES.registry);
+            importCaddyImage(docker, lab.dir, IMAGES.front, debs.root, bundle);
+            importRedisImage(docker, lab.dir, IMAGES.redis, debs.root);
+            const gate = runSwarmGate(docker.host);
+            if (gate.status !== 0) throw new Error(`the Swarm gate refused the lab's manager: ${gate.stderr}`);
+            return new SwarmRegistryLab(lab, docker, host, gate.stdout.trim());
+        } catch (error) {
+            await lab.stop();
+            throw error;
+        }
+    }
+
+    /** The stack's config for this lab: swarm mode, the test images, one generated user `ci`. */
+    config(extra: Record<string, string>): Record<string, string> {
+        return {
+            "registry:mode": "swarm",
+            "registry:host": this.host,
+            "registry:users": JSON.stringify([{ username: "ci" }]),
+            "registry:image": IMAGES.registry,
+            "registry:frontImage": IMAGES.front,
+            "docker:host": this.docker.host,
+            ...extra,
+        };
+    }
+
+    /**
+     * `pulumi up`, as far as it can go here: the stack evaluated, every recorded Swarm object created through
+     * the provider's translation (the gate's node id where the engine would put it), converged, then the
+     * readiness gate run with its recorded stdin from inside the lab.
+     */
+    async deploy(config: Record<string, string>, secretKeys: string[] = ["registry:users", "registry:privateKey", "registry:certificate"]): Promise<Deployed> {
+        const stack = await evaluateStack(config, { secretKeys });
+        const password = (await outputValue(stack.exports.registryPasswords as pulumi.Output<Record<string, string>>)).ci;
+        const swapNode = (value: unknown): unknown => JSON.parse(JSON.stringify(value).replaceAll(MOCK_NODE_ID, this.nodeId));
+        const created = await createRecorded(this.docker, stack.recorded, (_, inputs) => swapNode(inputs) as Record<string, unknown>);
+        const serviceId = (logical: string) => {
+            const id = created.ids.get(logical);
+            if (id === undefined) throw new Error(`no service ${logical} was created`);
+            return id;
+        };
+        for (const [logical, spec] of created.specs) await waitConverged(this.docker, serviceId(logical), spec.Mode.Replicated.Replicas);
+        const gateInput = JSON.parse(unwrap(findResource(stack.recorded, "command:local:Command", "registry-ready").inputs.stdin) as string);
+        return { recorded: stack.recorded, created, password, gateInput, serviceId };
+    }
+
+    /** Runs the readiness gate (probe.mjs) inside the lab with the given stdin. */
+    probe(input: Record<string, unknown>): { status: number | null; stdout: string; stderr: string } {
+        return this.lab.exec([process.execPath, PROBE], { input: JSON.stringify(input), timeoutMs: 120_000 });
+    }
+
+    /** Removes every service, config, secret and network the deploy created (volumes stay, like retainData). */
+    async remove(deployed: Deployed): Promise<void> {
+        for (const [logical] of deployed.created.specs) await this.docker.call("DELETE", `/services/${deployed.serviceId(logical as "registry-service")}`);
+        for (let i = 0; i < 150 && ((await this.docker.call("GET", "/containers/json")).json as unknown[]).length > 0; i++) await sleep(200);
+        for (const r of deployed.recorded) {
+            const id = deployed.created.ids.get(r.name);
+            if (id === undefined) continue;
+            if (r.type === "docker:index/serviceConfig:ServiceConfig") await this.docker.call("DELETE", `/configs/${id}`);
+            if (r.type === "docker:index/secret:Secret") await this.docker.call("DELETE", `/secrets/${id}`);
+        }
+        for (const r of deployed.recorded.filter((x) => x.type === "docker:index/network:Network")) {
+            const id = deployed.created.ids.get(r.name) as string;
+            for (let i = 0; i < 50 && (await this.docker.call("DELETE", `/networks/${id}`)).status >= 400; i++) await sleep(200);
+        }
+    }
+
+    /** An image with one layer of `bytes` random bytes, pushed as HOST/REPO:TAG; the local copy is removed. */
+    pushRandomImage(repo: string, bytes: number): { ref: string; pushMs: number } {
+        const root = join(this.lab.dir, `blob-image-${repo.replace(/\W+/g, "_")}`);
+        mkdirSync(join(root, "bin"), { recursive: true });
+        writeFileSync(join(root, "blob"), randomBytes(bytes));
+        const tar = `${root}.tar`;
+        const r = spawnSync("tar", ["--numeric-owner", "--owner=0", "--group=0", "-C", root, "-cf", tar, "."]);
+        if (r.status !== 0) throw new Error("tar failed");
+        const ref = `${this.host}/${repo}:1`;
+        this.docker.must(["import", tar, ref]);
+        const started = Date.now();
+        this.docker.must(["push", ref]);
+        const pushMs = Date.now() - started;
+        this.docker.must(["rmi", "-f", ref]);
+        return { ref, pushMs };
+    }
+
+    /** One pull of `ref` with nothing cached: ok, and how long it took. */
+    pullOnce(ref: string): { ok: boolean; ms: number; out: string } {
+        this.docker.cli(["rmi", "-f", ref]);
+        const started = Date.now();
+        const r = this.docker.cli(["pull", "-q", ref]);
+        return { ok: r.status === 0, ms: Date.now() - started, out: r.out.trim().split("\n").pop() ?? "" };
+    }
+
+    /** `count` pulls one after another, in the background of `during` (which runs once the loop has started). */
+    async pullsDuring(ref: string, count: number, during: () => Promise<void>): Promise<{ ok: number; failed: string[]; overlapping: number }> {
+        const script = join(this.lab.dir, "pull-loop.sh");
+        writeFileSync(
+            script,
+            `#!/bin/sh\nok=0; for i in $(seq 1 ${count}); do docker rmi -f "$1" >/dev/null 2>&1; if out=$(docker pull -q "$1" 2>&1); then ok=$((ok+1)); echo "ok $i"; else echo "FAIL $i: $(echo "$out" | tail -1)"; fi; done\n`,
+        );
+        const configDir = join(this.lab.dir, "docker-cli");
+        const name = `pull-loop-${++this.loops}`;
+        const loop = this.lab.spawn(name, ["env", `DOCKER_HOST=${this.docker.host}`, `DOCKER_CONFIG=${configDir}`, `HOME=${configDir}`, "sh", script, ref]);
+        const done = new Promise<void>((resolve) => loop.on("exit", () => resolve()));
+        const finished = () =>
+            this.lab
+                .log(name)
+                .split("\n")
+                .filter((l) => /^(ok|FAIL) /.test(l)).length;
+        for (let i = 0; i < 100 && finished() === 0; i++) await sleep(100);
+        const before = finished();
+        await during();
+        // Pulls that ended while the change ran: the loop really overlapped it.
+        const overlapping = finished() - before;
+        await done;
+        const lines = this.lab.log(name).split("\n");
+        return { ok: lines.filter((l) => l.startsWith("ok ")).length, failed: lines.filter((l) => l.startsWith("FAIL")), overlapping };
+    }
+
+    /** The ids of the running containers of a service (its tasks on this node). */
+    containersOf(serviceName: string): string[] {
+        return this.docker
+            .must(["ps", "-q", "--filter", `label=com.docker.swarm.service.name=${serviceName}`])
+            .split("\n")
+            .filter(Boolean);
+    }
+
+    async stop(): Promise<void> {
+        await this.lab.stop();
+    }
+}
+
+export function sleep(ms: number): Promise<void> {
+    return new Promise((r) => setTimeout(r, ms));
+}
+
+export { importBinaryImage };
