@@ -84,7 +84,7 @@ describe("the examples' own commands, as far as they run without a Pulumi CLI", 
                     .trim(),
             );
 
-    it.each(["Pulumi.vm.yaml", "Pulumi.vm-functions.yaml", "Pulumi.faasd.yaml"])(
+    it.each(["Pulumi.vm.yaml", "Pulumi.vm-functions.yaml", "Pulumi.faasd.yaml", "Pulumi.swarm.yaml"])(
         "%s: copy before stack init (the salt survives), then config:check passes",
         (file) => {
             const steps = commands(file);

@@ -53,8 +53,8 @@ describe("examples", () => {
     const dir = join(ROOT, "examples");
     const files = readdirSync(dir).filter((f) => f.endsWith(".yaml"));
 
-    it("cover the local default, a VM with Let's Encrypt and two users, and the same with three functions", () => {
-        expect(files.sort()).toEqual(["Pulumi.dev.yaml", "Pulumi.faasd.yaml", "Pulumi.vm-functions.yaml", "Pulumi.vm.yaml"]);
+    it("cover the local default, a VM with Let's Encrypt and two users, the same with three functions, faasd, and Swarm mode", () => {
+        expect(files.sort()).toEqual(["Pulumi.dev.yaml", "Pulumi.faasd.yaml", "Pulumi.swarm.yaml", "Pulumi.vm-functions.yaml", "Pulumi.vm.yaml"]);
     });
 
     it.each(files)("%s passes config:check and evaluates under mocks", async (file) => {
@@ -64,7 +64,9 @@ describe("examples", () => {
         const source = stackFileSource(config);
         const values = Object.fromEntries(Object.keys(config).map((k) => [k, source.get(k) as string]));
         const { recorded } = await evaluateStack(values, { secretKeys: Object.keys(config).filter((k) => source.isSecret(k)) });
-        expect(recorded.some((r) => r.type === "docker:index/container:Container")).toBe(true);
+        // The registry: a container, or in Swarm mode a service.
+        const registryType = config["registry:mode"] === "swarm" ? "docker:index/service:Service" : "docker:index/container:Container";
+        expect(recorded.some((r) => r.type === registryType)).toBe(true);
         const functions = ((config["faas:functions"] as unknown[]) ?? []).length;
         expect(recorded.filter((r) => r.type === "faasreg:faas:Function")).toHaveLength(functions);
         if (file === "Pulumi.vm-functions.yaml") expect(functions).toBe(3);

@@ -98,6 +98,7 @@ describe("docker provider inputs -> Engine API", () => {
             Attachable: false,
             Internal: false,
             Labels: { "faasreg.stack": "faas-registry/test" },
+            Options: { encrypted: "" },
         });
         const config = await inputsOf("docker:index/serviceConfig:ServiceConfig", "registry-config");
         expect(configOrSecretCreate(config)).toEqual({ Name: config.name, Data: config.data });

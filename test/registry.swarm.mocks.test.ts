@@ -77,7 +77,7 @@ describe("registry:mode swarm under mocks", () => {
             ).toBe(true);
         }
         const net = byName(recorded, "docker:index/network:Network", "registry-net");
-        expect(net.inputs).toMatchObject({ driver: "overlay", attachable: false });
+        expect(net.inputs).toMatchObject({ driver: "overlay", attachable: false, options: { encrypted: "" } });
     });
 
     it("runs the registry in dnsrr mode, start-first with a health check, draining, on the manager node", async () => {

@@ -122,6 +122,9 @@ export function declareSwarmRegistry(parent: pulumi.Resource, name: string, o: S
             driver: "overlay",
             // Only our services join it: Redis has no password and the registry speaks plain HTTP behind the front.
             attachable: false,
+            // Requests carry Basic credentials from the front to replicas on other nodes: IPsec between nodes
+            // (as `docker network create --opt encrypted`; nodes must let ESP, IP protocol 50, through).
+            options: { encrypted: "" },
             labels: [{ label: "faasreg.stack", value: `${pulumi.getProject()}/${pulumi.getStack()}` }],
         },
         gated,

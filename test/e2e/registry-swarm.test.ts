@@ -17,6 +17,7 @@ import { request } from "../helpers/http";
 import { DockerEngine, Lab } from "../helpers/lab";
 import { type Deployed, CHUNKED_UPLOAD, LAB_ADDRESS, runSwarmGate, sleep, SwarmRegistryLab, swarmLabSkipReason } from "../helpers/swarm-registry-lab";
 import { type Json, updateService, waitConverged } from "../helpers/swarm-engine";
+import { evaluateStack } from "../helpers/stack";
 import { makeCaSignedCertificate } from "../helpers/tls";
 
 const skip = swarmLabSkipReason();
@@ -24,6 +25,7 @@ if (skip !== undefined) process.stderr.write(`test/e2e/registry-swarm.test.ts: S
 
 const HOST = "registry.swarm.test";
 const SERVICE = "faas-registry-test-registry";
+const SECRET_KEYS = ["registry:users", "registry:privateKey", "registry:certificate"];
 
 describe.skipIf(skip !== undefined)("registry:mode swarm on a real Swarm: 3 replicas behind one Caddy front", () => {
     let swarm: SwarmRegistryLab;
@@ -49,14 +51,17 @@ describe.skipIf(skip !== undefined)("registry:mode swarm on a real Swarm: 3 repl
         swarm.lab.writeFile(`/etc/docker/certs.d/${HOST}/ca.crt`, certificate.ca);
         swarm.lab.writeFile(join(swarm.lab.dir, "ca.pem"), certificate.ca);
         deployed = await swarm.deploy(
-            swarm.config({
-                "registry:tls": "certificate",
-                "registry:certificate": `${certificate.cert}${certificate.ca}`,
-                "registry:privateKey": certificate.key,
-                "registry:replicas": "3",
-                "registry:redis": "service",
-                "registry:redisImage": "faasreg-test/redis:7.0",
-            }),
+            await evaluateStack(
+                swarm.config({
+                    "registry:tls": "certificate",
+                    "registry:certificate": `${certificate.cert}${certificate.ca}`,
+                    "registry:privateKey": certificate.key,
+                    "registry:replicas": "3",
+                    "registry:redis": "service",
+                    "registry:redisImage": "faasreg-test/redis:7.0",
+                }),
+                { secretKeys: SECRET_KEYS },
+            ),
         );
     }, 240_000);
     afterAll(async () => {
@@ -71,6 +76,8 @@ describe.skipIf(skip !== undefined)("registry:mode swarm on a real Swarm: 3 repl
 
     it("stores each service spec as the translation sent it (the engine reads every field as the provider means it)", async () => {
         expect([...deployed.created.specs.keys()].sort()).toEqual(["registry-front", "registry-redis", "registry-service"]);
+        const network = (await swarm.docker.call("GET", `/networks/${deployed.created.ids.get("registry-net")}`)).json as Json;
+        expect(network).toMatchObject({ Driver: "overlay", Scope: "swarm", Attachable: false, Options: { encrypted: "" } });
         for (const [logical, sent] of deployed.created.specs) {
             const stored = ((await swarm.docker.call("GET", `/services/${deployed.serviceId(logical as "registry-service")}`)).json as { Spec: Json }).Spec;
             expect(stored, logical).toMatchObject(sent);
@@ -210,13 +217,16 @@ describe.skipIf(skip !== undefined)("registry:mode swarm with Let's Encrypt thro
         const mgmt = await swarm.lab.relay(15000);
         pebbleRoot = String((await request(`https://127.0.0.1:${mgmt}/roots/0`, { ca: pebbleTls.ca })).body);
         deployed = await swarm.deploy(
-            swarm.config({
-                "registry:host": ACME_HOST,
-                "registry:email": "ops@example.com",
-                "registry:acmeDirectory": `https://${LAB_ADDRESS}:14000/dir`,
-                "registry:acmeRoot": pebbleRoot,
-                "registry:replicas": "3",
-            }),
+            await evaluateStack(
+                swarm.config({
+                    "registry:host": ACME_HOST,
+                    "registry:email": "ops@example.com",
+                    "registry:acmeDirectory": `https://${LAB_ADDRESS}:14000/dir`,
+                    "registry:acmeRoot": pebbleRoot,
+                    "registry:replicas": "3",
+                }),
+                { secretKeys: SECRET_KEYS },
+            ),
         );
         tlsPort = await swarm.lab.relay(443);
     }, 240_000);

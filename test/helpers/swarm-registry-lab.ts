@@ -2,7 +2,7 @@
 // networks), images made from Debian packages, the stack evaluated under mocks and its recorded Swarm
 // objects created on the engine through the provider's translation (swarm-engine.ts), the Swarm gate run
 // for real (its node id placed where `pulumi up` would place it), and the readiness gate run at the end.
-// Used by test/e2e/registry-swarm.test.ts and bench/registry-swarm.ts.
+// Used by test/e2e/registry-swarm.test.ts and bench/registry-swarm.ts (which evaluate the stack each their way).
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -12,7 +12,7 @@ import { importBinaryImage, importCaddyImage, importRedisImage, SWARM_DEBS, unpa
 import { type DockerEngine, Lab, labSkipReason } from "./lab";
 import { findResource, MOCK_NODE_ID, outputValue, type RecordedResource, unwrap } from "./mocks";
 import { importRegistryImage } from "./registry-image";
-import { evaluateStack } from "./stack";
+import type { EvaluatedStack } from "./evaluate";
 import { type CreatedSwarm, createRecorded, waitConverged } from "./swarm-engine";
 
 const ROOT = join(__dirname, "..", "..");
@@ -95,12 +95,11 @@ export class SwarmRegistryLab {
     }
 
     /**
-     * `pulumi up`, as far as it can go here: the stack evaluated, every recorded Swarm object created through
+     * `pulumi up`, as far as it can go here: with the stack evaluated under mocks, every recorded Swarm object created through
      * the provider's translation (the gate's node id where the engine would put it), converged, then the
      * readiness gate run with its recorded stdin from inside the lab.
      */
-    async deploy(config: Record<string, string>, secretKeys: string[] = ["registry:users", "registry:privateKey", "registry:certificate"]): Promise<Deployed> {
-        const stack = await evaluateStack(config, { secretKeys });
+    async deploy(stack: EvaluatedStack): Promise<Deployed> {
         const password = (await outputValue(stack.exports.registryPasswords as pulumi.Output<Record<string, string>>)).ci;
         const swapNode = (value: unknown): unknown => JSON.parse(JSON.stringify(value).replaceAll(MOCK_NODE_ID, this.nodeId));
         const created = await createRecorded(this.docker, stack.recorded, (_, inputs) => swapNode(inputs) as Record<string, unknown>);
