@@ -185,6 +185,16 @@ describe("registry:mode swarm under mocks", () => {
         expect(outside.includes(S3_KEY)).toBe(false);
     });
 
+    it("runs the readiness gate again when any Swarm file changes: a new certificate renames the front's files", async () => {
+        const gateTriggers = async (certificate: string, privateKey: string) => {
+            const { recorded } = await evaluateStack({ ...SWARM_CERT, "registry:certificate": certificate, "registry:privateKey": privateKey }, { secretKeys });
+            return JSON.stringify(unwrap(byName(recorded, "command:local:Command", "registry-ready").inputs.triggers));
+        };
+        const other = makeCertificate("registry.example.com");
+        expect(await gateTriggers(cert, key)).toBe(await gateTriggers(cert, key));
+        expect(await gateTriggers(other.cert, other.key)).not.toBe(await gateTriggers(cert, key));
+    });
+
     it("declares byte-identical inputs on two evaluations (no diff on the next preview)", async () => {
         const a = await evaluateStack(SWARM_S3, { secretKeys });
         const b = await evaluateStack(SWARM_S3, { secretKeys });

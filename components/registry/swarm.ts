@@ -110,10 +110,18 @@ export function declareSwarmRegistry(parent: pulumi.Resource, name: string, o: S
                 .apply(([key, data]) => `${o.prefix}-${role}-${createHmac("sha256", key).update(data).digest("hex").slice(0, 12)}`),
         );
     const base64 = (content: pulumi.Output<string>) => content.apply((data) => Buffer.from(data, "utf8").toString("base64"));
-    const swarmConfig = (role: string, content: pulumi.Output<string>) =>
-        new docker.ServiceConfig(`${name}-${role}`, { name: named(role, content), data: base64(content) }, gated);
-    const swarmSecret = (role: string, content: pulumi.Output<string>) =>
-        new docker.Secret(`${name}-${role}`, { name: named(role, content), data: pulumi.secret(base64(content)) }, gated);
+    // Every file's name, so the readiness gate runs again whenever any of them changes.
+    const fileNames: pulumi.Output<string>[] = [];
+    const swarmConfig = (role: string, content: pulumi.Output<string>) => {
+        const config = new docker.ServiceConfig(`${name}-${role}`, { name: named(role, content), data: base64(content) }, gated);
+        fileNames.push(config.name);
+        return config;
+    };
+    const swarmSecret = (role: string, content: pulumi.Output<string>) => {
+        const secret = new docker.Secret(`${name}-${role}`, { name: named(role, content), data: pulumi.secret(base64(content)) }, gated);
+        fileNames.push(secret.name);
+        return secret;
+    };
 
     const network = new docker.Network(
         `${name}-net`,
@@ -271,15 +279,7 @@ export function declareSwarmRegistry(parent: pulumi.Resource, name: string, o: S
     );
 
     const revision = pulumi
-        .all([
-            registryConfig.name,
-            htpasswd.name,
-            httpSecret.name,
-            frontConfig.name,
-            o.args.image ?? DEFAULT_REGISTRY_IMAGE,
-            settings.frontImage,
-            String(settings.replicas),
-        ])
+        .all([...fileNames, o.args.image ?? DEFAULT_REGISTRY_IMAGE, settings.frontImage, String(settings.replicas)])
         .apply((parts) => parts.join(" "));
     return { network, registry, front, redis, nodeId, revision };
 }
