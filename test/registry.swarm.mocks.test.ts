@@ -195,6 +195,27 @@ describe("registry:mode swarm under mocks", () => {
         expect(await gateTriggers(other.cert, other.key)).not.toBe(await gateTriggers(cert, key));
     });
 
+    it("leaves the functions half as it is: the same registry server and registryAuth, after the gate that checks the front", async () => {
+        const config = {
+            ...SWARM_CERT,
+            "faas:gateway": "https://gateway.example.com",
+            "faas:password": "gateway-password-1",
+            "faas:functions": JSON.stringify([{ service: "hello", image: "team/hello:1" }]),
+        };
+        const { recorded } = await evaluateStack(config, { secretKeys: [...secretKeys, "faas:password"] });
+        const fn = byName(recorded, "pulumi-nodejs:dynamic:Resource", "hello-deployment");
+        expect(fn.dependencies).toContain("urn:pulumi:test::faas-registry::faasreg:registry:PrivateRegistry$command:local:Command::registry-ready");
+        expect(unwrap(fn.inputs)).toMatchObject({ image: "registry.example.com/team/hello:1", settings: { registryServer: "registry.example.com" } });
+        const gate = byName(recorded, "command:local:Command", "registry-ready");
+        expect(gate.dependencies).toEqual(
+            expect.arrayContaining([
+                "urn:pulumi:test::faas-registry::faasreg:registry:PrivateRegistry$docker:index/service:Service::registry-service",
+                "urn:pulumi:test::faas-registry::faasreg:registry:PrivateRegistry$docker:index/service:Service::registry-front",
+            ]),
+        );
+        expect(JSON.parse(String(unwrap(gate.inputs.stdin)))).toMatchObject({ url: "https://registry.example.com/v2/", tlsMode: "certificate" });
+    });
+
     it("declares byte-identical inputs on two evaluations (no diff on the next preview)", async () => {
         const a = await evaluateStack(SWARM_S3, { secretKeys });
         const b = await evaluateStack(SWARM_S3, { secretKeys });
