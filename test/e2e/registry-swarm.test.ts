@@ -37,7 +37,7 @@ describe.skipIf(skip !== undefined)("registry:mode swarm on a real Swarm: 3 repl
     const replicasThatServed = (uuid: string) => swarm.containersOf(SERVICE).filter((id) => swarm.docker.cli(["logs", id]).out.includes(uuid)).length;
     const chunkedUpload = (repo: string) => {
         const r = swarm.lab.exec(
-            ["env", `NODE_EXTRA_CA_CERTS=${join(swarm.lab.dir, "ca.pem")}`, process.execPath, CHUNKED_UPLOAD, `https://${HOST}`, "ci", repo, "6000000", "6"],
+            ["env", `NODE_EXTRA_CA_CERTS=${join(swarm.lab.dir, "ca.pem")}`, process.execPath, CHUNKED_UPLOAD, `https://${HOST}`, "ci", repo, "20000000", "6"],
             {
                 input: deployed.password,
             },
@@ -109,7 +109,7 @@ describe.skipIf(skip !== undefined)("registry:mode swarm on a real Swarm: 3 repl
         process.stderr.write(`registry-swarm: push 20 MB ${pushed.pushMs} ms, pull ${pull.ms} ms through the front to 3 replicas\n`);
     });
 
-    it("completes a chunked upload whose chunks land on different replicas; with a secret per replica, it fails (the control)", async () => {
+    it("completes a 20 MB upload in 6 chunks that land on different replicas; with a secret per replica, it fails (the control)", async () => {
         const shared = chunkedUpload("team/chunked");
         expect(shared.stored, JSON.stringify(shared)).toBe(true);
         expect(replicasThatServed(shared.uuid)).toBeGreaterThanOrEqual(2);
