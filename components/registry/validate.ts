@@ -245,7 +245,7 @@ export function validateSwarmArgs(args: PrivateRegistryArgs): Problem[] {
     const swarm = (args.swarm ?? {}) as Record<string, unknown>;
     if (mode === "container") {
         for (const field of Object.keys(swarm).filter((k) => swarm[k] !== undefined)) {
-            add(`swarm.${field}`, `is set but mode is "container": it applies to mode "swarm" only; set mode swarm, or remove it`);
+            add(`swarm.${field}`, `is set but mode is "container": it applies to mode "swarm" only (registry:mode swarm); set that, or remove it`);
         }
         return problems;
     }
@@ -279,7 +279,7 @@ export function validateSwarmArgs(args: PrivateRegistryArgs): Problem[] {
     } else if (swarm.spread === true && !s3 && sharedPath === undefined) {
         add(
             "swarm.spread",
-            "is true with filesystem storage on a named volume: replicas on several nodes would each write their own volume, and an image pushed through one would be missing on the others. Use storage s3, or set swarm.sharedPath to a path that is shared by every node (NFS, ...), or leave spread unset (every replica on the manager node)",
+            "is true with filesystem storage on a named volume: replicas on several nodes would each write their own volume, and an image pushed through one would be missing on the others. Use storage s3 (registry:storage), or a path every node shares (NFS, ...) as sharedPath (registry:sharedPath), or leave spread unset (every replica on the manager node)",
         );
     }
     const redis = swarm.redis;
@@ -295,7 +295,7 @@ export function validateSwarmArgs(args: PrivateRegistryArgs): Problem[] {
         }
     }
     if (swarm.redisImage !== undefined && redis !== "service") {
-        add("swarm.redisImage", 'is set but swarm.redis is not "service": the stack declares no Redis; set swarm.redis service, or remove it');
+        add("swarm.redisImage", 'is set but redis is not "service": the stack declares no Redis; set registry:redis service, or remove it');
     }
     return problems;
 }
