@@ -2,8 +2,8 @@
 // 20 MB layer through the front to 1 vs 3 replicas of the same deployment (scaled between rounds), and
 // pulls lost while a rolling update replaces every replica. Used by bench/run.ts.
 import { evaluateProgram } from "../test/helpers/evaluate";
-import { updateService, waitConverged } from "../test/helpers/swarm-engine";
-import { SwarmRegistryLab, swarmLabSkipReason } from "../test/helpers/swarm-registry-lab";
+import { forceUpdate, setReplicas, waitConverged } from "../test/helpers/swarm-engine";
+import { SECRET_KEYS, SwarmRegistryLab, swarmLabSkipReason } from "../test/helpers/swarm-registry-lab";
 import { makeCaSignedCertificate } from "../test/helpers/tls";
 
 const HOST = "registry.bench-swarm.test";
@@ -23,25 +23,12 @@ export async function registrySwarmFigures(add: Add, runs: number): Promise<void
     const swarm = await SwarmRegistryLab.start("bench-registry-swarm", HOST);
     try {
         swarm.lab.writeFile(`/etc/docker/certs.d/${HOST}/ca.crt`, certificate.ca);
-        const stack = await evaluateProgram(
-            swarm.config({
-                "registry:tls": "certificate",
-                "registry:certificate": `${certificate.cert}${certificate.ca}`,
-                "registry:privateKey": certificate.key,
-                "registry:replicas": "3",
-                "registry:redis": "service",
-                "registry:redisImage": "faasreg-test/redis:7.0",
-            }),
-            { secretKeys: ["registry:users", "registry:privateKey", "registry:certificate"] },
-        );
+        const stack = await evaluateProgram(swarm.certificateConfig(certificate), { secretKeys: SECRET_KEYS });
         const deployed = await swarm.deploy(stack);
         const id = deployed.serviceId("registry-service");
         swarm.docker.must(["login", HOST, "-u", "ci", "--password-stdin"], deployed.password);
         const scale = async (n: number) => {
-            await updateService(swarm.docker, id, (spec) => {
-                spec.Mode.Replicated.Replicas = n;
-                return spec;
-            });
+            await setReplicas(swarm.docker, id, n);
             await waitConverged(swarm.docker, id, n);
         };
         const samples = new Map<number, { push: number[]; pull: number[] }>([
@@ -67,10 +54,7 @@ export async function registrySwarmFigures(add: Add, runs: number): Promise<void
             add(`Swarm registry: pull of a 20 MB layer through the front, ${replicas} replica${replicas > 1 ? "s" : ""}`, median(s.pull), "ms");
         }
         const lost = await swarm.pullsDuring(last, 30, async () => {
-            await updateService(swarm.docker, id, (spec) => {
-                spec.TaskTemplate.ForceUpdate = (spec.TaskTemplate.ForceUpdate ?? 0) + 1;
-                return spec;
-            });
+            await forceUpdate(swarm.docker, id);
             await waitConverged(swarm.docker, id, 3);
         });
         add("Swarm registry: pulls lost of 30 during a rolling update of 3 replicas", lost.failed.length, "pulls", "0");

@@ -5,6 +5,15 @@ const { cert, key } = makeCertificate("registry.example.com");
 const LE = { "registry:host": "registry.example.com", "registry:email": "ops@example.com" };
 const FAAS = { ...LE, "faas:gateway": "https://gateway.example.com", "faas:password": "gateway-password" };
 const fns = (list: unknown) => ({ ...FAAS, "faas:functions": JSON.stringify(list) });
+/** s3 storage whose secret key is in plaintext in the stack file. */
+const S3_PLAIN_KEY = {
+    ...LE,
+    "registry:storage": "s3",
+    "registry:s3Bucket": "b",
+    "registry:s3Region": "eu-west-1",
+    "registry:s3AccessKey": "AKIA0",
+    "registry:s3SecretKey": "s3-secret-plain",
+};
 const fn = (extra: Record<string, unknown>) => fns([{ service: "hello", image: "team/hello:1", ...extra }]);
 
 /** [name, config, the key the one error names, its message, keys deliberately NOT set as secrets] */
@@ -207,20 +216,7 @@ export const BAD_INPUT: Case[] = [
         /applies to letsencrypt only/,
     ],
     ["s3 storage without a bucket", { ...LE, "registry:storage": "s3", "registry:s3Region": "eu-west-1" }, "registry:s3Bucket", /is required with s3 storage/],
-    [
-        "an s3 secret key in plaintext",
-        {
-            ...LE,
-            "registry:storage": "s3",
-            "registry:s3Bucket": "b",
-            "registry:s3Region": "eu-west-1",
-            "registry:s3AccessKey": "AKIA0",
-            "registry:s3SecretKey": "s3-secret-plain",
-        },
-        "registry:s3SecretKey",
-        /plaintext/,
-        ["registry:s3SecretKey"],
-    ],
+    ["an s3 secret key in plaintext", S3_PLAIN_KEY, "registry:s3SecretKey", /plaintext/, ["registry:s3SecretKey"]],
     [
         "an s3 access key without its secret",
         { ...LE, "registry:storage": "s3", "registry:s3Bucket": "b", "registry:s3Region": "eu-west-1", "registry:s3AccessKey": "AKIA0" },
@@ -245,21 +241,7 @@ export const BAD_INPUT: Case[] = [
         "registry:s3Bucket",
         /is required with s3 storage/,
     ],
-    [
-        "a plaintext s3 secret key in swarm mode",
-        {
-            ...LE,
-            "registry:mode": "swarm",
-            "registry:storage": "s3",
-            "registry:s3Bucket": "b",
-            "registry:s3Region": "eu-west-1",
-            "registry:s3AccessKey": "AKIA0",
-            "registry:s3SecretKey": "s3-secret-plain",
-        },
-        "registry:s3SecretKey",
-        /plaintext/,
-        ["registry:s3SecretKey"],
-    ],
+    ["a plaintext s3 secret key in swarm mode", { ...S3_PLAIN_KEY, "registry:mode": "swarm" }, "registry:s3SecretKey", /plaintext/, ["registry:s3SecretKey"]],
     [
         "letsencrypt in swarm mode without the front on 443",
         { ...LE, "registry:mode": "swarm", "registry:httpsPort": "8443" },

@@ -15,8 +15,17 @@ import tls from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { request } from "../helpers/http";
 import { DockerEngine, Lab } from "../helpers/lab";
-import { type Deployed, CHUNKED_UPLOAD, LAB_ADDRESS, runSwarmGate, sleep, SwarmRegistryLab, swarmLabSkipReason } from "../helpers/swarm-registry-lab";
-import { type Json, updateService, waitConverged } from "../helpers/swarm-engine";
+import {
+    type Deployed,
+    CHUNKED_UPLOAD,
+    LAB_ADDRESS,
+    runSwarmGate,
+    SECRET_KEYS,
+    sleep,
+    SwarmRegistryLab,
+    swarmLabSkipReason,
+} from "../helpers/swarm-registry-lab";
+import { forceUpdate, type Json, setReplicas, updateService, waitConverged } from "../helpers/swarm-engine";
 import { evaluateStack } from "../helpers/stack";
 import { makeCaSignedCertificate } from "../helpers/tls";
 
@@ -25,7 +34,6 @@ if (skip !== undefined) process.stderr.write(`test/e2e/registry-swarm.test.ts: S
 
 const HOST = "registry.swarm.test";
 const SERVICE = "faas-registry-test-registry";
-const SECRET_KEYS = ["registry:users", "registry:privateKey", "registry:certificate"];
 
 describe.skipIf(skip !== undefined)("registry:mode swarm on a real Swarm: 3 replicas behind one Caddy front", () => {
     let swarm: SwarmRegistryLab;
@@ -50,19 +58,7 @@ describe.skipIf(skip !== undefined)("registry:mode swarm on a real Swarm: 3 repl
         swarm = await SwarmRegistryLab.start("registry-swarm", HOST);
         swarm.lab.writeFile(`/etc/docker/certs.d/${HOST}/ca.crt`, certificate.ca);
         swarm.lab.writeFile(join(swarm.lab.dir, "ca.pem"), certificate.ca);
-        deployed = await swarm.deploy(
-            await evaluateStack(
-                swarm.config({
-                    "registry:tls": "certificate",
-                    "registry:certificate": `${certificate.cert}${certificate.ca}`,
-                    "registry:privateKey": certificate.key,
-                    "registry:replicas": "3",
-                    "registry:redis": "service",
-                    "registry:redisImage": "faasreg-test/redis:7.0",
-                }),
-                { secretKeys: SECRET_KEYS },
-            ),
-        );
+        deployed = await swarm.deploy(await evaluateStack(swarm.certificateConfig(certificate), { secretKeys: SECRET_KEYS }));
     }, 240_000);
     afterAll(async () => {
         await swarm?.stop();
@@ -141,10 +137,7 @@ describe.skipIf(skip !== undefined)("registry:mode swarm on a real Swarm: 3 repl
     it("loses no pull of 30 during a rolling update (start-first, one at a time)", async () => {
         const id = deployed.serviceId("registry-service");
         const result = await swarm.pullsDuring(image, 30, async () => {
-            await updateService(swarm.docker, id, (spec) => {
-                spec.TaskTemplate.ForceUpdate = (spec.TaskTemplate.ForceUpdate ?? 0) + 1;
-                return spec;
-            });
+            await forceUpdate(swarm.docker, id);
             await waitConverged(swarm.docker, id, 3);
         });
         process.stderr.write(`registry-swarm: rolling update: ${result.ok} pulls ok, ${result.failed.length} failed, ${result.overlapping} while it ran\n`);
@@ -155,15 +148,10 @@ describe.skipIf(skip !== undefined)("registry:mode swarm on a real Swarm: 3 repl
 
     it("loses no pull of 30 while replicas go 3 -> 1 -> 3 and one is killed", async () => {
         const id = deployed.serviceId("registry-service");
-        const scale = (n: number) =>
-            updateService(swarm.docker, id, (spec) => {
-                spec.Mode.Replicated.Replicas = n;
-                return spec;
-            });
         const result = await swarm.pullsDuring(image, 30, async () => {
-            await scale(1);
+            await setReplicas(swarm.docker, id, 1);
             await sleep(6000);
-            await scale(3);
+            await setReplicas(swarm.docker, id, 3);
             await waitConverged(swarm.docker, id, 3);
             swarm.docker.must(["kill", swarm.containersOf(SERVICE)[0]]);
             await sleep(3000);
@@ -255,10 +243,7 @@ describe.skipIf(skip !== undefined)("registry:mode swarm with Let's Encrypt thro
     it("keeps the certificate across a restart of the front: no new order", async () => {
         const before = await fingerprint(tlsPort, ACME_HOST, pebbleRoot);
         const id = deployed.serviceId("registry-front");
-        await updateService(swarm.docker, id, (spec) => {
-            spec.TaskTemplate.ForceUpdate = (spec.TaskTemplate.ForceUpdate ?? 0) + 1;
-            return spec;
-        });
+        await forceUpdate(swarm.docker, id);
         await waitConverged(swarm.docker, id, 1);
         const r = swarm.probe({ ...deployed.gateInput, timeoutSeconds: 60 });
         expect(r.status, r.stderr).toBe(0);

@@ -7,7 +7,7 @@ import { chmodSync, copyFileSync, mkdirSync, rmSync, symlinkSync, writeFileSync 
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import type { DockerEngine } from "./lab";
-import { tarOf } from "./openfaas";
+import { tarOf } from "./images";
 
 const ENTRY = `#!/bin/sh
 /bin/busybox httpd -f -p 8080 -h /www &

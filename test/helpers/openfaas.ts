@@ -5,9 +5,8 @@
 // has no IPVS, so Swarm's service VIPs do not work: every service is in dnsrr mode and faas-swarm finds
 // functions by `tasks.NAME` (its `dnsrr` switch). The gateway's port 8080 is published in host mode inside
 // the lab, so nothing here listens on the host itself.
-import { spawnSync } from "node:child_process";
-import { chmodSync, copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync } from "node:fs";
+import { importBinaryImage } from "./images";
 import { type DockerEngine, type Lab, waitFor } from "./lab";
 
 export const GATEWAY_BIN = process.env.FAASREG_GATEWAY_BIN;
@@ -22,30 +21,6 @@ export function openfaasSwarmSkipReason(): string | undefined {
     ].filter(([, path]) => path === undefined || !existsSync(path));
     if (missing.length === 0) return undefined;
     return `${missing.map(([k]) => k).join(" and ")} not set to the OpenFaaS binaries (.ci/run sets them from ../shared/openfaas/bin)`;
-}
-
-/** Packs one static binary (and a busybox for sh) into an image, without pulling anything. */
-export function importBinaryImage(docker: DockerEngine, dir: string, image: string, binary: string, entrypoint: string[]): void {
-    const root = join(dir, image.replace(/[/:]/g, "_"));
-    mkdirSync(join(root, "bin"), { recursive: true });
-    mkdirSync(join(root, "tmp"), { recursive: true });
-    mkdirSync(join(root, "etc"), { recursive: true });
-    writeFileSync(join(root, "etc", "passwd"), "root:x:0:0:root:/:/bin/sh\n");
-    docker.must(["import", "--change", `ENTRYPOINT ${JSON.stringify(entrypoint)}`, tarOf(root, { [entrypoint[0]]: binary }), image]);
-}
-
-/** A tar of `root` plus extra files (path in the image -> path here), made with the tar CLI. */
-export function tarOf(root: string, extra: Record<string, string> = {}): string {
-    for (const [inImage, source] of Object.entries(extra)) {
-        const target = join(root, inImage);
-        mkdirSync(join(target, ".."), { recursive: true });
-        copyFileSync(source, target);
-        chmodSync(target, 0o755);
-    }
-    const tar = `${root}.tar`;
-    const r = spawnSync("tar", ["--numeric-owner", "--owner=0", "--group=0", "-C", root, "-cf", tar, "."], { encoding: "utf8" });
-    if (r.status !== 0) throw new Error(`tar failed: ${r.stderr}`);
-    return tar;
 }
 
 export interface SwarmOpenFaas {
@@ -75,8 +50,12 @@ export async function startSwarmOpenFaas(
     },
 ): Promise<SwarmOpenFaas> {
     const username = options.username ?? "admin";
-    importBinaryImage(docker, lab.dir, "faasreg-test/gateway:1", GATEWAY_BIN as string, ["/bin/gateway"]);
-    importBinaryImage(docker, lab.dir, "faasreg-test/faas-swarm:1", FAAS_SWARM_BIN as string, ["/bin/faas-swarm"]);
+    for (const [ref, binary, path] of [
+        ["faasreg-test/gateway:1", GATEWAY_BIN as string, "/bin/gateway"],
+        ["faasreg-test/faas-swarm:1", FAAS_SWARM_BIN as string, "/bin/faas-swarm"],
+    ]) {
+        importBinaryImage(docker, lab.dir, { ref, files: { [path]: binary }, changes: [`ENTRYPOINT ${JSON.stringify([path])}`] });
+    }
     docker.must(["network", "create", "-d", "overlay", "--attachable", "--label", "openfaas=true", FUNCTIONS_NETWORK]);
     docker.must(["secret", "create", "basic-auth-user", "-"], username);
     let secret = 0;

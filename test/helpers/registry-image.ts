@@ -2,10 +2,8 @@
 // official image, which cannot be pulled here), shaped like the official 3.x image where the stack and its
 // scripts rely on it: the default config at /etc/distribution/config.yml storing under /var/lib/registry,
 // and an entrypoint that serves a *.yml argument and passes `serve`/`garbage-collect` to the registry.
-import { chmodSync, copyFileSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { importBinaryImage } from "./images";
 import type { DockerEngine } from "./lab";
-import { tarOf } from "./openfaas";
 
 const ENTRYPOINT = `#!/bin/sh
 set -e
@@ -27,29 +25,11 @@ http:
 `;
 
 export function importRegistryImage(docker: DockerEngine, dir: string, ref: string): void {
-    const root = join(dir, "registry-image");
-    for (const d of ["bin", "etc/distribution", "tmp", "var/lib/registry"]) mkdirSync(join(root, d), { recursive: true });
-    copyFileSync("/bin/busybox", join(root, "bin", "busybox"));
-    // sh for the entrypoint; cat for the Swarm task's command; wget for its health check (as in the official image).
-    for (const applet of ["sh", "cat", "wget"]) symlinkSync("busybox", join(root, "bin", applet));
-    writeFileSync(join(root, "entrypoint.sh"), ENTRYPOINT);
-    chmodSync(join(root, "entrypoint.sh"), 0o755);
-    writeFileSync(join(root, "etc", "distribution", "config.yml"), DEFAULT_CONFIG);
-    // The binary and the two libraries it links (ldd: libc and the loader).
-    const tar = tarOf(root, {
-        "bin/registry": "/usr/bin/docker-registry",
-        "lib/x86_64-linux-gnu/libc.so.6": "/lib/x86_64-linux-gnu/libc.so.6",
-        "lib64/ld-linux-x86-64.so.2": "/lib64/ld-linux-x86-64.so.2",
-    });
-    docker.must([
-        "import",
-        "--change",
-        'ENTRYPOINT ["/entrypoint.sh"]',
-        "--change",
-        'CMD ["/etc/distribution/config.yml"]',
-        "--change",
-        "ENV PATH=/bin",
-        tar,
+    importBinaryImage(docker, dir, {
         ref,
-    ]);
+        files: { "/bin/registry": "/usr/bin/docker-registry" },
+        texts: { "/entrypoint.sh": ENTRYPOINT, "/etc/distribution/config.yml": DEFAULT_CONFIG },
+        dirs: ["var/lib/registry"],
+        changes: ['ENTRYPOINT ["/entrypoint.sh"]', 'CMD ["/etc/distribution/config.yml"]', "ENV PATH=/bin"],
+    });
 }

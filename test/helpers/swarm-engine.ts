@@ -216,6 +216,22 @@ export async function updateService(engine: DockerEngine, id: string, change: (s
     if (r.status !== 200) throw new Error(`service update answered ${r.status}: ${JSON.stringify(r.json)}`);
 }
 
+/** A rolling restart of every task (`docker service update --force`). */
+export function forceUpdate(engine: DockerEngine, id: string): Promise<void> {
+    return updateService(engine, id, (spec) => {
+        spec.TaskTemplate.ForceUpdate = (spec.TaskTemplate.ForceUpdate ?? 0) + 1;
+        return spec;
+    });
+}
+
+/** `docker service scale ID=N`, without waiting. */
+export function setReplicas(engine: DockerEngine, id: string, replicas: number): Promise<void> {
+    return updateService(engine, id, (spec) => {
+        spec.Mode.Replicated.Replicas = replicas;
+        return spec;
+    });
+}
+
 /** The provider's convergeConfig: waits until every task of the service runs the current spec and is healthy. */
 export async function waitConverged(engine: DockerEngine, id: string, replicas: number, timeoutMs = 120_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;

@@ -8,7 +8,8 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
-import { importBinaryImage, importCaddyImage, importRedisImage, SWARM_DEBS, unpackDebs } from "./deb-images";
+import { importCaddyImage, importRedisImage, SWARM_DEBS, unpackDebs } from "./deb-images";
+import { tarOf } from "./images";
 import { type DockerEngine, Lab, labSkipReason } from "./lab";
 import { findResource, MOCK_NODE_ID, outputValue, type RecordedResource, unwrap } from "./mocks";
 import { importRegistryImage } from "./registry-image";
@@ -21,6 +22,8 @@ export const PROBE = join(ROOT, "components", "registry", "probe.mjs");
 export const CHUNKED_UPLOAD = join(__dirname, "chunked-upload.mjs");
 /** The registry's name inside the lab: the lab's own address, where the front publishes 443 (host mode). */
 export const LAB_ADDRESS = "10.199.0.1";
+/** The config keys a lab's stack sets as secrets. */
+export const SECRET_KEYS = ["registry:users", "registry:privateKey", "registry:certificate"];
 export const IMAGES = { registry: "faasreg-test/registry:2.8", front: "faasreg-test/caddy:2.6", redis: "faasreg-test/redis:7.0" };
 
 /** Why this machine cannot run a Swarm registry lab (undefined when it can). Downloads the packages once. */
@@ -81,6 +84,18 @@ export class SwarmRegistryLab {
         }
     }
 
+    /** The config of a stack whose front serves `certificate` (CA-signed: the chain is leaf + CA), 3 replicas and Redis. */
+    certificateConfig(certificate: { ca: string; cert: string; key: string }): Record<string, string> {
+        return this.config({
+            "registry:tls": "certificate",
+            "registry:certificate": `${certificate.cert}${certificate.ca}`,
+            "registry:privateKey": certificate.key,
+            "registry:replicas": "3",
+            "registry:redis": "service",
+            "registry:redisImage": IMAGES.redis,
+        });
+    }
+
     /** The stack's config for this lab: swarm mode, the test images, one generated user `ci`. */
     config(extra: Record<string, string>): Record<string, string> {
         return {
@@ -118,32 +133,13 @@ export class SwarmRegistryLab {
         return this.lab.exec([process.execPath, PROBE], { input: JSON.stringify(input), timeoutMs: 120_000 });
     }
 
-    /** Removes every service, config, secret and network the deploy created (volumes stay, like retainData). */
-    async remove(deployed: Deployed): Promise<void> {
-        for (const [logical] of deployed.created.specs) await this.docker.call("DELETE", `/services/${deployed.serviceId(logical as "registry-service")}`);
-        for (let i = 0; i < 150 && ((await this.docker.call("GET", "/containers/json")).json as unknown[]).length > 0; i++) await sleep(200);
-        for (const r of deployed.recorded) {
-            const id = deployed.created.ids.get(r.name);
-            if (id === undefined) continue;
-            if (r.type === "docker:index/serviceConfig:ServiceConfig") await this.docker.call("DELETE", `/configs/${id}`);
-            if (r.type === "docker:index/secret:Secret") await this.docker.call("DELETE", `/secrets/${id}`);
-        }
-        for (const r of deployed.recorded.filter((x) => x.type === "docker:index/network:Network")) {
-            const id = deployed.created.ids.get(r.name) as string;
-            for (let i = 0; i < 50 && (await this.docker.call("DELETE", `/networks/${id}`)).status >= 400; i++) await sleep(200);
-        }
-    }
-
     /** An image with one layer of `bytes` random bytes, pushed as HOST/REPO:TAG; the local copy is removed. */
     pushRandomImage(repo: string, bytes: number): { ref: string; pushMs: number } {
         const root = join(this.lab.dir, `blob-image-${repo.replace(/\W+/g, "_")}`);
-        mkdirSync(join(root, "bin"), { recursive: true });
+        mkdirSync(root, { recursive: true });
         writeFileSync(join(root, "blob"), randomBytes(bytes));
-        const tar = `${root}.tar`;
-        const r = spawnSync("tar", ["--numeric-owner", "--owner=0", "--group=0", "-C", root, "-cf", tar, "."]);
-        if (r.status !== 0) throw new Error("tar failed");
         const ref = `${this.host}/${repo}:1`;
-        this.docker.must(["import", tar, ref]);
+        this.docker.must(["import", tarOf(root), ref]);
         const started = Date.now();
         this.docker.must(["push", ref]);
         const pushMs = Date.now() - started;
@@ -201,5 +197,3 @@ export class SwarmRegistryLab {
 export function sleep(ms: number): Promise<void> {
     return new Promise((r) => setTimeout(r, ms));
 }
-
-export { importBinaryImage };
