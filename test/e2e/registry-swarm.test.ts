@@ -14,7 +14,7 @@ import { join } from "node:path";
 import tls from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { request } from "../helpers/http";
-import { DockerEngine, Lab, waitFor } from "../helpers/lab";
+import { DockerEngine, Lab } from "../helpers/lab";
 import {
     type Deployed,
     CHUNKED_UPLOAD,
@@ -43,21 +43,19 @@ describe.skipIf(skip !== undefined)("registry:mode swarm on a real Swarm: 3 repl
 
     /** Which registry containers logged a request for this upload. */
     const replicasThatServed = (uuid: string) => swarm.containersOf(SERVICE).filter((id) => swarm.docker.cli(["logs", id]).out.includes(uuid)).length;
-    /**
-     * Waits until the front balances over all `n` replicas: right after a roll it may still hold the last
-     * second's DNS answer (old tasks gone, new ones missing), and an upload then lands on fewer replicas
-     * than are running. 3n marked requests, round robin, must reach n distinct replicas.
-     */
-    const frontReachesAll = (n: number) =>
-        waitFor(`the front to balance over all ${n} replicas`, async () => {
-            const marker = `spread-${Date.now()}`;
-            const script = `const https = require("node:https"); let left = ${3 * n}; const next = () => left-- > 0 && https.get("https://${HOST}/v2/?${marker}", { agent: false }, (r) => { r.resume(); r.on("end", next); }); next();`;
-            swarm.lab.exec(["env", `NODE_EXTRA_CA_CERTS=${join(swarm.lab.dir, "ca.pem")}`, process.execPath, "-e", script]);
-            return replicasThatServed(marker) === n;
-        });
-    const chunkedUpload = (repo: string) => {
+    const chunkedUpload = (repo: string, chunks = 6) => {
         const r = swarm.lab.exec(
-            ["env", `NODE_EXTRA_CA_CERTS=${join(swarm.lab.dir, "ca.pem")}`, process.execPath, CHUNKED_UPLOAD, `https://${HOST}`, "ci", repo, "20000000", "6"],
+            [
+                "env",
+                `NODE_EXTRA_CA_CERTS=${join(swarm.lab.dir, "ca.pem")}`,
+                process.execPath,
+                CHUNKED_UPLOAD,
+                `https://${HOST}`,
+                "ci",
+                repo,
+                "20000000",
+                String(chunks),
+            ],
             {
                 input: deployed.password,
             },
@@ -118,7 +116,6 @@ describe.skipIf(skip !== undefined)("registry:mode swarm on a real Swarm: 3 repl
     });
 
     it("completes a 20 MB upload in 6 chunks that land on different replicas; with a secret per replica, it fails (the control)", async () => {
-        await frontReachesAll(3);
         const shared = chunkedUpload("team/chunked");
         expect(shared.stored, JSON.stringify(shared)).toBe(true);
         expect(replicasThatServed(shared.uuid)).toBeGreaterThanOrEqual(2);
@@ -135,8 +132,10 @@ describe.skipIf(skip !== undefined)("registry:mode swarm on a real Swarm: 3 repl
             return spec;
         });
         await waitConverged(swarm.docker, id, 3);
-        await frontReachesAll(3);
-        const results = [chunkedUpload("team/control-1"), chunkedUpload("team/control-2")];
+        // 200 kB chunks here. A replica that refuses a chunk answers before reading it, and a Go server reads
+        // at most 256 kB of an unread body before closing: a bigger chunk can be cut off mid-write (a reset
+        // and no answer to read, seen in 2 of about 10 full runs), a smaller one gets its BLOB_UPLOAD_* answer.
+        const results = [chunkedUpload("team/control-1", 100), chunkedUpload("team/control-2", 100)];
         expect(
             results.some((r) => !r.stored),
             JSON.stringify(results),
@@ -145,7 +144,6 @@ describe.skipIf(skip !== undefined)("registry:mode swarm on a real Swarm: 3 repl
 
         await updateService(swarm.docker, id, () => original);
         await waitConverged(swarm.docker, id, 3);
-        await frontReachesAll(3);
         expect(chunkedUpload("team/chunked-again").stored).toBe(true);
     }, 180_000);
 

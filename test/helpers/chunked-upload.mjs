@@ -10,15 +10,16 @@ const password = await new Promise((resolve) => {
     process.stdin.on("data", (c) => (text += c)).on("end", () => resolve(text.trim()));
 });
 const auth = `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
+// A connection cut off mid-request is a failed step ({ status: "ECONNRESET", ... }), not a crash.
 const send = (method, url, body, headers = {}) =>
-    new Promise((resolve, reject) => {
+    new Promise((resolve) => {
         const target = new URL(url, base);
         // agent: false: a new TCP (and TLS) connection per request, so the front may pick another replica.
         const req = https.request(target, { method, agent: false, headers: { authorization: auth, ...headers } }, (res) => {
             let text = "";
             res.on("data", (c) => (text += c)).on("end", () => resolve({ status: res.statusCode, location: res.headers.location, body: text }));
         });
-        req.on("error", reject);
+        req.on("error", (e) => resolve({ status: e.code ?? "error", location: undefined, body: String(e.message) }));
         req.end(body);
     });
 const blob = randomBytes(Number(bytes));
