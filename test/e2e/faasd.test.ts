@@ -13,8 +13,9 @@ import { engineInputs, findResource, outputValue, unwrap } from "../helpers/mock
 import { containerSpec } from "../helpers/real-registry";
 import { evaluateStack } from "../helpers/stack";
 import { makeCertificate } from "../helpers/tls";
+import { registrySkipReason } from "../helpers/registry-binary";
 
-const skip = labSkipReason() ?? faasdSkipReason();
+const skip = labSkipReason() ?? registrySkipReason() ?? faasdSkipReason();
 if (skip !== undefined) process.stderr.write(`test/e2e/faasd.test.ts: SKIPPED: ${skip}\n`);
 
 const HOST = "registry.faasd.test";

@@ -19,8 +19,12 @@ import { findResource, outputValue, unwrap } from "../helpers/mocks";
 import { containerSpec, type RunningRegistry, startRealRegistry } from "../helpers/real-registry";
 import { evaluateStack } from "../helpers/stack";
 import { makeCaSignedCertificate } from "../helpers/tls";
+import { registrySkipReason } from "../helpers/registry-binary";
 
-const skip = labSkipReason({ dockerd: true }) ?? (existsSync("/usr/bin/pebble") ? undefined : "pebble is missing: apt-get install pebble (.ci/run does)");
+const skip =
+    labSkipReason({ dockerd: true }) ??
+    registrySkipReason() ??
+    (existsSync("/usr/bin/pebble") ? undefined : "pebble is missing: apt-get install pebble (.ci/run does)");
 if (skip !== undefined) process.stderr.write(`test/e2e/letsencrypt.test.ts: SKIPPED: ${skip}\n`);
 
 const HOST = "registry.acme.test";

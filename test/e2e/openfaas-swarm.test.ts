@@ -15,8 +15,9 @@ import { containerSpec } from "../helpers/real-registry";
 import { evaluateStack } from "../helpers/stack";
 import { type SwarmLab, startSwarmLab } from "../helpers/swarm-lab";
 import { makeCertificate } from "../helpers/tls";
+import { registrySkipReason } from "../helpers/registry-binary";
 
-const skip = labSkipReason({ dockerd: true }) ?? openfaasSwarmSkipReason();
+const skip = labSkipReason({ dockerd: true }) ?? registrySkipReason() ?? openfaasSwarmSkipReason();
 if (skip !== undefined) process.stderr.write(`test/e2e/openfaas-swarm.test.ts: SKIPPED: ${skip}\n`);
 
 const HOST = "registry.test";

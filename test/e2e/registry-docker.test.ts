@@ -16,11 +16,12 @@ import { type ContainerSpec, containerSpec } from "../helpers/real-registry";
 import { RegistryClient } from "../helpers/registry-client";
 import { importRegistryImage } from "../helpers/registry-image";
 import { evaluateStack } from "../helpers/stack";
+import { registrySkipReason } from "../helpers/registry-binary";
 
-const skip = labSkipReason({ dockerd: true });
+const skip = labSkipReason({ dockerd: true }) ?? registrySkipReason();
 if (skip !== undefined) process.stderr.write(`test/e2e/registry-docker.test.ts: SKIPPED: ${skip}\n`);
 
-const IMAGE = "faasreg-test/registry:2.8";
+const IMAGE = "faasreg-test/registry:3";
 const NAME = "faasreg-test-registry";
 const VOLUME = `${NAME}-data`;
 const config = (alice: string) => ({ "registry:tls": "none", "registry:users": JSON.stringify([{ username: "ci" }, { username: "alice", password: alice }]) });

@@ -4,6 +4,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { unwrap } from "./mocks";
+import { type RegistryVersion, registryBinary } from "./registry-binary";
 
 /** The container spec PrivateRegistry declared, as recorded by the mocks (secrets unwrapped). */
 export interface ContainerSpec {
@@ -64,13 +65,21 @@ function mapPaths(value: unknown, prefixes: string[], root: string): unknown {
 }
 
 /**
- * Starts Debian's docker-registry (the same distribution code as the image) with exactly the files,
- * volumes and command the component declared, container paths mapped into a temp dir, on 127.0.0.1.
+ * Starts the real registry (distribution v3 by default, the version the stack deploys; "2.8" is Debian's
+ * docker-registry) with exactly the files, volumes and command the component declared, container paths mapped
+ * into a temp dir, on 127.0.0.1.
  */
 export async function startRealRegistry(
     spec: ContainerSpec,
-    options: { env?: Record<string, string>; port?: number; /** Run it through this prefix, e.g. nsenter into a lab. */ wrap?: string[] } = {},
+    options: {
+        env?: Record<string, string>;
+        port?: number;
+        /** Run it through this prefix, e.g. nsenter into a lab. */
+        wrap?: string[];
+        version?: RegistryVersion;
+    } = {},
 ): Promise<RunningRegistry> {
+    const binary = registryBinary(options.version);
     const root = mkdtempSync(join(tmpdir(), "faasreg-registry-"));
     let configPath = "";
     /** The container's files and volumes, as the spec declares them, container paths mapped into `root`. */
@@ -102,7 +111,7 @@ export async function startRealRegistry(
     let child: ChildProcess | undefined;
     const start = async () => {
         const from = output.length;
-        const argv = [...(options.wrap ?? []), "docker-registry", "serve", join(root, configPath)];
+        const argv = [...(options.wrap ?? []), binary, "serve", join(root, configPath)];
         child = spawn(argv[0], argv.slice(1), { env, stdio: ["ignore", "pipe", "pipe"] });
         child.stdout?.on("data", (d) => {
             output += d;
@@ -112,8 +121,8 @@ export async function startRealRegistry(
         });
         const deadline = Date.now() + 15_000;
         while (!/listening on/.test(output.slice(from))) {
-            if (child.exitCode !== null) throw new Error(`docker-registry exited ${child.exitCode}:\n${output}`);
-            if (Date.now() > deadline) throw new Error(`docker-registry did not start within 15 s:\n${output}`);
+            if (child.exitCode !== null) throw new Error(`${binary} exited ${child.exitCode}:\n${output}`);
+            if (Date.now() > deadline) throw new Error(`${binary} did not start within 15 s:\n${output}`);
             await new Promise((r) => setTimeout(r, 50));
         }
     };
@@ -145,7 +154,7 @@ export async function startRealRegistry(
         },
         garbageCollect: async () => {
             await stop();
-            const argv = [...(options.wrap ?? []), "docker-registry", "garbage-collect", "--delete-untagged", join(root, configPath)];
+            const argv = [...(options.wrap ?? []), binary, "garbage-collect", "--delete-untagged", join(root, configPath)];
             const r = spawnSync(argv[0], argv.slice(1), { env, encoding: "utf8" });
             output += "\n--- garbage-collect ---\n";
             await start();
