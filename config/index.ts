@@ -97,7 +97,13 @@ export function wrapSecrets(plain: PlainStackConfig): StackConfig {
         registry.storage?.driver === "s3" && registry.storage.secretKey !== undefined
             ? { ...registry.storage, secretKey: pulumi.secret(registry.storage.secretKey) }
             : registry.storage;
-    return { registry: { ...registry, tls, users, ...(storage === undefined ? {} : { storage }) }, faas, dockerHost: plain.dockerHost };
+    const docker =
+        registry.docker?.keyMaterial === undefined ? registry.docker : { ...registry.docker, keyMaterial: pulumi.secret(registry.docker.keyMaterial) };
+    return {
+        registry: { ...registry, tls, users, ...(storage === undefined ? {} : { storage }), ...(docker === undefined ? {} : { docker }) },
+        faas,
+        dockerHost: plain.dockerHost,
+    };
 }
 
 /** A function of a secret `faas:functions`: every value that may hold the secret, wrapped. */

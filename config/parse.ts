@@ -5,7 +5,7 @@ import { validateFunctionArgs, checkGatewayUrl } from "../components/faas/valida
 import { parseImageRef } from "../components/faas/image";
 import { DEPLOYMENT_FIELD_NAMES, type DeploymentFields } from "../components/faas/args";
 import { checkBuild, contextTag, type FunctionBuild, repositoryName } from "../components/faas/build";
-import { describe } from "../components/problems";
+import { checkStringList, describe } from "../components/problems";
 import { DEFAULT_FAAS_NETWORK, DEFAULT_USERS, keySpec } from "./schema";
 
 /** Where raw config comes from: Pulumi's runtime config, or a stack file read by `npm run config:check`. */
@@ -72,6 +72,16 @@ export interface PlainStackConfig {
     faas?: PlainFaasSettings;
     /** `docker:host`, where the registry runs (undefined: the local engine). */
     dockerHost?: string;
+}
+
+/** The docker provider's connection keys, as the Swarm gate needs them. */
+export interface PlainDockerConnection {
+    host?: string;
+    sshOpts?: string[];
+    certPath?: string;
+    caMaterial?: string;
+    certMaterial?: string;
+    keyMaterial?: string;
 }
 
 export type ParseResult = { ok: true; config: PlainStackConfig; problems: [] } | { ok: false; problems: ConfigProblem[] };
@@ -254,7 +264,7 @@ export function parseStackConfig(source: ConfigSource): ParseResult {
         readinessTimeoutSeconds: r.integer("registry:readinessTimeoutSeconds"),
     };
     const dockerHost = r.string("docker:host");
-    if (registry.mode === "swarm" && dockerHost !== undefined) registry.dockerHost = dockerHost;
+    if (registry.mode === "swarm") registry.docker = dockerConnection(r, source, dockerHost);
     const typeProblemKeys = new Set(r.problems.map((p) => p.key));
     for (const p of validateRegistryArgs(registry)) {
         const key = registryKeyOf(p.path);
@@ -416,6 +426,26 @@ function parseBackend(r: Reader, source: ConfigSource, tlsMode: string | undefin
 }
 
 /** `ssh://user@vm`, `tcp://10.0.0.5:2376`: a Docker host other than this machine (unix sockets and loopback are local). */
+/** docker:host, docker:sshOpts and the TLS keys: what the Swarm gate needs to reach the engine as the provider does. */
+function dockerConnection(r: Reader, source: ConfigSource, host: string | undefined): PlainDockerConnection {
+    const sshOpts = r.list("docker:sshOpts", "0");
+    const problem = checkStringList(sshOpts);
+    if (problem !== undefined) r.add("docker:sshOpts", `${problem}, e.g. ["-o", "StrictHostKeyChecking=yes"]`);
+    const keyMaterial = r.string("docker:keyMaterial");
+    if (keyMaterial !== undefined && !source.isSecret("docker:keyMaterial")) {
+        r.add("docker:keyMaterial", "is stored in plaintext in the stack file: set it as a secret, pulumi config set --secret docker:keyMaterial < key.pem");
+    }
+    const connection: PlainDockerConnection = {
+        host,
+        sshOpts: problem === undefined ? (sshOpts as string[] | undefined) : undefined,
+        certPath: r.string("docker:certPath"),
+        caMaterial: r.string("docker:caMaterial"),
+        certMaterial: r.string("docker:certMaterial"),
+        keyMaterial,
+    };
+    return Object.fromEntries(Object.entries(connection).filter(([, v]) => v !== undefined));
+}
+
 function isRemoteDockerHost(dockerHost: string): boolean {
     if (!/^(ssh|tcp|https?):\/\//.test(dockerHost)) return false;
     try {

@@ -55,7 +55,8 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
         key: "registry:acmeRoot",
         type: "string",
         secret: "no",
-        description: "PEM root certificate of the ACME CA, for the readiness check to trust; required with staging or a private ACME directory.",
+        description:
+            "PEM root certificate(s) of the ACME CA, for the readiness check to trust; required with staging or a private ACME directory. With a private directory URL in swarm mode, the front's ACME client trusts them for the directory's own HTTPS too: include its root if it differs.",
     },
     { key: "registry:certificate", type: "string", secret: "yes", description: "PEM certificate chain, leaf first; required with tls certificate." },
     { key: "registry:privateKey", type: "string", secret: "yes", description: "PEM private key of the certificate; required with tls certificate." },
@@ -234,6 +235,32 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
         type: "string",
         secret: "no",
         description: "The docker provider's own key: where the registry runs (unix socket, tcp:// or ssh://user@vm). Unset: the local engine.",
+    },
+    {
+        key: "docker:sshOpts",
+        type: "list",
+        secret: "no",
+        description:
+            'The docker provider\'s own key: extra ssh options for an ssh:// docker:host (e.g. ["-o", "StrictHostKeyChecking=yes"]); the Swarm gate uses them too.',
+    },
+    {
+        key: "docker:certPath",
+        type: "string",
+        secret: "no",
+        description: "The docker provider's own key: a folder with ca.pem, cert.pem and key.pem for a tcp:// docker:host with TLS; the Swarm gate uses it too.",
+    },
+    { key: "docker:caMaterial", type: "string", secret: "no", description: "The docker provider's own key: the CA (PEM) of a tcp:// docker:host with TLS." },
+    {
+        key: "docker:certMaterial",
+        type: "string",
+        secret: "no",
+        description: "The docker provider's own key: the client certificate (PEM) for a tcp:// docker:host with TLS.",
+    },
+    {
+        key: "docker:keyMaterial",
+        type: "string",
+        secret: "yes",
+        description: "The docker provider's own key: the client key (PEM) for a tcp:// docker:host with TLS.",
     },
 ];
 

@@ -40,6 +40,8 @@ describe("config declarations", () => {
         const recording = { get: (k: string) => (read.add(k), undefined), isSecret: () => false };
         parseStackConfig(recording);
         parseStackConfig({ ...recording, get: (k: string) => (read.add(k), k === "faas:gateway" ? "https://gateway.example.com" : undefined) });
+        // The docker provider's connection keys are read in swarm mode (the Swarm gate reaches the engine as it does).
+        parseStackConfig({ ...recording, get: (k: string) => (read.add(k), k === "registry:mode" ? "swarm" : undefined) });
         expect([...read].sort()).toEqual(declared);
     });
 

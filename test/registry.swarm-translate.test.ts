@@ -1,16 +1,28 @@
-// The docker provider's Service/Secret/ServiceConfig/Network/Volume inputs -> Engine API bodies
-// (test/helpers/swarm-engine.ts), which the Swarm end-to-end test and bench create from the recorded
-// inputs because the provider cannot run here. Checked field by field against what the provider does
-// (kreuzwerker/terraform-provider-docker: time.ParseDuration for every duration, file references owned by
-// "0":"0" with mode 0444 unless given, label sets as maps, networks by id, the schema's defaults); the e2e
-// test checks that a real engine stores these bodies as sent.
+// The docker provider modelled both ways (test/helpers/swarm-engine.ts), for runs without the real engine:
+// - inputs -> Engine API bodies, checked field by field against what terraform-provider-docker v4.5.0 sends
+//   (time.ParseDuration for every duration, a stop grace period and Init always sent, file references owned by
+//   "0":"0" with mode 0444 unless given, label sets as maps, networks by id, the schema's defaults); the e2e
+//   test checks that a real engine stores these bodies as sent;
+// - stored spec -> state, as the provider reads it back (flattenTaskSpec and friends, resourceDockerNetworkRead):
+//   every field the stack declares comes back unchanged, so the next `pulumi up` has nothing to do; the
+//   network's options do not (the engine adds its own), which is why the stack ignores changes to them.
 import { describe, expect, it } from "vitest";
 import { FRONT_PATHS } from "../components/registry/front-config";
 import { CONTAINER_PATHS } from "../components/registry/registry-config";
 import { REGISTRY_TASK_COMMAND, SWARM_SECRET_FILES } from "../components/registry/swarm";
-import { findResource, MOCK_NODE_ID, unwrap } from "./helpers/mocks";
+import { findResource, MOCK_DIGEST, MOCK_NODE_ID, type RecordedResource, unwrap } from "./helpers/mocks";
 import { evaluateStack } from "./helpers/stack";
-import { configOrSecretCreate, durationNs, type Json, networkCreate, serviceSpec, volumeCreate } from "./helpers/swarm-engine";
+import {
+    configOrSecretCreate,
+    durationNs,
+    type Json,
+    networkCreate,
+    networkReadBack,
+    serviceReadBack,
+    serviceSpec,
+    shortDur,
+    volumeCreate,
+} from "./helpers/swarm-engine";
 import { makeCertificate } from "./helpers/tls";
 
 const { cert, key } = makeCertificate("registry.example.com");
@@ -45,7 +57,9 @@ describe("docker provider inputs -> Engine API", () => {
         expect(spec.Name).toBe("faas-registry-test-registry");
         expect(spec.Labels).toEqual({ "faasreg.stack": "faas-registry/test" });
         const c = spec.TaskTemplate.ContainerSpec;
-        expect(c.Image).toBe("registry:3.1.2");
+        // Pinned as the engine stores it (the Swarm gate's answer), so the read-back image equals the declared one.
+        expect(c.Image).toBe(`registry:3.1.2@${MOCK_DIGEST}`);
+        expect(c.Init).toBe(false);
         expect(c.Command).toEqual(REGISTRY_TASK_COMMAND);
         expect(c.Env).toBeUndefined();
         expect(c.Labels).toEqual({ "org.opencontainers.image.title": "faasreg private registry" });
@@ -69,8 +83,8 @@ describe("docker provider inputs -> Engine API", () => {
             Retries: 3,
         });
         expect(c.StopGracePeriod).toBe(15e9);
-        expect(spec.TaskTemplate.RestartPolicy).toEqual({ Condition: "any", Delay: 2e9 });
-        expect(spec.TaskTemplate.Placement).toEqual({ Constraints: [`node.id==${MOCK_NODE_ID}`] });
+        expect(spec.TaskTemplate.RestartPolicy).toEqual({ Condition: "any", Delay: 2e9, Window: 0 });
+        expect(spec.TaskTemplate.Placement).toEqual({ Constraints: [`node.id==${MOCK_NODE_ID}`], Platforms: [{ Architecture: "amd64", OS: "linux" }] });
         expect(spec.TaskTemplate.Networks).toEqual([{ Target: "registry-net-id" }]);
         expect(spec.Mode).toEqual({ Replicated: { Replicas: 3 } });
         expect(spec.UpdateConfig).toEqual({ Parallelism: 1, Delay: 2e9, FailureAction: "rollback", Monitor: 10e9, MaxFailureRatio: 0, Order: "start-first" });
@@ -113,5 +127,102 @@ describe("docker provider inputs -> Engine API", () => {
             Mode: "vip",
             Ports: [{ Protocol: "tcp", TargetPort: 80, PublishMode: "ingress" }],
         });
+    });
+
+    it("sends a stop grace period and Init even when a service declares neither, as the provider does (0 and false)", () => {
+        const spec = serviceSpec({ name: "x", taskSpec: { containerSpec: { image: "i" } } });
+        expect(spec.TaskTemplate.ContainerSpec.StopGracePeriod).toBe(0);
+        expect(spec.TaskTemplate.ContainerSpec.Init).toBe(false);
+    });
+});
+
+/** The schema's defaults of update_config and rollback_config (resource_docker_service.go). */
+const UPDATE_DEFAULTS = { parallelism: 1, delay: "0s", failureAction: "pause", monitor: "5s", maxFailureRatio: "0.0", order: "stop-first" };
+
+/** Every declared field of a service, with the provider schema's defaults, in the shape of its state (sets sorted). */
+function declared(inputs: Json): Json {
+    const sortSet = (list: unknown[] | undefined) =>
+        list === undefined ? undefined : [...list].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+    const c = inputs.taskSpec.containerSpec;
+    return JSON.parse(
+        JSON.stringify({
+            ...inputs,
+            labels: sortSet(inputs.labels),
+            taskSpec: {
+                ...inputs.taskSpec,
+                containerSpec: {
+                    ...c,
+                    labels: sortSet(c.labels),
+                    mounts: c.mounts?.length ? sortSet(c.mounts.map((m: Json) => ({ readOnly: false, ...m }))) : undefined,
+                    // The schema's defaults for what is left unset: file owner 0:0.
+                    secrets: c.secrets?.length ? sortSet(c.secrets.map((x: Json) => ({ fileUid: "0", fileGid: "0", ...x }))) : undefined,
+                    configs: c.configs?.length ? sortSet(c.configs.map((x: Json) => ({ fileUid: "0", fileGid: "0", ...x }))) : undefined,
+                },
+                placement:
+                    inputs.taskSpec.placement === undefined
+                        ? undefined
+                        : { ...inputs.taskSpec.placement, constraints: sortSet(inputs.taskSpec.placement.constraints) },
+            },
+            updateConfig: inputs.updateConfig === undefined ? undefined : { ...UPDATE_DEFAULTS, ...inputs.updateConfig },
+            rollbackConfig: inputs.rollbackConfig === undefined ? undefined : { ...UPDATE_DEFAULTS, ...inputs.rollbackConfig },
+            convergeConfig: undefined,
+        }),
+    );
+}
+
+describe("what the provider reads back, diffed against what the stack declares (a second pulumi up)", () => {
+    const swarmConfigs: Record<string, Record<string, string>> = {
+        "certificate, Redis, 3 replicas": CONFIG,
+        "letsencrypt, spread on s3": {
+            "registry:mode": "swarm",
+            "registry:host": "registry.example.com",
+            "registry:email": "ops@example.com",
+            "registry:storage": "s3",
+            "registry:s3Bucket": "images",
+            "registry:s3Region": "eu-west-1",
+        },
+    };
+    const evaluate = async (config: Record<string, string>) =>
+        (await evaluateStack(config, { secretKeys: ["registry:certificate", "registry:privateKey"] })).recorded;
+    // The mock ids stand for the engine's: the network's id is what the provider reads back as the attachment.
+    const services = (recorded: RecordedResource[]) => recorded.filter((r) => r.type === "docker:index/service:Service").map((r) => unwrap(r.inputs) as Json);
+
+    it("writes durations back as Go's shortDur does", () => {
+        expect([2e9, 15e9, 0, 300e9, 90e9, 3600e9, 2.5e8].map(shortDur)).toEqual(["2s", "15s", "0s", "5m", "1m30s", "1h", "250ms"]);
+    });
+
+    for (const [what, config] of Object.entries(swarmConfigs)) {
+        it(`reads every service back as declared (${what}): no diff, no replacement`, async () => {
+            for (const inputs of services(await evaluate(config))) {
+                const back = serviceReadBack(serviceSpec(inputs));
+                const want = declared(inputs);
+                // Only what the stack declares is diffed (the provider's computed fields are not).
+                expect(back.taskSpec.containerSpec, inputs.name).toEqual(want.taskSpec.containerSpec);
+                expect(back.taskSpec.restartPolicy, inputs.name).toEqual(want.taskSpec.restartPolicy);
+                expect(back.taskSpec.placement, inputs.name).toEqual(want.taskSpec.placement);
+                expect(back.taskSpec.networksAdvanceds, inputs.name).toEqual(want.taskSpec.networksAdvanceds);
+                expect(back.mode, inputs.name).toEqual(want.mode);
+                expect(back.endpointSpec, inputs.name).toEqual(want.endpointSpec);
+                expect(back.updateConfig, inputs.name).toEqual(want.updateConfig);
+                expect(back.rollbackConfig, inputs.name).toEqual(want.rollbackConfig);
+                expect(back.labels, inputs.name).toEqual(want.labels);
+            }
+        });
+    }
+
+    it("would replace every service on every up if networks were joined by name (the deprecated field is never read back)", () => {
+        const byName = { name: "svc", taskSpec: { containerSpec: { image: "i" }, networksAdvanceds: [{ name: "net-id" }] } };
+        // flattenTaskNetworksAdvanced: the attachment's target comes back as `id`; `name` (ForceNew) is gone.
+        expect(serviceReadBack(serviceSpec(byName)).taskSpec.networksAdvanceds).toEqual([{ id: "net-id" }]);
+    });
+
+    it("reads the overlay network's options back with the engine's own added (hence ignoreChanges on options)", async () => {
+        const recorded = await evaluate(CONFIG);
+        const net = findResource(recorded, "docker:index/network:Network", "registry-net");
+        expect(net.options.ignoreChanges ?? []).toContain("options");
+        const sent = networkCreate(unwrap(net.inputs) as Json);
+        // What a real engine stored for this body (seen with the real engine: the VXLAN id list is added).
+        const stored = { ...sent, Options: { ...sent.Options, "com.docker.network.driver.overlay.vxlanid_list": "4097" } };
+        expect(networkReadBack(stored).options).not.toEqual((unwrap(net.inputs) as Json).options);
     });
 });

@@ -4,7 +4,17 @@ import { describe, expect, it } from "vitest";
 import { FRONT_PATHS } from "../components/registry/front-config";
 import { CONTAINER_PATHS } from "../components/registry/registry-config";
 import { REGISTRY_TASK_COMMAND, SWARM_SECRET_FILES } from "../components/registry/swarm";
-import { fakeRandom, findResource, isSecretWrapped, MOCK_NODE_ID, type RecordedResource, SECRET_SIG, unwrap } from "./helpers/mocks";
+import {
+    fakeRandom,
+    findResource,
+    isSecretWrapped,
+    MOCK_DIGEST,
+    MOCK_NODE_ID,
+    MOCK_PLATFORM,
+    type RecordedResource,
+    SECRET_SIG,
+    unwrap,
+} from "./helpers/mocks";
 import { evaluateStack } from "./helpers/stack";
 import type { Json } from "./helpers/swarm-engine";
 import { makeCertificate } from "./helpers/tls";
@@ -50,7 +60,7 @@ describe("registry:mode swarm under mocks", () => {
         expect(names).toEqual(
             [
                 "command:local:Command::registry-ready",
-                "command:local:Command::registry-swarm-check",
+                "pulumi-nodejs:dynamic:Resource::registry-swarm-gate",
                 `${CONFIG}::registry-config`,
                 `${CONFIG}::registry-front-certificate`,
                 `${CONFIG}::registry-front-config`,
@@ -66,13 +76,13 @@ describe("registry:mode swarm under mocks", () => {
                 "random:index/randomPassword:RandomPassword::registry-password-admin",
             ].sort(),
         );
-        const gate = byName(recorded, "command:local:Command", "registry-swarm-check");
-        expect(gate.inputs.create).toBe('node "components/registry/swarm-check.mjs"');
-        expect(JSON.parse(String(gate.inputs.stdin))).toEqual({ dockerHost: "ssh://ops@manager.example.com" });
+        const gate = byName(recorded, "pulumi-nodejs:dynamic:Resource", "registry-swarm-gate");
+        expect(unwrap(gate.inputs.connection)).toEqual({ host: "ssh://ops@manager.example.com" });
+        expect(unwrap(gate.inputs.images)).toEqual(["registry:3.1.2", "caddy:2.10.2"]);
         // Nothing reaches the Swarm before the gate: every docker resource depends on it.
         for (const r of recorded.filter((x) => x.type.startsWith("docker:"))) {
             expect(
-                r.dependencies.some((d) => d.endsWith("::registry-swarm-check")),
+                r.dependencies.some((d) => d.endsWith("::registry-swarm-gate")),
                 `${r.type} ${r.name}`,
             ).toBe(true);
         }
@@ -88,7 +98,8 @@ describe("registry:mode swarm under mocks", () => {
         expect(service.endpointSpec).toEqual({ mode: "dnsrr" });
         expect(service.updateConfig).toMatchObject({ order: "start-first", parallelism: 1, failureAction: "rollback" });
         const spec = service.taskSpec;
-        expect(spec.placement).toEqual({ constraints: [`node.id==${MOCK_NODE_ID}`] });
+        expect(spec.placement).toEqual({ constraints: [`node.id==${MOCK_NODE_ID}`], platforms: [MOCK_PLATFORM] });
+        expect(spec.containerSpec.image).toBe(`registry:3.1.2@${MOCK_DIGEST}`);
         expect(spec.containerSpec.healthcheck.tests).toEqual(["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:5000/"]);
         expect(spec.containerSpec.stopGracePeriod).toBe("15s");
         expect(spec.containerSpec.env).toBeUndefined();
@@ -128,9 +139,9 @@ describe("registry:mode swarm under mocks", () => {
         const front = unwrap(byName(recorded, SERVICE, "registry-front").inputs) as Json;
         expect(front.mode).toEqual({ replicated: { replicas: 1 } });
         expect(front.endpointSpec.ports).toEqual([{ targetPort: 443, publishedPort: 443, publishMode: "host", protocol: "tcp" }]);
-        expect(front.taskSpec.placement).toEqual({ constraints: [`node.id==${MOCK_NODE_ID}`] });
+        expect(front.taskSpec.placement).toEqual({ constraints: [`node.id==${MOCK_NODE_ID}`], platforms: [MOCK_PLATFORM] });
         expect(front.taskSpec.containerSpec.commands).toEqual(["caddy", "run", "--config", FRONT_PATHS.config]);
-        expect(front.taskSpec.containerSpec.image).toBe("caddy:2.10.2");
+        expect(front.taskSpec.containerSpec.image).toBe(`caddy:2.10.2@${MOCK_DIGEST}`);
         const caddy = JSON.parse(decode(byName(recorded, CONFIG, "registry-front-config").inputs.data));
         const server = caddy.apps.http.servers.registry;
         expect(server.routes[0].match).toEqual([{ host: ["registry.example.com"] }]);
@@ -172,7 +183,8 @@ describe("registry:mode swarm under mocks", () => {
     it("with s3, replicas spread over the nodes, no data volume, and the S3 key only in a Swarm secret", async () => {
         const { recorded } = await evaluateStack(SWARM_S3, { secretKeys });
         const registry = unwrap(byName(recorded, SERVICE, "registry-service").inputs) as Json;
-        expect(registry.taskSpec.placement).toBeUndefined();
+        // Spread: no node constraint, only the image's platforms (as the engine records them).
+        expect(registry.taskSpec.placement).toEqual({ platforms: [MOCK_PLATFORM] });
         expect(registry.taskSpec.containerSpec.mounts).toEqual([]);
         expect(recorded.some((r) => r.name === "registry-data")).toBe(false);
         const config = JSON.parse(decode(byName(recorded, CONFIG, "registry-config").inputs.data));

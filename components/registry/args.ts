@@ -116,6 +116,16 @@ export interface SwarmArgs {
     redisImage?: string;
 }
 
+/** The docker provider's connection settings; the client key may be a secret Output. */
+export interface DockerConnectionArgs {
+    host?: string;
+    sshOpts?: string[];
+    certPath?: string;
+    caMaterial?: string;
+    certMaterial?: string;
+    keyMaterial?: pulumi.Input<string>;
+}
+
 export interface PrivateRegistryArgs {
     /**
      * "container" (default): one registry container on the Docker host. "swarm": `swarm.replicas` registry
@@ -124,8 +134,11 @@ export interface PrivateRegistryArgs {
     mode?: "container" | "swarm";
     /** Settings of `mode: "swarm"`. */
     swarm?: SwarmArgs;
-    /** `docker:host` as configured (undefined: the local engine); the Swarm mode checks it is a manager. */
-    dockerHost?: string;
+    /**
+     * How to reach the Docker engine, as the docker provider's config says (`docker:host`, `docker:sshOpts`, the
+     * TLS keys; undefined host: the local engine). The Swarm mode's gate asks it whether it is a manager.
+     */
+    docker?: DockerConnectionArgs;
     /** Where images are stored. Defaults to a named volume on the registry's host (`filesystem`). */
     storage?: StorageArgs;
     /** The DNS name the registry serves. Required unless `tls.mode` is `"none"` (defaults to `bindAddress`). */

@@ -1,15 +1,21 @@
 import { ACME_DIRECTORIES } from "./args";
 
+/** Seconds the front lets open requests finish when it stops (Caddy's grace_period); the service's stop grace period is longer. */
+export const FRONT_GRACE_SECONDS = 10;
+
 /** Where things live inside the front's container (Caddy). */
 export const FRONT_PATHS = {
     config: "/etc/caddy/faasreg.json",
     certificate: "/etc/caddy/tls/cert.pem",
     privateKey: "/run/secrets/faasreg-front-key.pem",
+    /** The root of a private ACME CA (`registry:acmeRoot`), which Caddy's ACME client trusts besides the system's. */
+    acmeRoot: "/etc/caddy/tls/acme-root.pem",
     /** Caddy keeps its ACME account and certificates here (the official image's XDG_DATA_HOME is /data). */
     data: "/data",
 } as const;
 
-export type FrontTls = { mode: "letsencrypt"; email: string; directory?: string } | { mode: "certificate" };
+/** `trustRoot`: the ACME CA's root (`registry:acmeRoot`) is mounted at FRONT_PATHS.acmeRoot. */
+export type FrontTls = { mode: "letsencrypt"; email: string; directory?: string; trustRoot?: boolean } | { mode: "certificate" };
 
 export interface FrontOptions {
     /** The DNS name clients use. */
@@ -31,10 +37,13 @@ export interface FrontOptions {
  * - Balancing: the registry runs in dnsrr mode (no virtual IP: service VIPs need IPVS, which not every
  *   kernel has), so the upstreams are the A records of `tasks.SERVICE`, looked up again every second in
  *   Docker's embedded DNS, which lists only running, healthy tasks. Round robin per request.
- * - Health: a replica answering 5xx or refusing connections is skipped for 10 s (passive), GET / is
- *   checked every 2 s (active, where the Caddy version checks dynamic upstreams), and a request whose
- *   replica fails to connect is retried on another one for up to 10 s, so a replica that stops mid-update
- *   costs no pull.
+ * - Health is Docker's, not Caddy's: Caddy (2.6 to 2.10) runs no active health checks for dynamic upstreams
+ *   and keeps no passive state for them between requests. A replica enters `tasks.SERVICE` only once its
+ *   health check (GET / every 2 s) passes, and a replica failing it 3 times is stopped and replaced by Swarm,
+ *   which takes it out of DNS: a replica answering 5xx to everything serves its share of requests for about
+ *   8 s (3 checks of 2 s, plus Caddy's 1 s DNS refresh), then none. A request whose replica refuses the
+ *   connection (it stopped mid-update) is retried on another one for up to 10 s, so an update costs no pull.
+ * - Stopping: open requests get FRONT_GRACE_SECONDS to finish (the service's stop grace period is longer).
  */
 export function renderFrontConfig(o: FrontOptions): string {
     const proxy = {
@@ -42,10 +51,6 @@ export function renderFrontConfig(o: FrontOptions): string {
         // The container's resolver is Docker's embedded DNS (127.0.0.11, from /etc/resolv.conf).
         dynamic_upstreams: { source: "a", name: `tasks.${o.service}`, port: String(o.port), refresh: "1s" },
         load_balancing: { selection_policy: { policy: "round_robin" }, try_duration: "10s", try_interval: "250ms" },
-        health_checks: {
-            active: { uri: "/", interval: "2s", timeout: "2s" },
-            passive: { fail_duration: "10s", max_fails: 1, unhealthy_status: [5] },
-        },
         // Stream layers both ways as they come: no buffering of multi-GB blobs in the front.
         flush_interval: -1,
         transport: { protocol: "http", dial_timeout: "2s" },
@@ -64,6 +69,8 @@ export function renderFrontConfig(o: FrontOptions): string {
                                       ca: ACME_DIRECTORIES[(o.tls.directory ?? "production") as keyof typeof ACME_DIRECTORIES] ?? o.tls.directory,
                                       email: o.tls.email,
                                       challenges: { http: { disabled: true } },
+                                      // A private ACME CA (or staging): its root, besides the system's.
+                                      ...(o.tls.trustRoot !== true ? {} : { trusted_roots_pem_files: [FRONT_PATHS.acmeRoot] }),
                                   },
                               ],
                           },
@@ -75,6 +82,7 @@ export function renderFrontConfig(o: FrontOptions): string {
         storage: { module: "file_system", root: `${FRONT_PATHS.data}/caddy` },
         apps: {
             http: {
+                grace_period: `${FRONT_GRACE_SECONDS}s`,
                 servers: {
                     registry: {
                         listen: [":443"],

@@ -131,6 +131,7 @@ export class PrivateRegistry extends pulumi.ComponentResource {
                 port,
                 publishedPort,
                 retainData,
+                connection: args.docker ?? {},
             });
             readyAfter = [this.swarm.registry, this.swarm.front];
             readyTriggers = [this.swarm.registry.id, this.swarm.front.id, this.swarm.revision];

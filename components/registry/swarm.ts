@@ -1,22 +1,22 @@
-import { createHmac } from "node:crypto";
-import * as path from "node:path";
-import * as command from "@pulumi/command";
+import { createHash, createHmac } from "node:crypto";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import {
+    ACME_DIRECTORIES,
     DEFAULT_FRONT_IMAGE,
     DEFAULT_REDIS_IMAGE,
     DEFAULT_REGISTRY_IMAGE,
     DEFAULT_REPLICAS,
     DRAIN_TIMEOUT_SECONDS,
+    type DockerConnectionArgs,
     type PrivateRegistryArgs,
     type SwarmArgs,
 } from "./args";
-import { FRONT_PATHS, type FrontTls, renderFrontConfig } from "./front-config";
+import { FRONT_GRACE_SECONDS, FRONT_PATHS, type FrontTls, renderFrontConfig } from "./front-config";
 import { CONTAINER_PATHS } from "./registry-config";
+import { SwarmGate } from "./swarm-gate";
 
-/** The Swarm gate, relative to the project root like the readiness probe. */
-export const SWARM_CHECK_SCRIPT = path.relative(process.cwd(), path.join(__dirname, "swarm-check.mjs")).split(path.sep).join("/");
+export { SWARM_CHECK_SCRIPT, type DockerConnection } from "./swarm-gate";
 
 /** Where the registry task reads the values it gets from Swarm secrets (files under /run/secrets). */
 export const SWARM_SECRET_FILES = {
@@ -54,6 +54,8 @@ export interface SwarmRegistryInputs {
     port: number;
     publishedPort: number;
     retainData: boolean;
+    /** How the gate reaches the engine (the docker provider's config). */
+    connection: DockerConnectionArgs;
 }
 
 export interface SwarmRegistry {
@@ -61,6 +63,8 @@ export interface SwarmRegistry {
     registry: docker.Service;
     front: docker.Service;
     redis?: docker.Service;
+    /** The Swarm gate: the manager's node id and the images' pins. */
+    gate: SwarmGate;
     /** The node id of the manager `docker:host` points at (from the Swarm gate). */
     nodeId: pulumi.Output<string>;
     /** Changes whenever what the registry or the front serves changes: the readiness gate runs again. */
@@ -74,218 +78,356 @@ export function swarmSettings(args: PrivateRegistryArgs): Required<Pick<SwarmArg
     return { ...swarm, replicas: swarm.replicas ?? DEFAULT_REPLICAS, spread: swarm.spread ?? shared, frontImage: swarm.frontImage ?? DEFAULT_FRONT_IMAGE };
 }
 
+/** Swarm's limits on object names: configs and secrets at most 64 characters; services are DNS labels (63). */
+export const SWARM_NAME_LIMITS = { object: 64, service: 63 } as const;
+/** The longest role a config or secret name carries, and the length of the content hash after it. */
+const LONGEST_ROLE = "front-certificate";
+const CONTENT_HASH_LENGTH = 12;
+
+/** The names of a stack's Swarm objects, always valid and within Swarm's limits. */
+export interface SwarmNames {
+    /** The registry service; `tasks.<service>` in Docker's DNS lists its tasks. Other services add `-front`, `-redis`. */
+    service: string;
+    /** The overlay network. */
+    network: string;
+    /** The prefix of config and secret names: `<objects>-<role>-<content hash>`. */
+    objects: string;
+}
+
+/**
+ * Service, network, config and secret names from `${project}-${stack}-${name}`. That prefix is used as it is
+ * whenever it is a valid DNS label short enough for every name (so stacks deployed before keep their names);
+ * otherwise (a `.` or upper case in the stack name, or a long one) it is lower-cased, other characters become
+ * `-`, and it is cut and suffixed with 6 hex digits of a SHA-256 of the whole prefix, so two stacks never share
+ * a name. Every object also carries the label `faasreg.stack` = `project/stack`: that is how a name maps back.
+ */
+export function swarmNames(prefix: string): SwarmNames {
+    const suffix = createHash("sha256").update(prefix).digest("hex").slice(0, 6);
+    const label = prefix
+        .toLowerCase()
+        .replace(/[^a-z0-9-]+/g, "-")
+        .replace(/^-+|-+$/g, "");
+    const fit = (max: number) => (label === prefix && label.length <= max ? label : `${label.slice(0, max - suffix.length - 1).replace(/-+$/, "")}-${suffix}`);
+    // The longest service name is `<service>-front` / `-redis` (6 more).
+    const service = fit(SWARM_NAME_LIMITS.service - "-front".length);
+    // The longest config name is `<objects>-front-certificate-<12 hex>`.
+    const objects = fit(SWARM_NAME_LIMITS.object - LONGEST_ROLE.length - CONTENT_HASH_LENGTH - 2);
+    return { service, network: `${service}-net`, objects };
+}
+
+/** Seconds Redis gets between SIGTERM and SIGKILL. */
+const REDIS_STOP_GRACE = "10s";
+
 /**
  * The registry as a replicated Swarm service behind one Caddy front, declared with the docker provider on
  * the manager `docker:host` points at: an overlay network, the registry's config as a Swarm config, the
  * htpasswd file, HTTP secret, S3 secret key and TLS key as Swarm secrets, `replicas` registry tasks in
  * dnsrr mode with a health check and start-first rolling updates, an optional Redis, and the front.
+ *
+ * Read back as the docker provider reads it (terraform-provider-docker v4.5.0), so a second `pulumi up`
+ * changes nothing: networks are joined by `id` (the only field `flattenTaskNetworksAdvanced` reads), images
+ * are pinned by digest, every duration the engine reports is declared, and services are replaced delete-first
+ * (their names are fixed and the front holds the host port).
  */
 export function declareSwarmRegistry(parent: pulumi.Resource, name: string, o: SwarmRegistryInputs): SwarmRegistry {
     const settings = swarmSettings(o.args);
-    const tls = o.args.tls;
-    const child = { parent };
+    const names = swarmNames(o.prefix);
+    const images = {
+        registry: o.args.image ?? DEFAULT_REGISTRY_IMAGE,
+        front: settings.frontImage,
+        ...(settings.redis === "service" ? { redis: settings.redisImage ?? DEFAULT_REDIS_IMAGE } : {}),
+    };
+    const gate = new SwarmGate(`${name}-swarm-gate`, { connection: o.connection, images: [...new Set(Object.values(images))] }, { parent });
+    const gated = { parent, dependsOn: [gate] };
+    // Where tasks may run: the image's platforms (as the engine records them) and, unless spread, the manager.
+    const placement = (image: string, spread: boolean): docker.types.input.ServiceTaskSpecPlacement => ({
+        ...(spread ? {} : { constraints: gate.nodeId.apply((id) => [`node.id==${id}`]) }),
+        platforms: gate.platforms(image),
+    });
+    const files = swarmFiles(gated, name, names.objects, o.httpSecret);
+    const network = declareNetwork(gated, name, names.network);
 
-    // Nothing is created on a host that is not a Swarm manager: every object below waits for this gate.
-    const check = new command.local.Command(
-        `${name}-swarm-check`,
-        {
-            create: `node ${JSON.stringify(SWARM_CHECK_SCRIPT)}`,
-            stdin: JSON.stringify(o.args.dockerHost === undefined ? {} : { dockerHost: o.args.dockerHost }),
-            logging: "stderr",
-            triggers: [o.args.dockerHost ?? "local"],
-        },
-        child,
-    );
-    const nodeId = check.stdout;
-    const gated = { parent, dependsOn: [check] };
-    const onManager = nodeId.apply((id) => [`node.id==${id}`]);
+    const redis =
+        images.redis === undefined
+            ? undefined
+            : declareRedis(gated, name, {
+                  name: `${names.service}-redis`,
+                  image: gate.reference(images.redis),
+                  network,
+                  placement: placement(images.redis, settings.spread),
+              });
+    const registry = declareRegistryService({ parent, dependsOn: [gate, ...(redis === undefined ? [] : [redis])] }, name, {
+        ...o,
+        service: names.service,
+        image: gate.reference(images.registry),
+        network,
+        files,
+        placement: placement(images.registry, settings.spread),
+        replicas: settings.replicas,
+        sharedPath: settings.sharedPath,
+    });
+    const front = declareFront({ parent, dependsOn: [gate, registry] }, name, {
+        ...o,
+        service: names.service,
+        image: gate.reference(images.front),
+        network,
+        files,
+        placement: placement(images.front, false),
+    });
 
-    // Swarm configs and secrets cannot change: a new content gets a new name (and the service moves to it in
-    // a rolling update before the old one is deleted). The name carries an HMAC of the content keyed by the
-    // HTTP secret, so it reveals nothing about a secret's value.
+    const revision = pulumi
+        .all([...files.names, gate.reference(images.registry), gate.reference(images.front), String(settings.replicas)])
+        .apply((parts) => parts.join(" "));
+    return { network, registry, front, redis, gate, nodeId: gate.nodeId, revision };
+}
+
+interface SwarmFiles {
+    config(role: string, content: pulumi.Output<string>): docker.ServiceConfig;
+    secret(role: string, content: pulumi.Output<string>): docker.Secret;
+    /** Every file's name, so the readiness gate runs again whenever any of them changes. */
+    names: pulumi.Output<string>[];
+}
+
+/**
+ * Swarm configs and secrets cannot change: a new content gets a new name (and the service moves to it in a
+ * rolling update before the old one is deleted). The name carries an HMAC of the content keyed by the HTTP
+ * secret, so it reveals nothing about a secret's value.
+ */
+function swarmFiles(opts: pulumi.CustomResourceOptions, name: string, prefix: string, key: pulumi.Output<string>): SwarmFiles {
+    const names: pulumi.Output<string>[] = [];
     const named = (role: string, content: pulumi.Output<string>) =>
         pulumi.unsecret(
             pulumi
-                .all([o.httpSecret, content])
-                .apply(([key, data]) => `${o.prefix}-${role}-${createHmac("sha256", key).update(data).digest("hex").slice(0, 12)}`),
+                .all([key, content])
+                .apply(([k, data]) => `${prefix}-${role}-${createHmac("sha256", k).update(data).digest("hex").slice(0, CONTENT_HASH_LENGTH)}`),
         );
     const base64 = (content: pulumi.Output<string>) => content.apply((data) => Buffer.from(data, "utf8").toString("base64"));
-    // Every file's name, so the readiness gate runs again whenever any of them changes.
-    const fileNames: pulumi.Output<string>[] = [];
-    const swarmConfig = (role: string, content: pulumi.Output<string>) => {
-        const config = new docker.ServiceConfig(`${name}-${role}`, { name: named(role, content), data: base64(content) }, gated);
-        fileNames.push(config.name);
-        return config;
+    return {
+        names,
+        config(role, content) {
+            const config = new docker.ServiceConfig(`${name}-${role}`, { name: named(role, content), data: base64(content) }, opts);
+            names.push(config.name);
+            return config;
+        },
+        secret(role, content) {
+            const secret = new docker.Secret(`${name}-${role}`, { name: named(role, content), data: pulumi.secret(base64(content)) }, opts);
+            names.push(secret.name);
+            return secret;
+        },
     };
-    const swarmSecret = (role: string, content: pulumi.Output<string>) => {
-        const secret = new docker.Secret(`${name}-${role}`, { name: named(role, content), data: pulumi.secret(base64(content)) }, gated);
-        fileNames.push(secret.name);
-        return secret;
-    };
+}
 
-    const network = new docker.Network(
+const secretMount = (secret: docker.Secret, fileName: string): docker.types.input.ServiceTaskSpecContainerSpecSecret => ({
+    secretId: secret.id,
+    secretName: secret.name,
+    fileName,
+    fileMode: 0o400,
+});
+const stackLabel = () => ({ label: "faasreg.stack", value: `${pulumi.getProject()}/${pulumi.getStack()}` });
+
+/** Only our services join it: Redis has no password and the registry speaks plain HTTP behind the front. */
+function declareNetwork(opts: pulumi.CustomResourceOptions, name: string, networkName: string): docker.Network {
+    return new docker.Network(
         `${name}-net`,
         {
-            name: `${o.prefix}-net`,
+            name: networkName,
             driver: "overlay",
-            // Only our services join it: Redis has no password and the registry speaks plain HTTP behind the front.
             attachable: false,
             // Requests carry Basic credentials from the front to replicas on other nodes: IPsec between nodes
             // (as `docker network create --opt encrypted`; nodes must let ESP, IP protocol 50, through).
             options: { encrypted: "" },
-            labels: [{ label: "faasreg.stack", value: `${pulumi.getProject()}/${pulumi.getStack()}` }],
+            labels: [stackLabel()],
         },
-        gated,
+        // The engine adds options of its own (the VXLAN id list) and the provider reads every option back
+        // (`resourceDockerNetworkRead`: its overlay branch tests Scope == "overlay", never true for a Swarm
+        // network); `options` forces a new network, which cannot be while services use it. We set them once.
+        { ...opts, ignoreChanges: ["options"] },
     );
+}
 
-    const registryConfig = swarmConfig("config", o.registryConfig);
-    const htpasswd = swarmSecret("htpasswd", o.htpasswd);
-    const httpSecret = swarmSecret("http-secret", o.httpSecret);
-    const s3SecretKey = o.s3SecretKey === undefined ? undefined : swarmSecret("s3-secret-key", o.s3SecretKey);
-    const secretMount = (secret: docker.Secret, fileName: string) => ({ secretId: secret.id, secretName: secret.name, fileName, fileMode: 0o400 });
+interface ServiceInputs {
+    name: string;
+    image: pulumi.Output<string>;
+    network: docker.Network;
+    placement?: docker.types.input.ServiceTaskSpecPlacement;
+}
 
-    let redis: docker.Service | undefined;
-    if (settings.redis === "service") {
-        redis = new docker.Service(
-            `${name}-redis`,
-            {
-                name: `${o.prefix}-redis`,
-                taskSpec: {
-                    containerSpec: {
-                        image: settings.redisImage ?? DEFAULT_REDIS_IMAGE,
-                        // A cache: bounded memory, least recently used out first, nothing on disk. No password:
-                        // it is reachable on our non-attachable network only.
-                        args: [
-                            "redis-server",
-                            "--maxmemory",
-                            "256mb",
-                            "--maxmemory-policy",
-                            "allkeys-lru",
-                            "--save",
-                            "",
-                            "--appendonly",
-                            "no",
-                            "--protected-mode",
-                            "no",
-                        ],
-                    },
-                    networksAdvanceds: [{ name: network.id }],
-                    placement: settings.spread ? undefined : { constraints: onManager },
+/**
+ * Every service: replaced delete-first (its name is fixed, and a create-first replacement fails with "name
+ * conflicts with an existing object"), `init` as the provider sends it anyway (false: each image's PID 1
+ * handles SIGTERM), and the restart window the engine reports (0s) declared, so nothing differs on read.
+ */
+const serviceOptions = (opts: pulumi.CustomResourceOptions): pulumi.CustomResourceOptions => ({ ...opts, deleteBeforeReplace: true });
+const RESTART_POLICY = { condition: "any", delay: "2s", window: "0s" };
+
+/** A cache: bounded memory, least recently used out first, nothing on disk; reachable on our network only. */
+function declareRedis(opts: pulumi.CustomResourceOptions, name: string, s: ServiceInputs): docker.Service {
+    return new docker.Service(
+        `${name}-redis`,
+        {
+            name: s.name,
+            taskSpec: {
+                containerSpec: {
+                    image: s.image,
+                    args: [
+                        "redis-server",
+                        "--maxmemory",
+                        "256mb",
+                        "--maxmemory-policy",
+                        "allkeys-lru",
+                        "--save",
+                        "",
+                        "--appendonly",
+                        "no",
+                        "--protected-mode",
+                        "no",
+                    ],
+                    init: false,
+                    // Unset, the provider sends 0: Redis would be SIGKILLed right after SIGTERM.
+                    stopGracePeriod: REDIS_STOP_GRACE,
                 },
-                mode: { replicated: { replicas: 1 } },
-                endpointSpec: { mode: "dnsrr" },
+                networksAdvanceds: [{ id: s.network.id }],
+                placement: s.placement,
+                restartPolicy: RESTART_POLICY,
             },
-            gated,
-        );
-    }
+            mode: { replicated: { replicas: 1 } },
+            endpointSpec: { mode: "dnsrr" },
+            labels: [stackLabel()],
+        },
+        serviceOptions(opts),
+    );
+}
 
+function declareRegistryService(
+    opts: pulumi.CustomResourceOptions,
+    name: string,
+    s: Omit<ServiceInputs, "name"> & SwarmRegistryInputs & { service: string; files: SwarmFiles; replicas: number; sharedPath?: string },
+): docker.Service {
+    const config = s.files.config("config", s.registryConfig);
+    const secrets = [
+        secretMount(s.files.secret("htpasswd", s.htpasswd), CONTAINER_PATHS.htpasswd),
+        secretMount(s.files.secret("http-secret", s.httpSecret), SWARM_SECRET_FILES.httpSecret),
+        ...(s.s3SecretKey === undefined ? [] : [secretMount(s.files.secret("s3-secret-key", s.s3SecretKey), SWARM_SECRET_FILES.s3SecretKey)]),
+    ];
     const mounts: docker.types.input.ServiceTaskSpecContainerSpecMount[] = [];
-    if (o.args.storage?.driver !== "s3") {
-        if (settings.sharedPath !== undefined) {
-            mounts.push({ type: "bind", source: settings.sharedPath, target: CONTAINER_PATHS.data });
+    if (s.args.storage?.driver !== "s3") {
+        if (s.sharedPath !== undefined) {
+            mounts.push({ type: "bind", source: s.sharedPath, target: CONTAINER_PATHS.data });
         } else {
-            const data = new docker.Volume(`${name}-data`, { name: `${o.prefix}-data` }, { ...gated, retainOnDelete: o.retainData });
+            const data = new docker.Volume(`${name}-data`, { name: `${s.prefix}-data` }, { ...opts, retainOnDelete: s.retainData });
             mounts.push({ type: "volume", source: data.name, target: CONTAINER_PATHS.data });
         }
     }
-
-    const registry = new docker.Service(
+    return new docker.Service(
         `${name}-service`,
         {
-            name: o.prefix,
+            name: s.service,
             taskSpec: {
                 containerSpec: {
-                    image: o.args.image ?? DEFAULT_REGISTRY_IMAGE,
+                    image: s.image,
                     commands: REGISTRY_TASK_COMMAND,
-                    configs: [{ configId: registryConfig.id, configName: registryConfig.name, fileName: CONTAINER_PATHS.config, fileMode: 0o444 }],
-                    secrets: [
-                        secretMount(htpasswd, CONTAINER_PATHS.htpasswd),
-                        secretMount(httpSecret, SWARM_SECRET_FILES.httpSecret),
-                        ...(s3SecretKey === undefined ? [] : [secretMount(s3SecretKey, SWARM_SECRET_FILES.s3SecretKey)]),
-                    ],
+                    configs: [{ configId: config.id, configName: config.name, fileName: CONTAINER_PATHS.config, fileMode: 0o444 }],
+                    secrets,
                     mounts,
                     // A task joins the front's DNS answers only once healthy; a stopping one drains first.
                     healthcheck: {
-                        tests: ["CMD", "wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${o.port}/`],
+                        tests: ["CMD", "wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${s.port}/`],
                         interval: "2s",
                         timeout: "2s",
                         retries: 3,
                         startPeriod: "5s",
                     },
+                    init: false,
                     stopGracePeriod: `${DRAIN_TIMEOUT_SECONDS + 5}s`,
                     labels: [{ label: "org.opencontainers.image.title", value: "faasreg private registry" }],
                 },
-                networksAdvanceds: [{ name: network.id }],
-                placement: settings.spread ? undefined : { constraints: onManager },
-                restartPolicy: { condition: "any", delay: "2s" },
+                networksAdvanceds: [{ id: s.network.id }],
+                placement: s.placement,
+                restartPolicy: RESTART_POLICY,
             },
-            mode: { replicated: { replicas: settings.replicas } },
+            mode: { replicated: { replicas: s.replicas } },
             // dnsrr: the front balances over tasks.NAME itself; a VIP would need IPVS in the node's kernel.
             endpointSpec: { mode: "dnsrr" },
             // One task at a time, the new one healthy before the old one stops; roll back if it is not.
             updateConfig: { parallelism: 1, delay: "2s", order: "start-first", failureAction: "rollback", monitor: "10s" },
             rollbackConfig: { parallelism: 1, order: "start-first", monitor: "10s" },
-            // `pulumi up` waits until every task runs the new spec.
+            // `pulumi up` waits until every task runs the new spec. The provider polls every 5 s at the
+            // earliest, waits a fixed 7 s after an update, and DELETES a service whose creation does not
+            // converge within the timeout (resourceDockerServiceCreate): 5 minutes covers a first pull.
             convergeConfig: { delay: "2s", timeout: "5m" },
-            labels: [{ label: "faasreg.stack", value: `${pulumi.getProject()}/${pulumi.getStack()}` }],
+            labels: [stackLabel()],
         },
-        { ...gated, dependsOn: [check, ...(redis === undefined ? [] : [redis])] },
+        serviceOptions(opts),
     );
+}
 
-    const frontTls: FrontTls = tls.mode === "letsencrypt" ? { mode: "letsencrypt", email: tls.email, directory: tls.directory } : { mode: "certificate" };
-    const frontConfig = swarmConfig("front-config", pulumi.output(renderFrontConfig({ host: o.host, tls: frontTls, service: o.prefix, port: o.port })));
-    const frontConfigs: docker.types.input.ServiceTaskSpecContainerSpecConfig[] = [
-        { configId: frontConfig.id, configName: frontConfig.name, fileName: FRONT_PATHS.config, fileMode: 0o444 },
+function declareFront(
+    opts: pulumi.CustomResourceOptions,
+    name: string,
+    s: Omit<ServiceInputs, "name"> & SwarmRegistryInputs & { service: string; files: SwarmFiles },
+): docker.Service {
+    const tls = s.args.tls;
+    // A private ACME CA (a directory URL): Caddy's ACME client trusts registry:acmeRoot for the CA's own HTTPS
+    // endpoint, as the official image has the public roots only. Not for staging: its endpoint has a public
+    // certificate, and trusted roots REPLACE the system's in Caddy's ACME client.
+    const privateCa = tls.mode === "letsencrypt" && tls.root !== undefined && tls.directory !== undefined && !(tls.directory in ACME_DIRECTORIES);
+    const frontTls: FrontTls =
+        tls.mode === "letsencrypt" ? { mode: "letsencrypt", email: tls.email, directory: tls.directory, trustRoot: privateCa } : { mode: "certificate" };
+    const config = s.files.config("front-config", pulumi.output(renderFrontConfig({ host: s.host, tls: frontTls, service: s.service, port: s.port })));
+    const configs: docker.types.input.ServiceTaskSpecContainerSpecConfig[] = [
+        { configId: config.id, configName: config.name, fileName: FRONT_PATHS.config, fileMode: 0o444 },
     ];
-    const frontSecrets: docker.types.input.ServiceTaskSpecContainerSpecSecret[] = [];
+    if (tls.mode === "letsencrypt" && tls.root !== undefined && privateCa) {
+        const root = s.files.config("acme-root", pulumi.output(tls.root));
+        configs.push({ configId: root.id, configName: root.name, fileName: FRONT_PATHS.acmeRoot, fileMode: 0o444 });
+    }
+    const secrets: docker.types.input.ServiceTaskSpecContainerSpecSecret[] = [];
     if (tls.mode === "certificate") {
-        const certificate = swarmConfig("front-certificate", pulumi.output(tls.certificate));
-        frontConfigs.push({ configId: certificate.id, configName: certificate.name, fileName: FRONT_PATHS.certificate, fileMode: 0o444 });
-        frontSecrets.push(secretMount(swarmSecret("front-key", pulumi.output(tls.privateKey)), FRONT_PATHS.privateKey));
+        const certificate = s.files.config("front-certificate", pulumi.output(tls.certificate));
+        configs.push({ configId: certificate.id, configName: certificate.name, fileName: FRONT_PATHS.certificate, fileMode: 0o444 });
+        secrets.push(secretMount(s.files.secret("front-key", pulumi.output(tls.privateKey)), FRONT_PATHS.privateKey));
     }
-    const frontMounts: docker.types.input.ServiceTaskSpecContainerSpecMount[] = [];
+    const mounts: docker.types.input.ServiceTaskSpecContainerSpecMount[] = [];
     if (tls.mode === "letsencrypt") {
-        const frontData = new docker.Volume(`${name}-front-data`, { name: `${o.prefix}-front-data` }, { ...gated, retainOnDelete: o.retainData });
-        frontMounts.push({ type: "volume", source: frontData.name, target: FRONT_PATHS.data });
+        const data = new docker.Volume(`${name}-front-data`, { name: `${s.prefix}-front-data` }, { ...opts, retainOnDelete: s.retainData });
+        mounts.push({ type: "volume", source: data.name, target: FRONT_PATHS.data });
     }
-    const front = new docker.Service(
+    return new docker.Service(
         `${name}-front`,
         {
-            name: `${o.prefix}-front`,
+            name: `${s.service}-front`,
             taskSpec: {
                 containerSpec: {
-                    image: settings.frontImage,
+                    image: s.image,
                     commands: ["caddy", "run", "--config", FRONT_PATHS.config],
-                    configs: frontConfigs,
-                    secrets: frontSecrets,
-                    mounts: frontMounts,
+                    configs,
+                    secrets,
+                    mounts,
+                    init: false,
+                    // Caddy finishes open requests for up to FRONT_GRACE_SECONDS (its grace_period) on SIGTERM.
+                    stopGracePeriod: `${FRONT_GRACE_SECONDS + 5}s`,
                     labels: [{ label: "org.opencontainers.image.title", value: "faasreg registry front" }],
                 },
-                networksAdvanceds: [{ name: network.id }],
+                networksAdvanceds: [{ id: s.network.id }],
                 // The published port is the node's (host mode), where the registry's DNS name points; the
                 // certificate volume is there too.
-                placement: { constraints: onManager },
-                restartPolicy: { condition: "any", delay: "2s" },
+                placement: s.placement,
+                restartPolicy: RESTART_POLICY,
             },
             mode: { replicated: { replicas: 1 } },
             // Host mode: plain DNAT on the node, no routing mesh (which needs IPVS). One task holds the port,
             // so an update stops the old front first: a front update is a short outage (registry updates are not).
-            endpointSpec: { mode: "dnsrr", ports: [{ targetPort: 443, publishedPort: o.publishedPort, publishMode: "host", protocol: "tcp" }] },
+            endpointSpec: { mode: "dnsrr", ports: [{ targetPort: 443, publishedPort: s.publishedPort, publishMode: "host", protocol: "tcp" }] },
             updateConfig: { parallelism: 1, order: "stop-first", failureAction: "rollback" },
             convergeConfig: { delay: "2s", timeout: "5m" },
-            labels: [{ label: "faasreg.stack", value: `${pulumi.getProject()}/${pulumi.getStack()}` }],
+            labels: [stackLabel()],
         },
-        { ...gated, dependsOn: [check, registry] },
+        serviceOptions(opts),
     );
-
-    const revision = pulumi
-        .all([...fileNames, o.args.image ?? DEFAULT_REGISTRY_IMAGE, settings.frontImage, String(settings.replicas)])
-        .apply((parts) => parts.join(" "));
-    return { network, registry, front, redis, nodeId, revision };
 }
 
 /** The Redis address the registry's config names: the stack's own service, or the user's. */
 export function redisAddress(prefix: string, redis: string | undefined): string | undefined {
     if (redis === undefined) return undefined;
-    return redis === "service" ? `${prefix}-redis:6379` : redis;
+    return redis === "service" ? `${swarmNames(prefix).service}-redis:6379` : redis;
 }

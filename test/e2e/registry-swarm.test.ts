@@ -9,7 +9,7 @@
 // What the 2.8 binary proves for the 3.x image: the shared upload state (http.secret), draining
 // (http.draintimeout), the Redis blob-descriptor cache (2.8 reads `redis.addr`, 3.x `redis.addrs`: both are
 // rendered, each ignores the other's key), htpasswd and the health endpoint.
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import tls from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -27,7 +27,9 @@ import {
 } from "../helpers/swarm-registry-lab";
 import { forceUpdate, type Json, setReplicas, updateService, waitConverged } from "../helpers/swarm-engine";
 import { evaluateStack } from "../helpers/stack";
-import { makeCaSignedCertificate } from "../helpers/tls";
+import { makeCaSignedCertificate, makeMutualTls } from "../helpers/tls";
+import { IMAGE_SOURCE, ImageSource } from "../helpers/image-source";
+import { importRegistryImage } from "../helpers/registry-image";
 
 const skip = swarmLabSkipReason();
 if (skip !== undefined) process.stderr.write(`test/e2e/registry-swarm.test.ts: SKIPPED: ${skip}\n`);
@@ -187,7 +189,8 @@ describe.skipIf(skip !== undefined)("registry:mode swarm on a real Swarm: 3 repl
 
 describe.skipIf(skip !== undefined)("registry:mode swarm with Let's Encrypt through the front (pebble): one certificate for every replica", () => {
     const ACME_HOST = "registry.acme-swarm.test";
-    // pebble's own HTTPS (its directory), trusted by the front through the CA bundle of its image.
+    // pebble's own HTTPS (its directory): its CA goes into registry:acmeRoot with pebble's issuing root, as a user
+    // of a private ACME CA gives its root. The front's image has only the system's roots, as the official one.
     const pebbleTls = makeCaSignedCertificate(["localhost"], [LAB_ADDRESS, "127.0.0.1"]);
     let swarm: SwarmRegistryLab;
     let deployed: Deployed;
@@ -196,7 +199,7 @@ describe.skipIf(skip !== undefined)("registry:mode swarm with Let's Encrypt thro
     const issued = () => (swarm.lab.log("pebble").match(/Issued certificate serial/g) ?? []).length;
 
     beforeAll(async () => {
-        swarm = await SwarmRegistryLab.start("registry-swarm-acme", ACME_HOST, pebbleTls.ca);
+        swarm = await SwarmRegistryLab.start("registry-swarm-acme", ACME_HOST);
         writeFileSync(join(swarm.lab.dir, "pebble.pem"), pebbleTls.cert);
         writeFileSync(join(swarm.lab.dir, "pebble.key"), pebbleTls.key);
         writeFileSync(
@@ -223,7 +226,7 @@ describe.skipIf(skip !== undefined)("registry:mode swarm with Let's Encrypt thro
                     "registry:host": ACME_HOST,
                     "registry:email": "ops@example.com",
                     "registry:acmeDirectory": `https://${LAB_ADDRESS}:14000/dir`,
-                    "registry:acmeRoot": pebbleRoot,
+                    "registry:acmeRoot": `${pebbleRoot}${pebbleTls.ca}`,
                     "registry:replicas": "3",
                 }),
                 { secretKeys: SECRET_KEYS },
@@ -265,41 +268,69 @@ describe.skipIf(skip !== undefined)("registry:mode swarm with Let's Encrypt thro
     }, 120_000);
 });
 
-describe.skipIf(skip !== undefined)("the Swarm gate (swarm-check.mjs, run by pulumi up before any Swarm object)", () => {
+describe.skipIf(skip !== undefined)("the Swarm gate (swarm-check.mjs, run by the SwarmGate resource on every preview, up and refresh)", () => {
     let lab: Lab;
+    let docker: DockerEngine;
+    const tlsFiles = makeMutualTls(["docker.lab.test"], [LAB_ADDRESS]);
     beforeAll(async () => {
         lab = await Lab.start("swarm-gate");
+        docker = await lab.startDockerd({ tls: { address: LAB_ADDRESS, ca: tlsFiles.ca, cert: tlsFiles.cert, key: tlsFiles.key } });
     }, 60_000);
     afterAll(async () => {
         await lab?.stop();
     }, 60_000);
 
-    it("refuses an engine that is not in a Swarm, naming docker:host and registry:mode, and says what to do", async () => {
-        const docker = await lab.startDockerd();
-        const r = runSwarmGate(docker.host);
+    it("refuses an engine that is not in a Swarm, naming docker:host and registry:mode, and says what to do", () => {
+        const r = runSwarmGate({ host: docker.host });
         expect(r.status).toBe(1);
         expect(r.stderr).toContain(`registry:mode swarm: docker:host (${docker.host}) is not part of a Swarm (its state is "inactive")`);
         expect(r.stderr).toMatch(/docker swarm init.*registry:mode container/);
     }, 60_000);
 
     it("refuses a docker:host nobody answers on, and one it cannot speak to", () => {
-        const gone = runSwarmGate(`unix://${join(lab.dir, "no-such.sock")}`);
+        const gone = runSwarmGate({ host: `unix://${join(lab.dir, "no-such.sock")}` });
         expect(gone.status).toBe(1);
         expect(gone.stderr).toMatch(/cannot reach docker:host \(unix:\/\/.*no-such\.sock\).*Check docker:host/);
-        const npipe = runSwarmGate("npipe:////./pipe/docker_engine");
+        const npipe = runSwarmGate({ host: "npipe:////./pipe/docker_engine" });
         expect(npipe.status).toBe(1);
         expect(npipe.stderr).toMatch(/is not unix:\/\/, tcp:\/\/ or ssh:\/\//);
     });
 
-    it("prints the node id once the same engine is a Swarm manager", async () => {
-        const docker = new DockerEngine(join(lab.dir, "docker.sock"), lab.dir);
+    it("speaks TLS to tcp://:2376 with docker:caMaterial/certMaterial/keyMaterial or docker:certPath, and says which keys to set without them", () => {
+        const host = `tcp://${LAB_ADDRESS}:2376`;
+        // Before: plain HTTP to a TLS port was reported as a confusing HTTP error.
+        const plain = runSwarmGate({ host }, [], lab);
+        expect(plain.status).toBe(1);
+        expect(plain.stderr).toMatch(/speaks TLS: set docker:certPath .* or docker:caMaterial, docker:certMaterial and docker:keyMaterial/);
+        const material = runSwarmGate({ host, caMaterial: tlsFiles.ca, certMaterial: tlsFiles.clientCert, keyMaterial: tlsFiles.clientKey }, [], lab);
+        expect(material.stderr).toContain("is not part of a Swarm");
+        const certPath = join(lab.dir, "client-tls");
+        mkdirSync(certPath);
+        writeFileSync(join(certPath, "ca.pem"), tlsFiles.ca);
+        writeFileSync(join(certPath, "cert.pem"), tlsFiles.clientCert);
+        writeFileSync(join(certPath, "key.pem"), tlsFiles.clientKey);
+        const path = runSwarmGate({ host, certPath }, [], lab);
+        expect(path.stderr).toContain("is not part of a Swarm");
+        // The key never appears in what the gate says.
+        expect(`${material.stdout}${material.stderr}`).not.toContain(tlsFiles.clientKey.split("\n")[1]);
+    }, 60_000);
+
+    it("answers the node id once the same engine is a Swarm manager, and pins an image as the Docker client does when a service is created", async () => {
         const init = await docker.call("POST", "/swarm/init", { ListenAddr: "0.0.0.0:2377", AdvertiseAddr: LAB_ADDRESS });
         expect(init.status).toBe(200);
-        const r = runSwarmGate(docker.host);
+        const source = await ImageSource.start(lab, docker);
+        importRegistryImage(docker, lab.dir, "faasreg-test/pin:1");
+        const published = source.publish("faasreg-test/pin:1");
+        const r = runSwarmGate({ host: docker.host }, [published.ref, `${IMAGE_SOURCE}/faasreg-test/missing:1`]);
         expect(r.status, r.stderr).toBe(0);
+        const answer = JSON.parse(r.stdout);
         const info = (await docker.call("GET", "/info")).json as { Swarm: { NodeID: string } };
-        expect(r.stdout).toBe(info.Swarm.NodeID);
-    }, 60_000);
+        expect(answer.nodeId).toBe(info.Swarm.NodeID);
+        expect(answer.pins[published.ref]).toEqual({ reference: `${published.ref}@${published.digest}`, platforms: [{ os: "linux", architecture: "amd64" }] });
+        // An image the engine cannot resolve is declared as given, with the reason.
+        expect(answer.pins[`${IMAGE_SOURCE}/faasreg-test/missing:1`]).toMatchObject({ reference: `${IMAGE_SOURCE}/faasreg-test/missing:1`, platforms: [] });
+        expect(answer.pins[`${IMAGE_SOURCE}/faasreg-test/missing:1`].warning).toMatch(/could not resolve/);
+    }, 120_000);
 });
 
 /** The certificate the front presents for `servername`, verified against `ca`. */

@@ -184,8 +184,29 @@ export class Lab {
      * Starts a Docker engine inside (bridge and iptables on: they touch only the lab's network namespace),
      * optionally in Swarm mode (advertising the lab's own address). About 2 s.
      */
-    async startDockerd(options: { swarm?: boolean } = {}): Promise<DockerEngine> {
+    async startDockerd(
+        options: {
+            swarm?: boolean;
+            /** Also listen on tcp://ADDRESS:2376 with mutual TLS (the server's files). */ tls?: { address: string; ca: string; cert: string; key: string };
+        } = {},
+    ): Promise<DockerEngine> {
         const sock = join(this.dir, "docker.sock");
+        const tlsFlags: string[] = [];
+        if (options.tls !== undefined) {
+            for (const [file, pem] of Object.entries({ "tls-ca.pem": options.tls.ca, "tls-cert.pem": options.tls.cert, "tls-key.pem": options.tls.key }))
+                writeFileSync(join(this.dir, file), pem, { mode: 0o600 });
+            tlsFlags.push(
+                "-H",
+                `tcp://${options.tls.address}:2376`,
+                "--tlsverify",
+                "--tlscacert",
+                join(this.dir, "tls-ca.pem"),
+                "--tlscert",
+                join(this.dir, "tls-cert.pem"),
+                "--tlskey",
+                join(this.dir, "tls-key.pem"),
+            );
+        }
         const cgroupParent = `/${this.dir.split("/").pop()}`;
         writeFileSync(
             join(this.dir, "daemon.json"),
@@ -210,6 +231,7 @@ export class Lab {
             join(this.dir, "docker-exec"),
             "--pidfile",
             join(this.dir, "dockerd.pid"),
+            ...tlsFlags,
         ]);
         const engine = new DockerEngine(sock, this.dir);
         for (let i = 0; ; i++) {

@@ -15,7 +15,7 @@ export interface RecordedResource {
     /** URN of the parent resource. */
     parent: string;
     /** Resource options as the engine receives them. */
-    options: { retainOnDelete?: boolean; deleteBeforeReplace: boolean; additionalSecretOutputs: string[] };
+    options: { retainOnDelete?: boolean; deleteBeforeReplace: boolean; additionalSecretOutputs: string[]; ignoreChanges?: string[] };
 }
 
 interface RegisterRequest {
@@ -26,6 +26,7 @@ interface RegisterRequest {
     getRetainondelete(): boolean | undefined;
     getDeletebeforereplace(): boolean;
     getAdditionalsecretoutputsList(): string[];
+    getIgnorechangesList(): string[];
 }
 
 export function isSecretWrapped(value: unknown): value is { value: unknown } {
@@ -49,8 +50,12 @@ export function fakeRandom(name: string, length: number): string {
     return Array.from({ length }, (_, i) => alphabet[bytes[i % bytes.length] % alphabet.length]).join("");
 }
 
-/** What the Swarm gate prints under mocks: the node id of the manager `docker:host` points at. */
+/** What the Swarm gate answers under mocks: the node id of the manager `docker:host` points at, */
 export const MOCK_NODE_ID = "mocknode0123456789abcdefg";
+/** the digest of every image, */
+export const MOCK_DIGEST = `sha256:${"0".repeat(64)}`;
+/** and its platform. */
+export const MOCK_PLATFORM = { os: "linux", architecture: "amd64" };
 
 /** Outputs each provider computes that the program reads; everything else echoes the inputs. */
 function computedOutputs(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
@@ -62,7 +67,8 @@ function computedOutputs(type: string, name: string, inputs: Record<string, unkn
                 imageId: `sha256:${createHash("sha256")
                     .update(String(unwrap(inputs.name)))
                     .digest("hex")}`,
-                repoDigest: `${unwrap(inputs.name)}@sha256:${"0".repeat(64)}`,
+                // determineRepoDigest: the repository (no tag) @ the digest the engine pulled.
+                repoDigest: `${String(unwrap(inputs.name)).replace(/:[^/:@]+$/, "")}@${MOCK_DIGEST}`,
             };
         case "docker:index/image:Image": {
             // As the provider reports a pushed image: repository@digest.
@@ -72,8 +78,18 @@ function computedOutputs(type: string, name: string, inputs: Record<string, unkn
         case "docker:index/volume:Volume":
             return { name: inputs.name ?? `${name}-volume` };
         case "command:local:Command":
-            // The Swarm gate prints the manager's node id.
-            return { stdout: name.endsWith("-swarm-check") ? MOCK_NODE_ID : "", stderr: "" };
+            return { stdout: "", stderr: "" };
+        case "pulumi-nodejs:dynamic:Resource":
+            // The Swarm gate (components/registry/swarm-gate.ts): the manager's node id, and each image pinned as
+            // the engine would pin an amd64 image (MOCK_DIGEST; a lab swaps in the real one).
+            if (name.endsWith("-swarm-gate")) {
+                const images = unwrap(inputs.images) as string[];
+                return {
+                    nodeId: MOCK_NODE_ID,
+                    pins: Object.fromEntries(images.map((i) => [i, { reference: `${i}@${MOCK_DIGEST}`, platforms: [MOCK_PLATFORM] }])),
+                };
+            }
+            return {};
         default:
             return {};
     }
@@ -123,6 +139,7 @@ export async function installMocks(options: { preview?: boolean; firstPreview?: 
                 retainOnDelete: req.getRetainondelete(),
                 deleteBeforeReplace: req.getDeletebeforereplace(),
                 additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+                ignoreChanges: req.getIgnorechangesList(),
             },
         });
         return register(req, cb);

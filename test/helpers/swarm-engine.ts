@@ -1,9 +1,16 @@
-// The docker provider cannot run here (no plugin download), so the Swarm objects the stack declares are
-// created from their RECORDED inputs by translating them to the Engine API the way the provider does
-// (kreuzwerker/terraform-provider-docker, resource_docker_service_structures.go and the resources'
-// schema defaults): durations parsed to nanoseconds, secret/config files owned by 0:0 mode 0444 unless
-// given, label sets to maps, network names to attachment targets. `test/registry.swarm-translate.test.ts`
-// checks the translation field by field and against what a real engine stores.
+// The docker provider, modelled both ways, for machines without the real engine (FAASREG_PULUMI_BIN unset: CI until
+// the maintainers place the binaries; test/e2e/pulumi-*.test.ts run the real one where they are):
+// - what it SENDS: the recorded inputs translated to the Engine API the way terraform-provider-docker v4.5.0 does
+//   (resource_docker_service_structures.go `createContainerSpec` and friends, and the schema defaults):
+//   durations parsed to nanoseconds, a stop grace period and `Init` always sent (0 and false when unset),
+//   secret/config files owned by 0:0 mode 0444 unless given, label sets to maps, networks by id;
+// - what it READS BACK into state after every operation and on refresh (`flattenTaskSpec`,
+//   `flattenContainerSpec`, `flattenTaskNetworksAdvanced`, `flattenTaskRestartPolicy`, `flattenTaskPlacement`,
+//   `flattenServiceUpdateOrRollbackConfig`; `resourceDockerNetworkRead`), which the next `pulumi up` diffs
+//   against the declared inputs: `serviceReadBack`, `networkReadBack`.
+// `test/registry.swarm-translate.test.ts` checks both field by field, and that every declared input survives
+// send -> store -> read back unchanged (a second `pulumi up` changes nothing); the e2e test checks that a real
+// engine stores the bodies as sent.
 import type { DockerEngine } from "./lab";
 import { type RecordedResource, unwrap } from "./mocks";
 
@@ -98,7 +105,8 @@ export function serviceSpec(inputs: Json): Json {
                     }),
                 ),
                 StopSignal: c.stopSignal,
-                StopGracePeriod: durationNs(c.stopGracePeriod),
+                // Unset, the provider still sends it: time.ParseDuration("") fails and leaves 0.
+                StopGracePeriod: durationNs(c.stopGracePeriod ?? "0s"),
                 Healthcheck:
                     health === undefined
                         ? undefined
@@ -113,6 +121,8 @@ export function serviceSpec(inputs: Json): Json {
                 Secrets: c.secrets?.map((s: Json) => compact({ SecretID: s.secretId, SecretName: s.secretName, File: fileRef(s) })),
                 Configs: c.configs?.map((s: Json) => compact({ ConfigID: s.configId, ConfigName: s.configName, File: fileRef(s) })),
                 Sysctls: c.sysctl,
+                // Sent whenever the engine's API is 1.37 or newer: false unless declared.
+                Init: c.init ?? false,
             }),
             RestartPolicy:
                 task.restartPolicy === undefined
@@ -123,7 +133,14 @@ export function serviceSpec(inputs: Json): Json {
                           MaxAttempts: task.restartPolicy.maxAttempts,
                           Window: durationNs(task.restartPolicy.window),
                       }),
-            Placement: task.placement === undefined ? undefined : compact({ Constraints: task.placement.constraints, MaxReplicas: task.placement.maxReplicas }),
+            Placement:
+                task.placement === undefined
+                    ? undefined
+                    : compact({
+                          Constraints: task.placement.constraints,
+                          MaxReplicas: task.placement.maxReplicas,
+                          Platforms: task.placement.platforms?.map((p: Json) => ({ Architecture: p.architecture, OS: p.os })),
+                      }),
             // Empty aliases are left out (the API type's omitempty).
             Networks: task.networksAdvanceds?.map((n: Json) => compact({ Target: n.id ?? n.name, Aliases: n.aliases?.length ? n.aliases : undefined })),
         }),
@@ -146,6 +163,124 @@ export function serviceSpec(inputs: Json): Json {
                       ),
                   }),
     });
+}
+
+/** Go's shortDur: a duration in ns as the provider writes it back ("2s", "1m30s", "250ms", "0s"). */
+export function shortDur(ns: number | undefined): string {
+    const value = ns ?? 0;
+    if (value === 0) return "0s";
+    const parts: string[] = [];
+    let rest = value;
+    const h = Math.floor(rest / 3600e9);
+    rest -= h * 3600e9;
+    const m = Math.floor(rest / 60e9);
+    rest -= m * 60e9;
+    if (h > 0) parts.push(`${h}h`);
+    if (h > 0 || m > 0) parts.push(`${m}m`);
+    if (rest > 0 || parts.length === 0) parts.push(rest % 1e9 === 0 ? `${rest / 1e9}s` : rest < 1e9 ? `${rest / 1e6}ms` : `${rest / 1e9}s`);
+    // shortDur drops a trailing "0s" and "0m" ("1m0s" -> "1m", "1h0m0s" -> "1h").
+    return parts
+        .join("")
+        .replace(/([hm])0s$/, "$1")
+        .replace(/h0m$/, "h");
+}
+
+/**
+ * A stored ServiceSpec as the provider reads it back into state (resourceDockerServiceReadRefreshFunc ->
+ * flattenTaskSpec, flattenContainerSpec, ...), in the program's property names, for the fields the stack
+ * declares. What the engine keeps that is not read back (a network's name) is simply absent.
+ */
+export function serviceReadBack(spec: Json): Json {
+    const t = spec.TaskTemplate ?? {};
+    const c = t.ContainerSpec ?? {};
+    const set = <T>(list: T[] | undefined) => (list === undefined ? undefined : [...list].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))));
+    const fileRefBack = (f: Json) => compact({ fileName: f.Name, fileUid: f.UID || undefined, fileGid: f.GID || undefined, fileMode: f.Mode });
+    const containerSpec = compact({
+        image: c.Image || undefined,
+        labels:
+            c.Labels === undefined || Object.keys(c.Labels).length === 0
+                ? undefined
+                : set(Object.entries(c.Labels).map(([label, value]) => ({ label, value }))),
+        commands: c.Command?.length ? c.Command : undefined,
+        args: c.Args?.length ? c.Args : undefined,
+        mounts: c.Mounts?.length
+            ? set(c.Mounts.map((m: Json) => compact({ target: m.Target, source: m.Source, type: m.Type, readOnly: m.ReadOnly ?? false })))
+            : undefined,
+        stopGracePeriod: c.StopGracePeriod === undefined ? undefined : shortDur(c.StopGracePeriod),
+        healthcheck:
+            c.Healthcheck === undefined
+                ? undefined
+                : compact({
+                      tests: c.Healthcheck.Test,
+                      interval: shortDur(c.Healthcheck.Interval),
+                      timeout: shortDur(c.Healthcheck.Timeout),
+                      startPeriod: shortDur(c.Healthcheck.StartPeriod),
+                      retries: c.Healthcheck.Retries ?? 0,
+                  }),
+        secrets: c.Secrets?.length
+            ? set(c.Secrets.map((x: Json) => compact({ secretId: x.SecretID, secretName: x.SecretName || undefined, ...fileRefBack(x.File) })))
+            : undefined,
+        configs: c.Configs?.length
+            ? set(c.Configs.map((x: Json) => compact({ configId: x.ConfigID, configName: x.ConfigName || undefined, ...fileRefBack(x.File) })))
+            : undefined,
+        init: c.Init,
+    });
+    const r = t.RestartPolicy;
+    return compact({
+        name: spec.Name,
+        labels: spec.Labels === undefined ? undefined : set(Object.entries(spec.Labels).map(([label, value]) => ({ label, value }))),
+        taskSpec: compact({
+            containerSpec,
+            restartPolicy:
+                r === undefined
+                    ? undefined
+                    : compact({
+                          condition: r.Condition || undefined,
+                          delay: r.Delay === undefined ? undefined : shortDur(r.Delay),
+                          maxAttempts: r.MaxAttempts,
+                          window: r.Window === undefined ? undefined : shortDur(r.Window),
+                      }),
+            placement:
+                t.Placement === undefined
+                    ? undefined
+                    : compact({
+                          constraints: t.Placement.Constraints?.length ? set(t.Placement.Constraints) : undefined,
+                          platforms: t.Placement.Platforms?.length
+                              ? set(t.Placement.Platforms.map((p: Json) => ({ architecture: p.Architecture, os: p.OS })))
+                              : undefined,
+                      }),
+            // flattenTaskNetworksAdvanced: only `id` (the attachment's target) is read back, never `name`.
+            networksAdvanceds: t.Networks?.length
+                ? t.Networks.map((n: Json) => compact({ id: n.Target, aliases: n.Aliases?.length ? n.Aliases : undefined }))
+                : undefined,
+        }),
+        mode: spec.Mode?.Global ? { global: true } : { replicated: { replicas: spec.Mode?.Replicated?.Replicas } },
+        updateConfig: updateOrRollbackBack(spec.UpdateConfig),
+        rollbackConfig: updateOrRollbackBack(spec.RollbackConfig),
+        endpointSpec: compact({
+            mode: spec.EndpointSpec?.Mode,
+            ports: spec.EndpointSpec?.Ports?.map((p: Json) =>
+                compact({ name: p.Name, protocol: p.Protocol, targetPort: p.TargetPort, publishedPort: p.PublishedPort, publishMode: p.PublishMode }),
+            ),
+        }),
+    });
+}
+
+function updateOrRollbackBack(c: Json | undefined): Json | undefined {
+    if (c === undefined) return undefined;
+    return {
+        parallelism: c.Parallelism ?? 0,
+        delay: shortDur(c.Delay),
+        failureAction: c.FailureAction ?? "",
+        monitor: shortDur(c.Monitor),
+        maxFailureRatio: Number(c.MaxFailureRatio ?? 0).toFixed(1),
+        order: c.Order ?? "",
+    };
+}
+
+/** resourceDockerNetworkRead: every option the engine stores is read back (its overlay branch never runs for a Swarm network). */
+export function networkReadBack(stored: Json): Json {
+    return compact({ name: stored.Name, driver: stored.Driver, attachable: stored.Attachable, options: stored.Options ?? {} });
 }
 
 /** What the provider created, by logical name: ids, and the spec of each service. */

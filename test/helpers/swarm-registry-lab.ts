@@ -11,7 +11,9 @@ import type * as pulumi from "@pulumi/pulumi";
 import { importCaddyImage, importRedisImage, SWARM_DEBS, unpackDebs } from "./deb-images";
 import { tarOf } from "./images";
 import { type DockerEngine, Lab, labSkipReason } from "./lab";
-import { findResource, MOCK_NODE_ID, outputValue, type RecordedResource, unwrap } from "./mocks";
+import { findResource, MOCK_DIGEST, MOCK_NODE_ID, outputValue, type RecordedResource, unwrap } from "./mocks";
+import { ImageSource } from "./image-source";
+import { registrySkipReason } from "./registry-binary";
 import { importRegistryImage } from "./registry-image";
 import type { EvaluatedStack } from "./evaluate";
 import { type CreatedSwarm, createRecorded, waitConverged } from "./swarm-engine";
@@ -24,23 +26,27 @@ export const CHUNKED_UPLOAD = join(__dirname, "chunked-upload.mjs");
 export const LAB_ADDRESS = "10.199.0.1";
 /** The config keys a lab's stack sets as secrets. */
 export const SECRET_KEYS = ["registry:users", "registry:privateKey", "registry:certificate"];
-export const IMAGES = { registry: "faasreg-test/registry:2.8", front: "faasreg-test/caddy:2.6", redis: "faasreg-test/redis:7.0" };
+/** The images the lab builds, before they are published to its image source. */
+const LOCAL_IMAGES = { registry: "faasreg-test/registry:3", front: "faasreg-test/caddy:2.6", redis: "faasreg-test/redis:7.0" };
 
 /** Why this machine cannot run a Swarm registry lab (undefined when it can). Downloads the packages once. */
 export function swarmLabSkipReason(): string | undefined {
-    const lab = labSkipReason({ dockerd: true });
+    const lab = labSkipReason({ dockerd: true }) ?? registrySkipReason();
     if (lab !== undefined) return lab;
     const debs = unpackDebs(SWARM_DEBS);
     return "error" in debs ? `${debs.error} (the Swarm tests build Caddy and Redis images from Debian packages)` : undefined;
 }
 
-/** Runs the Swarm gate exactly as the stack's command does: the script, stdin with docker:host. */
-export function runSwarmGate(dockerHost: string | undefined): { status: number | null; stdout: string; stderr: string } {
-    const r = spawnSync(process.execPath, [SWARM_CHECK], {
-        input: JSON.stringify(dockerHost === undefined ? {} : { dockerHost }),
-        encoding: "utf8",
-        timeout: 60_000,
-    });
+/** Runs the Swarm gate exactly as the stack's SwarmGate resource does: the script, stdin with the connection and the images to pin. */
+export function runSwarmGate(
+    connection: { host?: string; [key: string]: unknown },
+    resolve: string[] = [],
+    /** Run it inside this lab (its network), as `pulumi` run there would. */
+    lab?: Lab,
+): { status: number | null; stdout: string; stderr: string } {
+    const input = JSON.stringify({ connection, resolve });
+    if (lab !== undefined) return lab.exec([process.execPath, SWARM_CHECK], { input, timeoutMs: 60_000 });
+    const r = spawnSync(process.execPath, [SWARM_CHECK], { input, encoding: "utf8", timeout: 60_000 });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -60,10 +66,12 @@ export class SwarmRegistryLab {
         readonly docker: DockerEngine,
         readonly host: string,
         readonly nodeId: string,
+        /** The stack's images, as the engine pulls them from the lab's image source, and their digests. */
+        readonly images: Record<keyof typeof LOCAL_IMAGES, { ref: string; digest: string }>,
     ) {}
 
     /** A lab with a Swarm manager, the three images, and `host` resolving to the lab's address. About 10 s. */
-    static async start(name: string, host: string, caBundleExtra = ""): Promise<SwarmRegistryLab> {
+    static async start(name: string, host: string): Promise<SwarmRegistryLab> {
         const lab = await Lab.start(name);
         try {
             lab.addHost(LAB_ADDRESS, host);
@@ -71,13 +79,20 @@ export class SwarmRegistryLab {
             const debs = unpackDebs(SWARM_DEBS);
             if ("error" in debs) throw new Error(debs.error);
             const bundle = join(lab.dir, "ca-bundle.pem");
-            writeFileSync(bundle, `${readFileSync("/etc/ssl/certs/ca-certificates.crt", "utf8")}\n${caBundleExtra}`);
-            importRegistryImage(docker, lab.dir, IMAGES.registry);
-            importCaddyImage(docker, lab.dir, IMAGES.front, debs.root, bundle);
-            importRedisImage(docker, lab.dir, IMAGES.redis, debs.root);
-            const gate = runSwarmGate(docker.host);
+            // The system's roots only, as in the official image.
+            writeFileSync(bundle, readFileSync("/etc/ssl/certs/ca-certificates.crt", "utf8"));
+            importRegistryImage(docker, lab.dir, LOCAL_IMAGES.registry);
+            importCaddyImage(docker, lab.dir, LOCAL_IMAGES.front, debs.root, bundle);
+            importRedisImage(docker, lab.dir, LOCAL_IMAGES.redis, debs.root);
+            const source = await ImageSource.start(lab, docker);
+            const images = {
+                registry: source.publish(LOCAL_IMAGES.registry),
+                front: source.publish(LOCAL_IMAGES.front),
+                redis: source.publish(LOCAL_IMAGES.redis),
+            };
+            const gate = runSwarmGate({ host: docker.host });
             if (gate.status !== 0) throw new Error(`the Swarm gate refused the lab's manager: ${gate.stderr}`);
-            return new SwarmRegistryLab(lab, docker, host, gate.stdout.trim());
+            return new SwarmRegistryLab(lab, docker, host, JSON.parse(gate.stdout).nodeId, images);
         } catch (error) {
             await lab.stop();
             throw error;
@@ -92,7 +107,7 @@ export class SwarmRegistryLab {
             "registry:privateKey": certificate.key,
             "registry:replicas": "3",
             "registry:redis": "service",
-            "registry:redisImage": IMAGES.redis,
+            "registry:redisImage": this.images.redis.ref,
         });
     }
 
@@ -102,21 +117,25 @@ export class SwarmRegistryLab {
             "registry:mode": "swarm",
             "registry:host": this.host,
             "registry:users": JSON.stringify([{ username: "ci" }]),
-            "registry:image": IMAGES.registry,
-            "registry:frontImage": IMAGES.front,
+            "registry:image": this.images.registry.ref,
+            "registry:frontImage": this.images.front.ref,
             "docker:host": this.docker.host,
             ...extra,
         };
     }
 
     /**
-     * `pulumi up`, as far as it can go here: with the stack evaluated under mocks, every recorded Swarm object created through
-     * the provider's translation (the gate's node id where the engine would put it), converged, then the
-     * readiness gate run with its recorded stdin from inside the lab.
+     * `pulumi up` without the engine: with the stack evaluated under mocks, every recorded Swarm object created
+     * through the provider's translation (the gate's node id, and each image's digest, where the engine would put
+     * them), converged, then the readiness gate run with its recorded stdin from inside the lab.
      */
     async deploy(stack: EvaluatedStack): Promise<Deployed> {
         const password = (await outputValue(stack.exports.registryPasswords as pulumi.Output<Record<string, string>>)).ci;
-        const swapNode = (value: unknown): unknown => JSON.parse(JSON.stringify(value).replaceAll(MOCK_NODE_ID, this.nodeId));
+        const swapNode = (value: unknown): unknown => {
+            let text = JSON.stringify(value).replaceAll(MOCK_NODE_ID, this.nodeId);
+            for (const image of Object.values(this.images)) text = text.replaceAll(`${image.ref}@${MOCK_DIGEST}`, `${image.ref}@${image.digest}`);
+            return JSON.parse(text);
+        };
         const created = await createRecorded(this.docker, stack.recorded, (_, inputs) => swapNode(inputs) as Record<string, unknown>);
         const serviceId = (logical: string) => {
             const id = created.ids.get(logical);
