@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { FRONT_PATHS } from "../components/registry/front-config";
 import { CONTAINER_PATHS } from "../components/registry/registry-config";
-import { REGISTRY_TASK_COMMAND, SWARM_SECRET_FILES } from "../components/registry/swarm";
+import { REGISTRY_TASK_COMMAND, SWARM_SECRET_FILES, swarmNames } from "../components/registry/swarm";
 import {
     fakeRandom,
     findResource,
@@ -61,6 +61,8 @@ describe("registry:mode swarm under mocks", () => {
             [
                 "command:local:Command::registry-ready",
                 "pulumi-nodejs:dynamic:Resource::registry-swarm-gate",
+                "pulumi-nodejs:dynamic:Resource::registry-registry-image",
+                "pulumi-nodejs:dynamic:Resource::registry-front-image",
                 `${CONFIG}::registry-config`,
                 `${CONFIG}::registry-front-certificate`,
                 `${CONFIG}::registry-front-config`,
@@ -78,13 +80,19 @@ describe("registry:mode swarm under mocks", () => {
         );
         const gate = byName(recorded, "pulumi-nodejs:dynamic:Resource", "registry-swarm-gate");
         expect(unwrap(gate.inputs.connection)).toEqual({ host: "ssh://ops@manager.example.com" });
-        expect(unwrap(gate.inputs.images)).toEqual(["registry:3.1.2", "caddy:2.10.2"]);
+        expect(unwrap(byName(recorded, "pulumi-nodejs:dynamic:Resource", "registry-front-image").inputs.image)).toBe("caddy:2.10.2");
         // Nothing reaches the Swarm before the gate: every docker resource depends on it.
         for (const r of recorded.filter((x) => x.type.startsWith("docker:"))) {
             expect(
                 r.dependencies.some((d) => d.endsWith("::registry-swarm-gate")),
                 `${r.type} ${r.name}`,
             ).toBe(true);
+        }
+        // Replacements: services delete-first (fixed names, the front's host port); Swarm files create-first, said
+        // explicitly (the bridge asks for delete-first when a name is given, and the service still uses the old file).
+        for (const r of recorded.filter((x) => x.type === SERVICE)) expect(r.options.deleteBeforeReplace, r.name).toBe(true);
+        for (const r of recorded.filter((x) => x.type === CONFIG || x.type === SECRET)) {
+            expect([r.options.deleteBeforeReplace, r.options.deleteBeforeReplaceDefined], r.name).toEqual([false, true]);
         }
         const net = byName(recorded, "docker:index/network:Network", "registry-net");
         expect(net.inputs).toMatchObject({ driver: "overlay", attachable: false, options: { encrypted: "" } });
@@ -246,5 +254,37 @@ describe("registry:mode swarm under mocks", () => {
         const name = (r: RecordedResource[]) => byName(r, SECRET, "registry-htpasswd").inputs.name;
         expect(name(one.recorded)).not.toBe(name(two.recorded));
         expect(byName(one.recorded, SECRET, "registry-http-secret").inputs.name).toBe(byName(two.recorded, SECRET, "registry-http-secret").inputs.name);
+    });
+
+    it.each(["development", "Prod.EU-west_1", "a-stack-name-that-is-far-too-long-for-any-swarm-object-name-at-all"])(
+        "names every Swarm object within Swarm's limits, as DNS labels where they must be, for stack %s",
+        async (stack) => {
+            const { recorded } = await evaluateStack(SWARM_CERT, { secretKeys, stack });
+            const swarmObjects = recorded.filter((r) => [SERVICE, CONFIG, SECRET, "docker:index/network:Network"].includes(r.type));
+            expect(swarmObjects.length).toBeGreaterThan(5);
+            for (const r of swarmObjects) {
+                const name = String(unwrap(r.inputs.name));
+                expect(name.length, name).toBeLessThanOrEqual(r.type === SERVICE ? 63 : 64);
+                expect(name, r.name).toMatch(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/);
+                // How a name maps back to its stack: the label on every service and the network.
+                if (r.type === SERVICE) expect(unwrap(r.inputs.labels)).toContainEqual({ label: "faasreg.stack", value: `faas-registry/${stack}` });
+            }
+            // The front balances over the registry service's tasks by its (possibly shortened) name.
+            const service = String(unwrap(byName(recorded, SERVICE, "registry-service").inputs.name));
+            const caddy = JSON.parse(decode(byName(recorded, CONFIG, "registry-front-config").inputs.data));
+            expect(caddy.apps.http.servers.registry.routes[0].handle[0].dynamic_upstreams.name).toBe(`tasks.${service}`);
+        },
+    );
+
+    it("keeps the names of stacks whose prefix already fits (nothing deployed before is renamed)", () => {
+        expect(swarmNames("faas-registry-prod-registry")).toEqual({
+            service: "faas-registry-prod-registry",
+            network: "faas-registry-prod-registry-net",
+            objects: "faas-registry-prod-registry",
+        });
+        const long = swarmNames("faas-registry-development-registry");
+        expect(long.service).toBe("faas-registry-development-registry");
+        expect(long.objects).toMatch(/^faas-registry-develo[a-z-]*-[0-9a-f]{6}$/);
+        expect(swarmNames("faas-registry-Dev.1-registry").service).not.toBe(swarmNames("faas-registry-dev-1-registry").service);
     });
 });

@@ -28,14 +28,6 @@ export interface ImagePin {
     warning?: string;
 }
 
-export interface SwarmGateState {
-    connection: DockerConnection;
-    images: string[];
-    /** The node id of the manager `connection` points at. */
-    nodeId: string;
-    pins: Record<string, ImagePin>;
-}
-
 interface GateAnswer {
     nodeId: string;
     pins: Record<string, ImagePin>;
@@ -52,42 +44,35 @@ function runGate(connection: DockerConnection, resolve: string[]): GateAnswer {
     return JSON.parse(r.stdout) as GateAnswer;
 }
 
-const sameConnection = (a: DockerConnection, b: DockerConnection) => JSON.stringify(a) === JSON.stringify(b);
+interface GateState {
+    connection: DockerConnection;
+    /** The node id of the manager `connection` points at. */
+    nodeId: string;
+}
 
 /**
- * The Swarm gate as a resource, so it runs on every preview, up and refresh, not only on creation:
- * - diff (every preview and up) asks the engine again: a `docker:host` that is not a manager, or cannot be
- *   reached, is refused before anything changes; a manager replaced under the same `docker:host` (a new node
- *   id) updates the gate, and with it the placement of the front (and of replicas on a named volume);
- * - an image is resolved once, when it first appears (or its name changes): the reference and platforms the
- *   engine would store. They stay pinned in state until the name changes, so nothing moves when a tag is
- *   re-pushed upstream, and a second `pulumi up` declares exactly what the engine holds.
- * Secrets: `connection.keyMaterial` is a secret output (additionalSecretOutputs).
+ * The Swarm gate as a resource, so it runs on every preview, up and refresh, not only on creation: its diff
+ * asks the engine again, so a `docker:host` that is not a manager, or cannot be reached, is refused before
+ * anything changes, and a manager replaced under the same `docker:host` (a new node id) updates the gate, and
+ * with it the placement of the front (and of replicas on a named volume). Its `connection.keyMaterial` is a
+ * secret output (additionalSecretOutputs).
  */
 class SwarmGateProvider implements pulumi.dynamic.ResourceProvider {
-    async create(inputs: SwarmGateState): Promise<pulumi.dynamic.CreateResult> {
-        const answer = runGate(inputs.connection, inputs.images);
-        return { id: "swarm-gate", outs: { connection: inputs.connection, images: inputs.images, ...answer } };
+    async create(inputs: GateState): Promise<pulumi.dynamic.CreateResult> {
+        return { id: "swarm-gate", outs: { connection: inputs.connection, nodeId: runGate(inputs.connection, []).nodeId } };
     }
 
-    async diff(_id: string, olds: SwarmGateState, news: SwarmGateState): Promise<pulumi.dynamic.DiffResult> {
-        const changed: string[] = [];
-        if (!sameConnection(olds.connection, news.connection)) changed.push("connection");
-        if (JSON.stringify(olds.images) !== JSON.stringify(news.images)) changed.push("images");
-        if (changed.length === 0 && runGate(news.connection, []).nodeId !== olds.nodeId) changed.push("nodeId");
-        return { changes: changed.length > 0, replaces: [], deleteBeforeReplace: false };
+    async diff(_id: string, olds: GateState, news: GateState): Promise<pulumi.dynamic.DiffResult> {
+        const changed = JSON.stringify(olds.connection) !== JSON.stringify(news.connection) || runGate(news.connection, []).nodeId !== olds.nodeId;
+        return { changes: changed, replaces: [], deleteBeforeReplace: false };
     }
 
-    async update(_id: string, olds: SwarmGateState, news: SwarmGateState): Promise<pulumi.dynamic.UpdateResult> {
-        // Images resolved before keep their pins; new names are resolved now.
-        const fresh = news.images.filter((image) => olds.pins?.[image] === undefined);
-        const answer = runGate(news.connection, fresh);
-        const pins = Object.fromEntries(news.images.map((image) => [image, answer.pins[image] ?? olds.pins[image]]));
-        return { outs: { connection: news.connection, images: news.images, nodeId: answer.nodeId, pins } };
+    async update(_id: string, _olds: GateState, news: GateState): Promise<pulumi.dynamic.UpdateResult> {
+        return { outs: { connection: news.connection, nodeId: runGate(news.connection, []).nodeId } };
     }
 
-    async read(id: string, props: SwarmGateState): Promise<pulumi.dynamic.ReadResult> {
-        // A refresh sees a replaced manager; the pins stay what they are.
+    async read(id: string, props: GateState): Promise<pulumi.dynamic.ReadResult> {
+        // A refresh sees a replaced manager.
         return { id, props: { ...props, nodeId: runGate(props.connection, []).nodeId } };
     }
 
@@ -96,31 +81,65 @@ class SwarmGateProvider implements pulumi.dynamic.ResourceProvider {
     }
 }
 
-export const swarmGateProvider = new SwarmGateProvider();
-
-export interface SwarmGateArgs {
-    /** The key material may be a secret Output. */
-    connection: pulumi.Inputs;
-    /** The images of the stack's services, to pin. */
-    images: string[];
+interface PinState extends ImagePin {
+    connection: DockerConnection;
+    image: string;
 }
+
+/**
+ * An image pinned as the engine will store it: resolved once, when it first appears (or its name changes), and
+ * kept in state, so nothing moves when a tag is re-pushed upstream and a second `pulumi up` declares exactly
+ * what the engine holds. One resource per image, so adding or removing one image (Redis) leaves the others'
+ * pins known in a preview.
+ */
+class ImagePinProvider implements pulumi.dynamic.ResourceProvider {
+    async create(inputs: PinState): Promise<pulumi.dynamic.CreateResult> {
+        const pin = runGate(inputs.connection, [inputs.image]).pins[inputs.image];
+        return { id: inputs.image, outs: { connection: inputs.connection, image: inputs.image, ...pin } };
+    }
+
+    async diff(_id: string, olds: PinState, news: PinState): Promise<pulumi.dynamic.DiffResult> {
+        // Only the name matters: how the engine is reached does not change what the image is.
+        return { changes: olds.image !== news.image, replaces: olds.image !== news.image ? ["image"] : [], deleteBeforeReplace: false };
+    }
+
+    async read(id: string, props: PinState): Promise<pulumi.dynamic.ReadResult> {
+        return { id, props };
+    }
+
+    async delete(): Promise<void> {
+        // Nothing to delete.
+    }
+}
+
+export const swarmGateProvider = new SwarmGateProvider();
+export const imagePinProvider = new ImagePinProvider();
 
 /** Nothing is created on a host that is not a Swarm manager: every Swarm object waits for this gate. */
 export class SwarmGate extends pulumi.dynamic.Resource {
     declare readonly nodeId: pulumi.Output<string>;
-    declare readonly pins: pulumi.Output<Record<string, ImagePin>>;
 
-    constructor(name: string, args: SwarmGateArgs, opts?: pulumi.CustomResourceOptions) {
-        super(swarmGateProvider, name, { ...args, nodeId: undefined, pins: undefined }, { ...opts, additionalSecretOutputs: ["connection"] });
+    /** `connection`: the key material may be a secret Output. */
+    constructor(name: string, args: { connection: pulumi.Inputs }, opts?: pulumi.CustomResourceOptions) {
+        super(swarmGateProvider, name, { ...args, nodeId: undefined }, { ...opts, additionalSecretOutputs: ["connection"] });
     }
+}
 
-    /** The reference a service declares for `image`: pinned as the engine will store it. */
-    reference(image: string): pulumi.Output<string> {
-        return this.pins.apply((pins) => pins[image]?.reference ?? image);
-    }
+/** The reference and placement platforms a service declares for `image`, as the engine will store them. */
+export class PinnedImage extends pulumi.dynamic.Resource {
+    /** `image:tag@sha256:...`, or the image as given when the engine could not resolve it. */
+    declare readonly reference: pulumi.Output<string>;
+    /** What the Docker client writes into the service's placement at creation. */
+    declare readonly platforms: pulumi.Output<{ os: string; architecture: string }[]>;
+    /** Why the engine could not resolve it. */
+    declare readonly warning: pulumi.Output<string | undefined>;
 
-    /** The placement platforms a service declares for `image` (what the Docker client writes at creation). */
-    platforms(image: string): pulumi.Output<{ os: string; architecture: string }[]> {
-        return this.pins.apply((pins) => pins[image]?.platforms ?? []);
+    constructor(name: string, args: { connection: pulumi.Inputs; image: string }, opts?: pulumi.CustomResourceOptions) {
+        super(
+            imagePinProvider,
+            name,
+            { ...args, reference: undefined, platforms: undefined, warning: undefined },
+            { ...opts, additionalSecretOutputs: ["connection"] },
+        );
     }
 }

@@ -14,7 +14,7 @@ import {
 } from "./args";
 import { FRONT_GRACE_SECONDS, FRONT_PATHS, type FrontTls, renderFrontConfig } from "./front-config";
 import { CONTAINER_PATHS } from "./registry-config";
-import { SwarmGate } from "./swarm-gate";
+import { PinnedImage, SwarmGate } from "./swarm-gate";
 
 export { SWARM_CHECK_SCRIPT, type DockerConnection } from "./swarm-gate";
 
@@ -137,12 +137,29 @@ export function declareSwarmRegistry(parent: pulumi.Resource, name: string, o: S
         front: settings.frontImage,
         ...(settings.redis === "service" ? { redis: settings.redisImage ?? DEFAULT_REDIS_IMAGE } : {}),
     };
-    const gate = new SwarmGate(`${name}-swarm-gate`, { connection: o.connection, images: [...new Set(Object.values(images))] }, { parent });
+    const gate = new SwarmGate(`${name}-swarm-gate`, { connection: o.connection }, { parent });
     const gated = { parent, dependsOn: [gate] };
+    const pins = new Map<string, PinnedImage>();
+    const pin = (image: string) => {
+        const existing = pins.get(image);
+        if (existing !== undefined) return existing;
+        const role = Object.entries(images).find(([, i]) => i === image)?.[0];
+        const pinned = new PinnedImage(`${name}-${role}-image`, { connection: o.connection, image }, gated);
+        pinned.warning.apply((warning) => {
+            if (warning !== undefined) {
+                void pulumi.log.warn(
+                    `${warning}: the service declares ${image} unpinned, and the engine may pin it when it creates the service (the next pulumi up then updates it once)`,
+                    pinned,
+                );
+            }
+        });
+        pins.set(image, pinned);
+        return pinned;
+    };
     // Where tasks may run: the image's platforms (as the engine records them) and, unless spread, the manager.
     const placement = (image: string, spread: boolean): docker.types.input.ServiceTaskSpecPlacement => ({
         ...(spread ? {} : { constraints: gate.nodeId.apply((id) => [`node.id==${id}`]) }),
-        platforms: gate.platforms(image),
+        platforms: pin(image).platforms,
     });
     const files = swarmFiles(gated, name, names.objects, o.httpSecret);
     const network = declareNetwork(gated, name, names.network);
@@ -152,14 +169,14 @@ export function declareSwarmRegistry(parent: pulumi.Resource, name: string, o: S
             ? undefined
             : declareRedis(gated, name, {
                   name: `${names.service}-redis`,
-                  image: gate.reference(images.redis),
+                  image: pin(images.redis).reference,
                   network,
                   placement: placement(images.redis, settings.spread),
               });
     const registry = declareRegistryService({ parent, dependsOn: [gate, ...(redis === undefined ? [] : [redis])] }, name, {
         ...o,
         service: names.service,
-        image: gate.reference(images.registry),
+        image: pin(images.registry).reference,
         network,
         files,
         placement: placement(images.registry, settings.spread),
@@ -169,14 +186,14 @@ export function declareSwarmRegistry(parent: pulumi.Resource, name: string, o: S
     const front = declareFront({ parent, dependsOn: [gate, registry] }, name, {
         ...o,
         service: names.service,
-        image: gate.reference(images.front),
+        image: pin(images.front).reference,
         network,
         files,
         placement: placement(images.front, false),
     });
 
     const revision = pulumi
-        .all([...files.names, gate.reference(images.registry), gate.reference(images.front), String(settings.replicas)])
+        .all([...files.names, pin(images.registry).reference, pin(images.front).reference, String(settings.replicas)])
         .apply((parts) => parts.join(" "));
     return { network, registry, front, redis, gate, nodeId: gate.nodeId, revision };
 }
@@ -193,7 +210,12 @@ interface SwarmFiles {
  * rolling update before the old one is deleted). The name carries an HMAC of the content keyed by the HTTP
  * secret, so it reveals nothing about a secret's value.
  */
-function swarmFiles(opts: pulumi.CustomResourceOptions, name: string, prefix: string, key: pulumi.Output<string>): SwarmFiles {
+function swarmFiles(gated: pulumi.CustomResourceOptions, name: string, prefix: string, key: pulumi.Output<string>): SwarmFiles {
+    // Create-before-delete, said explicitly: the bridge asks for delete-before-replace whenever a resource's
+    // `name` is given, and the service still uses the old file while its replacement is created (Swarm then
+    // refuses: "config ... is in use by the following service"). The new file has a new name, so both coexist
+    // until the service has rolled onto it.
+    const opts = { ...gated, deleteBeforeReplace: false };
     const names: pulumi.Output<string>[] = [];
     const named = (role: string, content: pulumi.Output<string>) =>
         pulumi.unsecret(

@@ -10,6 +10,8 @@ export interface EvaluateOptions {
     secretKeys?: string[];
     preview?: boolean;
     firstPreview?: boolean;
+    /** The stack's name (default "test"). */
+    stack?: string;
 }
 
 /**
@@ -18,7 +20,7 @@ export interface EvaluateOptions {
  * runner (the bench): the program's modules must not have been loaded in this process yet.
  */
 export async function evaluateProgram(config: Record<string, string>, options: EvaluateOptions = {}): Promise<EvaluatedStack> {
-    const recorded = await installMocks({ preview: options.preview, firstPreview: options.firstPreview });
+    const recorded = await installMocks({ preview: options.preview, firstPreview: options.firstPreview, stack: options.stack });
     pulumi.runtime.setAllConfig(config, options.secretKeys ?? Object.keys(config).filter((k) => /password|privateKey|certificate|users/.test(k)));
     const exports = (await import("../../index")) as Record<string, unknown>;
     await settle(recorded);

@@ -15,7 +15,14 @@ export interface RecordedResource {
     /** URN of the parent resource. */
     parent: string;
     /** Resource options as the engine receives them. */
-    options: { retainOnDelete?: boolean; deleteBeforeReplace: boolean; additionalSecretOutputs: string[]; ignoreChanges?: string[] };
+    options: {
+        retainOnDelete?: boolean;
+        deleteBeforeReplace: boolean;
+        /** Whether deleteBeforeReplace was given (false given overrides a provider that asks for delete-first). */
+        deleteBeforeReplaceDefined?: boolean;
+        additionalSecretOutputs: string[];
+        ignoreChanges?: string[];
+    };
 }
 
 interface RegisterRequest {
@@ -25,6 +32,7 @@ interface RegisterRequest {
     getDependenciesList(): string[];
     getRetainondelete(): boolean | undefined;
     getDeletebeforereplace(): boolean;
+    getDeletebeforereplacedefined(): boolean;
     getAdditionalsecretoutputsList(): string[];
     getIgnorechangesList(): string[];
 }
@@ -80,15 +88,11 @@ function computedOutputs(type: string, name: string, inputs: Record<string, unkn
         case "command:local:Command":
             return { stdout: "", stderr: "" };
         case "pulumi-nodejs:dynamic:Resource":
-            // The Swarm gate (components/registry/swarm-gate.ts): the manager's node id, and each image pinned as
-            // the engine would pin an amd64 image (MOCK_DIGEST; a lab swaps in the real one).
-            if (name.endsWith("-swarm-gate")) {
-                const images = unwrap(inputs.images) as string[];
-                return {
-                    nodeId: MOCK_NODE_ID,
-                    pins: Object.fromEntries(images.map((i) => [i, { reference: `${i}@${MOCK_DIGEST}`, platforms: [MOCK_PLATFORM] }])),
-                };
-            }
+            // The Swarm gate (components/registry/swarm-gate.ts): the manager's node id (a lab swaps in the real one),
+            if (name.endsWith("-swarm-gate")) return { nodeId: MOCK_NODE_ID };
+            // and its image pins: each pinned as the engine would pin an amd64 image (MOCK_DIGEST).
+            if (name.endsWith("-image") && inputs.image !== undefined)
+                return { reference: `${unwrap(inputs.image)}@${MOCK_DIGEST}`, platforms: [MOCK_PLATFORM] };
             return {};
         default:
             return {};
@@ -138,6 +142,7 @@ export async function installMocks(options: { preview?: boolean; firstPreview?: 
             options: {
                 retainOnDelete: req.getRetainondelete(),
                 deleteBeforeReplace: req.getDeletebeforereplace(),
+                deleteBeforeReplaceDefined: req.getDeletebeforereplacedefined(),
                 additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
                 ignoreChanges: req.getIgnorechangesList(),
             },
