@@ -74,7 +74,11 @@ function leaks(value: unknown, forms: string[], path = "$"): string[] {
     return [];
 }
 
-/** Files under `dir` (skipping node_modules and .git) modified after `since`. */
+/**
+ * Regular files under `dir` modified after `since`, skipping node_modules, .git and what other test files run at
+ * the same time (their labs and the shared Pulumi plugins). Only regular files: a lab holds FIFOs (a container's
+ * stdout), and reading one blocks forever.
+ */
 function filesWrittenSince(dir: string, since: number, depth = 0): string[] {
     if (depth > 4) return [];
     let entries: string[] = [];
@@ -84,12 +88,12 @@ function filesWrittenSince(dir: string, since: number, depth = 0): string[] {
         return [];
     }
     return entries.flatMap((name) => {
-        if (name === "node_modules" || name === ".git") return [];
+        if (name === "node_modules" || name === ".git" || /^faasreg-(lab|pulumi-home)-/.test(name)) return [];
         const path = join(dir, name);
         try {
             const st = statSync(path);
             if (st.isDirectory()) return filesWrittenSince(path, since, depth + 1);
-            return st.mtimeMs >= since && st.size < 5_000_000 ? [path] : [];
+            return st.isFile() && st.mtimeMs >= since && st.size < 5_000_000 ? [path] : [];
         } catch {
             return [];
         }
