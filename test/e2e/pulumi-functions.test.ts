@@ -1,0 +1,169 @@
+// Functions on the real OpenFaaS for Swarm (gateway + faas-swarm, FAASREG_GATEWAY_BIN / FAASREG_FAAS_SWARM_BIN),
+// deployed by the real Pulumi engine (FAASREG_PULUMI_BIN) from images in the stack's own registry (distribution
+// v3, container mode on the same engine), all inside one lab. What users do after the first `up`: a second `up`
+// that changes nothing, an environment variable changed in place, the gateway's password rotated (by the
+// operator, then in stack config), `refresh`, and `destroy` taking the function off the gateway.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { importFunctionImage } from "../helpers/function-image";
+import { ImageSource } from "../helpers/image-source";
+import { type DockerEngine, Lab, labSkipReason } from "../helpers/lab";
+import { openfaasSwarmSkipReason, type SwarmOpenFaas, startSwarmOpenFaas } from "../helpers/openfaas";
+import { changedResources, PulumiStack, pulumiSkipReason } from "../helpers/pulumi-cli";
+import { registrySkipReason } from "../helpers/registry-binary";
+import { importRegistryImage } from "../helpers/registry-image";
+import { makeCaSignedCertificate } from "../helpers/tls";
+
+const skip = labSkipReason({ dockerd: true }) ?? registrySkipReason() ?? openfaasSwarmSkipReason() ?? pulumiSkipReason();
+if (skip !== undefined) process.stderr.write(`test/e2e/pulumi-functions.test.ts: SKIPPED: ${skip}\n`);
+
+const HOST = "registry.functions.test";
+const LAB_ADDRESS = "10.199.0.1";
+const REGISTRY_PASSWORD = "ci-Registry-Pass:0123456789";
+const GATEWAY_1 = "gw-First-Pass-0123456789";
+const GATEWAY_2 = "gw-Rotated-Pass-9876543210";
+const SECRET_KEYS = ["registry:users", "registry:certificate", "registry:privateKey", "faas:password"];
+const functions = (greeting: string) => JSON.stringify([{ service: "hello", image: "team/hello:1", envVars: { GREETING: greeting } }]);
+
+describe.skipIf(skip !== undefined)("functions on the real OpenFaaS for Swarm, deployed by pulumi up for real", () => {
+    let lab: Lab;
+    let docker: DockerEngine;
+    let faas: SwarmOpenFaas;
+    let stack: PulumiStack;
+    const certificate = makeCaSignedCertificate([HOST]);
+    const invoke = async () => {
+        const r = await fetch(`${faas.hostUrl}/function/hello`, { signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
+        return r === undefined ? "no answer" : `${r.status} ${(await r.text()).trim()}`;
+    };
+    /**
+     * The answer once Swarm has rolled the function: start-first keeps the old task serving a moment after the
+     * new one runs, and the gateway picks any task DNS lists, so `want` must come 5 times in a row.
+     */
+    const answerBecomes = async (want: string) => {
+        let last = "";
+        for (let i = 0, streak = 0; i < 300 && streak < 5; i++) {
+            last = await invoke();
+            streak = last === want ? streak + 1 : 0;
+            if (streak < 5) await new Promise((r) => setTimeout(r, 200));
+        }
+        return last;
+    };
+    const expectNoSecret = (out: string) => {
+        const auth = Buffer.from(`ci:${REGISTRY_PASSWORD}`).toString("base64");
+        for (const secret of [REGISTRY_PASSWORD, GATEWAY_1, GATEWAY_2, auth]) expect(out.includes(secret), "a secret in the CLI's output").toBe(false);
+    };
+
+    beforeAll(async () => {
+        lab = await Lab.start("pulumi-functions");
+        lab.addHost(LAB_ADDRESS, HOST);
+        docker = await lab.startDockerd({ swarm: true });
+        lab.writeFile(`/etc/docker/certs.d/${HOST}/ca.crt`, certificate.ca);
+        const caFile = join(lab.dir, "registry-ca.pem");
+        writeFileSync(caFile, certificate.ca);
+        const source = await ImageSource.start(lab, docker);
+        importRegistryImage(docker, lab.dir, "faasreg-test/registry:3");
+        const registryImage = source.publish("faasreg-test/registry:3").ref;
+        faas = await startSwarmOpenFaas(lab, docker, { password: GATEWAY_1, hosts: { [HOST]: LAB_ADDRESS } });
+        stack = await PulumiStack.init(
+            lab,
+            "fn",
+            {
+                "registry:tls": "certificate",
+                "registry:host": HOST,
+                "registry:certificate": `${certificate.cert}${certificate.ca}`,
+                "registry:privateKey": certificate.key,
+                "registry:users": JSON.stringify([{ username: "ci", password: REGISTRY_PASSWORD }]),
+                "registry:image": registryImage,
+                "docker:host": docker.host,
+                "faas:gateway": faas.url,
+                "faas:password": GATEWAY_1,
+            },
+            SECRET_KEYS,
+            // The provider asks the registry why a pull fails: it trusts the registry's CA, as the engine does.
+            { env: { NODE_EXTRA_CA_CERTS: caFile } },
+        );
+    }, 240_000);
+    afterAll(async () => {
+        await lab?.stop();
+    }, 60_000);
+
+    it("pulumi up: the registry first; with the image pushed, a second up deploys the function from it", async () => {
+        const registry = await stack.up();
+        expect(registry.status, registry.out).toBe(0);
+        docker.must(["login", HOST, "-u", "ci", "--password-stdin"], REGISTRY_PASSWORD);
+        importFunctionImage(docker, lab.dir, `${HOST}/team/hello:1`, "hello v1");
+        docker.must(["push", `${HOST}/team/hello:1`]);
+        docker.must(["rmi", `${HOST}/team/hello:1`]);
+        // Swarm must pull it with registryAuth: no cached copy, and the engine's own login gone.
+        docker.must(["logout", HOST]);
+        await stack.setConfig({ "faas:functions": functions("one") });
+        const up = await stack.up();
+        expect(up.status, up.out).toBe(0);
+        expectNoSecret(up.out);
+        process.stderr.write(`pulumi-functions: registry up ${registry.ms} ms, function up ${up.ms} ms\n`);
+        expect(await answerBecomes("200 hello v1 GREETING=one")).toBe("200 hello v1 GREETING=one");
+    }, 300_000);
+
+    it("a second pulumi up changes nothing, and neither does pulumi refresh", async () => {
+        const again = await stack.up(["--expect-no-changes"]);
+        expect(again.status, again.out).toBe(0);
+        const refresh = await stack.refresh(["--expect-no-changes"]);
+        expect(refresh.status, refresh.out).toBe(0);
+        process.stderr.write(`pulumi-functions: no-op up ${again.ms} ms, refresh ${refresh.ms} ms\n`);
+    }, 300_000);
+
+    it("an environment variable changed in config updates the function in place", async () => {
+        await stack.setConfig({ "faas:functions": functions("two") });
+        const plan = await stack.preview(["--json"]);
+        expect(changedResources(plan)).toEqual(["hello-deployment"]);
+        expect((JSON.parse(plan.stdout) as { steps: { op: string; urn: string }[] }).steps.find((s) => s.urn.endsWith("::hello-deployment"))?.op).toBe(
+            "update",
+        );
+        const before = JSON.parse(docker.must(["service", "inspect", "hello", "--format", "{{json .ID}}"]));
+        const up = await stack.up();
+        expect(up.status, up.out).toBe(0);
+        expect(await answerBecomes("200 hello v1 GREETING=two")).toBe("200 hello v1 GREETING=two");
+        // The same Swarm service, updated (not deleted and created again).
+        expect(JSON.parse(docker.must(["service", "inspect", "hello", "--format", "{{json .ID}}"]))).toBe(before);
+    }, 300_000);
+
+    it("a gateway password rotated by the operator, then in stack config: refresh --run-program, up (nothing redeployed), refresh", async () => {
+        await faas.rotatePassword(GATEWAY_2);
+        // Before the config follows, the stack's calls are refused, and pulumi says which key to set.
+        const stale = await stack.refresh();
+        expect(stale.status).not.toBe(0);
+        expect(stale.out).toMatch(/faas:password/);
+        expectNoSecret(stale.out);
+        await stack.setConfig({ "faas:password": GATEWAY_2 }, SECRET_KEYS);
+        // Pulumi configures providers for refresh and destroy from the last deployment unless the program runs:
+        // a plain refresh still sends the old password, and the message says what to do.
+        const old = await stack.refresh();
+        expect(old.status).not.toBe(0);
+        expect(old.out).toMatch(/run `pulumi up` first, or add --run-program/);
+        const refresh = await stack.refresh(["--run-program", "--expect-no-changes"]);
+        expect(refresh.status, refresh.out).toBe(0);
+        // The function keeps the password it was deployed with (for destroy): up records the new one, and
+        // deploys nothing (the same Swarm service, the same task).
+        const task = docker.must(["service", "ps", "-q", "hello"]).trim();
+        expect(changedResources(await stack.preview(["--json"]))).toEqual(["hello-deployment"]);
+        const up = await stack.up();
+        expect(up.status, up.out).toBe(0);
+        expect(docker.must(["service", "ps", "-q", "hello"]).trim()).toBe(task);
+        const again = await stack.up(["--expect-no-changes"]);
+        expect(again.status, again.out).toBe(0);
+        const plain = await stack.refresh(["--expect-no-changes"]);
+        expect(plain.status, plain.out).toBe(0);
+        expectNoSecret(`${old.out}${refresh.out}${up.out}${again.out}${plain.out}`);
+        expect(await invoke()).toBe("200 hello v1 GREETING=two");
+    }, 300_000);
+
+    it("pulumi destroy takes the function off the gateway and removes the registry container", async () => {
+        const destroy = await stack.destroy();
+        expect(destroy.status, destroy.out).toBe(0);
+        const auth = `Basic ${Buffer.from(`admin:${GATEWAY_2}`).toString("base64")}`;
+        const r = await fetch(`${faas.hostUrl}/system/function/hello`, { headers: { authorization: auth } });
+        expect(r.status).toBe(404);
+        expect(docker.must(["ps", "-a", "--filter", "name=faas-registry-fn-registry", "--format", "{{.Names}}"]).trim()).toBe("");
+    }, 300_000);
+});
