@@ -187,11 +187,14 @@ export class Lab {
     async startDockerd(
         options: {
             swarm?: boolean;
-            /** Also listen on tcp://ADDRESS:2376 with mutual TLS (the server's files). */ tls?: { address: string; ca: string; cert: string; key: string };
+            /** Also listen on tcp://ADDRESS:2376 with mutual TLS (the server's files). */
+            tls?: { address: string; ca: string; cert: string; key: string };
+            /** Also listen on /var/run/docker.sock inside the lab (its /run is the lab's own): "the local engine" there. */
+            defaultSocket?: boolean;
         } = {},
     ): Promise<DockerEngine> {
         const sock = join(this.dir, "docker.sock");
-        const tlsFlags: string[] = [];
+        const tlsFlags: string[] = options.defaultSocket ? ["-H", "unix:///run/docker.sock"] : [];
         if (options.tls !== undefined) {
             for (const [file, pem] of Object.entries({ "tls-ca.pem": options.tls.ca, "tls-cert.pem": options.tls.cert, "tls-key.pem": options.tls.key }))
                 writeFileSync(join(this.dir, file), pem, { mode: 0o600 });

@@ -180,37 +180,12 @@ export class PulumiStack {
 
     /** Runs any command (a script of the README, npm) inside the lab with the stack's environment. */
     spawnInLab(argv: string[], options: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {}): Promise<CliResult> {
-        const started = Date.now();
-        const log = join(this.lab.dir, "logs", `pulumi-${this.name}-${++this.runs}.log`);
-        appendFileSync(log, `$ ${argv.join(" ")}\n`);
-        const cwd = options.cwd ?? this.project;
-        const child: ChildProcess = spawn("/usr/bin/nsenter", ["-t", String(this.lab.pid), "-m", "-n", `--wd=${cwd}`, "--", ...argv], {
-            // PWD too: entering only the mount namespace leaves the root directory in the host's, where getcwd()
-            // cannot name the working directory (Go's os.Getwd trusts a PWD that names it).
-            env: { ...this.env, PWD: cwd, ...options.env },
-            stdio: ["pipe", "pipe", "pipe"],
-        });
-        let stdout = "";
-        let stderr = "";
-        let out = "";
-        child.stdout?.on("data", (d: Buffer) => {
-            stdout += d;
-            out += d;
-            appendFileSync(log, d);
-        });
-        child.stderr?.on("data", (d: Buffer) => {
-            stderr += d;
-            out += d;
-            appendFileSync(log, d);
-        });
-        child.stdin?.end(options.input ?? "");
-        const timeout = setTimeout(() => child.kill("SIGTERM"), options.timeoutMs ?? 600_000);
-        return new Promise((resolve) => {
-            child.on("close", (status) => {
-                clearTimeout(timeout);
-                resolve({ status, stdout, stderr, out, ms: Date.now() - started });
-            });
-        });
+        return runInLab(
+            this.lab,
+            argv,
+            { ...options, cwd: options.cwd ?? this.project, env: { ...this.env, ...options.env } },
+            `pulumi-${this.name}-${++this.runs}`,
+        );
     }
 
     /** Like run(), but throws with the whole output when the command fails. */
@@ -246,6 +221,55 @@ export class PulumiStack {
     async exportState(): Promise<string> {
         return (await this.must(["stack", "export"], { stackFlags: "stack" })).stdout;
     }
+}
+
+/** The environment the real CLI needs inside a lab, with no backend or passphrase chosen (scripts choose their own). */
+export function cliEnvironment(lab: Lab): NodeJS.ProcessEnv {
+    return { PATH: `${binDir()}:${process.env.PATH ?? "/usr/bin:/bin"}`, HOME: lab.dir, ...cliEnv(pulumiHome()) };
+}
+
+let labRuns = 0;
+
+/**
+ * Runs ARGV inside the lab's namespaces in `cwd`, asynchronously (tests run pulls beside it); its output also goes
+ * to the lab's logs/LOG.log.
+ */
+export function runInLab(
+    lab: Lab,
+    argv: string[],
+    options: { cwd: string; input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number },
+    log = `run-${++labRuns}`,
+): Promise<CliResult> {
+    const started = Date.now();
+    const file = join(lab.dir, "logs", `${log}.log`);
+    appendFileSync(file, `$ ${argv.join(" ")}\n`);
+    const child: ChildProcess = spawn("/usr/bin/nsenter", ["-t", String(lab.pid), "-m", "-n", `--wd=${options.cwd}`, "--", ...argv], {
+        // PWD too: entering only the mount namespace leaves the root directory in the host's, where getcwd()
+        // cannot name the working directory (Go's os.Getwd trusts a PWD that names it).
+        env: { ...options.env, PWD: options.cwd },
+        stdio: ["pipe", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    let out = "";
+    child.stdout?.on("data", (d: Buffer) => {
+        stdout += d;
+        out += d;
+        appendFileSync(file, d);
+    });
+    child.stderr?.on("data", (d: Buffer) => {
+        stderr += d;
+        out += d;
+        appendFileSync(file, d);
+    });
+    child.stdin?.end(options.input ?? "");
+    const timeout = setTimeout(() => child.kill("SIGTERM"), options.timeoutMs ?? 600_000);
+    return new Promise((resolve) => {
+        child.on("close", (status) => {
+            clearTimeout(timeout);
+            resolve({ status, stdout, stderr, out, ms: Date.now() - started });
+        });
+    });
 }
 
 /** What a `pulumi preview`/`up` printed as its resource summary, e.g. { unchanged: 17, update: 1 }. */
