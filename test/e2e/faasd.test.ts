@@ -7,7 +7,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EngineHarness, engineMessage, type Props } from "../helpers/engine";
-import { type FaasdLab, faasdSkipReason, startFaasdLab } from "../helpers/faasd";
+import { type FaasdLab, faasdSkipReason, registryOf, startFaasdLab } from "../helpers/faasd";
 import { labSkipReason } from "../helpers/lab";
 import { engineInputs, findResource, outputValue, unwrap } from "../helpers/mocks";
 import { containerSpec } from "../helpers/real-registry";
@@ -127,7 +127,7 @@ describe.skipIf(skip !== undefined)("end to end on the real faasd: credentials f
         expect(created.outs.status).toMatchObject({ availableReplicas: 1, image: `${HOST}/team/hello:1` });
         state = created.outs;
         expect(await invoke()).toBe("200 hello v1 GREETING=");
-        expect(faasd.registry.logs()).toMatch(
+        expect(registryOf(faasd).logs()).toMatch(
             /http\.request\.method=(GET|HEAD) .*http\.request\.uri=\/v2\/team\/hello\/manifests\/1 .*http\.response\.status=200/,
         );
     });
@@ -164,7 +164,7 @@ describe.skipIf(skip !== undefined)("end to end on the real faasd: credentials f
         );
         expect(engineMessage(error)).not.toContain(ROTATED_PASSWORD);
         // The registry container replaced with the rotated htpasswd: the same file now works.
-        await faasd.registry.replaceSpec(rotated.registrySpec);
+        await registryOf(faasd).replaceSpec(rotated.registrySpec);
         const created = await engine.create("fd-wrong-deployment", wrong);
         expect(created.outs.status).toMatchObject({ availableReplicas: 1 });
         await engine.delete("fd-wrong-deployment", "fd-wrong", created.outs);

@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { functionOciArchive } from "./function-image";
-import { Lab, waitFor } from "./lab";
+import { type DockerEngine, Lab, waitFor } from "./lab";
 import { type ContainerSpec, type RunningRegistry, startRealRegistry } from "./real-registry";
 
 export const FAASD_BIN = process.env.FAASREG_FAASD_BIN;
@@ -30,7 +30,12 @@ export function faasdSkipReason(): string | undefined {
 
 export interface FaasdLab {
     lab: Lab;
-    registry: RunningRegistry;
+    /** The registry process, when the lab was given a container spec to run. */
+    registry?: RunningRegistry;
+    /** The lab's Docker engine (`withDocker`): the registry VM's, where a stack deploys the registry container. */
+    docker?: DockerEngine;
+    /** The lab's sshd (`withSsh`): where `@pulumi/command` reaches "the faasd host". */
+    ssh?: { host: string; port: number; user: string; privateKey: string; hostKey: string };
     /** The gateway as processes inside the lab reach it. */
     url: string;
     /** The gateway as this test process reaches it. */
@@ -46,10 +51,15 @@ export interface FaasdLab {
 
 export async function startFaasdLab(options: {
     host: string;
-    registrySpec: ContainerSpec;
+    /** The registry to run as a process on 443 (the declared container's spec); or none (a stack deploys one). */
+    registrySpec?: ContainerSpec;
     certificate: string;
     gatewayUser: string;
     gatewayPassword: string;
+    /** A Docker engine in the lab, on its /var/run/docker.sock too. */
+    withDocker?: boolean;
+    /** Debian's sshd in the lab on LAB_ADDRESS:22, key auth only, with a host key of its own. */
+    withSsh?: boolean;
 }): Promise<FaasdLab> {
     const lab = await Lab.start("faasd", { overlays: ["/var/lib", "/opt", "/usr/local/bin"], cgroups: ["/openfaas-fn", "/build"] });
     try {
@@ -81,7 +91,9 @@ export async function startFaasdLab(options: {
         lab.writeFile("/var/lib/faasd/secrets/basic-auth-user", options.gatewayUser, "0600");
         lab.writeFile("/var/lib/faasd/secrets/basic-auth-password", options.gatewayPassword, "0600");
 
-        const registry = await startRealRegistry(options.registrySpec, { port: 443, wrap: lab.wrap() });
+        const registry = options.registrySpec === undefined ? undefined : await startRealRegistry(options.registrySpec, { port: 443, wrap: lab.wrap() });
+        const docker = options.withDocker ? await lab.startDockerd({ defaultSocket: true }) : undefined;
+        const ssh = options.withSsh ? startSshd(lab) : undefined;
 
         mkdirSync(join(lab.dir, "containerd"), { recursive: true });
         writeFileSync(
@@ -170,6 +182,8 @@ export async function startFaasdLab(options: {
         return {
             lab,
             registry,
+            docker,
+            ssh: await ssh,
             url: "http://127.0.0.1:8080",
             hostUrl,
             sh: (script, stdin) => lab.exec(["sh", "-c", script], { input: stdin }),
@@ -184,8 +198,8 @@ export async function startFaasdLab(options: {
                 lab.exec(["ctr", "-a", ctrSock, "-n", "openfaas-fn", "images", "rm", ref]);
             },
             async stop() {
-                await registry.stop();
-                registry.remove();
+                await registry?.stop();
+                registry?.remove();
                 await lab.stop();
             },
         };
@@ -194,4 +208,60 @@ export async function startFaasdLab(options: {
         await lab.stop();
         throw error;
     }
+}
+
+/** The registry process of a lab started with a container spec. */
+export function registryOf(lab: FaasdLab): RunningRegistry {
+    if (lab.registry === undefined) throw new Error("this faasd lab runs no registry process (it was started without registrySpec)");
+    return lab.registry;
+}
+
+/** The lab's own address (lab.ts), where its sshd listens. */
+const LAB_ADDRESS = "10.199.0.1";
+
+/** Why Debian's sshd cannot run here (undefined when it can). */
+export function sshdSkipReason(): string | undefined {
+    for (const bin of ["/usr/sbin/sshd", "/usr/bin/ssh-keygen"])
+        if (!existsSync(bin)) return `${bin} is missing: apt-get install openssh-server (.ci/run does)`;
+    return undefined;
+}
+
+/**
+ * Debian's sshd inside the lab on LAB_ADDRESS:22: a host key of its own, root by key only (a fresh ed25519 client
+ * key), nothing of the host's sshd config or keys. Returns what a client needs, the host key as
+ * `ssh-ed25519 AAAA...` (what `ssh-keyscan` prints after the host name).
+ */
+async function startSshd(lab: Lab): Promise<NonNullable<FaasdLab["ssh"]>> {
+    const dir = join(lab.dir, "sshd");
+    mkdirSync(dir, { mode: 0o700 });
+    for (const [file, type] of [
+        ["host_key", "ed25519"],
+        ["client_key", "ed25519"],
+    ]) {
+        const r = lab.exec(["ssh-keygen", "-q", "-t", type, "-N", "", "-C", `faasreg-test-${file}`, "-f", join(dir, file)]);
+        if (r.status !== 0) throw new Error(`ssh-keygen failed: ${r.stderr}`);
+    }
+    const read = (file: string) => lab.exec(["cat", join(dir, file)]).stdout;
+    writeFileSync(join(dir, "authorized_keys"), read("client_key.pub"), { mode: 0o600 });
+    writeFileSync(
+        join(dir, "sshd_config"),
+        [
+            `ListenAddress ${LAB_ADDRESS}:22`,
+            `HostKey ${join(dir, "host_key")}`,
+            `AuthorizedKeysFile ${join(dir, "authorized_keys")}`,
+            `PidFile ${join(dir, "sshd.pid")}`,
+            "PermitRootLogin prohibit-password",
+            "PasswordAuthentication no",
+            "KbdInteractiveAuthentication no",
+            "UsePAM no",
+            // The keys live in the lab's temporary folder, not a home directory.
+            "StrictModes no",
+            "Subsystem sftp internal-sftp",
+        ].join("\n"),
+    );
+    lab.exec(["mkdir", "-p", "/run/sshd"]);
+    lab.spawn("sshd", ["/usr/sbin/sshd", "-D", "-e", "-f", join(dir, "sshd_config")]);
+    await waitFor("the lab's sshd", async () => /Server listening/.test(lab.log("sshd")), 15_000);
+    const hostKey = read("host_key.pub").trim().split(" ").slice(0, 2).join(" ");
+    return { host: LAB_ADDRESS, port: 22, user: "root", privateKey: read("client_key"), hostKey };
 }
