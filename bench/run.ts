@@ -6,7 +6,8 @@
 //  - wall time of 1 vs 50 concurrent function creates, the test gateway adding 50 ms per request;
 //  - time to evaluate the stack under mocks with 1, 50 and 200 functions;
 //  - our provider vs the platform itself on the real OpenFaaS for Swarm (bench/openfaas.ts);
-//  - registry:mode swarm: 20 MB push/pull through 1 vs 3 replicas, pulls lost in a rolling update (bench/registry-swarm.ts).
+//  - registry:mode swarm: 20 MB push/pull through 1 vs 3 replicas, pulls lost in a rolling update (bench/registry-swarm.ts);
+//  - the real Pulumi engine: the dev stack's up, preview of 1/20/50 functions, a no-op up in swarm mode (bench/pulumi.ts).
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -16,6 +17,7 @@ import { renderHtpasswd } from "../components/registry/htpasswd";
 import { CONTAINER_PATHS, renderRegistryConfig } from "../components/registry/registry-config";
 import { FakeGateway } from "../test/helpers/fake-gateway";
 import { faasdBenchSkipReason, faasdFigures, openfaasFigures, openfaasSkipReason } from "./openfaas";
+import { pulumiBenchSkipReason, pulumiFigures } from "./pulumi";
 import { registrySwarmFigures, registrySwarmSkipReason } from "./registry-swarm";
 import { request } from "../test/helpers/http";
 import { startRealRegistry } from "../test/helpers/real-registry";
@@ -166,6 +168,9 @@ async function main(): Promise<void> {
     const swarmSkip = registrySwarmSkipReason();
     if (swarmSkip === undefined) await registrySwarmFigures(add, RUNS);
     else process.stderr.write(`  Swarm registry figures SKIPPED: ${swarmSkip}\n`);
+    const pulumiSkip = pulumiBenchSkipReason();
+    if (pulumiSkip === undefined) await pulumiFigures(add, RUNS);
+    else process.stderr.write(`  real Pulumi engine figures SKIPPED: ${pulumiSkip}\n`);
 
     // The SDK captures a stack trace per resource property; with source maps on (tsx turns them on)
     // each costs far more. Both are measured: which one a real run pays depends on the TS loader.

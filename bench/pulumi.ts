@@ -1,0 +1,122 @@
+// The real Pulumi engine's figures (FAASREG_PULUMI_BIN), in labs of their own:
+//  - the dev stack (`registry:tls none` on the lab's engine): first `pulumi up`, and an `up` with nothing to do;
+//  - `pulumi preview` of a fresh stack with 1, 20 and 50 functions (the engine's cost per function: preview
+//    evaluates the program and checks every resource with its provider; nothing is created, so no gateway is
+//    needed), interleaved over the rounds, CPU time (the CLI and every child) beside wall time;
+//  - a no-op `pulumi up` of the swarm-mode stack (3 replicas, the front, Redis).
+import { Lab } from "../test/helpers/lab";
+import { type CliResult, PulumiStack, pulumiSkipReason } from "../test/helpers/pulumi-cli";
+import { registrySkipReason } from "../test/helpers/registry-binary";
+import { importRegistryImage } from "../test/helpers/registry-image";
+import { SECRET_KEYS, SwarmRegistryLab } from "../test/helpers/swarm-registry-lab";
+import { makeCaSignedCertificate } from "../test/helpers/tls";
+import { DEFAULT_REGISTRY_IMAGE } from "../components/registry/args";
+
+type Add = (figure: string, value: number, unit: string, goal?: string) => void;
+
+const median = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** Runs a CLI command and returns wall and CPU time (the command and its children, from /usr/bin/time). */
+async function timed(stack: PulumiStack, args: string[]): Promise<{ wall: number; cpu: number; r: CliResult }> {
+    const r = await stack.spawnInLab(["/usr/bin/env", "bash", "-c", 'TIMEFORMAT="cpu %U %S"; time pulumi "$@" 2>&1', "_", ...args]);
+    if (r.status !== 0) throw new Error(`pulumi ${args.join(" ")} failed:\n${r.out.slice(-3000)}`);
+    const m = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(r.stderr);
+    return { wall: r.ms, cpu: m === null ? Number.NaN : (Number(m[1]) + Number(m[2])) * 1000, r };
+}
+
+const flags = (stack: PulumiStack) => ["--stack", stack.name, "--config-file", stack.configFile, "--non-interactive"];
+
+/** Why the real engine's figures cannot be measured here (undefined when they can). */
+export function pulumiBenchSkipReason(): string | undefined {
+    return pulumiSkipReason() ?? registrySkipReason();
+}
+
+export async function pulumiFigures(add: Add, runs: number): Promise<void> {
+    await devStackFigures(add, runs);
+    await previewFigures(add, runs);
+    await swarmNoOpFigure(add, runs);
+}
+
+async function withLab<T>(name: string, body: (lab: Lab) => Promise<T>): Promise<T> {
+    const lab = await Lab.start(name);
+    try {
+        return await body(lab);
+    } finally {
+        await lab.stop();
+    }
+}
+
+async function devStackFigures(add: Add, runs: number): Promise<void> {
+    const first: number[] = [];
+    const noop: number[] = [];
+    for (let round = 0; round < runs; round++) {
+        await withLab("bench-pulumi-dev", async (lab) => {
+            const docker = await lab.startDockerd();
+            importRegistryImage(docker, lab.dir, DEFAULT_REGISTRY_IMAGE);
+            const stack = await PulumiStack.init(lab, "dev", { "registry:tls": "none", "docker:host": docker.host });
+            first.push((await timed(stack, ["up", "--yes", "--skip-preview", ...flags(stack)])).wall);
+            noop.push((await timed(stack, ["up", "--yes", "--expect-no-changes", ...flags(stack)])).wall);
+        });
+    }
+    add("pulumi up of the dev stack, first (real engine)", median(first), "ms");
+    add("pulumi up of the dev stack, nothing to do (preview + update)", median(noop), "ms");
+}
+
+async function previewFigures(add: Add, runs: number): Promise<void> {
+    const sizes = [1, 20, 50];
+    const wall = new Map<number, number[]>(sizes.map((n) => [n, []]));
+    const cpu = new Map<number, number[]>(sizes.map((n) => [n, []]));
+    await withLab("bench-pulumi-preview", async (lab) => {
+        const docker = await lab.startDockerd();
+        const stacks = new Map<number, PulumiStack>();
+        for (const n of sizes) {
+            const functions = Array.from({ length: n }, (_, i) => ({ service: `fn-${i}`, image: `team/fn-${i}:1`, envVars: { INDEX: String(i) } }));
+            stacks.set(
+                n,
+                await PulumiStack.init(
+                    lab,
+                    `preview-${n}`,
+                    {
+                        "registry:tls": "none",
+                        "docker:host": docker.host,
+                        "faas:gateway": "http://127.0.0.1:8080",
+                        "faas:password": "bench-gateway-password-0123",
+                        "faas:functions": JSON.stringify(functions),
+                    },
+                    ["faas:password"],
+                ),
+            );
+        }
+        for (let round = 0; round < runs; round++) {
+            for (const n of sizes) {
+                const stack = stacks.get(n) as PulumiStack;
+                const t = await timed(stack, ["preview", ...flags(stack)]);
+                wall.get(n)?.push(t.wall);
+                cpu.get(n)?.push(t.cpu);
+            }
+        }
+    });
+    for (const n of sizes) add(`pulumi preview, fresh stack, ${n} function(s)`, median(wall.get(n) as number[]), "ms");
+    const perFunction = (m: Map<number, number[]>) => (median(m.get(50) as number[]) - median(m.get(1) as number[])) / 49;
+    add("pulumi preview: engine cost per function (1 -> 50), wall", perFunction(wall), "ms/function");
+    add("pulumi preview: engine cost per function (1 -> 50), CPU", perFunction(cpu), "ms/function");
+}
+
+async function swarmNoOpFigure(add: Add, runs: number): Promise<void> {
+    const host = "registry.bench-swarm.test";
+    const swarm = await SwarmRegistryLab.start("bench-pulumi-swarm", host);
+    try {
+        const certificate = makeCaSignedCertificate([host]);
+        const stack = await PulumiStack.init(swarm.lab, "sw", swarm.certificateConfig(certificate), SECRET_KEYS);
+        const first = await timed(stack, ["up", "--yes", "--skip-preview", ...flags(stack)]);
+        const noop: number[] = [];
+        for (let round = 0; round < runs; round++) noop.push((await timed(stack, ["up", "--yes", "--expect-no-changes", ...flags(stack)])).wall);
+        add("pulumi up of the swarm-mode stack (3 replicas, front, Redis), first", first.wall, "ms");
+        add("pulumi up of the swarm-mode stack, nothing to do", median(noop), "ms");
+    } finally {
+        await swarm.stop();
+    }
+}
