@@ -14,7 +14,7 @@ import { join } from "node:path";
 import tls from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { request } from "../helpers/http";
-import { DockerEngine, Lab } from "../helpers/lab";
+import { DockerEngine, Lab, waitFor } from "../helpers/lab";
 import {
     type Deployed,
     CHUNKED_UPLOAD,
@@ -67,7 +67,7 @@ describe.skipIf(skip !== undefined)("registry:mode swarm on a real Swarm: 3 repl
     };
 
     beforeAll(async () => {
-        swarm = await SwarmRegistryLab.start("registry-swarm", HOST);
+        swarm = await SwarmRegistryLab.start("registry-swarm", HOST, { faultableRegistry: true });
         swarm.lab.writeFile(`/etc/docker/certs.d/${HOST}/ca.crt`, certificate.ca);
         swarm.lab.writeFile(join(swarm.lab.dir, "ca.pem"), certificate.ca);
         deployed = await swarm.deploy(await evaluateStack(swarm.certificateConfig(certificate), { secretKeys: SECRET_KEYS }));
@@ -180,11 +180,56 @@ describe.skipIf(skip !== undefined)("registry:mode swarm on a real Swarm: 3 repl
         await waitConverged(swarm.docker, id, 3);
     }, 300_000);
 
-    it("shares one blob-descriptor cache in Redis", () => {
+    it("stops sending requests to a replica that answers 500 to everything within a bounded time, through Docker's health check", async () => {
+        const id = deployed.serviceId("registry-service");
+        const victim = swarm.containersOf(SERVICE)[0];
+        const hostname = swarm.docker.must(["inspect", "-f", "{{.Config.Hostname}}", victim]).trim();
+        let faultAt = 0;
+        let replacedAt = 0;
+        // One pull every half second or so, spanning the fault and its repair.
+        const during = await swarm.pullsDuring(
+            image,
+            40,
+            async () => {
+                await sleep(2000);
+                faultAt = Date.now();
+                swarm.docker.must(["exec", victim, "sh", "-c", `: > /var/lib/registry/faulty-${hostname}`]);
+                // Swarm stops the unhealthy task (3 failed checks 2 s apart) and starts another.
+                await waitFor("the faulty replica to be stopped", async () => !swarm.containersOf(SERVICE).includes(victim), 60_000);
+                replacedAt = Date.now();
+                await waitConverged(swarm.docker, id, 3);
+            },
+            0.5,
+        );
+        const failures = during.pulls.filter((p) => !p.ok);
+        const window = failures.length === 0 ? 0 : Math.max(...failures.map((p) => p.endedAt)) - faultAt;
+        process.stderr.write(
+            `registry-swarm: a replica answering 500: ${failures.length} of ${during.pulls.length} pulls failed, the last ${window} ms after the fault; Swarm replaced the replica after ${replacedAt - faultAt} ms\n`,
+        );
+        // The control: the replica really failed (pulls saw it), and Swarm stopped it for its health.
+        expect(failures.length).toBeGreaterThan(0);
+        // (Its container stays, stopped, with its last health state.)
+        expect(swarm.docker.must(["inspect", "-f", "{{.State.Health.Status}} {{.State.Running}}", victim]).trim()).toBe("unhealthy false");
+        // Bounded: no pull fails later than 20 s after the fault, and the pulls after that all succeed.
+        expect(window).toBeLessThan(20_000);
+        const later = during.pulls.filter((p) => p.endedAt > faultAt + 20_000);
+        expect(later.length).toBeGreaterThanOrEqual(5);
+        expect(later.every((p) => p.ok)).toBe(true);
+    }, 300_000);
+
+    it("shares one blob-descriptor cache in Redis (v3's redis.addrs), and serves pulls while Redis is gone (the cache is optional)", async () => {
         const redis = swarm.containersOf(`${SERVICE}-redis`)[0];
         const r = swarm.docker.cli(["exec", redis, "sh", "-c", "printf 'DBSIZE\\r\\n' | nc -w 2 127.0.0.1 6379"]);
         expect(Number(/:(\d+)/.exec(r.out)?.[1])).toBeGreaterThan(0);
-    });
+        const id = deployed.serviceId("registry-redis");
+        await setReplicas(swarm.docker, id, 0);
+        await waitFor("Redis to stop", async () => swarm.containersOf(`${SERVICE}-redis`).length === 0, 60_000);
+        const pulls = [swarm.pullOnce(image), swarm.pullOnce(image), swarm.pullOnce(image)];
+        process.stderr.write(`registry-swarm: pulls with Redis stopped: ${pulls.map((p) => `${p.ok ? "ok" : "FAIL"} ${p.ms} ms`).join(", ")}\n`);
+        expect(pulls.every((p) => p.ok)).toBe(true);
+        await setReplicas(swarm.docker, id, 1);
+        await waitConverged(swarm.docker, id, 1);
+    }, 120_000);
 });
 
 describe.skipIf(skip !== undefined)("registry:mode swarm with Let's Encrypt through the front (pebble): one certificate for every replica", () => {

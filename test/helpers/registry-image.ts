@@ -26,11 +26,37 @@ http:
   addr: :5000
 `;
 
-export function importRegistryImage(docker: DockerEngine, dir: string, ref: string, version: RegistryVersion = "v3"): void {
+/**
+ * Test-only: a registry that turns faulty on demand. `registry serve` runs the real binary (SIGTERM forwarded, so
+ * it drains as usual) until the file /var/lib/registry/faulty-HOSTNAME appears; then the registry is killed and
+ * every request to :5000 gets 500 (its health check included), as a replica whose storage broke answers.
+ */
+const FAULTABLE = `#!/bin/sh
+[ "$1" = serve ] || exec /bin/registry.real "$@"
+/bin/registry.real "$@" &
+pid=$!
+trap 'kill -TERM $pid; wait $pid; exit 0' TERM INT
+while kill -0 $pid 2>/dev/null; do
+    if [ -e "/var/lib/registry/faulty-$(hostname)" ]; then
+        kill -KILL $pid
+        while true; do printf 'HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n' | nc -l -p 5000 >/dev/null 2>&1; done
+    fi
+    sleep 0.5
+done
+wait $pid
+`;
+
+export function importRegistryImage(
+    docker: DockerEngine,
+    dir: string,
+    ref: string,
+    version: RegistryVersion = "v3",
+    options: { faultable?: boolean } = {},
+): void {
     importBinaryImage(docker, dir, {
         ref,
-        files: { "/bin/registry": registryBinary(version) },
-        texts: { "/entrypoint.sh": ENTRYPOINT, "/etc/distribution/config.yml": DEFAULT_CONFIG },
+        files: { [options.faultable ? "/bin/registry.real" : "/bin/registry"]: registryBinary(version) },
+        texts: { "/entrypoint.sh": ENTRYPOINT, "/etc/distribution/config.yml": DEFAULT_CONFIG, ...(options.faultable ? { "/bin/registry": FAULTABLE } : {}) },
         dirs: ["var/lib/registry"],
         changes: ['ENTRYPOINT ["/entrypoint.sh"]', 'CMD ["/etc/distribution/config.yml"]', "ENV PATH=/bin"],
     });

@@ -71,7 +71,8 @@ export class SwarmRegistryLab {
     ) {}
 
     /** A lab with a Swarm manager, the three images, and `host` resolving to the lab's address. About 10 s. */
-    static async start(name: string, host: string): Promise<SwarmRegistryLab> {
+    /** `faultableRegistry`: the registry image can be made to answer 500 to everything (registry-image.ts). */
+    static async start(name: string, host: string, options: { faultableRegistry?: boolean } = {}): Promise<SwarmRegistryLab> {
         const lab = await Lab.start(name);
         try {
             lab.addHost(LAB_ADDRESS, host);
@@ -81,7 +82,7 @@ export class SwarmRegistryLab {
             const bundle = join(lab.dir, "ca-bundle.pem");
             // The system's roots only, as in the official image.
             writeFileSync(bundle, readFileSync("/etc/ssl/certs/ca-certificates.crt", "utf8"));
-            importRegistryImage(docker, lab.dir, LOCAL_IMAGES.registry);
+            importRegistryImage(docker, lab.dir, LOCAL_IMAGES.registry, "v3", { faultable: options.faultableRegistry });
             importCaddyImage(docker, lab.dir, LOCAL_IMAGES.front, debs.root, bundle);
             importRedisImage(docker, lab.dir, LOCAL_IMAGES.redis, debs.root);
             const source = await ImageSource.start(lab, docker);
@@ -175,13 +176,20 @@ export class SwarmRegistryLab {
     }
 
     /** `count` pulls one after another, in the background of `during` (which runs once the loop has started). */
-    async pullsDuring(ref: string, count: number, during: () => Promise<void>): Promise<{ ok: number; failed: string[]; overlapping: number }> {
+    async pullsDuring(
+        ref: string,
+        count: number,
+        during: () => Promise<void>,
+        /** A pause after each pull, so the pulls span a window of known length. */
+        pauseSeconds = 0,
+    ): Promise<{ ok: number; failed: string[]; overlapping: number; pulls: { ok: boolean; endedAt: number }[] }> {
         const script = join(this.lab.dir, "pull-loop.sh");
         writeFileSync(
             script,
             // Each pull is bounded (60 s; one takes about 1 s here): a pull that hangs is a failed pull, named
             // with how long it ran and what the client said last, not a test that times out saying nothing.
-            `#!/bin/sh\nfor i in $(seq 1 ${count}); do docker rmi -f "$1" >/dev/null 2>&1; t=$(date +%s%N); if out=$(timeout 60 docker pull -q "$1" 2>&1); then echo "ok $i $(( ($(date +%s%N) - t) / 1000000 )) ms"; else echo "FAIL $i after $(( ($(date +%s%N) - t) / 1000000 )) ms: $(echo "$out" | tail -1)"; fi; done\n`,
+            // Each line ends with when the pull ended (ms since the epoch).
+            `#!/bin/sh\nfor i in $(seq 1 ${count}); do docker rmi -f "$1" >/dev/null 2>&1; t=$(date +%s%N); if out=$(timeout 60 docker pull -q "$1" 2>&1); then echo "ok $i $(( ($(date +%s%N) - t) / 1000000 )) ms at $(date +%s%3N)"; else echo "FAIL $i after $(( ($(date +%s%N) - t) / 1000000 )) ms at $(date +%s%3N): $(echo "$out" | tail -1)"; fi; sleep ${pauseSeconds}; done\n`,
         );
         const configDir = join(this.lab.dir, "docker-cli");
         const name = `pull-loop-${++this.loops}`;
@@ -199,7 +207,11 @@ export class SwarmRegistryLab {
         const overlapping = finished() - before;
         await done;
         const lines = this.lab.log(name).split("\n");
-        return { ok: lines.filter((l) => l.startsWith("ok ")).length, failed: lines.filter((l) => l.startsWith("FAIL")), overlapping };
+        const pulls = lines
+            .map((l) => /^(ok|FAIL) .* at (\d+)/.exec(l))
+            .filter((m) => m !== null)
+            .map((m) => ({ ok: m[1] === "ok", endedAt: Number(m[2]) }));
+        return { ok: lines.filter((l) => l.startsWith("ok ")).length, failed: lines.filter((l) => l.startsWith("FAIL")), overlapping, pulls };
     }
 
     /** The ids of the running containers of a service (its tasks on this node). */
