@@ -55,6 +55,15 @@ export const BAD_INPUT: Case[] = [
         /allowed only on a loopback address/,
     ],
     ["a bind address that is not an IP", { ...LE, "registry:bindAddress": "eth0" }, "registry:bindAddress", /must be an IP address/],
+    // The engine reports the canonical form and the provider compares literally: the registry would be replaced on every up.
+    [
+        "a bind address in a long IPv6 form",
+        { "registry:tls": "none", "registry:bindAddress": "0:0:0:0:0:0:0:1" },
+        "registry:bindAddress",
+        /write it as ::1, the form the Docker engine reports back/,
+    ],
+    ["a bind address as an IPv4-mapped IPv6", { ...LE, "registry:bindAddress": "::ffff:10.0.0.5" }, "registry:bindAddress", /write it as 10\.0\.0\.5/],
+    ["a bind address in upper case", { ...LE, "registry:bindAddress": "2001:DB8::5" }, "registry:bindAddress", /write it as 2001:db8::5/],
     [
         "none on a remote docker host",
         { "registry:tls": "none", "docker:host": "ssh://ops@vm.example.com" },

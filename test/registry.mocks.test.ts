@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import bcrypt from "bcryptjs";
 import { describe, expect, it } from "vitest";
 import { CONTAINER_PATHS } from "../components/registry/registry-config";
+import { DRAIN_TIMEOUT_SECONDS } from "../components/registry/args";
 import { fakeRandom, findResource, isSecretWrapped, outputValue, SECRET_SIG, unwrap } from "./helpers/mocks";
 import { evaluateStack, LOCAL_CONFIG } from "./helpers/stack";
 import { makeCertificate } from "./helpers/tls";
@@ -142,7 +143,15 @@ describe("PrivateRegistry under mocks", () => {
         const kept = await evaluateStack(LE_CONFIG);
         for (const name of ["registry-data", "registry-acme-cache"]) expect(findResource(kept.recorded, VOLUME, name).options.retainOnDelete, name).toBe(true);
         // Two containers cannot hold the same name and host port: the old one goes first.
-        expect(findResource(kept.recorded, CONTAINER, "registry-container").options.deleteBeforeReplace).toBe(true);
+        const container = findResource(kept.recorded, CONTAINER, "registry-container");
+        expect(container.options.deleteBeforeReplace).toBe(true);
+        // ... and is stopped with a grace period the registry drains in (resourceDockerContainerDelete stops it
+        // with a 0 s timeout when destroyGraceSeconds is unset: SIGKILL right after SIGTERM).
+        expect(unwrap(container.inputs.destroyGraceSeconds)).toBe(DRAIN_TIMEOUT_SECONDS + 5);
+        const config = JSON.parse(
+            String(unwrap((unwrap(container.inputs.uploads) as { file: string; content: string }[]).find((u) => u.file === CONTAINER_PATHS.config)?.content)),
+        );
+        expect(config.http.draintimeout).toBe(`${DRAIN_TIMEOUT_SECONDS}s`);
         const dropped = await evaluateStack({ ...LE_CONFIG, "registry:retainData": "false" });
         for (const name of ["registry-data", "registry-acme-cache"])
             expect(findResource(dropped.recorded, VOLUME, name).options.retainOnDelete, name).toBe(false);

@@ -233,6 +233,8 @@ export class PrivateRegistry extends pulumi.ComponentResource {
                     port,
                     httpSecret: secret,
                     realm: o.endpoint.server,
+                    // On SIGTERM (a replacement, `docker stop`) it finishes the requests it has.
+                    drainTimeoutSeconds: DRAIN_TIMEOUT_SECONDS,
                 }),
             ),
         );
@@ -272,6 +274,9 @@ export class PrivateRegistry extends pulumi.ComponentResource {
                 command: [CONTAINER_PATHS.config],
                 restart: "always",
                 mustRun: true,
+                // Unset, the provider stops the container with a 0 s timeout before deleting it (SIGKILL right
+                // after SIGTERM: a push or pull in flight is cut). The registry drains for DRAIN_TIMEOUT_SECONDS.
+                destroyGraceSeconds: DRAIN_TIMEOUT_SECONDS + 5,
                 // Only the registry's port is published; our config declares no debug listener at all.
                 ports: [{ internal: port, external: o.publishedPort, ip: o.bindAddress, protocol: "tcp" }],
                 volumes,

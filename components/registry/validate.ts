@@ -151,6 +151,11 @@ export function validateRegistryArgs(args: PrivateRegistryArgs): Problem[] {
     if (bindAddress !== undefined) {
         if (typeof bindAddress !== "string" || isIP(bindAddress) === 0) {
             add("bindAddress", `must be an IP address such as 0.0.0.0 or 127.0.0.1, got ${JSON.stringify(bindAddress)}`);
+        } else if (canonicalIp(bindAddress) !== bindAddress) {
+            add(
+                "bindAddress",
+                `is ${bindAddress}: write it as ${canonicalIp(bindAddress)}, the form the Docker engine reports back. The docker provider compares the published address literally and a change replaces the container, so any other form would replace the registry on every pulumi up`,
+            );
         } else if (mode === "none" && !isLoopback(bindAddress)) {
             add(
                 "bindAddress",
@@ -298,4 +303,18 @@ export function validateSwarmArgs(args: PrivateRegistryArgs): Problem[] {
         add("swarm.redisImage", 'is set but redis is not "service": the stack declares no Redis; set registry:redis service, or remove it');
     }
     return problems;
+}
+
+/**
+ * An IP address as Go's net.IP.String() writes it, which is how the Docker engine reports a published port's
+ * address (and the docker provider reads it back): IPv4 as it is, an IPv4-mapped IPv6 address as IPv4, other
+ * IPv6 addresses lower-case with the longest run of zero groups compressed.
+ */
+export function canonicalIp(address: string): string {
+    if (isIP(address) === 4) return address;
+    const v6 = new URL(`http://[${address}]/`).hostname.slice(1, -1);
+    const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(v6);
+    if (mapped === null) return v6;
+    const [hi, lo] = [Number.parseInt(mapped[1], 16), Number.parseInt(mapped[2], 16)];
+    return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
 }

@@ -4,11 +4,13 @@
 // lab's image source as `registry:3.1.2` is pulled from Docker Hub. Covers what users live in: `pulumi up`, a
 // second `up` that changes nothing, `refresh`, `preview --diff` of a password rotation (that change only, no
 // secret in it), `up` applying it, and `destroy` leaving only the volume the README promises to keep.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { request } from "../helpers/http";
 import { ImageSource } from "../helpers/image-source";
 import { type DockerEngine, Lab, labSkipReason } from "../helpers/lab";
-import { changedResources, changeSummary, PulumiStack, pulumiSkipReason } from "../helpers/pulumi-cli";
+import { changedResources, changeSummary, PulumiStack, pulumiSkipReason, runInLab } from "../helpers/pulumi-cli";
 import { registrySkipReason } from "../helpers/registry-binary";
 import { importRegistryImage } from "../helpers/registry-image";
 import { makeCaSignedCertificate } from "../helpers/tls";
@@ -23,6 +25,7 @@ const ALICE_2 = "alice-rotated-password-4567";
 const users = (alice: string) => JSON.stringify([{ username: "ci" }, { username: "alice", password: alice }]);
 const SECRET_KEYS = ["registry:users", "registry:certificate", "registry:privateKey"];
 const CONTAINER = "faas-registry-ctr-registry";
+const SLOW_UPLOAD = join(__dirname, "..", "helpers", "slow-upload.mjs");
 
 describe.skipIf(skip !== undefined)("pulumi up twice, for real: the registry container with a given certificate", () => {
     let lab: Lab;
@@ -45,6 +48,7 @@ describe.skipIf(skip !== undefined)("pulumi up twice, for real: the registry con
         lab.addHost(LAB_ADDRESS, HOST);
         docker = await lab.startDockerd();
         lab.writeFile(`/etc/docker/certs.d/${HOST}/ca.crt`, certificate.ca);
+        writeFileSync(join(lab.dir, "registry-ca.pem"), certificate.ca);
         const source = await ImageSource.start(lab, docker);
         importRegistryImage(docker, lab.dir, "faasreg-test/registry:3");
         const image = source.publish("faasreg-test/registry:3").ref;
@@ -104,14 +108,60 @@ describe.skipIf(skip !== undefined)("pulumi up twice, for real: the registry con
         expect(changedResources(await stack.preview(["--json"]))).toEqual(["registry-container", "registry-ready"]);
     }, 120_000);
 
-    it("pulumi up applies it: the old password is refused, the new one and the pushed image are there", async () => {
+    it("pulumi up applies it, draining the old container: a push in flight completes; the old password is then refused", async () => {
+        // A 40 MB blob pushed at 8 MB/s: still in flight when the container is replaced (delete first, stopped
+        // with destroyGraceSeconds while the registry drains).
+        const push = runInLab(lab, [process.execPath, SLOW_UPLOAD, `https://${HOST}`, "team/big", "ci", "8000000", "40000000"], {
+            cwd: lab.dir,
+            input: ciPassword,
+            env: { PATH: process.env.PATH, NODE_EXTRA_CA_CERTS: join(lab.dir, "registry-ca.pem") },
+        });
+        await new Promise((r) => setTimeout(r, 1500));
         const up = await stack.up();
         expect(up.status, up.out).toBe(0);
-        expectNoSecret(up.out);
+        const pushed = JSON.parse((await push).stdout);
+        process.stderr.write(`pulumi-container: a push across the replacement: ${JSON.stringify(pushed)} (up took ${up.ms} ms)\n`);
+        expect(pushed.status).toBe(201);
+        // Stored on the volume: the new container serves it.
+        const head = await request(`https://127.0.0.1:${httpsPort}/v2/team/big/blobs/${pushed.digest}`, {
+            method: "HEAD",
+            auth: ["ci", ciPassword],
+            ca: certificate.ca,
+            servername: HOST,
+        });
+        expect(head.status).toBe(200);
+        // The control: stopped as the provider stopped it without destroyGraceSeconds (a 0 s timeout), the same
+        // push is cut.
+        const cut = runInLab(lab, [process.execPath, SLOW_UPLOAD, `https://${HOST}`, "team/big", "ci", "8000000", "40000000"], {
+            cwd: lab.dir,
+            input: ciPassword,
+            env: { PATH: process.env.PATH, NODE_EXTRA_CA_CERTS: join(lab.dir, "registry-ca.pem") },
+        });
+        await new Promise((r) => setTimeout(r, 1500));
+        docker.must(["stop", "-t", "0", CONTAINER]);
+        expect(JSON.parse((await cut).stdout).status).not.toBe(201);
+        docker.must(["start", CONTAINER]);
+        for (let i = 0; i < 100 && (await v2("alice", ALICE_2)) !== 200; i++) await new Promise((r) => setTimeout(r, 100));
         expect(await v2("alice", ALICE_1)).toBe(401);
         expect(await v2("alice", ALICE_2)).toBe(200);
         docker.must(["rmi", `${HOST}/team/app:1`]);
         docker.must(["pull", `${HOST}/team/app:1`]);
+        const again = await stack.up(["--expect-no-changes"]);
+        expect(again.status, again.out).toBe(0);
+    }, 300_000);
+
+    it("a container stopped behind pulumi's back: refresh, then up brings the registry back, and the next up changes nothing", async () => {
+        docker.must(["stop", CONTAINER]);
+        const refresh = await stack.refresh();
+        expect(refresh.status, refresh.out).toBe(0);
+        const plan = await stack.preview(["--json"]);
+        const steps = (JSON.parse(plan.stdout) as { steps: { op: string; urn: string }[] }).steps.filter((x) => x.op !== "same");
+        // resourceDockerContainerRead reads a stopped container's published ports as empty, and ports force a new
+        // container: the next up replaces it (on the same volumes) rather than starting it. README, Troubleshooting.
+        expect(steps.map((x) => `${x.op} ${x.urn.split("::").pop()}`)).toEqual(["replace registry-container", "replace registry-ready"]);
+        const up = await stack.up();
+        expect(up.status, up.out).toBe(0);
+        expect(await v2("alice", ALICE_2)).toBe(200);
         const again = await stack.up(["--expect-no-changes"]);
         expect(again.status, again.out).toBe(0);
     }, 300_000);
