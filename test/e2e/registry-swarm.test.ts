@@ -26,6 +26,8 @@ import {
     swarmLabSkipReason,
 } from "../helpers/swarm-registry-lab";
 import { forceUpdate, type Json, setReplicas, updateService, waitConverged } from "../helpers/swarm-engine";
+import { EngineHarness, engineMessage } from "../helpers/engine";
+import { engineInputs, findResource } from "../helpers/mocks";
 import { evaluateStack } from "../helpers/stack";
 import { makeCaSignedCertificate, makeMutualTls } from "../helpers/tls";
 import { IMAGE_SOURCE, ImageSource } from "../helpers/image-source";
@@ -317,6 +319,8 @@ describe.skipIf(skip !== undefined)("the Swarm gate (swarm-check.mjs, run by the
     let lab: Lab;
     let docker: DockerEngine;
     const tlsFiles = makeMutualTls(["docker.lab.test"], [LAB_ADDRESS]);
+    const stackCertificate = makeCaSignedCertificate(["registry.example.com"]);
+    const certificateKeys = { "registry:certificate": stackCertificate.cert, "registry:privateKey": stackCertificate.key };
     beforeAll(async () => {
         lab = await Lab.start("swarm-gate");
         docker = await lab.startDockerd({ tls: { address: LAB_ADDRESS, ca: tlsFiles.ca, cert: tlsFiles.cert, key: tlsFiles.key } });
@@ -375,6 +379,42 @@ describe.skipIf(skip !== undefined)("the Swarm gate (swarm-check.mjs, run by the
         // An image the engine cannot resolve is declared as given, with the reason.
         expect(answer.pins[`${IMAGE_SOURCE}/faasreg-test/missing:1`]).toMatchObject({ reference: `${IMAGE_SOURCE}/faasreg-test/missing:1`, platforms: [] });
         expect(answer.pins[`${IMAGE_SOURCE}/faasreg-test/missing:1`].warning).toMatch(/could not resolve/);
+    }, 120_000);
+
+    it("as a resource driven by the engine's protocol: a manager re-initialised under the same docker:host is seen by diff and read; a host that left the Swarm is refused", async () => {
+        const stack = await evaluateStack(
+            {
+                "registry:mode": "swarm",
+                "registry:tls": "certificate",
+                "registry:host": "registry.example.com",
+                ...certificateKeys,
+                "docker:host": docker.host,
+            },
+            { secretKeys: ["registry:certificate", "registry:privateKey"] },
+        );
+        const inputs = engineInputs(findResource(stack.recorded, "pulumi-nodejs:dynamic:Resource", "registry-swarm-gate").inputs);
+        const engine = await EngineHarness.start();
+        try {
+            const created = await engine.create("registry-swarm-gate", inputs);
+            const first = ((await docker.call("GET", "/info")).json as { Swarm: { NodeID: string } }).Swarm.NodeID;
+            expect(created.outs.nodeId).toBe(first);
+            expect((await engine.diff("registry-swarm-gate", created.id, created.outs, inputs)).changes).toBe("none");
+            // The manager replaced: the same docker:host, a new Swarm, a new node id.
+            expect((await docker.call("POST", "/swarm/leave?force=true")).status).toBe(200);
+            expect((await docker.call("POST", "/swarm/init", { ListenAddr: "0.0.0.0:2377", AdvertiseAddr: LAB_ADDRESS })).status).toBe(200);
+            const second = ((await docker.call("GET", "/info")).json as { Swarm: { NodeID: string } }).Swarm.NodeID;
+            expect(second).not.toBe(first);
+            expect((await engine.diff("registry-swarm-gate", created.id, created.outs, inputs)).changes).toBe("some");
+            expect((await engine.read("registry-swarm-gate", created.id, created.outs)).props.nodeId).toBe(second);
+            expect((await engine.update("registry-swarm-gate", created.id, created.outs, inputs)).nodeId).toBe(second);
+            // Out of the Swarm: every preview and up stops here, naming docker:host.
+            expect((await docker.call("POST", "/swarm/leave?force=true")).status).toBe(200);
+            expect(engineMessage(await engine.diff("registry-swarm-gate", created.id, created.outs, inputs).catch((e) => e))).toMatch(
+                /registry:mode swarm: docker:host \(unix:.*\) is not part of a Swarm/,
+            );
+        } finally {
+            await engine.stop();
+        }
     }, 120_000);
 });
 
