@@ -1,6 +1,7 @@
 // The stack: read config -> private registry -> functions -> exports.
 import * as pulumi from "@pulumi/pulumi";
 import { FaasFunction } from "./components/faas";
+import { DockerPlatform } from "./components/docker-platform";
 import { buildFunctionImage } from "./components/faas/build";
 import { FaasdRegistryCredentials } from "./components/faas/faasd-credentials";
 import { PrivateRegistry } from "./components/registry";
@@ -27,6 +28,11 @@ const faasdCredentials =
     faas?.backend === "faasd" && faas.ssh !== undefined
         ? new FaasdRegistryCredentials("faasd-credentials", { connection: faas.ssh, registry: registry.credentials }, { dependsOn: [registry.ready] })
         : undefined;
+// Images built here are built for the platform of the Docker host that builds them (asked from its engine),
+// unless a function names one.
+const hostPlatform = faas?.functions.some((fn) => fn.build !== undefined && fn.build.platform === undefined)
+    ? new DockerPlatform("docker-host-platform", { connection: config.docker ?? {} }).platform
+    : undefined;
 const functions = faas === undefined ? [] : faas.functions.map((fn) => deployFunction(faas, fn));
 
 function deployFunction(gateway: NonNullable<typeof faas>, fn: (typeof gateway.functions)[number]): FaasFunction {
@@ -34,7 +40,10 @@ function deployFunction(gateway: NonNullable<typeof faas>, fn: (typeof gateway.f
     const afterRegistry = { dependsOn: faasdCredentials === undefined ? [registry.ready] : [registry.ready, faasdCredentials] };
     const { service, image: imageName, build, adopt, readinessTimeoutSeconds, ...deployment } = fn;
     // With build: build and push into our registry, then deploy the pushed digest.
-    const image = build === undefined ? imageName : buildFunctionImage(`${service}-image`, build, imageName, registry.credentials, afterRegistry).repoDigest;
+    const image =
+        build === undefined
+            ? imageName
+            : buildFunctionImage(`${service}-image`, build, imageName, registry.credentials, afterRegistry, hostPlatform).repoDigest;
     return new FaasFunction(
         service,
         {

@@ -1,9 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { PrivateRegistryArgs } from "../components/registry/args";
+import type { DockerConnectionArgs, PrivateRegistryArgs } from "../components/registry/args";
 import type { FunctionBuild } from "../components/faas/build";
 import {
     type ConfigSource,
     formatProblems,
+    type PlainDockerConnection,
     type PlainFaasSettings,
     type PlainFunctionSettings,
     type PlainStackConfig,
@@ -35,6 +36,8 @@ export interface StackConfig {
         ssh?: Omit<SshSettings, "privateKey"> & { privateKey?: pulumi.Output<string> };
     };
     dockerHost?: string;
+    /** How the docker provider reaches its engine (the key material a secret Output). */
+    docker?: DockerConnectionArgs;
 }
 
 /**
@@ -97,12 +100,14 @@ export function wrapSecrets(plain: PlainStackConfig): StackConfig {
         registry.storage?.driver === "s3" && registry.storage.secretKey !== undefined
             ? { ...registry.storage, secretKey: pulumi.secret(registry.storage.secretKey) }
             : registry.storage;
-    const docker =
-        registry.docker?.keyMaterial === undefined ? registry.docker : { ...registry.docker, keyMaterial: pulumi.secret(registry.docker.keyMaterial) };
+    const connection = (c: PlainDockerConnection | undefined): DockerConnectionArgs | undefined =>
+        c?.keyMaterial === undefined ? c : { ...c, keyMaterial: pulumi.secret(c.keyMaterial) };
+    const docker = connection(registry.docker as PlainDockerConnection | undefined);
     return {
         registry: { ...registry, tls, users, ...(storage === undefined ? {} : { storage }), ...(docker === undefined ? {} : { docker }) },
         faas,
         dockerHost: plain.dockerHost,
+        docker: connection(plain.docker),
     };
 }
 

@@ -72,6 +72,8 @@ export interface PlainStackConfig {
     faas?: PlainFaasSettings;
     /** `docker:host`, where the registry runs (undefined: the local engine). */
     dockerHost?: string;
+    /** How the docker provider reaches that engine (its own config keys). */
+    docker?: PlainDockerConnection;
 }
 
 /** The docker provider's connection keys, as the Swarm gate needs them. */
@@ -264,7 +266,8 @@ export function parseStackConfig(source: ConfigSource): ParseResult {
         readinessTimeoutSeconds: r.integer("registry:readinessTimeoutSeconds"),
     };
     const dockerHost = r.string("docker:host");
-    if (registry.mode === "swarm") registry.docker = dockerConnection(r, source, dockerHost);
+    const docker = dockerConnection(r, source, dockerHost);
+    if (registry.mode === "swarm") registry.docker = docker;
     const typeProblemKeys = new Set(r.problems.map((p) => p.key));
     for (const p of validateRegistryArgs(registry)) {
         const key = registryKeyOf(p.path);
@@ -378,7 +381,7 @@ export function parseStackConfig(source: ConfigSource): ParseResult {
     }
 
     if (r.problems.length > 0) return { ok: false, problems: r.problems };
-    return { ok: true, config: { registry, faas, dockerHost }, problems: [] };
+    return { ok: true, config: { registry, faas, dockerHost, docker }, problems: [] };
 }
 
 /** `faas:backend` and, for faasd, the SSH connection to its host. Reports every problem with them. */

@@ -28,8 +28,14 @@ describe("function images built from source", () => {
         const image = findResource(recorded, IMAGE, "Hello_Fn-image");
         const tag = contextTag(HELLO.build);
         expect(tag).toMatch(/^src-[0-9a-f]{16}$/);
-        expect(image.inputs.imageName).toBe(`registry.example.com/functions/hello_fn:${tag}`);
-        expect(image.inputs.build).toEqual({ context: "test/fixtures/hello-fn", dockerfile: "test/fixtures/hello-fn/Dockerfile", args: { GREETING: "hi" } });
+        // Built for the Docker host's platform (asked from its engine), named in the tag.
+        expect(image.inputs.imageName).toBe(`registry.example.com/functions/hello_fn:${tag}-linux-amd64`);
+        expect(image.inputs.build).toEqual({
+            context: "test/fixtures/hello-fn",
+            dockerfile: "test/fixtures/hello-fn/Dockerfile",
+            args: { GREETING: "hi" },
+            platform: "linux/amd64",
+        });
         expect(image.dependencies).toContain(GATE);
         expect(isSecretWrapped(image.inputs.registry)).toBe(true);
         expect(unwrap(image.inputs.registry)).toEqual({
@@ -60,7 +66,7 @@ describe("function images built from source", () => {
         const third = await evaluateStack(stack([fn]));
         const name = (r: typeof first) => findResource(r.recorded, IMAGE, "hello-image").inputs.imageName as string;
         expect(name(third)).not.toBe(name(first));
-        expect(name(third)).toMatch(/^registry\.example\.com\/functions\/hello:src-[0-9a-f]{16}$/);
+        expect(name(third)).toMatch(/^registry\.example\.com\/functions\/hello:src-[0-9a-f]{16}-linux-amd64$/);
     });
 
     it("pushes under the given name when image is set, and keeps prebuilt images (pinned by digest too)", async () => {
@@ -71,7 +77,7 @@ describe("function images built from source", () => {
                 { service: "prebuilt", image: `team/prebuilt@${digest}` },
             ]),
         );
-        expect(findResource(recorded, IMAGE, "hello-image").inputs.imageName).toBe("registry.example.com/team/hello:v2");
+        expect(findResource(recorded, IMAGE, "hello-image").inputs.imageName).toBe("registry.example.com/team/hello:v2-linux-amd64");
         expect(recorded.filter((r) => r.type === IMAGE)).toHaveLength(1);
         expect((unwrap(findResource(recorded, DYNAMIC, "prebuilt-deployment").inputs) as { image: string }).image).toBe(
             `registry.example.com/team/prebuilt@${digest}`,
@@ -109,5 +115,28 @@ describe("function images built from source", () => {
         // The context given as a link is the folder it points to.
         symlinkSync(context, join(temp, "link-to-fn"));
         expect(contextTag({ context: join(temp, "link-to-fn") })).toBe(contextTag(build));
+    });
+
+    it("builds for the platform the Docker host reports, not the machine running pulumi; a named platform wins", async () => {
+        // A stack whose Docker host is arm64 (what its engine reports through the DockerPlatform resource).
+        const arm = await evaluateStack(
+            {
+                ...stack([HELLO, { service: "fixed", build: { context: "test/fixtures/hello-fn", platform: "linux/amd64" } }]),
+                "docker:host": "ssh://ops@vm.example.com",
+            },
+            { hostPlatform: "linux/arm64" },
+        );
+        const image = findResource(arm.recorded, IMAGE, "Hello_Fn-image");
+        expect((unwrap(image.inputs.build) as { platform: string }).platform).toBe("linux/arm64");
+        expect(image.inputs.imageName).toMatch(/:src-[0-9a-f]{16}-linux-arm64$/);
+        // The same sources built for amd64 get another tag: two platforms never overwrite each other.
+        const amd = await evaluateStack(stack([HELLO]));
+        expect(findResource(amd.recorded, IMAGE, "Hello_Fn-image").inputs.imageName).not.toBe(image.inputs.imageName);
+        const fixed = findResource(arm.recorded, IMAGE, "fixed-image");
+        expect((unwrap(fixed.inputs.build) as { platform: string }).platform).toBe("linux/amd64");
+        expect(fixed.inputs.imageName).toMatch(/:src-[0-9a-f]{16}$/);
+        // The host is asked through the docker provider's own connection keys.
+        const platform = findResource(arm.recorded, DYNAMIC, "docker-host-platform");
+        expect(unwrap(platform.inputs.connection)).toEqual({ host: "ssh://ops@vm.example.com" });
     });
 });

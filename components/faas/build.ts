@@ -86,6 +86,11 @@ export function contextTag(build: FunctionBuild, root = process.cwd()): string {
     return `src-${hash.digest("hex").slice(0, 16)}`;
 }
 
+/** `linux/arm64/v8` -> `linux-arm64-v8`, for a tag. */
+export function platformTag(platform: string): string {
+    return platform.toLowerCase().replace(/[^a-z0-9]+/g, "-");
+}
+
 /** A repository name Docker accepts, from a function name: lowercase, separators only inside. */
 export function repositoryName(service: string): string {
     return (
@@ -107,18 +112,24 @@ export function buildFunctionImage(
     imageName: string,
     registry: pulumi.Input<{ server: string; username: string; password: string }>,
     opts: pulumi.CustomResourceOptions,
+    /** The Docker host's platform (DockerPlatform), for a build that names none. */
+    hostPlatform?: pulumi.Output<string>,
 ): docker.Image {
     const { context, dockerfile } = buildPaths(build);
+    // The platform is always declared (unset, the provider would build for the machine running pulumi), and one
+    // that comes from the host goes into the tag, so images built for two platforms never share a tag.
+    const platform = build.platform ?? hostPlatform;
+    const tagged = build.platform !== undefined || hostPlatform === undefined ? imageName : hostPlatform.apply((p) => `${imageName}-${platformTag(p)}`);
     return new docker.Image(
         name,
         {
-            imageName,
+            imageName: tagged,
             build: {
                 context: relative(process.cwd(), context) || ".",
                 dockerfile: relative(process.cwd(), dockerfile),
                 args: build.args,
                 target: build.target,
-                platform: build.platform,
+                platform,
             },
             registry,
             skipPush: false,

@@ -7,6 +7,8 @@
 //
 // stdin:  {"connection": {"host", "sshOpts", "certPath", "caMaterial", "certMaterial", "keyMaterial"}, "resolve": ["image", ...]}
 // stdout: {"nodeId": "...", "pins": {"image": {"reference": "image:tag@sha256:...", "platforms": [{"os", "architecture"}]}}}
+// With {"platform": true} instead, it only answers the engine's platform, {"platform": "linux/amd64"}, what
+// function images built on that engine are built for.
 //
 // Talks the Engine API itself: unix://, tcp:// (with TLS when docker:certPath or docker:caMaterial/certMaterial/
 // keyMaterial are set, as the docker provider does), or ssh:// through `docker system dial-stdio` on the host with
@@ -132,6 +134,24 @@ if (info.status !== 200 || info.json === undefined) {
         );
     }
     fail(`${shown} answered GET /info with HTTP ${info.status}: ${info.body.slice(0, 200)}: is it a Docker engine?`);
+}
+// `{"platform": true}`: only the engine's platform, for builds (components/docker-platform.ts); no Swarm needed.
+if (input.platform === true) {
+    const arch = {
+        x86_64: "amd64",
+        amd64: "amd64",
+        aarch64: "arm64",
+        arm64: "arm64",
+        armv7l: "arm/v7",
+        armv6l: "arm/v6",
+        ppc64le: "ppc64le",
+        s390x: "s390x",
+        riscv64: "riscv64",
+    }[info.json.Architecture];
+    if (arch === undefined)
+        fail(`${shown} reports the architecture "${info.json.Architecture}", which has no Docker platform name here: set build.platform for each function`);
+    process.stdout.write(JSON.stringify({ platform: `${info.json.OSType ?? "linux"}/${arch}` }));
+    process.exit(0);
 }
 const swarm = info.json.Swarm ?? {};
 if (swarm.LocalNodeState !== "active") {

@@ -3,7 +3,7 @@
 // v3, container mode on the same engine), all inside one lab. What users do after the first `up`: a second `up`
 // that changes nothing, an environment variable changed in place, the gateway's password rotated (by the
 // operator, then in stack config), `refresh`, and `destroy` taking the function off the gateway.
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { importFunctionImage } from "../helpers/function-image";
@@ -31,6 +31,7 @@ describe.skipIf(skip !== undefined)("functions on the real OpenFaaS for Swarm, d
     let docker: DockerEngine;
     let faas: SwarmOpenFaas;
     let stack: PulumiStack;
+    let builtContext: string;
     const certificate = makeCaSignedCertificate([HOST]);
     const invoke = async () => {
         const r = await fetch(`${faas.hostUrl}/function/hello`, { signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
@@ -64,6 +65,13 @@ describe.skipIf(skip !== undefined)("functions on the real OpenFaaS for Swarm, d
         const source = await ImageSource.start(lab, docker);
         importRegistryImage(docker, lab.dir, "faasreg-test/registry:3");
         const registryImage = source.publish("faasreg-test/registry:3").ref;
+        // The base of a function built from source by the stack (the docker provider's Image, BuildKit in the engine).
+        importFunctionImage(docker, lab.dir, "faasreg-test/fn-base:1", "base");
+        const base = source.publish("faasreg-test/fn-base:1").ref;
+        builtContext = join(lab.dir, "built-fn");
+        mkdirSync(join(builtContext, "www", "cgi-bin"), { recursive: true });
+        writeFileSync(join(builtContext, "Dockerfile"), `FROM ${base}\nCOPY index.cgi /www/cgi-bin/index.cgi\n`);
+        writeFileSync(join(builtContext, "index.cgi"), `#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\n'\necho "built from source"\n`, { mode: 0o755 });
         faas = await startSwarmOpenFaas(lab, docker, { password: GATEWAY_1, hosts: { [HOST]: LAB_ADDRESS } });
         stack = await PulumiStack.init(
             lab,
@@ -126,6 +134,25 @@ describe.skipIf(skip !== undefined)("functions on the real OpenFaaS for Swarm, d
         expect(await answerBecomes("200 hello v1 GREETING=two")).toBe("200 hello v1 GREETING=two");
         // The same Swarm service, updated (not deleted and created again).
         expect(JSON.parse(docker.must(["service", "inspect", "hello", "--format", "{{json .ID}}"]))).toBe(before);
+    }, 300_000);
+
+    it("a function built from source: built for the Docker host's platform, pushed into the registry, deployed by digest; the next up changes nothing", async () => {
+        await stack.setConfig({ "faas:functions": JSON.stringify([...JSON.parse(functions("two")), { service: "built", build: { context: builtContext } }]) });
+        const up = await stack.up();
+        expect(up.status, up.out).toBe(0);
+        expectNoSecret(up.out);
+        const r = await fetch(`${faas.hostUrl}/function/built`, { signal: AbortSignal.timeout(10_000) });
+        expect(`${r.status} ${(await r.text()).trim()}`).toBe("200 built from source");
+        const images = JSON.parse(await stack.output("functionImages")) as string[];
+        expect(images[1]).toMatch(new RegExp(`^${HOST.replaceAll(".", "\\.")}/functions/built@sha256:[0-9a-f]{64}$`));
+        // The Image resource read back and diffed (and the host's platform asked again): nothing to do.
+        const again = await stack.up(["--expect-no-changes"]);
+        expect(again.status, again.out).toBe(0);
+        const refresh = await stack.refresh(["--expect-no-changes"]);
+        expect(refresh.status, refresh.out).toBe(0);
+        await stack.setConfig({ "faas:functions": functions("two") });
+        const back = await stack.up();
+        expect(back.status, back.out).toBe(0);
     }, 300_000);
 
     it("a gateway password rotated by the operator, then in stack config: refresh --run-program, up (nothing redeployed), refresh", async () => {

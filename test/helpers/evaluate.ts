@@ -12,6 +12,8 @@ export interface EvaluateOptions {
     firstPreview?: boolean;
     /** The stack's name (default "test"). */
     stack?: string;
+    /** The platform the Docker host's engine reports (default linux/amd64). */
+    hostPlatform?: string;
 }
 
 /**
@@ -20,7 +22,12 @@ export interface EvaluateOptions {
  * runner (the bench): the program's modules must not have been loaded in this process yet.
  */
 export async function evaluateProgram(config: Record<string, string>, options: EvaluateOptions = {}): Promise<EvaluatedStack> {
-    const recorded = await installMocks({ preview: options.preview, firstPreview: options.firstPreview, stack: options.stack });
+    const recorded = await installMocks({
+        preview: options.preview,
+        firstPreview: options.firstPreview,
+        stack: options.stack,
+        hostPlatform: options.hostPlatform,
+    });
     pulumi.runtime.setAllConfig(config, options.secretKeys ?? Object.keys(config).filter((k) => /password|privateKey|certificate|users/.test(k)));
     const exports = (await import("../../index")) as Record<string, unknown>;
     await settle(recorded);

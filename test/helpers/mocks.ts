@@ -66,7 +66,7 @@ export const MOCK_DIGEST = `sha256:${"0".repeat(64)}`;
 export const MOCK_PLATFORM = { os: "linux", architecture: "amd64" };
 
 /** Outputs each provider computes that the program reads; everything else echoes the inputs. */
-function computedOutputs(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
+function computedOutputs(type: string, name: string, inputs: Record<string, unknown>, hostPlatform = "linux/amd64"): Record<string, unknown> {
     switch (type) {
         case "random:index/randomPassword:RandomPassword":
             return { result: fakeRandom(name, Number(unwrap(inputs.length))) };
@@ -90,6 +90,8 @@ function computedOutputs(type: string, name: string, inputs: Record<string, unkn
         case "pulumi-nodejs:dynamic:Resource":
             // The Swarm gate (components/registry/swarm-gate.ts): the manager's node id (a lab swaps in the real one),
             if (name.endsWith("-swarm-gate")) return { nodeId: MOCK_NODE_ID };
+            // The Docker host's platform (components/docker-platform.ts).
+            if (name === "docker-host-platform") return { platform: hostPlatform };
             // and its image pins: each pinned as the engine would pin an amd64 image (MOCK_DIGEST).
             if (name.endsWith("-image") && inputs.image !== undefined)
                 return { reference: `${unwrap(inputs.image)}@${MOCK_DIGEST}`, platforms: [MOCK_PLATFORM] };
@@ -103,7 +105,15 @@ function computedOutputs(type: string, name: string, inputs: Record<string, unkn
  * Installs mocks that record every resource and throw on any `call` (a missing mock must fail loudly,
  * not hang or pass). Call before importing the code under test.
  */
-export async function installMocks(options: { preview?: boolean; firstPreview?: boolean; project?: string; stack?: string } = {}): Promise<RecordedResource[]> {
+export async function installMocks(
+    options: {
+        preview?: boolean;
+        firstPreview?: boolean;
+        project?: string;
+        stack?: string;
+        /** What the Docker host's engine reports. */ hostPlatform?: string;
+    } = {},
+): Promise<RecordedResource[]> {
     const recorded: RecordedResource[] = [];
     // The mock monitor does not pass dependencies to newResource: note them from the request first.
     const pending = new Map<string, { dependencies: string[]; parent: string; options: RecordedResource["options"] }>();
@@ -121,7 +131,7 @@ export async function installMocks(options: { preview?: boolean; firstPreview?: 
                 });
                 // The first preview of a stack: nothing exists yet, so what providers compute (generated passwords,
                 // image digests) is unknown, and so is everything derived from it.
-                const computed = options.firstPreview ? {} : computedOutputs(args.type, args.name, args.inputs);
+                const computed = options.firstPreview ? {} : computedOutputs(args.type, args.name, args.inputs, options.hostPlatform);
                 const state = { ...args.inputs, ...computed };
                 return { id: `${args.name}-id`, state };
             },
