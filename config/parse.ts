@@ -1,6 +1,6 @@
 import { registryEndpoint } from "../components/registry/endpoint";
 import { isLoopback, validateRegistryArgs } from "../components/registry/validate";
-import type { PrivateRegistryArgs, StorageArgs, TlsArgs } from "../components/registry/args";
+import type { DockerConnection, PrivateRegistryArgs, StorageArgs, TlsArgs } from "../components/registry/args";
 import { validateFunctionArgs, checkGatewayUrl } from "../components/faas/validate";
 import { parseImageRef } from "../components/faas/image";
 import { DEPLOYMENT_FIELD_NAMES, type DeploymentFields } from "../components/faas/args";
@@ -76,15 +76,8 @@ export interface PlainStackConfig {
     docker?: PlainDockerConnection;
 }
 
-/** The docker provider's connection keys, as the Swarm gate needs them. */
-export interface PlainDockerConnection {
-    host?: string;
-    sshOpts?: string[];
-    certPath?: string;
-    caMaterial?: string;
-    certMaterial?: string;
-    keyMaterial?: string;
-}
+/** The docker provider's connection keys, plain. */
+export type PlainDockerConnection = DockerConnection;
 
 export type ParseResult = { ok: true; config: PlainStackConfig; problems: [] } | { ok: false; problems: ConfigProblem[] };
 

@@ -116,15 +116,25 @@ export interface SwarmArgs {
     redisImage?: string;
 }
 
-/** The docker provider's connection settings; the client key may be a secret Output. */
-export interface DockerConnectionArgs {
+/**
+ * How the docker provider reaches its engine: its own config keys (`docker:host`, `docker:sshOpts`,
+ * `docker:certPath`, `docker:caMaterial`, `docker:certMaterial`, `docker:keyMaterial`), plain values.
+ */
+export interface DockerConnection {
+    /** `docker:host` (undefined: the local engine). */
     host?: string;
+    /** Extra ssh options for an ssh:// host. */
     sshOpts?: string[];
+    /** A folder with ca.pem, cert.pem and key.pem for tcp:// with TLS. */
     certPath?: string;
+    /** The same as PEM text; the key is a secret. */
     caMaterial?: string;
     certMaterial?: string;
-    keyMaterial?: pulumi.Input<string>;
+    keyMaterial?: string;
 }
+
+/** The same, with the client key as a (secret) Output. */
+export type DockerConnectionArgs = Omit<DockerConnection, "keyMaterial"> & { keyMaterial?: pulumi.Input<string> };
 
 export interface PrivateRegistryArgs {
     /**

@@ -1,22 +1,9 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import type { DockerConnection } from "./args";
 
 /** The gate's script, relative to the project root (the working directory of `pulumi`), like the readiness probe. */
 export const SWARM_CHECK_SCRIPT = path.relative(process.cwd(), path.join(__dirname, "swarm-check.mjs")).split(path.sep).join("/");
-
-/** How to reach the Docker engine: the docker provider's own config keys (`docker:host`, `docker:sshOpts`, TLS). */
-export interface DockerConnection {
-    /** `docker:host` (undefined: the local engine). */
-    host?: string;
-    /** `docker:sshOpts`: extra ssh options for an ssh:// host. */
-    sshOpts?: string[];
-    /** `docker:certPath`: a folder with ca.pem, cert.pem and key.pem for tcp:// with TLS. */
-    certPath?: string;
-    /** `docker:caMaterial`, `docker:certMaterial`, `docker:keyMaterial` (a secret): the same as PEM text. */
-    caMaterial?: string;
-    certMaterial?: string;
-    keyMaterial?: string;
-}
 
 /** What the engine makes of an image when a service is created from it (swarm-check.mjs, `pin`). */
 export interface ImagePin {

@@ -16,7 +16,7 @@ import { FRONT_GRACE_SECONDS, FRONT_PATHS, type FrontTls, renderFrontConfig } fr
 import { CONTAINER_PATHS } from "./registry-config";
 import { PinnedImage, SwarmGate } from "./swarm-gate";
 
-export { SWARM_CHECK_SCRIPT, type DockerConnection } from "./swarm-gate";
+export { SWARM_CHECK_SCRIPT } from "./swarm-gate";
 
 /** Where the registry task reads the values it gets from Swarm secrets (files under /run/secrets). */
 export const SWARM_SECRET_FILES = {

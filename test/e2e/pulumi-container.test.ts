@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { request } from "../helpers/http";
 import { ImageSource } from "../helpers/image-source";
 import { type DockerEngine, Lab, labSkipReason } from "../helpers/lab";
-import { changedResources, changeSummary, PulumiStack, pulumiSkipReason, runInLab } from "../helpers/pulumi-cli";
+import { changedResources, expectNoChanges, changeSummary, PulumiStack, pulumiSkipReason, runInLab } from "../helpers/pulumi-cli";
 import { registrySkipReason } from "../helpers/registry-binary";
 import { importRegistryImage } from "../helpers/registry-image";
 import { makeCaSignedCertificate } from "../helpers/tls";
@@ -88,11 +88,8 @@ describe.skipIf(skip !== undefined)("pulumi up twice, for real: the registry con
     }, 300_000);
 
     it("a second pulumi up changes nothing (--expect-no-changes), and neither does pulumi refresh", async () => {
-        const again = await stack.up(["--expect-no-changes"]);
-        expect(again.status, again.out).toBe(0);
+        const { up: again, refresh } = await expectNoChanges(stack);
         expect(changeSummary(again.out)).toEqual({ unchanged: expect.any(Number) });
-        const refresh = await stack.refresh(["--expect-no-changes"]);
-        expect(refresh.status, refresh.out).toBe(0);
         const after = await stack.preview(["--expect-no-changes", "--diff"]);
         expect(after.status, after.out).toBe(0);
         process.stderr.write(`pulumi-container: no-op up ${again.ms} ms, refresh ${refresh.ms} ms, preview ${after.ms} ms\n`);

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FaasdLab, faasdSkipReason, sshdSkipReason, startFaasdLab } from "../helpers/faasd";
 import { ImageSource } from "../helpers/image-source";
 import { labSkipReason } from "../helpers/lab";
-import { changedResources, PulumiStack, pulumiSkipReason } from "../helpers/pulumi-cli";
+import { changedResources, expectNoChanges, PulumiStack, pulumiSkipReason } from "../helpers/pulumi-cli";
 import { registrySkipReason } from "../helpers/registry-binary";
 import { importRegistryImage } from "../helpers/registry-image";
 import { makeCaSignedCertificate } from "../helpers/tls";
@@ -106,10 +106,7 @@ describe.skipIf(skip !== undefined)("faasd deployed by pulumi up for real: the c
     }, 300_000);
 
     it("a second pulumi up changes nothing, and neither does pulumi refresh", async () => {
-        const again = await stack.up(["--expect-no-changes"]);
-        expect(again.status, again.out).toBe(0);
-        const refresh = await stack.refresh(["--expect-no-changes"]);
-        expect(refresh.status, refresh.out).toBe(0);
+        const { up: again, refresh } = await expectNoChanges(stack);
         process.stderr.write(`pulumi-faasd: no-op up ${again.ms} ms, refresh ${refresh.ms} ms\n`);
     }, 300_000);
 

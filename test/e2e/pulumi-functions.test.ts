@@ -10,7 +10,7 @@ import { importFunctionImage } from "../helpers/function-image";
 import { ImageSource } from "../helpers/image-source";
 import { type DockerEngine, Lab, labSkipReason } from "../helpers/lab";
 import { openfaasSwarmSkipReason, type SwarmOpenFaas, startSwarmOpenFaas } from "../helpers/openfaas";
-import { changedResources, PulumiStack, pulumiSkipReason } from "../helpers/pulumi-cli";
+import { changedResources, expectNoChanges, PulumiStack, pulumiSkipReason } from "../helpers/pulumi-cli";
 import { registrySkipReason } from "../helpers/registry-binary";
 import { importRegistryImage } from "../helpers/registry-image";
 import { makeCaSignedCertificate } from "../helpers/tls";
@@ -114,10 +114,7 @@ describe.skipIf(skip !== undefined)("functions on the real OpenFaaS for Swarm, d
     }, 300_000);
 
     it("a second pulumi up changes nothing, and neither does pulumi refresh", async () => {
-        const again = await stack.up(["--expect-no-changes"]);
-        expect(again.status, again.out).toBe(0);
-        const refresh = await stack.refresh(["--expect-no-changes"]);
-        expect(refresh.status, refresh.out).toBe(0);
+        const { up: again, refresh } = await expectNoChanges(stack);
         process.stderr.write(`pulumi-functions: no-op up ${again.ms} ms, refresh ${refresh.ms} ms\n`);
     }, 300_000);
 

@@ -5,7 +5,7 @@
 // a change to the registry's config rolls the replicas while 30 pulls run with none failing, a replacement goes
 // delete-first, and `destroy` leaves only the data volume.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { changedResources, changeSummary, PulumiStack, pulumiSkipReason } from "../helpers/pulumi-cli";
+import { changedResources, expectNoChanges, changeSummary, PulumiStack, pulumiSkipReason } from "../helpers/pulumi-cli";
 import { SECRET_KEYS, SwarmRegistryLab, swarmLabSkipReason } from "../helpers/swarm-registry-lab";
 import { makeCaSignedCertificate } from "../helpers/tls";
 
@@ -53,11 +53,8 @@ describe.skipIf(skip !== undefined)("pulumi up twice, for real: registry:mode sw
     }, 300_000);
 
     it("a second pulumi up changes nothing (--expect-no-changes), and neither does pulumi refresh", async () => {
-        const again = await stack.up(["--expect-no-changes"]);
-        expect(again.status, again.out).toBe(0);
+        const { up: again, refresh } = await expectNoChanges(stack);
         expect(changeSummary(again.out)).toEqual({ unchanged: expect.any(Number) });
-        const refresh = await stack.refresh(["--expect-no-changes"]);
-        expect(refresh.status, refresh.out).toBe(0);
         const preview = await stack.preview(["--expect-no-changes"]);
         expect(preview.status, preview.out).toBe(0);
         process.stderr.write(`pulumi-swarm: no-op up ${again.ms} ms, refresh ${refresh.ms} ms, preview ${preview.ms} ms\n`);

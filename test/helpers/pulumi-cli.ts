@@ -5,7 +5,8 @@
 // readiness probe and the Swarm gate reach the lab's engine and registry exactly as on a user's machine.
 //
 // The binaries come from one folder named by FAASREG_PULUMI_BIN (`.ci/run` sets it from ../shared/pulumi/bin):
-// pulumi, pulumi-language-nodejs, pulumi-resource-docker, pulumi-resource-command, pulumi-resource-random.
+// pulumi, pulumi-language-nodejs, pulumi-resource-pulumi-nodejs, pulumi-resource-docker, pulumi-resource-command,
+// pulumi-resource-random.
 // They are built from their public sources (README, "Development"); without them these tests say SKIPPED.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -25,7 +26,8 @@ export const PLUGINS = [
     { name: "command", version: "1.2.1", binary: "pulumi-resource-command" },
     { name: "random", version: "4.21.2", binary: "pulumi-resource-random" },
 ] as const;
-const BINARIES = ["pulumi", "pulumi-language-nodejs", ...PLUGINS.map((p) => p.binary)];
+/** `pulumi-resource-pulumi-nodejs` is the script the CLI ships to start dynamic providers (ours among them). */
+const BINARIES = ["pulumi", "pulumi-language-nodejs", "pulumi-resource-pulumi-nodejs", ...PLUGINS.map((p) => p.binary)];
 
 /** Why the real engine cannot run here (undefined when it can). */
 export function pulumiSkipReason(): string | undefined {
@@ -289,4 +291,16 @@ export function changedResources(preview: CliResult): string[] {
     if (preview.status !== 0) throw new Error(`pulumi preview --json failed:\n${preview.out.slice(-4000)}`);
     const steps = (JSON.parse(preview.stdout) as { steps?: { op: string; urn: string }[] }).steps ?? [];
     return [...new Set(steps.filter((s) => s.op !== "same").map((s) => s.urn.slice(s.urn.lastIndexOf("::") + 2)))].sort();
+}
+
+/**
+ * What users run to check nothing drifted: a second `pulumi up --expect-no-changes`, then `pulumi refresh
+ * --expect-no-changes`. Throws with the CLI's output when either proposes a change; returns both (their times).
+ */
+export async function expectNoChanges(stack: PulumiStack): Promise<{ up: CliResult; refresh: CliResult }> {
+    const up = await stack.up(["--expect-no-changes"]);
+    if (up.status !== 0) throw new Error(`a second pulumi up proposed changes:\n${up.out.slice(-6000)}`);
+    const refresh = await stack.refresh(["--expect-no-changes"]);
+    if (refresh.status !== 0) throw new Error(`pulumi refresh proposed changes:\n${refresh.out.slice(-6000)}`);
+    return { up, refresh };
 }

@@ -41,69 +41,52 @@ export function makeCertificate(host: string): { cert: string; key: string } {
     );
 }
 
+/** The openssl steps of a throwaway CA (ca.pem, ca-key.pem) and a server certificate NAME.pem/NAME-key.pem it signs. */
+function caAndServer(dir: string, names: string[], ips: string[], name: string): string[][] {
+    const san = [...names.map((n) => `DNS:${n}`), ...ips.map((i) => `IP:${i}`)].join(",");
+    writeFileSync(join(dir, "server.cnf"), `subjectAltName=${san}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n`);
+    return [
+        ["req", "-x509", ...NEW_KEY, "-days", "2", "-subj", "/CN=faasreg test CA", "-keyout", "ca-key.pem", "-out", "ca.pem"],
+        ...signed(name, `/CN=${names[0]}`, "server.cnf"),
+    ];
+}
+
+/** The openssl steps of a key NAME-key.pem and a certificate NAME.pem for SUBJECT, signed by ca.pem with the extensions file. */
+function signed(name: string, subject: string, extensions: string): string[][] {
+    return [
+        ["req", ...NEW_KEY, "-subj", subject, "-keyout", `${name}-key.pem`, "-out", `${name}.csr`],
+        [
+            "x509",
+            "-req",
+            "-in",
+            `${name}.csr`,
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca-key.pem",
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            extensions,
+            "-out",
+            `${name}.pem`,
+        ],
+    ];
+}
+
 /** A throwaway CA and a certificate it signs for the given DNS names and IPs (for servers the code under test must trust). */
 export function makeCaSignedCertificate(names: string[], ips: string[] = []): { ca: string; cert: string; key: string } {
-    return withOpenssl(
-        (dir) => {
-            const san = [...names.map((n) => `DNS:${n}`), ...ips.map((i) => `IP:${i}`)].join(",");
-            writeFileSync(join(dir, "ext.cnf"), `subjectAltName=${san}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n`);
-            return [
-                ["req", "-x509", ...NEW_KEY, "-days", "2", "-subj", "/CN=faasreg test CA", "-keyout", "ca-key.pem", "-out", "ca.pem"],
-                ["req", ...NEW_KEY, "-subj", `/CN=${names[0]}`, "-keyout", "key.pem", "-out", "req.csr"],
-                [
-                    "x509",
-                    "-req",
-                    "-in",
-                    "req.csr",
-                    "-CA",
-                    "ca.pem",
-                    "-CAkey",
-                    "ca-key.pem",
-                    "-CAcreateserial",
-                    "-days",
-                    "2",
-                    "-extfile",
-                    "ext.cnf",
-                    "-out",
-                    "cert.pem",
-                ],
-            ];
-        },
-        ["ca", "cert", "key"],
-    );
+    const files = withOpenssl((dir) => caAndServer(dir, names, ips, "server"), ["ca", "server", "server-key"]);
+    return { ca: files.ca, cert: files.server, key: files["server-key"] };
 }
 
 /** A CA, a server certificate it signs (names and IPs) and a client certificate it signs: mutual TLS, as a Docker engine on tcp://:2376 wants. */
 export function makeMutualTls(names: string[], ips: string[] = []): { ca: string; cert: string; key: string; clientCert: string; clientKey: string } {
     const files = withOpenssl(
         (dir) => {
-            const san = [...names.map((n) => `DNS:${n}`), ...ips.map((i) => `IP:${i}`)].join(",");
-            writeFileSync(join(dir, "server.cnf"), `subjectAltName=${san}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n`);
             writeFileSync(join(dir, "client.cnf"), "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n");
-            const sign = (name: string, ext: string) => [
-                "x509",
-                "-req",
-                "-in",
-                `${name}.csr`,
-                "-CA",
-                "ca.pem",
-                "-CAkey",
-                "ca-key.pem",
-                "-CAcreateserial",
-                "-days",
-                "2",
-                "-extfile",
-                ext,
-                "-out",
-                `${name}.pem`,
-            ];
-            return [
-                ["req", "-x509", ...NEW_KEY, "-days", "2", "-subj", "/CN=faasreg test CA", "-keyout", "ca-key.pem", "-out", "ca.pem"],
-                ["req", ...NEW_KEY, "-subj", `/CN=${names[0]}`, "-keyout", "server-key.pem", "-out", "server.csr"],
-                sign("server", "server.cnf"),
-                ["req", ...NEW_KEY, "-subj", "/CN=faasreg test client", "-keyout", "client-key.pem", "-out", "client.csr"],
-                sign("client", "client.cnf"),
-            ];
+            return [...caAndServer(dir, names, ips, "server"), ...signed("client", "/CN=faasreg test client", "client.cnf")];
         },
         ["ca", "server", "server-key", "client", "client-key"],
     );
