@@ -6,7 +6,9 @@
 // tags whose image a deployed function uses (by tag or by digest) and the newest N others (by the image's
 // `created` time), and deletes the manifests of the rest through the registry's API. Without --apply it
 // only prints the plan. Deleting manifests frees nothing by itself: `scripts/registry-gc.sh` then runs the
-// registry's garbage collector with the registry stopped (see README, "Disk").
+// registry's garbage collector with the registry stopped (see README, "Disk"). A function deployed by digest
+// whose tag has moved since runs an untagged image: it is kept, and --apply tags it (`deployed-<digest>`) so
+// that the collector's --delete-untagged keeps it too.
 
 export interface TagInfo {
     repository: string;
@@ -20,6 +22,11 @@ export interface RetentionPlan {
     keep: TagInfo[];
     /** Manifests to delete: every tag pointing at them is unkept. */
     delete: { repository: string; digest: string; tags: string[] }[];
+    /**
+     * Images functions run by digest that no tag points at any more (the tag moved since the deploy). They
+     * are kept, and `--apply` tags them (`pinTag`) so that `garbage-collect --delete-untagged` keeps them too.
+     */
+    pin: { repository: string; digest: string; tag: string }[];
 }
 
 const MANIFEST_TYPES = [
@@ -72,6 +79,23 @@ export class RegistryApi {
         return { repository, tag, digest: manifest.digest ?? "", created };
     }
 
+    /** Tags the manifest `digest` as `tag` (the same bytes, so the same digest). */
+    async tagManifest(repository: string, digest: string, tag: string): Promise<void> {
+        const res = await fetch(`${this.base}/v2/${repository}/manifests/${digest}`, {
+            headers: { accept: MANIFEST_TYPES, authorization: this.authorization },
+        });
+        const body = Buffer.from(await res.arrayBuffer());
+        if (res.status === 404)
+            throw new Error(`${repository}@${digest} is deployed but not in the registry: the function's next pull will fail; push it again`);
+        if (res.status !== 200) throw new Error(`GET ${repository}@${digest} answered ${res.status}: ${body.toString().slice(0, 200)}`);
+        const put = await fetch(`${this.base}/v2/${repository}/manifests/${tag}`, {
+            method: "PUT",
+            body,
+            headers: { "content-type": res.headers.get("content-type") ?? "application/vnd.oci.image.manifest.v1+json", authorization: this.authorization },
+        });
+        if (put.status !== 201) throw new Error(`PUT ${repository}:${tag} answered ${put.status}: ${(await put.text()).slice(0, 200)}`);
+    }
+
     async deleteManifest(repository: string, digest: string): Promise<void> {
         const res = await fetch(`${this.base}/v2/${repository}/manifests/${digest}`, { method: "DELETE", headers: { authorization: this.authorization } });
         if (res.status !== 202 && res.status !== 404)
@@ -79,14 +103,27 @@ export class RegistryApi {
     }
 }
 
-/** Whether `image` (as a function deploys it: host/repo:tag or host/repo@sha256:...) is this tag. */
+/** The repository and tag or digest of an image as a function deploys it: host/repo:tag or host/repo@sha256:... */
+export function imageReference(image: string): { repository: string; tag?: string; digest?: string } {
+    const path = image.replace(/^[^/]+\//, "");
+    const at = path.indexOf("@");
+    if (at >= 0) return { repository: path.slice(0, at).replace(/:[^/]*$/, ""), digest: path.slice(at + 1) };
+    const colon = path.lastIndexOf(":");
+    return colon > path.lastIndexOf("/") ? { repository: path.slice(0, colon), tag: path.slice(colon + 1) } : { repository: path, tag: "latest" };
+}
+
+/** Whether `image` (as a function deploys it) is this tag, or this tag's image by digest. */
 function isDeployed(info: TagInfo, deployed: readonly string[]): boolean {
     return deployed.some((image) => {
-        const path = image.replace(/^[^/]+\//, "");
-        const at = path.indexOf("@");
-        if (at >= 0) return path.slice(0, at).replace(/:[^/]*$/, "") === info.repository && path.slice(at + 1) === info.digest;
-        return path === `${info.repository}:${info.tag}`;
+        const ref = imageReference(image);
+        if (ref.repository !== info.repository) return false;
+        return ref.digest !== undefined ? ref.digest === info.digest : ref.tag === info.tag;
     });
+}
+
+/** The tag that keeps a deployed, untagged image through `garbage-collect --delete-untagged`. */
+export function pinTag(digest: string): string {
+    return `deployed-${digest.replace(/^sha256:/, "").slice(0, 12)}`;
 }
 
 /** What to keep and what to delete; nothing is changed. */
@@ -108,11 +145,23 @@ export async function planRetention(api: RegistryApi, options: { keepNewest: num
         entry.tags.push(info.tag);
         byDigest.set(key, entry);
     }
-    return { keep, delete: [...byDigest.values()] };
+    const tagged = new Set([...keep, ...unkept].map((i) => `${i.repository}@${i.digest}`));
+    const pin = new Map<string, { repository: string; digest: string; tag: string }>();
+    for (const image of options.deployed) {
+        const ref = imageReference(image);
+        if (ref.digest === undefined || tagged.has(`${ref.repository}@${ref.digest}`)) continue;
+        pin.set(`${ref.repository}@${ref.digest}`, { repository: ref.repository, digest: ref.digest, tag: pinTag(ref.digest) });
+    }
+    return { keep, delete: [...byDigest.values()], pin: [...pin.values()] };
 }
 
 async function main(): Promise<void> {
     const args = process.argv.slice(2);
+    const usage = "usage: npm run -s registry:prune -- --url https://REGISTRY [--keep N] [--deployed IMAGE ...] [--apply] < credentials.json\n";
+    if (args.includes("--help") || args.includes("-h")) {
+        process.stdout.write(usage);
+        return;
+    }
     const value = (flag: string) => {
         const i = args.indexOf(flag);
         return i >= 0 ? args[i + 1] : undefined;
@@ -121,7 +170,7 @@ async function main(): Promise<void> {
     const keepNewest = Number(value("--keep") ?? 5);
     const deployed = args.flatMap((a, i) => (args[i - 1] === "--deployed" ? [a] : []));
     if (url === undefined || !Number.isInteger(keepNewest) || keepNewest < 0) {
-        process.stderr.write("usage: npm run -s registry:prune -- --url https://REGISTRY [--keep N] [--deployed IMAGE ...] [--apply] < credentials.json\n");
+        process.stderr.write(usage);
         process.exit(2);
     }
     let input = "";
@@ -130,13 +179,17 @@ async function main(): Promise<void> {
     const api = new RegistryApi(url.replace(/\/+$/, ""), [username, password]);
     const plan = await planRetention(api, { keepNewest, deployed });
     for (const k of plan.keep) process.stdout.write(`keep    ${k.repository}:${k.tag}\n`);
+    for (const p of plan.pin) process.stdout.write(`keep    ${p.repository}@${p.digest} (deployed, untagged: tag it ${p.tag})\n`);
     for (const d of plan.delete) process.stdout.write(`delete  ${d.repository}@${d.digest} (${d.tags.join(", ")})\n`);
     if (!args.includes("--apply")) {
         process.stdout.write("dry run: nothing deleted (add --apply)\n");
         return;
     }
+    for (const p of plan.pin) await api.tagManifest(p.repository, p.digest, p.tag);
     for (const d of plan.delete) await api.deleteManifest(d.repository, d.digest);
-    process.stdout.write(`deleted ${plan.delete.length} manifest(s); now free the space: scripts/registry-gc.sh (README, "Disk")\n`);
+    process.stdout.write(
+        `tagged ${plan.pin.length} deployed image(s), deleted ${plan.delete.length} manifest(s); now free the space: npm run registry:gc (README, "Disk")\n`,
+    );
 }
 
 if (require.main === module) {

@@ -1,8 +1,9 @@
 // Operating the registry for months, on the real registry (Debian's docker-registry running the stack's
 // declared container spec): password rotation and what clients see during it, retention and garbage
 // collection (bytes on disk before and after, every kept image still pullable), backup and restore of the
-// data volume. The docker commands around them (stop/start, `docker run --volumes-from`) are in the
-// README and scripts/registry-gc.sh; here the registry binary runs directly on the same files.
+// data volume; nothing a function runs is ever collected, on v3 and on 2.8. The docker commands around them
+// (stop/start, the one-off collector) are scripts/registry-gc.ts, run against a real engine in
+// test/e2e/registry-docker.test.ts; here the registry binary runs directly on the same files.
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,13 +11,14 @@ import { join } from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CONTAINER_PATHS } from "../components/registry/registry-config";
-import { planRetention, RegistryApi } from "../scripts/registry-prune";
+import { deployedAtRisk, distributionMajor, eligibleManifests, type GcOptions, refusal } from "../scripts/registry-gc";
+import { pinTag, planRetention, RegistryApi } from "../scripts/registry-prune";
 import { request } from "./helpers/http";
 import { findResource, outputValue } from "./helpers/mocks";
 import { containerSpec, type RunningRegistry, startRealRegistry } from "./helpers/real-registry";
 import { RegistryClient } from "./helpers/registry-client";
 import { evaluateStack } from "./helpers/stack";
-import { registrySkipReason } from "./helpers/registry-binary";
+import { type RegistryVersion, registryBinary, registrySkipReason } from "./helpers/registry-binary";
 
 /** The registry version the stack deploys (distribution v3): FAASREG_REGISTRY_BIN. */
 const skip = registrySkipReason();
@@ -197,3 +199,84 @@ describe.skipIf(skip !== undefined)("disk: retention, then garbage collection, o
         }
     });
 });
+
+// A function deployed by digest (as the README recommends) whose tag has since moved runs an untagged image.
+// Before this was fixed, registry:prune never listed it and `garbage-collect --delete-untagged` deleted it.
+for (const version of ["v3", "2.8"] as RegistryVersion[]) {
+    const why = registrySkipReason(version);
+    describe.skipIf(why !== undefined)(`nothing a function runs is collected (distribution ${version})`, () => {
+        let registry: RunningRegistry;
+        let client: RegistryClient;
+        let api: RegistryApi;
+        const host = "registry.example.com";
+
+        beforeAll(async () => {
+            const first = await declared(ALICE_1);
+            const ci = (await outputValue(first.stack.exports.registryPasswords as pulumi.Output<Record<string, string>>)).ci;
+            registry = await startRealRegistry(first.spec, { version });
+            client = new RegistryClient(`http://127.0.0.1:${registry.port}`, ["ci", ci]);
+            api = new RegistryApi(`http://127.0.0.1:${registry.port}`, ["ci", ci]);
+        });
+        afterAll(async () => {
+            await registry?.stop();
+            registry?.remove();
+        });
+
+        it("keeps a deployed digest whose tag moved through prune (it is tagged) and --delete-untagged collection", async () => {
+            const deployedImage = await client.pushImage("team/hello", "1.0.0", { layer: Buffer.from(`first build ${version}`.repeat(1000)) });
+            const rebuilt = await client.pushImage("team/hello", "1.0.0", { layer: Buffer.from(`second build ${version}`.repeat(1000)) });
+            const deployed = [`${host}/team/hello@${deployedImage.digest}`];
+
+            // Without the tag, the real collector's dry run lists the deployed image, and the guard sees it.
+            const dry = await registry.garbageCollect({ deleteUntagged: true, dryRun: true });
+            expect(eligibleManifests(dry)).toContainEqual({ repository: "team/hello", digest: deployedImage.digest });
+            expect(deployedAtRisk(dry, deployed)).toEqual(deployed);
+
+            const plan = await planRetention(api, { keepNewest: 0, deployed });
+            expect(plan.pin).toEqual([{ repository: "team/hello", digest: deployedImage.digest, tag: pinTag(deployedImage.digest) }]);
+            expect(plan.delete).toEqual([{ repository: "team/hello", digest: rebuilt.digest, tags: ["1.0.0"] }]);
+            for (const p of plan.pin) await api.tagManifest(p.repository, p.digest, p.tag);
+            for (const d of plan.delete) await api.deleteManifest(d.repository, d.digest);
+
+            const before = du(registry.pathOf(CONTAINER_PATHS.data));
+            const started = Date.now();
+            const output = await registry.garbageCollect({ deleteUntagged: true });
+            const took = Date.now() - started;
+            expect(deployedAtRisk(output, deployed)).toEqual([]);
+            const after = du(registry.pathOf(CONTAINER_PATHS.data));
+            process.stderr.write(
+                `registry.operations (${version}): prune + collection freed ${before - after} bytes in ${took} ms; the deployed digest kept\n`,
+            );
+            expect((await client.getManifest("team/hello", deployedImage.digest)).status).toBe(200);
+            expect((await client.getBlob("team/hello", deployedImage.layerDigest)).status).toBe(200);
+            expect((await client.getManifest("team/hello", rebuilt.digest)).status).toBe(404);
+            expect(before - after).toBeGreaterThan(10_000);
+        });
+
+        it(
+            version === "v3"
+                ? "keeps a multi-platform image's untagged platform images (v3)"
+                : "deletes a multi-platform image's platform images (2.x): registry:gc refuses --delete-untagged",
+            async () => {
+                const multi = await client.pushMultiPlatform("team/multi", "1", ["linux/amd64", "linux/arm64"], 64 * 1024);
+                const output = await registry.garbageCollect({ deleteUntagged: true });
+                const statuses = await Promise.all(multi.images.map(async (i) => (await client.getManifest("team/multi", i.digest)).status));
+                const major = distributionMajor(spawnSync(registryBinary(version), ["--version"], { encoding: "utf8" }).stdout);
+                const options: GcOptions = { container: "c", dryRun: false, deleteUntagged: true, deployed: [] };
+                process.stderr.write(`registry.operations (${version}): after --delete-untagged, the index's platform images answer ${statuses.join(", ")}\n`);
+                if (version === "v3") {
+                    expect(major).toBe(3);
+                    expect(statuses).toEqual([200, 200]);
+                    expect(eligibleManifests(output).filter((e) => e.repository === "team/multi")).toEqual([]);
+                    expect(refusal({}, major, options)).toBeUndefined();
+                } else {
+                    expect(major).toBe(2);
+                    expect(statuses).toEqual([404, 404]);
+                    expect(eligibleManifests(output).map((e) => e.digest)).toEqual(expect.arrayContaining(multi.images.map((i) => i.digest)));
+                    expect(refusal({}, major, options)).toMatch(/distribution 2\.x.*multi-platform.*#3178/);
+                    expect(refusal({}, major, { ...options, deleteUntagged: false })).toBeUndefined();
+                }
+            },
+        );
+    });
+}

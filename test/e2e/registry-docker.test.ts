@@ -1,8 +1,9 @@
 // The registry as the docker provider runs it, on a real Docker engine (in a private lab): the stack's
 // declared container (image, published port, data volume, uploaded config and htpasswd), replaced the way
 // the provider replaces it (delete first, then create, copy the uploads, start) when a password rotates,
-// with what clients see meanwhile measured; and scripts/registry-gc.sh run as written against it. The
-// image is Debian's registry binary shaped like the official one (test/helpers/registry-image.ts).
+// with what clients see meanwhile measured; and `npm run registry:gc` (scripts/registry-gc.ts) run as users
+// run it against it. The image is the distribution v3 binary shaped like the official one
+// (test/helpers/registry-image.ts).
 import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -96,7 +97,27 @@ describe.skipIf(skip !== undefined)("the registry container on a real Docker eng
         expect(await status("alice", "alice-rotated-password-4567")).toBe(200);
     });
 
-    it("scripts/registry-gc.sh frees what registry:prune deleted, with the container stopped meanwhile, and starts it again", async () => {
+    const gc = (...args: string[]) =>
+        spawnSync("npx", ["tsx", join(__dirname, "..", "..", "scripts", "registry-gc.ts"), ...args], {
+            encoding: "utf8",
+            env: { PATH: process.env.PATH, DOCKER_HOST: docker.host, DOCKER_CONFIG: join(lab.dir, "docker-cli"), HOME: lab.dir },
+        });
+    const running = () => docker.must(["inspect", "-f", "{{.State.Running}}", NAME]).trim();
+
+    it("registry:gc --help prints its usage and touches nothing; a missing container is named", () => {
+        const help = gc("--help");
+        expect(help.status).toBe(0);
+        expect(help.stdout).toMatch(/^usage: npm run -s registry:gc -- CONTAINER/);
+        expect(running()).toBe("true");
+        const missing = gc("no-such-registry");
+        expect(missing.status).toBe(1);
+        expect(missing.stderr).toMatch(/no container no-such-registry on unix:/);
+        const unsafe = gc(NAME, "--delete-untagged");
+        expect(unsafe.status).toBe(2);
+        expect(unsafe.stderr).toMatch(/--delete-untagged deletes every untagged manifest.*--deployed.*--none-deployed/);
+    });
+
+    it("registry:gc frees what registry:prune deleted, with the container stopped meanwhile, and starts it again", async () => {
         const client = new RegistryClient(base, ["ci", ci]);
         const images = [];
         for (let i = 1; i <= 4; i++) images.push(await client.pushImage("functions/hello", `src-${i}`));
@@ -105,18 +126,39 @@ describe.skipIf(skip !== undefined)("the registry container on a real Docker eng
         expect(plan.delete).toHaveLength(3);
         for (const d of plan.delete) await api.deleteManifest(d.repository, d.digest);
         const before = volumeBytes();
-        const gc = spawnSync("bash", [join(__dirname, "..", "..", "scripts", "registry-gc.sh"), NAME, IMAGE], {
-            encoding: "utf8",
-            env: { PATH: "/usr/bin:/bin", DOCKER_HOST: docker.host, DOCKER_CONFIG: join(lab.dir, "docker-cli"), HOME: lab.dir },
-        });
-        expect(gc.status, gc.stderr).toBe(0);
-        expect(gc.stderr).toMatch(/stopping .*\n.*starting/s);
+        const run = gc(NAME);
+        expect(run.status, run.stderr).toBe(0);
+        expect(run.stderr).toMatch(/stopping .*\n.*blobs marked.*\n.*starting/s);
         const after = volumeBytes();
         process.stderr.write(`registry-docker: data volume ${before} bytes before GC, ${after} after\n`);
         expect(after).toBeLessThan(before);
+        expect(running()).toBe("true");
         for (let i = 0; i < 100 && (await status("ci", ci)) !== 200; i++) await new Promise((r) => setTimeout(r, 100));
         expect((await client.getManifest("functions/hello", "src-4")).status).toBe(200);
         expect((await client.getBlob("functions/hello", images[3].layerDigest)).status).toBe(200);
         expect((await client.getManifest("functions/hello", "src-1")).status).toBe(404);
+    });
+
+    it("registry:gc --delete-untagged refuses while a deployed image is untagged, and collects once registry:prune tagged it", async () => {
+        const client = new RegistryClient(base, ["ci", ci]);
+        const deployedImage = await client.pushImage("functions/moved", "1.0.0", { layer: Buffer.from("first build ".repeat(4000)) });
+        await client.pushImage("functions/moved", "1.0.0", { layer: Buffer.from("second build ".repeat(4000)) });
+        const deployed = `registry.example.com/functions/moved@${deployedImage.digest}`;
+
+        const refused = gc(NAME, "--delete-untagged", "--deployed", deployed);
+        expect(refused.status).toBe(1);
+        expect(refused.stderr).toContain(`would delete images that functions run: ${deployed}. Nothing was deleted.`);
+        expect(running()).toBe("true");
+        for (let i = 0; i < 100 && (await status("ci", ci)) !== 200; i++) await new Promise((r) => setTimeout(r, 100));
+        expect((await client.getManifest("functions/moved", deployedImage.digest)).status).toBe(200);
+
+        const api = new RegistryApi(base, ["ci", ci]);
+        const plan = await planRetention(api, { keepNewest: 1, deployed: [deployed] });
+        for (const p of plan.pin) await api.tagManifest(p.repository, p.digest, p.tag);
+        const run = gc(NAME, "--delete-untagged", "--deployed", deployed);
+        expect(run.status, run.stderr).toBe(0);
+        for (let i = 0; i < 100 && (await status("ci", ci)) !== 200; i++) await new Promise((r) => setTimeout(r, 100));
+        expect((await client.getManifest("functions/moved", deployedImage.digest)).status).toBe(200);
+        expect((await client.getBlob("functions/moved", deployedImage.layerDigest)).status).toBe(200);
     });
 });

@@ -9,6 +9,7 @@
 // What the 2.8 binary proves for the 3.x image: the shared upload state (http.secret), draining
 // (http.draintimeout), the Redis blob-descriptor cache (2.8 reads `redis.addr`, 3.x `redis.addrs`: both are
 // rendered, each ignores the other's key), htpasswd and the health endpoint.
+import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import tls from "node:tls";
@@ -108,6 +109,21 @@ describe.skipIf(skip !== undefined)("registry:mode swarm on a real Swarm: 3 repl
         expect(inspected.includes(httpSecret)).toBe(false);
         expect(inspected.includes(deployed.password)).toBe(false);
         expect(inspected.includes(certificate.key.split("\n")[1])).toBe(false);
+    });
+
+    it("registry:gc refuses the service and each of its replicas, saying why, and stops nothing", () => {
+        const gc = (target: string) =>
+            spawnSync("npx", ["tsx", join(__dirname, "..", "..", "scripts", "registry-gc.ts"), target], {
+                encoding: "utf8",
+                env: { PATH: process.env.PATH, DOCKER_HOST: swarm.docker.host, DOCKER_CONFIG: join(swarm.lab.dir, "docker-cli"), HOME: swarm.lab.dir },
+            });
+        const replica = swarm.containersOf(SERVICE)[0];
+        for (const target of [SERVICE, replica]) {
+            const r = gc(target);
+            expect(r.status, target).toBe(1);
+            expect(r.stderr).toContain(`${SERVICE} is a Swarm service (registry:mode swarm): the collector needs every replica stopped`);
+        }
+        expect(swarm.containersOf(SERVICE)).toHaveLength(3);
     });
 
     it("takes docker login, push and pull of a 20 MB layer through the front", () => {

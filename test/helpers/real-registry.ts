@@ -44,10 +44,10 @@ export interface RunningRegistry {
     /** The container replaced by one with another spec (new files), keeping the volumes: what `pulumi up` does. */
     replaceSpec: (spec: ContainerSpec) => Promise<void>;
     /**
-     * What scripts/registry-gc.sh does to the container: stop it, run the registry's garbage collector
-     * (`garbage-collect --delete-untagged`) on the same storage, start it again. Returns the collector's output.
+     * What `npm run registry:gc` does to the container: stop it, run the registry's garbage collector on the
+     * same storage (`--delete-untagged` unless told otherwise), start it again. Returns the collector's output.
      */
-    garbageCollect: () => Promise<string>;
+    garbageCollect: (options?: { deleteUntagged?: boolean; dryRun?: boolean }) => Promise<string>;
     /** Where a container path (a volume, e.g. /var/lib/registry) lives here. */
     pathOf: (containerPath: string) => string;
     /** Removes the temp dir (the container and its volumes). */
@@ -152,9 +152,10 @@ export async function startRealRegistry(
             output += "\n--- replaced ---\n";
             await start();
         },
-        garbageCollect: async () => {
+        garbageCollect: async ({ deleteUntagged = true, dryRun = false } = {}) => {
             await stop();
-            const argv = [...(options.wrap ?? []), binary, "garbage-collect", "--delete-untagged", join(root, configPath)];
+            const flags = [...(deleteUntagged ? ["--delete-untagged"] : []), ...(dryRun ? ["--dry-run"] : [])];
+            const argv = [...(options.wrap ?? []), binary, "garbage-collect", ...flags, join(root, configPath)];
             const r = spawnSync(argv[0], argv.slice(1), { env, encoding: "utf8" });
             output += "\n--- garbage-collect ---\n";
             await start();

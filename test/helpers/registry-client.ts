@@ -3,6 +3,8 @@ import { type HttpOptions, request } from "./http";
 
 export const MANIFEST_V2 = "application/vnd.docker.distribution.manifest.v2+json";
 
+export const OCI_INDEX = "application/vnd.oci.image.index.v1+json";
+
 export function sha256(data: Buffer | string): string {
     return `sha256:${createHash("sha256").update(data).digest("hex")}`;
 }
@@ -50,14 +52,14 @@ export class RegistryClient {
         return digest;
     }
 
-    async pushManifest(repo: string, tag: string, manifest: string): Promise<string> {
-        const res = await this.call(`/v2/${repo}/manifests/${tag}`, { method: "PUT", body: manifest, headers: { "content-type": MANIFEST_V2 } });
+    async pushManifest(repo: string, tag: string, manifest: string, mediaType = MANIFEST_V2): Promise<string> {
+        const res = await this.call(`/v2/${repo}/manifests/${tag}`, { method: "PUT", body: manifest, headers: { "content-type": mediaType } });
         if (res.status !== 201) throw new Error(`push manifest: ${res.status} ${res.body}`);
         return String(res.headers["docker-content-digest"]);
     }
 
     getManifest(repo: string, ref: string) {
-        return this.call(`/v2/${repo}/manifests/${ref}`, { headers: { accept: MANIFEST_V2 } });
+        return this.call(`/v2/${repo}/manifests/${ref}`, { headers: { accept: `${MANIFEST_V2}, ${OCI_INDEX}` } });
     }
 
     getBlob(repo: string, digest: string) {
@@ -80,5 +82,38 @@ export class RegistryClient {
         });
         const digest = await this.pushManifest(repo, tag, manifest);
         return { manifest, digest, layer, layerDigest };
+    }
+
+    /**
+     * Pushes a multi-platform image as buildx does: one image per platform, pushed by digest only (untagged),
+     * and an OCI index naming them, tagged. Returns the index's digest and each platform image.
+     */
+    async pushMultiPlatform(repo: string, tag: string, platforms: string[], layerSize = 4096) {
+        const images: { platform: string; digest: string; layerDigest: string; size: number }[] = [];
+        for (const platform of platforms) {
+            const [os, architecture] = platform.split("/");
+            const layer = Buffer.from(`${platform} ${repo}:${tag} `.padEnd(layerSize, "y"));
+            const config = Buffer.from(JSON.stringify({ architecture, os, rootfs: { type: "layers", diff_ids: [sha256(layer)] } }));
+            const configDigest = await this.pushBlob(repo, config);
+            const layerDigest = await this.pushBlob(repo, layer);
+            const manifest = JSON.stringify({
+                schemaVersion: 2,
+                mediaType: MANIFEST_V2,
+                config: { mediaType: "application/vnd.docker.container.image.v1+json", size: config.length, digest: configDigest },
+                layers: [{ mediaType: "application/vnd.docker.image.rootfs.diff.tar.gzip", size: layer.length, digest: layerDigest }],
+            });
+            const digest = await this.pushManifest(repo, sha256(manifest), manifest);
+            images.push({ platform, digest, layerDigest, size: Buffer.byteLength(manifest) });
+        }
+        const index = JSON.stringify({
+            schemaVersion: 2,
+            mediaType: OCI_INDEX,
+            manifests: images.map((i) => {
+                const [os, architecture] = i.platform.split("/");
+                return { mediaType: MANIFEST_V2, size: i.size, digest: i.digest, platform: { os, architecture } };
+            }),
+        });
+        const digest = await this.pushManifest(repo, tag, index, OCI_INDEX);
+        return { digest, images };
     }
 }
