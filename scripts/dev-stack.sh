@@ -1,12 +1,28 @@
 #!/usr/bin/env bash
 # Runs pulumi against the local `dev` stack: the registry on the local Docker engine, 127.0.0.1:5000,
 # plain HTTP (loopback only), one generated user. State lives in ./.pulumi-state (git-ignored).
-#   npm run up                         provision (this script with no argument, or `up`)
+#   npm run up                         provision (`up`; with no argument the script prints its usage)
 #   npm run preview / npm run destroy
 #   npm run -s pulumi -- ARGS...       any pulumi command on the dev stack, e.g. `stack output`
 # Real servers (a VM over ssh://, Let's Encrypt) use a stack of their own: see README, "Your own VM".
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+usage() {
+    cat <<'USAGE'
+usage: npm run up                       provision the dev stack (pulumi up)
+       npm run preview                  pulumi preview --diff of the dev stack
+       npm run destroy                  pulumi destroy of the dev stack
+       npm run -s pulumi -- ARGS...     any pulumi command on the dev stack, e.g. stack output
+USAGE
+}
+# `npm run pulumi` with nothing after it used to run `pulumi up --yes`: a command that changes servers
+# must be asked for by name.
+if [ $# -eq 0 ] || [ "$1" = --help ] || [ "$1" = -h ]; then
+    usage
+    [ $# -eq 0 ] && exit 2
+    exit 0
+fi
 
 [ -d node_modules ] || npm ci --no-audit --no-fund >&2
 
@@ -58,10 +74,10 @@ fi
 "${PULUMI[@]}" stack select dev >/dev/null 2>&1 || "${PULUMI[@]}" stack init dev --secrets-provider passphrase >&2
 "${PULUMI[@]}" config get registry:tls >/dev/null 2>&1 || "${PULUMI[@]}" config set registry:tls none >&2
 
-if [ "${1:-up}" != "up" ]; then
+if [ "$1" != "up" ]; then
     exec "${PULUMI[@]}" "$@"
 fi
-[ $# -gt 0 ] && shift
+shift
 yes=()
 [ -t 0 ] || yes=(--yes)
 "${PULUMI[@]}" up "${yes[@]}" "$@"

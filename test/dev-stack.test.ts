@@ -50,4 +50,19 @@ describe("npm run up / preview / destroy / pulumi: which Pulumi CLI", () => {
         expect(run(join(dir, "nothing-here"), { PULUMI_CLI: cli }).status).toBe(0);
         expect(readFileSync(log, "utf8")).toMatch(/version/);
     });
+
+    it("npm run pulumi with nothing after it prints the usage and runs nothing (it used to run pulumi up --yes)", () => {
+        const log = join(dir, "bare.log");
+        const cli = join(dir, "bare-pulumi");
+        writeFileSync(cli, `#!/bin/sh\necho "$@" >> ${log}\n`);
+        chmodSync(cli, 0o755);
+        const r = spawnSync("bash", ["scripts/dev-stack.sh"], {
+            cwd: ROOT,
+            encoding: "utf8",
+            env: { PATH: "/usr/bin:/bin", HOME: dir, PULUMI_CLI: cli, PULUMI_CONFIG_PASSPHRASE: "test-only" },
+        });
+        expect(r.status).toBe(2);
+        expect(r.stdout).toMatch(/^usage: npm run up .*\n.*npm run -s pulumi -- ARGS/s);
+        expect(() => readFileSync(log, "utf8")).toThrow(/ENOENT/);
+    });
 });
