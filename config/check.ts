@@ -1,75 +1,19 @@
 // npm run config:check -- Pulumi.STACK.yaml [more stack files]
 // Validates stack config files offline, before `pulumi up`: every problem at once, each with the key and
-// the fix. Secrets (`secure:` values) cannot be decrypted here; a placeholder stands in for them, so
-// their content is not checked, only that they are set and stored as secrets.
+// the fix. Secrets (`secure:` values) cannot be decrypted here: they are hidden from every check of their
+// content; only that they are set, and stored as secrets, is checked.
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
-import { type ConfigProblem, type ConfigSource, parseStackConfig } from "./parse";
-import { CONFIG_KEYS } from "./schema";
+import { type ConfigProblem, parseStackConfig } from "./parse";
+import { placeholderSecrets, stackFileSource } from "./stack-file";
 
-/** Stands in for an encrypted value: long enough to pass the password rules, obviously not real. */
-export const SECRET_PLACEHOLDER = "placeholder-for-an-encrypted-secret";
+export { stackFileSource } from "./stack-file";
 
-function isSecure(value: unknown): boolean {
-    return typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length === 1 && "secure" in value;
-}
-
-/** What Pulumi writes for an encrypted value: base64, with `v1:` and `:` separators for the passphrase provider. */
-const CIPHERTEXT = /^(v1:)?[A-Za-z0-9+/=:]+$/;
-
-/**
- * The value with every `secure:` replaced by the placeholder, whether any was, and the paths
- * (`registry:users[1].password`) of `secure:` values that are not ciphertext at all (an example's
- * placeholder, a value typed by hand), which Pulumi could not decrypt.
- */
-function replaceSecure(value: unknown, path: string): { value: unknown; secret: boolean; fake: string[] } {
-    if (isSecure(value)) {
-        const ciphertext = (value as { secure: unknown }).secure;
-        return { value: SECRET_PLACEHOLDER, secret: true, fake: typeof ciphertext === "string" && CIPHERTEXT.test(ciphertext) ? [] : [path] };
-    }
-    if (Array.isArray(value)) {
-        const items = value.map((v, i) => replaceSecure(v, `${path}[${i}]`));
-        return { value: items.map((i) => i.value), secret: items.some((i) => i.secret), fake: items.flatMap((i) => i.fake) };
-    }
-    if (typeof value === "object" && value !== null) {
-        const entries = Object.entries(value).map(([k, v]) => [k, replaceSecure(v, `${path}.${k}`)] as const);
-        return {
-            value: Object.fromEntries(entries.map(([k, v]) => [k, v.value])),
-            secret: entries.some(([, v]) => v.secret),
-            fake: entries.flatMap(([, v]) => v.fake),
-        };
-    }
-    return { value, secret: false, fake: [] };
-}
-
-/** `secure:` values in a stack's config that are not ciphertext, by path. */
-export function placeholderSecrets(config: Record<string, unknown>): string[] {
-    return Object.entries(config ?? {}).flatMap(([key, value]) => replaceSecure(value, key).fake);
-}
-
-/** A ConfigSource over the `config:` map of a stack file, as Pulumi would hand it to the program. */
-export function stackFileSource(config: Record<string, unknown>): ConfigSource {
-    const values = new Map<string, { raw: string; secret: boolean }>();
-    for (const [key, value] of Object.entries(config ?? {})) {
-        const { value: plain, secret } = replaceSecure(value, key);
-        const raw = typeof plain === "string" ? plain : JSON.stringify(plain);
-        values.set(key, { raw, secret });
-    }
-    return { get: (key) => values.get(key)?.raw, isSecret: (key) => values.get(key)?.secret ?? false };
-}
-
-/** Every problem in one stack file's text, unknown keys of our namespaces included. */
+/** Every problem in one stack file's text (unknown keys of our namespaces are parseStackConfig's). */
 export function checkStackFile(text: string): ConfigProblem[] {
     const doc = (parse(text) ?? {}) as { config?: Record<string, unknown> };
     const config = doc.config ?? {};
     const problems: ConfigProblem[] = [];
-    const known = new Set(CONFIG_KEYS.map((k) => k.key));
-    for (const key of Object.keys(config)) {
-        if (/^(registry|faas):/.test(key) && !known.has(key)) {
-            const near = CONFIG_KEYS.map((k) => k.key).find((k) => k.toLowerCase() === key.toLowerCase());
-            problems.push({ key, message: `is not a key this project reads${near ? `: did you mean ${near}?` : ""} (remove it: pulumi config rm ${key})` });
-        }
-    }
     for (const path of placeholderSecrets(config)) {
         const command = path.includes(".") || path.includes("[") ? `pulumi config set --secret --path '${path}'` : `pulumi config set --secret ${path}`;
         problems.push({ key: path, message: `holds a placeholder, not a value encrypted by Pulumi: set it with ${command} (it prompts for the value)` });

@@ -11,6 +11,7 @@ import {
     parseStackConfig,
     type SshSettings,
 } from "./parse";
+import { readStackFileConfig, securePaths } from "./stack-file";
 
 export { CONFIG_KEYS, type KeySpec } from "./schema";
 export { type ConfigProblem, type ConfigSource, formatProblems, parseStackConfig, type PlainStackConfig } from "./parse";
@@ -55,11 +56,20 @@ export class ConfigError extends pulumi.RunError {
  * Stack config as Pulumi hands it to the program. This is the only place in the project that reads
  * `pulumi.Config`. Secret values are read as plain strings here only to validate them before anything
  * is declared; they leave this module wrapped in `pulumi.secret`.
+ *
+ * Pulumi says only whether a whole key holds a secret somewhere (`registry:users` with one password set by
+ * `--secret --path`). The stack file beside the program (`Pulumi.<stack>.yaml`) says which value is
+ * encrypted; it is read for that when it holds exactly the keys Pulumi handed over (not another file given
+ * with --config-file), so a plaintext password beside an encrypted one is refused by `pulumi up` too.
  */
-export function pulumiConfigSource(): ConfigSource {
+export function pulumiConfigSource(stackFile = `Pulumi.${pulumi.getStack()}.yaml`): ConfigSource {
     const bags = new Map<string, pulumi.Config>();
     const bag = (ns: string) => bags.get(ns) ?? (bags.set(ns, new pulumi.Config(ns)).get(ns) as pulumi.Config);
     const runtime = pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean };
+    const keys = Object.keys(pulumi.runtime.allConfig());
+    const fileConfig = readStackFileConfig(stackFile);
+    const sameKeys = fileConfig !== undefined && [...Object.keys(fileConfig)].sort().join() === [...keys].sort().join();
+    const secure = sameKeys ? securePaths(fileConfig) : undefined;
     return {
         get(key) {
             const [ns, name] = key.split(":");
@@ -67,6 +77,8 @@ export function pulumiConfigSource(): ConfigSource {
         },
         // `isConfigSecret` is internal to the SDK; without it we cannot tell, and assume the user did it right.
         isSecret: (key) => (typeof runtime.isConfigSecret === "function" ? runtime.isConfigSecret(key) : true),
+        keys: () => keys,
+        ...(secure === undefined ? {} : { securePaths: () => secure }),
     };
 }
 

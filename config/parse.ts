@@ -6,7 +6,8 @@ import { parseImageRef } from "../components/faas/image";
 import { DEPLOYMENT_FIELD_NAMES, type DeploymentFields } from "../components/faas/args";
 import { checkBuild, contextTag, type FunctionBuild, repositoryName } from "../components/faas/build";
 import { checkStringList, describe } from "../components/problems";
-import { DEFAULT_FAAS_NETWORK, DEFAULT_USERS, keySpec } from "./schema";
+import { closest, distance } from "fastest-levenshtein";
+import { CONFIG_KEYS, DEFAULT_FAAS_NETWORK, DEFAULT_USERS, keySpec } from "./schema";
 
 /** Where raw config comes from: Pulumi's runtime config, or a stack file read by `npm run config:check`. */
 export interface ConfigSource {
@@ -14,6 +15,15 @@ export interface ConfigSource {
     get(key: string): string | undefined;
     /** Whether Pulumi holds the key (or something inside it) as a secret. */
     isSecret(key: string): boolean;
+    /** Every key set in the stack (to refuse misspelled ones); absent: not known. */
+    keys?(): string[];
+    /**
+     * Whether the value at this path (`registry:privateKey`, `registry:users[1].password`) is set but cannot be
+     * read here (an encrypted value in `config:check`): no check may judge its content.
+     */
+    isHidden?(path: string): boolean;
+    /** The paths whose values the stack file stores encrypted; absent when no stack file was read. */
+    securePaths?(): ReadonlySet<string>;
 }
 
 /** A config problem: the key (with a path inside it) and what to do. */
@@ -173,6 +183,7 @@ function unknownKeys(value: Record<string, unknown>, allowed: string[]): string[
  */
 export function parseStackConfig(source: ConfigSource): ParseResult {
     const r = new Reader(source);
+    if (source.keys !== undefined) unknownConfigKeys(r, source.keys());
 
     // --- registry:*
     const tlsMode = r.string("registry:tls");
@@ -213,8 +224,8 @@ export function parseStackConfig(source: ConfigSource): ParseResult {
             if (r.raw(`registry:${k}`) !== undefined)
                 r.add(`registry:${k}`, `is set but registry:storage is "${storageDriver}": set registry:storage s3, or remove it`);
         }
-    } else if (s3.s3SecretKey !== undefined && !source.isSecret("registry:s3SecretKey")) {
-        r.add("registry:s3SecretKey", "is stored in plaintext in the stack file: set it as a secret, pulumi config set --secret registry:s3SecretKey");
+    } else if (s3.s3SecretKey !== undefined) {
+        plaintextCheck(r, source, "registry:s3SecretKey");
     }
     const storage: StorageArgs | undefined =
         storageDriver === "s3"
@@ -267,18 +278,10 @@ export function parseStackConfig(source: ConfigSource): ParseResult {
         // A value of the wrong type was already reported once; do not report it again as "missing".
         if (!typeProblemKeys.has(key.replace(/\[.*$/, ""))) r.add(key, p.message);
     }
-    if (users.some((u) => u.password !== undefined) && !source.isSecret("registry:users")) {
-        r.add(
-            "registry:users",
-            "holds a password in plaintext in the stack file: set it as a secret, e.g. pulumi config set --secret --path 'registry:users[0].password' ...",
-        );
-    }
-    if (privateKey !== undefined && !source.isSecret("registry:privateKey")) {
-        r.add(
-            "registry:privateKey",
-            "is stored in plaintext in the stack file: set it as a secret, e.g. pulumi config set --secret registry:privateKey < key.pem",
-        );
-    }
+    users.forEach((u, i) => {
+        if (typeof u === "object" && u !== null && u.password !== undefined) plaintextCheck(r, source, `registry:users[${i}].password`);
+    });
+    if (privateKey !== undefined) plaintextCheck(r, source, "registry:privateKey", "< key.pem");
     for (const key of ["registry:acmeDirectory", "registry:acmeRoot"]) {
         if (r.raw(key) !== undefined && tlsMode !== "letsencrypt")
             r.add(key, `is set but registry:tls is "${tlsMode}": it applies to letsencrypt only; remove it`);
@@ -298,9 +301,7 @@ export function parseStackConfig(source: ConfigSource): ParseResult {
     const faasUsername = r.string("faas:username") as string;
     const faasPassword = r.string("faas:password");
     // A plaintext password is a leak whether or not a gateway is configured yet.
-    if (faasPassword !== undefined && !source.isSecret("faas:password")) {
-        r.add("faas:password", "is stored in plaintext in the stack file: set it as a secret, pulumi config set --secret faas:password ...");
-    }
+    if (faasPassword !== undefined) plaintextCheck(r, source, "faas:password");
     const backend = parseBackend(r, source, tlsMode);
     const network = r.string("faas:network") ?? DEFAULT_FAAS_NETWORK;
     const rawFunctions = r.list("faas:functions", "service");
@@ -315,7 +316,15 @@ export function parseStackConfig(source: ConfigSource): ParseResult {
     } else {
         const urlProblem = checkGatewayUrl(gateway);
         if (urlProblem !== undefined) r.add("faas:gateway", urlProblem);
-        const server = tlsMode !== undefined && typeProblemKeys.size === 0 ? registryEndpoint(registry).server : undefined;
+        // The registry's server name, when the keys it comes from are valid: images are checked against it.
+        // Otherwise they are checked as written (a wrong registry:port must not hide them, nor make them
+        // "undefined/fn:1").
+        const endpointKeys = ["registry:host", "registry:tls", "registry:port", "registry:httpsPort", "registry:bindAddress"];
+        const endpointKnown =
+            ["letsencrypt", "certificate", "none"].includes(tlsMode as string) &&
+            (tlsMode === "none" || host !== undefined) &&
+            !r.problems.some((p) => endpointKeys.includes(p.key));
+        const server = endpointKnown ? registryEndpoint(registry).server : undefined;
         const seen = new Set<string>();
         const functions: PlainFunctionSettings[] = [];
         (rawFunctions ?? []).forEach((f, i) => {
@@ -354,8 +363,13 @@ export function parseStackConfig(source: ConfigSource): ParseResult {
                 { ...settings, gateway: { url: gateway }, readiness: { timeoutSeconds: settings.readinessTimeoutSeconds } },
                 server,
             );
-            // Argument paths to config keys: readiness.timeoutSeconds is set as readinessTimeoutSeconds.
-            for (const p of problems) r.add(`${key}.${p.path === "readiness.timeoutSeconds" ? "readinessTimeoutSeconds" : p.path}`, p.message);
+            // Argument paths to config keys: readiness.timeoutSeconds is set as readinessTimeoutSeconds. An image
+            // read as in our registry is quoted as the user wrote it.
+            const quoted = (message: string) =>
+                typeof fn.image === "string" && image !== fn.image
+                    ? message.split(JSON.stringify(image)).join(`${JSON.stringify(fn.image)} (read as ${image})`)
+                    : message;
+            for (const p of problems) r.add(`${key}.${p.path === "readiness.timeoutSeconds" ? "readinessTimeoutSeconds" : p.path}`, quoted(p.message));
             if (typeof fn.service === "string") {
                 if (seen.has(fn.service)) r.add(`${key}.service`, `"${fn.service}" appears more than once: function names must be unique`);
                 seen.add(fn.service);
@@ -373,7 +387,9 @@ export function parseStackConfig(source: ConfigSource): ParseResult {
         };
     }
 
-    if (r.problems.length > 0) return { ok: false, problems: r.problems };
+    // A value that cannot be read here (encrypted, in config:check) is not judged by its content.
+    const problems = r.problems.filter((p) => source.isHidden?.(p.key) !== true);
+    if (problems.length > 0) return { ok: false, problems };
     return { ok: true, config: { registry, faas, dockerHost, docker }, problems: [] };
 }
 
@@ -387,8 +403,14 @@ function parseBackend(r: Reader, source: ConfigSource, tlsMode: string | undefin
     const port = r.integer("faas:sshPort") ?? 22;
     const privateKey = r.string("faas:sshPrivateKey");
     const hostKey = r.string("faas:sshHostKey");
-    if (privateKey !== undefined && !source.isSecret("faas:sshPrivateKey")) {
-        r.add("faas:sshPrivateKey", "is stored in plaintext in the stack file: set it as a secret, pulumi config set --secret faas:sshPrivateKey < id_ed25519");
+    const skipHostKeyCheck = r.boolean("faas:sshSkipHostKeyCheck") ?? false;
+    if (hostKey !== undefined) {
+        const problem = checkHostKey(hostKey);
+        if (problem !== undefined) r.add("faas:sshHostKey", problem);
+        if (skipHostKeyCheck) r.add("faas:sshSkipHostKeyCheck", "is true, but faas:sshHostKey is set: remove one of them");
+    }
+    if (privateKey !== undefined && plaintextCheck(r, source, "faas:sshPrivateKey", "< id_ed25519")) {
+        // Reported: stored in plaintext.
     } else if (privateKey !== undefined && !/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(privateKey)) {
         r.add("faas:sshPrivateKey", 'is not a PEM private key (no "-----BEGIN ... PRIVATE KEY-----" line)');
     }
@@ -398,6 +420,7 @@ function parseBackend(r: Reader, source: ConfigSource, tlsMode: string | undefin
             ["faas:sshHost", host],
             ["faas:sshPrivateKey", privateKey],
             ["faas:sshHostKey", hostKey],
+            ["faas:sshSkipHostKeyCheck", skipHostKeyCheck ? "true" : undefined],
         ] as const) {
             if (value !== undefined)
                 r.add(key, `is set, but faas:backend is "${backend}": only faasd is reached over SSH. Set faas:backend faasd, or remove ${key}`);
@@ -412,6 +435,14 @@ function parseBackend(r: Reader, source: ConfigSource, tlsMode: string | undefin
     } else if (/[\s/@:]/.test(host)) {
         r.add("faas:sshHost", `"${host}" must be a bare host name or address: set the user with faas:sshUser and the port with faas:sshPort`);
     }
+    if (hostKey === undefined && !skipHostKeyCheck) {
+        r.add(
+            "faas:sshHostKey",
+            "is required with faas:backend faasd: the registry password is written over this SSH connection, so the host must prove it is the faasd host. " +
+                "Get its key (ssh-keyscan -t ed25519 HOST | cut -d' ' -f2-, and compare its fingerprint with ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on the host), " +
+                "then pulumi config set faas:sshHostKey 'ssh-ed25519 AAAA...'; or, knowingly, pulumi config set faas:sshSkipHostKeyCheck true",
+        );
+    }
     if (tlsMode === "none") {
         r.add(
             "registry:tls",
@@ -421,6 +452,32 @@ function parseBackend(r: Reader, source: ConfigSource, tlsMode: string | undefin
     return { backend, ssh: host === undefined ? undefined : { host, user, port, privateKey, hostKey } };
 }
 
+const HOST_KEY_TYPES = [
+    "ssh-ed25519",
+    "ecdsa-sha2-nistp256",
+    "ecdsa-sha2-nistp384",
+    "ecdsa-sha2-nistp521",
+    "ssh-rsa",
+    "sk-ssh-ed25519@openssh.com",
+    "sk-ecdsa-sha2-nistp256@openssh.com",
+];
+
+/**
+ * An OpenSSH public key line, `TYPE BASE64` (what `ssh-keyscan HOST | cut -d' ' -f2-` prints): the base64 is
+ * an SSH wire-format blob whose first field names the same type.
+ */
+export function checkHostKey(value: string): string | undefined {
+    const form = "write it as TYPE BASE64, e.g. 'ssh-ed25519 AAAAC3Nza...' (ssh-keyscan -t ed25519 HOST | cut -d' ' -f2-)";
+    const parts = value.trim().split(/\s+/);
+    if (parts.length >= 3 && HOST_KEY_TYPES.includes(parts[1])) return `starts with ${JSON.stringify(parts[0])}, a host name: ${form}`;
+    const [type, data] = parts;
+    if (!HOST_KEY_TYPES.includes(type) || data === undefined) return `is not an SSH public host key: ${form}`;
+    const blob = /^[A-Za-z0-9+/]+={0,2}$/.test(data) ? Buffer.from(data, "base64") : Buffer.alloc(0);
+    const length = blob.length >= 4 ? blob.readUInt32BE(0) : -1;
+    if (length < 0 || blob.subarray(4, 4 + length).toString("latin1") !== type) return `is not a valid ${type} key (its base64 is damaged or cut): ${form}`;
+    return undefined;
+}
+
 /** `ssh://user@vm`, `tcp://10.0.0.5:2376`: a Docker host other than this machine (unix sockets and loopback are local). */
 /** docker:host, docker:sshOpts and the TLS keys: what the Swarm gate needs to reach the engine as the provider does. */
 function dockerConnection(r: Reader, source: ConfigSource, host: string | undefined): PlainDockerConnection {
@@ -428,9 +485,7 @@ function dockerConnection(r: Reader, source: ConfigSource, host: string | undefi
     const problem = checkStringList(sshOpts);
     if (problem !== undefined) r.add("docker:sshOpts", `${problem}, e.g. ["-o", "StrictHostKeyChecking=yes"]`);
     const keyMaterial = r.string("docker:keyMaterial");
-    if (keyMaterial !== undefined && !source.isSecret("docker:keyMaterial")) {
-        r.add("docker:keyMaterial", "is stored in plaintext in the stack file: set it as a secret, pulumi config set --secret docker:keyMaterial < key.pem");
-    }
+    if (keyMaterial !== undefined) plaintextCheck(r, source, "docker:keyMaterial", "< key.pem");
     const connection: PlainDockerConnection = {
         host,
         sshOpts: problem === undefined ? (sshOpts as string[] | undefined) : undefined,
@@ -440,6 +495,42 @@ function dockerConnection(r: Reader, source: ConfigSource, host: string | undefi
         keyMaterial,
     };
     return Object.fromEntries(Object.entries(connection).filter(([, v]) => v !== undefined));
+}
+
+/**
+ * Reports a secret stored in plaintext, naming its exact path, and says whether it did. With the stack file
+ * read, each value's own encryption is known (a plaintext `users[1].password` beside an encrypted `users[0]`
+ * is found); from Pulumi's runtime alone, only whether the whole key holds a secret somewhere.
+ */
+function plaintextCheck(r: Reader, source: ConfigSource, path: string, input = "(it prompts for the value)"): boolean {
+    const key = path.replace(/\[.*$/, "");
+    const secure = source.securePaths?.();
+    const plaintext = secure !== undefined ? !secure.has(path) : !source.isSecret(key);
+    if (!plaintext) return false;
+    const command = path === key ? `pulumi config set --secret ${key}` : `pulumi config set --secret --path '${path}'`;
+    r.add(path, `is stored in plaintext in the stack file: set it as a secret, ${command} ${input}`);
+    return true;
+}
+
+/** The namespaces whose every key is ours; `docker:` belongs to the docker provider, which reads many more. */
+const OUR_NAMESPACES = ["registry", "faas"];
+
+/**
+ * Keys of our namespaces that this project does not read (a misspelled `registry:acmedirectory` would be
+ * ignored: production Let's Encrypt instead of staging), and keys of other namespaces one typo away from
+ * ours (`regsitry:port`). Each with the nearest key we read.
+ */
+function unknownConfigKeys(r: Reader, keys: readonly string[]): void {
+    const known = CONFIG_KEYS.map((k) => k.key);
+    for (const key of keys) {
+        if (known.includes(key)) continue;
+        const ours = OUR_NAMESPACES.includes(key.split(":")[0]);
+        const near = known.find((k) => k.toLowerCase() === key.toLowerCase()) ?? closest(key, known);
+        const d = distance(key.toLowerCase(), near.toLowerCase());
+        if (!ours && d > 2) continue;
+        const suggestion = d <= Math.max(2, Math.floor(near.length / 4)) ? `: did you mean ${near}?` : "";
+        r.add(key, `is not a key this project reads, so it would be ignored${suggestion} (remove it: pulumi config rm ${key})`);
+    }
 }
 
 function isRemoteDockerHost(dockerHost: string): boolean {

@@ -220,7 +220,16 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
         key: "faas:sshHostKey",
         type: "string",
         secret: "no",
-        description: "The faasd host's public host key (ssh-ed25519 AAAA...): the connection is refused if the host presents another. Unset: not checked.",
+        description:
+            "The faasd host's public host key (ssh-ed25519 AAAA...): the connection is refused if the host presents another. Required with faasd, unless faas:sshSkipHostKeyCheck is true.",
+    },
+    {
+        key: "faas:sshSkipHostKeyCheck",
+        type: "boolean",
+        default: false,
+        secret: "no",
+        description:
+            "Connect to the faasd host without checking its host key (anyone on the path could then read the registry password). Only when said explicitly: an empty faas:sshHostKey is refused.",
     },
     {
         key: "faas:functions",

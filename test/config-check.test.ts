@@ -71,6 +71,122 @@ describe("config:check", () => {
     });
 });
 
+// Issue 20's findings, each reproduced with the stack file a user would have.
+describe("config:check tells the truth about real stack files", () => {
+    const ciphertext = (n: number) => ({ secure: `v1:${Buffer.from(`ciphertext-${n}`).toString("base64")}` });
+    const file = (name: string, config: Record<string, unknown>) => {
+        const path = join(dir, `Pulumi.${name}.yaml`);
+        writeFileSync(path, JSON.stringify({ config }, null, 2)); // JSON is YAML
+        return path;
+    };
+
+    it("passes PEM secrets set with --secret as the README says: it cannot see them, so it does not judge them", () => {
+        const certificate = file("certificate", {
+            "registry:tls": "certificate",
+            "registry:host": "registry.example.com",
+            "registry:certificate": ciphertext(1),
+            "registry:privateKey": ciphertext(2),
+            "registry:users": [{ username: "ci" }],
+        });
+        const faasd = file("faasd-pem", {
+            "registry:tls": "letsencrypt",
+            "registry:host": "registry.example.com",
+            "registry:email": "ops@example.com",
+            "faas:gateway": "https://faasd.example.com",
+            "faas:password": ciphertext(3),
+            "faas:backend": "faasd",
+            "faas:sshHost": "faasd.example.com",
+            "faas:sshHostKey": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJ6sqy7qq5dbTdOCvRaWTafNJ8eSxpQwnR3k2fgGJg5T",
+            "faas:sshPrivateKey": ciphertext(4),
+        });
+        for (const path of [certificate, faasd]) {
+            const res = run(path);
+            expect(res.stdout, res.stdout).toBe(`${path}: OK\n`);
+            expect(res.status).toBe(0);
+        }
+    });
+
+    it("refuses a plaintext password at any index, naming that index, when another one is encrypted", () => {
+        const path = file("mixed", {
+            "registry:tls": "none",
+            "registry:users": [
+                { username: "ci", password: ciphertext(1) },
+                { username: "alice", password: "alice-plaintext-password" },
+                { username: "bob", password: ciphertext(2) },
+                { username: "eve", password: "eve-plaintext-password-1" },
+            ],
+        });
+        const res = run(path);
+        expect(res.status).toBe(1);
+        expect(res.stdout).toContain(`${path}: 2 problems`);
+        for (const i of [1, 3]) {
+            expect(res.stdout).toContain(
+                `  - registry:users[${i}].password: is stored in plaintext in the stack file: set it as a secret, pulumi config set --secret --path 'registry:users[${i}].password'`,
+            );
+        }
+        expect(res.stdout).not.toMatch(/plaintext-password/);
+    });
+
+    it("names each misspelled key with the nearest key we read, in our namespaces and one typo away from them", () => {
+        const path = file("typos", {
+            "registry:tls": "none",
+            "registry:acmedirectory": "staging",
+            "registry:emial": "ops@example.com",
+            "faas:gatway": "https://gateway.example.com",
+            "regsitry:port": "5001",
+            "aws:region": "eu-west-1",
+            "docker:host": "unix:///var/run/docker.sock",
+        });
+        const res = run(path);
+        expect(res.status).toBe(1);
+        expect(res.stdout).toContain(`${path}: 4 problems`);
+        for (const [typo, near] of [
+            ["registry:acmedirectory", "registry:acmeDirectory"],
+            ["registry:emial", "registry:email"],
+            ["faas:gatway", "faas:gateway"],
+            ["regsitry:port", "registry:port"],
+        ]) {
+            expect(res.stdout).toContain(
+                `  - ${typo}: is not a key this project reads, so it would be ignored: did you mean ${near}? (remove it: pulumi config rm ${typo})`,
+            );
+        }
+    });
+
+    it("shows every problem at once: a type error does not hide the image checks, and a missing host is not read as a registry", () => {
+        const typed = run(
+            file("port-and-image", {
+                "registry:tls": "none",
+                "registry:port": "abc",
+                "faas:gateway": "https://gateway.example.com",
+                "faas:functions": [{ service: "hello", image: "Bad Image!" }],
+            }),
+        );
+        expect(typed.stdout).toMatch(/registry:port: must be an integer, got "abc"/);
+        expect(typed.stdout).toMatch(/faas:functions\[0\]\.image: "Bad Image!" is not a valid image reference/);
+        const hostless = run(
+            file("no-host", {
+                "registry:tls": "letsencrypt",
+                "registry:email": "ops@example.com",
+                "faas:gateway": "https://gateway.example.com",
+                "faas:functions": [{ service: "hello", image: "myfn:1" }],
+            }),
+        );
+        expect(hostless.stdout).toMatch(/registry:host: /);
+        expect(hostless.stdout).not.toContain("undefined/");
+    });
+
+    it("quotes an image as the user wrote it, with how it was read", () => {
+        const res = run(
+            file("short-image", {
+                "registry:tls": "none",
+                "faas:gateway": "http://127.0.0.1:8080",
+                "faas:functions": [{ service: "hello", image: "hello:1" }],
+            }),
+        );
+        expect(res.stdout).toContain('faas:functions[0].image: "hello:1" (read as 127.0.0.1:5000/hello:1) has no namespace');
+    });
+});
+
 describe("the examples' own commands, as far as they run without a Pulumi CLI", () => {
     const EXAMPLES = join(__dirname, "..", "examples");
     const commands = (file: string) =>

@@ -19,6 +19,9 @@ const fn = (extra: Record<string, unknown>) => fns([{ service: "hello", image: "
 /** [name, config, the key the one error names, its message, keys deliberately NOT set as secrets] */
 export type Case = [name: string, config: Record<string, string>, key: string, message: RegExp, plaintext?: string[]];
 
+/** A host key in the form ssh-keyscan prints (its blob names its type). */
+export const FAASD_KEY = { "faas:sshHostKey": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJ6sqy7qq5dbTdOCvRaWTafNJ8eSxpQwnR3k2fgGJg5T" };
+
 export const BAD_INPUT: Case[] = [
     ["a missing host with letsencrypt", { "registry:email": "ops@example.com" }, "registry:host", /is required with tls "letsencrypt"/],
     ["a host with a scheme", { ...LE, "registry:host": "https://registry.example.com" }, "registry:host", /not a bare host name/],
@@ -94,8 +97,8 @@ export const BAD_INPUT: Case[] = [
     [
         "a password in plaintext config",
         { ...LE, "registry:users": '[{"username":"ci","password":"a-long-enough-password"}]' },
-        "registry:users",
-        /holds a password in plaintext/,
+        "registry:users[0].password",
+        /is stored in plaintext in the stack file: set it as a secret, pulumi config set --secret --path 'registry:users\[0\]\.password'/,
         ["registry:users"],
     ],
     ["a bcrypt cost of 3", { ...LE, "registry:bcryptCost": "3" }, "registry:bcryptCost", /between 4 and 31/],
@@ -184,17 +187,53 @@ export const BAD_INPUT: Case[] = [
     ],
     ["a function with neither image nor build", fns([{ service: "hello" }]), "faas:functions[0].image", /is required/],
     ["a backend that is not swarm or faasd", { ...FAAS, "faas:backend": "kubernetes" }, "faas:backend", /must be "swarm" \(faas-swarm\) or "faasd"/],
-    ["faasd without an SSH host", { ...FAAS, "faas:backend": "faasd" }, "faas:sshHost", /is required with faas:backend faasd/],
+    ["faasd without an SSH host", { ...FAAS, ...FAASD_KEY, "faas:backend": "faasd" }, "faas:sshHost", /is required with faas:backend faasd/],
+    [
+        "faasd without a host key (unset means unchecked only when said)",
+        { ...FAAS, "faas:backend": "faasd", "faas:sshHost": "vm.example.com" },
+        "faas:sshHostKey",
+        /is required with faas:backend faasd.*ssh-keyscan.*faas:sshSkipHostKeyCheck true/,
+    ],
+    [
+        "an empty host key (a failed ssh-keyscan)",
+        { ...FAAS, "faas:backend": "faasd", "faas:sshHost": "vm.example.com", "faas:sshHostKey": "" },
+        "faas:sshHostKey",
+        /is required with faas:backend faasd/,
+    ],
+    [
+        "a host key that is not one",
+        { ...FAAS, "faas:backend": "faasd", "faas:sshHost": "vm.example.com", "faas:sshHostKey": "garbage" },
+        "faas:sshHostKey",
+        /is not an SSH public host key: write it as TYPE BASE64/,
+    ],
+    [
+        "a host key with ssh-keyscan's host name in front",
+        { ...FAAS, "faas:backend": "faasd", "faas:sshHost": "vm.example.com", "faas:sshHostKey": `vm.example.com ${FAASD_KEY["faas:sshHostKey"]}` },
+        "faas:sshHostKey",
+        /starts with "vm.example.com", a host name/,
+    ],
+    [
+        "a damaged host key",
+        { ...FAAS, "faas:backend": "faasd", "faas:sshHost": "vm.example.com", "faas:sshHostKey": "ssh-ed25519 AAAAB3NzaC1yc2EAAAADAQAB" },
+        "faas:sshHostKey",
+        /is not a valid ssh-ed25519 key/,
+    ],
+    [
+        "a host key and the skip switch both",
+        { ...FAAS, ...FAASD_KEY, "faas:backend": "faasd", "faas:sshHost": "vm.example.com", "faas:sshSkipHostKeyCheck": "true" },
+        "faas:sshSkipHostKeyCheck",
+        /remove one of them/,
+    ],
     [
         "an SSH private key in plaintext",
-        { ...FAAS, "faas:backend": "faasd", "faas:sshHost": "vm.example.com", "faas:sshPrivateKey": key },
+        { ...FAAS, ...FAASD_KEY, "faas:backend": "faasd", "faas:sshHost": "vm.example.com", "faas:sshPrivateKey": key },
         "faas:sshPrivateKey",
         /is stored in plaintext in the stack file: set it as a secret/,
         ["faas:sshPrivateKey"],
     ],
     [
         "faasd with a plain-HTTP registry",
-        { "registry:tls": "none", "faas:gateway": "http://127.0.0.1:8080", "faas:backend": "faasd", "faas:sshHost": "vm.example.com" },
+        { "registry:tls": "none", "faas:gateway": "http://127.0.0.1:8080", "faas:backend": "faasd", "faas:sshHost": "vm.example.com", ...FAASD_KEY },
         "registry:tls",
         /faasd pulls over HTTPS only/,
     ],
@@ -266,4 +305,9 @@ export const BAD_INPUT: Case[] = [
     ],
     ["a relative shared path", { ...LE, "registry:mode": "swarm", "registry:sharedPath": "srv/registry" }, "registry:sharedPath", /absolute host path/],
     ["a Redis address without a port", { ...LE, "registry:mode": "swarm", "registry:redis": "redis.internal" }, "registry:redis", /HOST:PORT/],
+    // Misspelled keys: `pulumi up` used to ignore them silently (production Let's Encrypt instead of staging).
+    ["a misspelled acmeDirectory", { ...LE, "registry:acmedirectory": "staging" }, "registry:acmedirectory", /ignored: did you mean registry:acmeDirectory\?/],
+    ["a misspelled email", { ...LE, "registry:emial": "ops@example.com" }, "registry:emial", /ignored: did you mean registry:email\?/],
+    ["a misspelled gateway", { ...LE, "faas:gatway": "https://gateway.example.com" }, "faas:gatway", /ignored: did you mean faas:gateway\?/],
+    ["a misspelled namespace", { ...LE, "regsitry:port": "5001" }, "regsitry:port", /ignored: did you mean registry:port\?/],
 ];

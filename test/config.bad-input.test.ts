@@ -1,7 +1,11 @@
 // The bad-input matrix: each invalid configuration gets exactly one clear error that names the key and
 // says how to fix it, raised before any resource is declared.
 import * as pulumi from "@pulumi/pulumi";
-import { describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { loadStackConfig, pulumiConfigSource } from "../config";
 import { BAD_INPUT } from "./config.bad-input.cases";
 import { evaluateStack } from "./helpers/stack";
 
@@ -37,5 +41,40 @@ describe("the remote-host rule for tls none", () => {
     it.each(["unix:///var/run/docker.sock", "tcp://127.0.0.1:2375", "tcp://localhost:2375"])("accepts tls none with the local docker:host %s", async (host) => {
         const { recorded } = await evaluateStack({ "registry:tls": "none", "docker:host": host });
         expect(recorded.some((r) => r.type === "docker:index/container:Container")).toBe(true);
+    });
+});
+
+describe("plaintext secrets inside a key that holds an encrypted one, at pulumi up", () => {
+    const users = [
+        { username: "ci", password: "ci-encrypted-password-0123" },
+        { username: "alice", password: "alice-plaintext-password" },
+    ];
+    const config = { "registry:tls": "none", "registry:users": JSON.stringify(users) };
+    // What Pulumi hands the program: the whole key secret, because users[0].password was set with --secret --path.
+    const loadWith = (stackFile: string) => {
+        pulumi.runtime.setAllConfig(config, ["registry:users"]);
+        return () => loadStackConfig(pulumiConfigSource(stackFile));
+    };
+    const dir = mkdtempSync(join(tmpdir(), "faasreg-stack-file-"));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    const write = (name: string, body: Record<string, unknown>) => {
+        const path = join(dir, name);
+        writeFileSync(path, JSON.stringify({ config: body }));
+        return path;
+    };
+    const fileUsers = [
+        { username: "ci", password: { secure: "v1:Y2lwaGVydGV4dA==" } },
+        { username: "alice", password: "alice-plaintext-password" },
+    ];
+
+    it("refuses users[1].password, read from the stack file beside the program, without quoting it", () => {
+        const load = loadWith(write("Pulumi.mixed.yaml", { "registry:tls": "none", "registry:users": fileUsers }));
+        expect(load).toThrow(/registry:users\[1\]\.password: is stored in plaintext in the stack file/);
+        expect(load).not.toThrow(/alice-plaintext-password/);
+    });
+
+    it("does not read a stack file that holds other keys than Pulumi handed over (one given with --config-file)", () => {
+        const load = loadWith(write("Pulumi.other.yaml", { "registry:tls": "none", "registry:users": fileUsers, "registry:port": "5001" }));
+        expect(load).not.toThrow();
     });
 });

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { fakeRandom, findResource, isSecretWrapped, outputValue, unwrap } from "./helpers/mocks";
 import { evaluateStack } from "./helpers/stack";
+import { FAASD_KEY } from "./config.bad-input.cases";
 
 const DYNAMIC = "pulumi-nodejs:dynamic:Resource";
 const value = <T>(o: unknown) => outputValue(o as pulumi.Output<T>);
@@ -103,6 +104,7 @@ describe("the whole stack under mocks", () => {
             "faas:backend": "faasd",
             "faas:sshHost": "faasd.example.com",
             "faas:sshUser": "deploy",
+            ...FAASD_KEY,
             "faas:sshPrivateKey": "-----BEGIN OPENSSH PRIVATE KEY-----\nSsh-Key-0123456789\n-----END OPENSSH PRIVATE KEY-----\n",
         };
         const { recorded } = await evaluateStack(config, { secretKeys: ["registry:users", "faas:password", "faas:sshPrivateKey"] });
@@ -112,7 +114,7 @@ describe("the whole stack under mocks", () => {
         expect(isSecretWrapped(command.inputs.stdin)).toBe(true);
         expect(JSON.parse(unwrap(command.inputs.stdin) as string)).toEqual({ server: "registry.example.com", auth });
         expect(isSecretWrapped(command.inputs.connection)).toBe(true);
-        expect(unwrap(command.inputs.connection)).toMatchObject({ host: "faasd.example.com", user: "deploy", port: 22 });
+        expect(unwrap(command.inputs.connection)).toMatchObject({ host: "faasd.example.com", user: "deploy", port: 22, hostKey: FAASD_KEY["faas:sshHostKey"] });
         for (const text of [command.inputs.create, command.inputs.delete]) {
             expect(typeof text).toBe("string");
             expect(text).not.toContain(ci);

@@ -38,6 +38,8 @@ describe.skipIf(skip !== undefined)("end to end on the real faasd: credentials f
         "faas:password": GATEWAY_PASSWORD,
         "faas:backend": "faasd",
         "faas:sshHost": "faasd.example.com",
+        // The credentials command runs here with sh, not over SSH (test/e2e/pulumi-faasd.test.ts checks a real host key).
+        "faas:sshSkipHostKeyCheck": "true",
         "faas:functions": JSON.stringify([{ service: "fd-hello", image: "team/hello:1" }]),
     });
     let faasd: FaasdLab;
