@@ -56,6 +56,63 @@ describe("FaasFunction provider against the gateway", () => {
         expect(updated.outs.settings.readiness?.timeoutSeconds).toBe(9);
     });
 
+    // Why the double: removing a field is invisible on a gateway; only the state the provider returns shows it.
+    it("drops a removed field from state on an update that sends nothing (a removed gatewayPassword does not linger)", async () => {
+        const { outs } = await create(inputs);
+        const withoutPassword = { ...readinessTimeout(9) };
+        delete withoutPassword.gatewayPassword;
+        const updated = (await provider.update("hello", outs, withoutPassword)) as { outs: FunctionOutputs };
+        expect(deployments().map((r) => r.method)).toEqual(["POST"]);
+        expect("gatewayPassword" in updated.outs).toBe(false);
+        expect(updated.outs.status).toEqual(outs.status);
+    });
+
+    // Why the double: two gateways with separate backends; the real lab has one (its e2e moves between two URLs of it).
+    it("moves to another gateway: the function is created there and deleted from the old one, which is another gateway", async () => {
+        const other = await new FakeGateway({ expectedRegistryAuth: REGISTRY_AUTH, password: "other-gateway-pw" }).start();
+        try {
+            const { outs } = await create(inputs);
+            const moved = { ...inputs, gateway: { url: other.url, username: "admin" }, gatewayPassword: "other-gateway-pw" };
+            expect((await diff(outs, moved)).replaces).toEqual([]);
+            await provider.update("hello", outs, moved);
+            expect(other.functions.has("hello")).toBe(true);
+            expect(gateway.functions.has("hello")).toBe(false);
+            expect(gateway.requests.filter((r) => r.method === "DELETE").length).toBe(1);
+        } finally {
+            await other.stop();
+        }
+    });
+
+    // Why the double: it holds a function with another owner, and is a gateway the stack no longer uses.
+    it("leaves the old gateway's copy alone when it is not ours, and does not wait long for an old gateway that is gone", async () => {
+        const other = await new FakeGateway({ expectedRegistryAuth: REGISTRY_AUTH }).start();
+        try {
+            const { outs } = await create(inputs);
+            (gateway.functions.get("hello") as { labels?: Record<string, string> }).labels = { "com.faasreg.owner": "someone-else/prod" };
+            await provider.update("hello", outs, { ...inputs, gateway: { url: other.url, username: "admin" } });
+            expect(gateway.functions.has("hello")).toBe(true);
+            await gateway.stop();
+            const third = await new FakeGateway({ expectedRegistryAuth: REGISTRY_AUTH }).start();
+            try {
+                const started = Date.now();
+                const { outs: onOther } = (await provider.create({ ...inputs, gateway: { url: other.url, username: "admin" } }).catch(() => ({
+                    outs: { ...outs, gateway: { url: gateway.url, username: "admin" } },
+                }))) as { outs: FunctionOutputs };
+                await provider.update(
+                    "hello",
+                    { ...onOther, gateway: { url: gateway.url, username: "admin" } },
+                    { ...inputs, gateway: { url: third.url, username: "admin" } },
+                );
+                expect(third.functions.has("hello")).toBe(true);
+                expect(Date.now() - started).toBeLessThan(12_000);
+            } finally {
+                await third.stop();
+            }
+        } finally {
+            await other.stop();
+        }
+    });
+
     // Why the double: the real faas-swarm here never pins a digest (it does not ask the registry); newer Docker clients do.
     it("treats Swarm's digest pin of the same image as no drift", async () => {
         gateway.options.pinDigest = true;

@@ -74,6 +74,17 @@ export interface StackGatewayConfig {
 }
 
 export const OWNER_LABEL = "com.faasreg.owner";
+/**
+ * Which gateway URL the function was last deployed through. When `faas:gateway` changes, this tells the old
+ * URL apart: if the function seen there carries the NEW URL, both URLs reach the same gateway (a renamed
+ * address); otherwise the old gateway still runs the old copy, which is then deleted. (A URL holds no
+ * credentials: checkGatewayUrl refuses them.) No hash: the provider is serialized, and captures no module.
+ */
+export const GATEWAY_LABEL = "com.faasreg.gateway";
+
+export function gatewayTag(url: string): string {
+    return url.replace(/\/+$/, "");
+}
 /** Fields sent in the deployment body, with the gateway's own names (namespace goes too, but replaces). */
 const DEPLOYMENT_FIELDS = ["image", ...DEPLOYMENT_FIELD_NAMES.filter((f) => f !== "namespace"), "registryAuth"] as const;
 /** Fields whose change is an in-place update (besides the deployment fields). */
@@ -95,7 +106,7 @@ function registrySecrets(inputs: FunctionInputs): (string | undefined)[] {
 
 /** Labels the platform adds to every function (and ours): never a drift. */
 export function isPlatformLabel(key: string): boolean {
-    return key.startsWith("com.openfaas.") || key === "function" || key === OWNER_LABEL;
+    return key.startsWith("com.openfaas.") || key === "function" || key === OWNER_LABEL || key === GATEWAY_LABEL;
 }
 
 export function userLabels(labels: Record<string, string> | undefined): Record<string, string> {
@@ -148,10 +159,11 @@ function clearsEnvironment(olds: FunctionInputs, news: FunctionInputs): boolean 
 }
 
 /** The body of POST/PUT /system/functions. */
-export function deploymentBody(inputs: FunctionInputs): Record<string, unknown> {
+export function deploymentBody(inputs: FunctionInputs, gatewayUrl: string): Record<string, unknown> {
     const body: Record<string, unknown> = { service: inputs.service };
     for (const field of DEPLOYMENT_FIELDS) {
-        const value = field === "labels" ? { ...(inputs.labels ?? {}), [OWNER_LABEL]: inputs.settings.owner } : inputs[field];
+        const value =
+            field === "labels" ? { ...(inputs.labels ?? {}), [OWNER_LABEL]: inputs.settings.owner, [GATEWAY_LABEL]: gatewayTag(gatewayUrl) } : inputs[field];
         if (normalize(value) !== undefined) body[field] = value;
     }
     if (inputs.namespace) body.namespace = inputs.namespace;
@@ -266,8 +278,9 @@ export class FunctionProvider implements pulumi.dynamic.ResourceProvider {
         const moved = olds.gateway?.url !== news.gateway.url;
         const redeploy = moved || DEPLOYMENT_FIELDS.some((f) => !sameValue(f, olds[f], news[f]));
         if (!redeploy) {
-            // Only how we reach the gateway or wait for it changed: nothing to send.
-            return { outs: { ...olds, ...news, status: olds.status } };
+            // Only how we reach the gateway or wait for it changed: nothing to send. The new inputs replace the
+            // old ones whole (a removed gatewayPassword must not linger in state).
+            return { outs: { ...news, status: olds.status } };
         }
         await checkBackend(conn, news);
         const reply = await deploy(conn, "PUT", news);
@@ -288,7 +301,9 @@ export class FunctionProvider implements pulumi.dynamic.ResourceProvider {
         } else if (reply.status !== 200 && reply.status !== 202) {
             throw unexpected(conn, "PUT", "/system/functions", reply, registrySecrets(news));
         }
-        return { outs: await outputsAfterDeploy(conn, news, "update", olds.image) };
+        const outs = await outputsAfterDeploy(conn, news, "update", olds.image);
+        if (moved) await removeFromOldGateway(olds, conn, news);
+        return { outs };
     }
 
     async delete(_id: string, olds: FunctionOutputs) {
@@ -318,8 +333,32 @@ export class FunctionProvider implements pulumi.dynamic.ResourceProvider {
     }
 }
 
+/**
+ * After a move to another gateway URL: the old URL may reach another gateway that still runs the old copy.
+ * It is deleted there when it is ours (owner label) and was not just deployed through the new URL (then both
+ * URLs reach one gateway). An old gateway that cannot be reached or refuses us is left alone: the function
+ * is deployed where the stack says, and nothing can be done there.
+ */
+async function removeFromOldGateway(olds: FunctionOutputs, now: GatewayConnection, news: FunctionInputs): Promise<void> {
+    const old: GatewayConnection = { url: olds.gateway.url, username: olds.gateway.username, password: olds.gatewayPassword };
+    if (old.url === now.url) return;
+    // Two quick tries: an old gateway that is gone must not hold the up for the whole retry budget.
+    const retry: RetryPolicy = { ...DEFAULT_RETRY, ...olds.settings?.retry, tries: 2, budgetMs: 10_000 };
+    let status: FunctionStatus | undefined;
+    try {
+        status = await getFunction(old, olds.service, olds.namespace, retry);
+    } catch {
+        return;
+    }
+    if (status === undefined || status.labels?.[GATEWAY_LABEL] === gatewayTag(now.url) || status.labels?.[OWNER_LABEL] !== news.settings.owner) return;
+    const body = { functionName: olds.service, ...(olds.namespace ? { namespace: olds.namespace } : {}) };
+    const reply = await gatewayCall(old, "DELETE", "/system/functions", body, registrySecrets(olds), retry);
+    if (reply.status !== 200 && reply.status !== 202 && reply.status !== 404)
+        throw unexpected(old, "DELETE", "/system/functions", reply, registrySecrets(olds));
+}
+
 async function deploy(conn: GatewayConnection, method: "POST" | "PUT", inputs: FunctionInputs) {
-    return gatewayCall(conn, method, "/system/functions", deploymentBody(inputs), registrySecrets(inputs), inputs.settings.retry);
+    return gatewayCall(conn, method, "/system/functions", deploymentBody(inputs, conn.url), registrySecrets(inputs), inputs.settings.retry);
 }
 
 /** POST; a name that is taken is ours to overwrite only if it carries our owner label, or with adopt. */
