@@ -110,6 +110,9 @@ export class FaasdRegistryCredentials extends pulumi.ComponentResource {
                 // The server is no secret; it only travels inside the secret login object.
                 delete: pulumi.unsecret(registry.apply((r) => removeCommand(r.server))),
                 stdin,
+                // A new server name replaces the command: the new entry is written, then the old resource's
+                // delete removes the old entry (with the old password). A change of `delete` alone would not run.
+                triggers: [pulumi.unsecret(registry.apply((r) => r.server))],
             },
             { parent: this, additionalSecretOutputs: ["stdin", "connection"] },
         );

@@ -128,6 +128,18 @@ describe.skipIf(skip !== undefined)("faasd deployed by pulumi up for real: the c
         expect(again.status, again.out).toBe(0);
     }, 300_000);
 
+    it("a new registry server name (registry:httpsPort 8443) replaces the command: the new entry written, the old one removed", async () => {
+        await stack.setConfig({ "registry:httpsPort": "8443" });
+        const up = await stack.up();
+        expect(up.status, up.out).toBe(0);
+        expectNoSecret(up.out);
+        expect(credentials()).toEqual({ auths: { ...OTHER, [`${HOST}:8443`]: { auth: auth(PASSWORD_2) } } });
+        // The function's image now names the new server; faasd pulled it with the new entry.
+        expect(await invoke(), up.out).toBe("200 hello v1 GREETING=two");
+        const again = await stack.up(["--expect-no-changes"]);
+        expect(again.status, again.out).toBe(0);
+    }, 300_000);
+
     it("pulumi destroy removes the function and our entry only", async () => {
         const destroy = await stack.destroy();
         expect(destroy.status, destroy.out).toBe(0);
