@@ -47,7 +47,7 @@ function deployFunction(gateway: NonNullable<typeof faas>, fn: (typeof gateway.f
     return new FaasFunction(
         service,
         {
-            gateway: { url: gateway.gateway, username: gateway.username, password: gateway.password, fromStackConfig: true },
+            gateway: { url: gateway.gateway, username: gateway.username, password: gateway.password, allowHttp: gateway.allowHttp, fromStackConfig: true },
             service,
             image,
             ...deployment,

@@ -50,6 +50,8 @@ export interface PlainFunctionSettings extends DeploymentFields {
 
 export interface PlainFaasSettings {
     gateway: string;
+    /** faas:allowHttp: an http:// gateway off this machine, said explicitly. */
+    allowHttp: boolean;
     username: string;
     password?: string;
     functions: PlainFunctionSettings[];
@@ -298,6 +300,7 @@ export function parseStackConfig(source: ConfigSource): ParseResult {
 
     // --- faas:*
     const gateway = r.string("faas:gateway");
+    const allowHttp = r.boolean("faas:allowHttp") ?? false;
     const faasUsername = r.string("faas:username") as string;
     const faasPassword = r.string("faas:password");
     // A plaintext password is a leak whether or not a gateway is configured yet.
@@ -314,7 +317,7 @@ export function parseStackConfig(source: ConfigSource): ParseResult {
             );
         }
     } else {
-        const urlProblem = checkGatewayUrl(gateway);
+        const urlProblem = checkGatewayUrl(gateway, allowHttp, "faas:allowHttp");
         if (urlProblem !== undefined) r.add("faas:gateway", urlProblem);
         // The registry's server name, when the keys it comes from are valid: images are checked against it.
         // Otherwise they are checked as written (a wrong registry:port must not hide them, nor make them
@@ -360,7 +363,7 @@ export function parseStackConfig(source: ConfigSource): ParseResult {
             }
             const settings = { ...fn, image, network: fn.network ?? network } as PlainFunctionSettings;
             const problems = validateFunctionArgs(
-                { ...settings, gateway: { url: gateway }, readiness: { timeoutSeconds: settings.readinessTimeoutSeconds } },
+                { ...settings, gateway: { url: gateway, allowHttp }, readiness: { timeoutSeconds: settings.readinessTimeoutSeconds } },
                 server,
             );
             // Argument paths to config keys: readiness.timeoutSeconds is set as readinessTimeoutSeconds. An image
@@ -378,6 +381,7 @@ export function parseStackConfig(source: ConfigSource): ParseResult {
         });
         faas = {
             gateway,
+            allowHttp,
             username: faasUsername,
             password: faasPassword,
             functions,

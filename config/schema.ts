@@ -190,7 +190,20 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
         secret: "no",
         description: "How long pulumi up waits for the registry to answer 401 without and 200 with credentials.",
     },
-    { key: "faas:gateway", type: "string", secret: "no", description: "URL of the FaaS gateway (http or https). Unset: no functions are deployed." },
+    {
+        key: "faas:gateway",
+        type: "string",
+        secret: "no",
+        description: "URL of the FaaS gateway: https, or http on this machine (see faas:allowHttp). Unset: no functions are deployed.",
+    },
+    {
+        key: "faas:allowHttp",
+        type: "boolean",
+        default: false,
+        secret: "no",
+        description:
+            "Allow an http:// faas:gateway on a host other than this machine: the gateway password and the registry credentials then cross the network in clear. Only on a network you trust.",
+    },
     { key: "faas:username", type: "string", default: "admin", secret: "no", description: "Gateway basic-auth user." },
     { key: "faas:password", type: "string", secret: "yes", description: "Gateway basic-auth password." },
     { key: "faas:network", type: "string", default: DEFAULT_FAAS_NETWORK, secret: "no", description: "Default Swarm network of the functions." },

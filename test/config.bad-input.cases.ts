@@ -310,4 +310,10 @@ export const BAD_INPUT: Case[] = [
     ["a misspelled email", { ...LE, "registry:emial": "ops@example.com" }, "registry:emial", /ignored: did you mean registry:email\?/],
     ["a misspelled gateway", { ...LE, "faas:gatway": "https://gateway.example.com" }, "faas:gatway", /ignored: did you mean faas:gateway\?/],
     ["a misspelled namespace", { ...LE, "regsitry:port": "5001" }, "regsitry:port", /ignored: did you mean registry:port\?/],
+    [
+        "a plain-HTTP gateway on another host",
+        { ...LE, "faas:gateway": "http://gateway.example.com:8080" },
+        "faas:gateway",
+        /is plain HTTP to a host other than this machine: the gateway password and the registry credentials \(registryAuth\) would cross the network in clear\. Use https:\/\/, or.*set faas:allowHttp true/,
+    ],
 ];

@@ -37,6 +37,16 @@ describe("bad input: one clear error naming the key, and nothing declared", () =
     });
 });
 
+describe("plain HTTP to a gateway", () => {
+    it.each([
+        ["on this machine", { "faas:gateway": "http://127.0.0.1:8080" }],
+        ["on another host, said explicitly with faas:allowHttp", { "faas:gateway": "http://10.0.0.5:8080", "faas:allowHttp": "true" }],
+    ])("is accepted %s", async (_name, gateway) => {
+        const { recorded } = await evaluateStack({ "registry:tls": "none", ...gateway, "faas:functions": '[{"service":"hello","image":"team/hello:1"}]' });
+        expect(recorded.some((r) => r.name === "hello-deployment")).toBe(true);
+    });
+});
+
 describe("the remote-host rule for tls none", () => {
     it.each(["unix:///var/run/docker.sock", "tcp://127.0.0.1:2375", "tcp://localhost:2375"])("accepts tls none with the local docker:host %s", async (host) => {
         const { recorded } = await evaluateStack({ "registry:tls": "none", "docker:host": host });

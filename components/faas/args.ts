@@ -12,6 +12,11 @@ export interface FaasGatewayArgs {
     /** Basic-auth password (a secret). Without it no Authorization header is sent. */
     password?: pulumi.Input<string>;
     /**
+     * Allow `http://` to a host other than this machine (the password and registryAuth then cross the network
+     * in clear): only on a network you trust. Defaults to false; loopback needs no switch.
+     */
+    allowHttp?: boolean;
+    /**
      * These are the stack's `faas:gateway`, `faas:username` and `faas:password`: refresh, update and destroy
      * then use the stack config's CURRENT values (a rotated password, a moved gateway), falling back to the
      * copy in state only when the config no longer has `faas:gateway`. Defaults to false.

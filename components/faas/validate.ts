@@ -1,3 +1,4 @@
+import { isLoopback } from "../registry/validate";
 import * as pulumi from "@pulumi/pulumi";
 import { checkStringList, checkStringMap, collector, describe, type Problem } from "../problems";
 import { checkResources, SERVICE_NAME } from "./rules";
@@ -12,7 +13,7 @@ export function checkService(service: unknown): string | undefined {
     return undefined;
 }
 
-export function checkGatewayUrl(url: unknown): string | undefined {
+export function checkGatewayUrl(url: unknown, allowHttp = false, allowHttpSwitch = "gateway.allowHttp"): string | undefined {
     if (typeof url !== "string" || url.length === 0) return `is required: the gateway's URL, e.g. https://gateway.example.com (got ${describe(url)})`;
     let parsed: URL;
     try {
@@ -23,6 +24,13 @@ export function checkGatewayUrl(url: unknown): string | undefined {
     if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return `"${url}" is not an http(s) URL: write e.g. https://gateway.example.com`;
     if (parsed.username !== "" || parsed.password !== "")
         return "must not contain credentials: set the username and password separately (the password as a secret)";
+    const host = parsed.hostname.replace(/^\[|\]$/g, "");
+    if (parsed.protocol === "http:" && !allowHttp && host !== "localhost" && !isLoopback(host)) {
+        return (
+            `"${url}" is plain HTTP to a host other than this machine: the gateway password and the registry credentials (registryAuth) ` +
+            `would cross the network in clear. Use https://, or, on a network you trust (a VPN, a private link), set ${allowHttpSwitch} true`
+        );
+    }
     return undefined;
 }
 
@@ -33,7 +41,7 @@ export function checkGatewayUrl(url: unknown): string | undefined {
 export function validateFunctionArgs(args: FaasFunctionArgs, registryServer?: string): Problem[] {
     const { problems, add } = collector();
     add("service", checkService(args.service));
-    if (typeof args.gateway?.url === "string") add("gateway.url", checkGatewayUrl(args.gateway.url));
+    if (typeof args.gateway?.url === "string") add("gateway.url", checkGatewayUrl(args.gateway.url, args.gateway.allowHttp === true));
     else if (args.gateway?.url === undefined) add("gateway.url", checkGatewayUrl(undefined));
     if (typeof args.image === "string") {
         if (registryServer !== undefined) add("image", checkPrivateImage(args.image, registryServer));
