@@ -87,7 +87,12 @@ export function wrapSecrets(plain: PlainStackConfig): StackConfig {
     const registry = plain.registry;
     const tls =
         registry.tls.mode === "certificate"
-            ? { mode: "certificate" as const, certificate: pulumi.secret(registry.tls.certificate), privateKey: pulumi.secret(registry.tls.privateKey) }
+            ? {
+                  mode: "certificate" as const,
+                  certificate: pulumi.secret(registry.tls.certificate),
+                  privateKey: pulumi.secret(registry.tls.privateKey),
+                  ...(registry.tls.root === undefined ? {} : { root: registry.tls.root }),
+              }
             : registry.tls;
     const users = registry.users.map((u) => ({
         username: u.username,

@@ -205,6 +205,7 @@ export function parseStackConfig(source: ConfigSource): ParseResult {
     });
     const acmeDirectory = r.string("registry:acmeDirectory");
     const acmeRoot = r.string("registry:acmeRoot");
+    const certificateRoot = r.string("registry:certificateRoot");
     const tls: TlsArgs =
         tlsMode === "letsencrypt"
             ? {
@@ -214,7 +215,12 @@ export function parseStackConfig(source: ConfigSource): ParseResult {
                   ...(acmeRoot === undefined ? {} : { root: acmeRoot }),
               }
             : tlsMode === "certificate"
-              ? { mode: tlsMode, certificate: certificate as string, privateKey: privateKey as string }
+              ? {
+                    mode: tlsMode,
+                    certificate: certificate as string,
+                    privateKey: privateKey as string,
+                    ...(certificateRoot === undefined ? {} : { root: certificateRoot }),
+                }
               : // An unknown mode is passed on for validateRegistryArgs to report.
                 ({ mode: tlsMode } as TlsArgs);
     const storageDriver = r.string("registry:storage");
@@ -276,7 +282,7 @@ export function parseStackConfig(source: ConfigSource): ParseResult {
     if (registry.mode === "swarm") registry.docker = docker;
     const typeProblemKeys = new Set(r.problems.map((p) => p.key));
     for (const p of validateRegistryArgs(registry)) {
-        const key = registryKeyOf(p.path);
+        const key = tlsMode === "certificate" && p.path === "tls.root" ? "registry:certificateRoot" : registryKeyOf(p.path);
         // A value of the wrong type was already reported once; do not report it again as "missing".
         if (!typeProblemKeys.has(key.replace(/\[.*$/, ""))) r.add(key, p.message);
     }
@@ -288,8 +294,10 @@ export function parseStackConfig(source: ConfigSource): ParseResult {
         if (r.raw(key) !== undefined && tlsMode !== "letsencrypt")
             r.add(key, `is set but registry:tls is "${tlsMode}": it applies to letsencrypt only; remove it`);
     }
-    if (certificate !== undefined && tlsMode !== "certificate")
-        r.add("registry:certificate", `is set but registry:tls is "${tlsMode}": set registry:tls certificate, or remove it`);
+    for (const key of ["registry:certificate", "registry:certificateRoot"]) {
+        if (r.raw(key) !== undefined && tlsMode !== "certificate")
+            r.add(key, `is set but registry:tls is "${tlsMode}": set registry:tls certificate, or remove it`);
+    }
 
     if (tlsMode === "none" && dockerHost !== undefined && isRemoteDockerHost(dockerHost)) {
         r.add(

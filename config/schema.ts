@@ -61,6 +61,13 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
     { key: "registry:certificate", type: "string", secret: "yes", description: "PEM certificate chain, leaf first; required with tls certificate." },
     { key: "registry:privateKey", type: "string", secret: "yes", description: "PEM private key of the certificate; required with tls certificate." },
     {
+        key: "registry:certificateRoot",
+        type: "string",
+        secret: "no",
+        description:
+            "With tls certificate: the PEM root of the private CA that signed registry:certificate, when the chain does not end in a root this machine trusts. The readiness gate trusts it; clients need it too.",
+    },
+    {
         key: "registry:users",
         type: "list",
         default: DEFAULT_USERS,

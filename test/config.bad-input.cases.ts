@@ -1,7 +1,17 @@
 // The bad-input matrix, shared by the bad-input test and the secret-leak scan.
-import { makeCertificate } from "./helpers/tls";
+import { makeCaSignedCertificate, makeCertificate } from "./helpers/tls";
 
 const { cert, key } = makeCertificate("registry.example.com");
+/** Signed by a private CA, given as users give it: the chain without its root. */
+const PRIVATE = makeCaSignedCertificate(["registry.example.com"]);
+const OTHER_CA = makeCaSignedCertificate(["registry.example.com"]).ca;
+const CERT = (extra: Record<string, string>) => ({
+    "registry:host": "registry.example.com",
+    "registry:tls": "certificate",
+    "registry:certificate": PRIVATE.cert,
+    "registry:privateKey": PRIVATE.key,
+    ...extra,
+});
 const LE = { "registry:host": "registry.example.com", "registry:email": "ops@example.com" };
 const FAAS = { ...LE, "faas:gateway": "https://gateway.example.com", "faas:password": "gateway-password" };
 const fns = (list: unknown) => ({ ...FAAS, "faas:functions": JSON.stringify(list) });
@@ -316,4 +326,29 @@ export const BAD_INPUT: Case[] = [
         "faas:gateway",
         /is plain HTTP to a host other than this machine: the gateway password and the registry credentials \(registryAuth\) would cross the network in clear\. Use https:\/\/, or.*set faas:allowHttp true/,
     ],
+    // A certificate the readiness gate could not trust used to cost the whole readiness timeout (180 s).
+    [
+        "a private CA's certificate without its root",
+        CERT({}),
+        "registry:certificate",
+        /is issued by "CN=faasreg test CA", which is neither in the chain nor a CA this machine trusts.*registry:certificateRoot < ca\.pem/,
+    ],
+    ["a root that did not sign the chain", CERT({ "registry:certificateRoot": OTHER_CA }), "registry:certificate", /is not that CA's certificate/],
+    [
+        "a certificate for another name",
+        { ...CERT({}), "registry:certificate": makeCertificate("other.example.com").cert },
+        "registry:certificate",
+        /is not valid for registry\.example\.com \(its names: DNS:other\.example\.com/,
+    ],
+    ["a certificate root that is not PEM", CERT({ "registry:certificateRoot": "root" }), "registry:certificateRoot", /is not PEM/],
+    [
+        "a certificate root with letsencrypt",
+        { ...LE, "registry:certificateRoot": PRIVATE.ca },
+        "registry:certificateRoot",
+        /is set but registry:tls is "letsencrypt"/,
+    ],
 ];
+
+/** The same private-CA certificate, with its root given: accepted (test/config.bad-input.test.ts). */
+export const PRIVATE_CA_STACK = CERT({ "registry:certificateRoot": PRIVATE.ca });
+export const PRIVATE_CA_ROOT = PRIVATE.ca;

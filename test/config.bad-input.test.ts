@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadStackConfig, pulumiConfigSource } from "../config";
-import { BAD_INPUT } from "./config.bad-input.cases";
+import { BAD_INPUT, PRIVATE_CA_ROOT, PRIVATE_CA_STACK } from "./config.bad-input.cases";
 import { evaluateStack } from "./helpers/stack";
 
 describe("bad input: one clear error naming the key, and nothing declared", () => {
@@ -34,6 +34,15 @@ describe("bad input: one clear error naming the key, and nothing declared", () =
         expect(lines[0].startsWith(`  - ${key}: `), text).toBe(true);
         expect(lines[0]).toMatch(message);
         expect(recorded).toHaveLength(0);
+    });
+});
+
+describe("a certificate from a private CA, with registry:certificateRoot", () => {
+    it("is accepted, and the readiness gate trusts that root", async () => {
+        const { recorded } = await evaluateStack(PRIVATE_CA_STACK);
+        const ready = recorded.find((r) => r.name === "registry-ready");
+        const stdin = JSON.parse(String((ready?.inputs.stdin as { value?: unknown })?.value ?? ready?.inputs.stdin)) as { certificate: string };
+        expect(stdin.certificate).toContain(PRIVATE_CA_ROOT.trim());
     });
 });
 

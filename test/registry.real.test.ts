@@ -10,7 +10,7 @@ import { runProbe } from "./helpers/probe";
 import { containerSpec, freePort, type RunningRegistry, startRealRegistry } from "./helpers/real-registry";
 import { RegistryClient, sha256 } from "./helpers/registry-client";
 import { evaluateStack } from "./helpers/stack";
-import { makeCertificate } from "./helpers/tls";
+import { makeCaSignedCertificate, makeCertificate } from "./helpers/tls";
 import { registrySkipReason } from "./helpers/registry-binary";
 
 /** The registry version the stack deploys (distribution v3): FAASREG_REGISTRY_BIN. */
@@ -23,16 +23,26 @@ const USERS = JSON.stringify([{ username: "ci" }, { username: "alice", password:
 
 interface Scenario {
     mode: "none" | "certificate";
+    name: string;
     config: () => Record<string, string>;
     base: (port: number) => string;
     tlsOptions: () => { ca?: string; servername?: string };
 }
 
 const cert = makeCertificate("registry.internal.test");
+/** A private CA's certificate, given as users give it: the chain without its root, the root in registry:certificateRoot. */
+const privateCa = makeCaSignedCertificate(["registry.internal.test"], ["127.0.0.1"]);
 const scenarios: Scenario[] = [
-    { mode: "none", config: () => ({ "registry:tls": "none", "registry:users": USERS }), base: (p) => `http://127.0.0.1:${p}`, tlsOptions: () => ({}) },
+    {
+        mode: "none",
+        name: "none",
+        config: () => ({ "registry:tls": "none", "registry:users": USERS }),
+        base: (p) => `http://127.0.0.1:${p}`,
+        tlsOptions: () => ({}),
+    },
     {
         mode: "certificate",
+        name: "certificate, self-signed",
         config: () => ({
             "registry:tls": "certificate",
             "registry:host": "registry.internal.test",
@@ -43,9 +53,23 @@ const scenarios: Scenario[] = [
         base: (p) => `https://127.0.0.1:${p}`,
         tlsOptions: () => ({ ca: cert.cert, servername: "registry.internal.test" }),
     },
+    {
+        mode: "certificate",
+        name: "certificate from a private CA",
+        config: () => ({
+            "registry:tls": "certificate",
+            "registry:host": "registry.internal.test",
+            "registry:certificate": privateCa.cert,
+            "registry:certificateRoot": privateCa.ca,
+            "registry:privateKey": privateCa.key,
+            "registry:users": USERS,
+        }),
+        base: (p) => `https://127.0.0.1:${p}`,
+        tlsOptions: () => ({ ca: privateCa.ca, servername: "registry.internal.test" }),
+    },
 ];
 
-describe.skipIf(skip !== undefined).each(scenarios)("the declared registry, run for real (tls $mode)", (scenario) => {
+describe.skipIf(skip !== undefined).each(scenarios)("the declared registry, run for real (tls $name)", (scenario) => {
     let registry: RunningRegistry;
     let passwords: Record<string, string>;
     let probeInput: Record<string, unknown>;
@@ -108,10 +132,18 @@ describe.skipIf(skip !== undefined).each(scenarios)("the declared registry, run 
 
     // Only a TLS registry can present a certificate the probe cannot trust.
     if (scenario.mode === "certificate") {
-        it("fails the readiness probe with 'bad certificate' for a certificate it cannot trust", async () => {
-            const res = await runProbe({ ...probeInput, certificate: null, timeoutSeconds: 1 });
+        it("fails the readiness probe at once, with 'bad certificate' and the key to set, for a certificate it cannot trust", async () => {
+            // The chain as given, without what makes it trusted (the self-signed leaf, or the private CA's root).
+            const untrusted = scenario.name.includes("private") ? privateCa.cert : null;
+            const started = Date.now();
+            const res = await runProbe({ ...probeInput, certificate: untrusted, timeoutSeconds: 60 });
+            const took = Date.now() - started;
             expect(res.code).toBe(1);
-            expect(res.stderr).toMatch(/Likely cause: bad certificate \(.*self-signed/);
+            expect(res.stderr).toMatch(
+                /presents a certificate this machine does not trust; not waiting\. bad certificate \(.*(self-signed|unable to verify|local issuer).*registry:certificateRoot/,
+            );
+            process.stderr.write(`registry.real (${scenario.name}): an untrusted certificate failed the gate in ${took} ms (timeout 60 s)\n`);
+            expect(took).toBeLessThan(5_000);
         });
     }
 

@@ -46,6 +46,11 @@ export type TlsArgs =
           certificate: pulumi.Input<string>;
           /** PEM private key. Pass it as a secret. */
           privateKey: pulumi.Input<string>;
+          /**
+           * PEM root of a private CA that signed the certificate, when the chain does not end in a root this
+           * machine trusts (chains are usually given without their root). The readiness gate trusts it.
+           */
+          root?: pulumi.Input<string>;
       }
     | {
           /** Plain HTTP. Allowed only when the registry is bound to a loopback address. */

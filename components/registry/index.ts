@@ -153,10 +153,11 @@ export class PrivateRegistry extends pulumi.ComponentResource {
         }
 
         const firstUser = users[0];
-        // What the readiness gate trusts beyond the public CAs: a given certificate, or a private ACME CA's root.
+        // What the readiness gate trusts beyond the public CAs: a given certificate (and its private CA's
+        // root), or a private ACME CA's root.
         const certificate =
             tls.mode === "certificate"
-                ? pulumi.output(tls.certificate)
+                ? pulumi.all([tls.certificate, tls.root]).apply(([chain, root]) => (root === undefined ? chain : `${chain.trimEnd()}\n${root}`))
                 : tls.mode === "letsencrypt" && tls.root !== undefined
                   ? pulumi.output(tls.root)
                   : pulumi.output(undefined);

@@ -72,7 +72,7 @@ export function explain(outcome, input) {
                           ? `${where.hostname} resolves to ${address}, a private or loopback address: Let's Encrypt connects from the internet, so its DNS record must point at the server's public address. `
                           : `${where.hostname} resolves to ${address ?? "an address"} and port ${where.port || 443} answers there, so the registry runs; Let's Encrypt could not validate it. `) +
                       `Check that the public DNS record points at this server, that public port 443 reaches the registry (TLS-ALPN-01 is the only challenge it supports), and the registry's log (docker logs) for "acme" errors, rate limits included.`
-                : `bad certificate (${text.trim()}): the certificate is not valid for ${where.hostname}, expired, or not signed by a CA this machine trusts; give the full chain, leaf first.`;
+                : `bad certificate (${text.trim()}): the certificate is not valid for ${where.hostname}, expired, or not signed by a CA this machine trusts; give the full chain, leaf first, and a private CA's root in registry:certificateRoot.`;
         }
         return `request failed: ${text.trim()}`;
     }
@@ -113,6 +113,23 @@ async function attempt(input) {
     }
 }
 
+/** Verification codes of a certificate that is served but not trusted (Node's, from OpenSSL). */
+const UNTRUSTED = new Set([
+    "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+    "UNABLE_TO_GET_ISSUER_CERT",
+    "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+    "SELF_SIGNED_CERT_IN_CHAIN",
+    "DEPTH_ZERO_SELF_SIGNED_CERT",
+    "CERT_HAS_EXPIRED",
+    "CERT_NOT_YET_VALID",
+    "ERR_TLS_CERT_ALTNAME_INVALID",
+]);
+
+/** With tls certificate, a served certificate that fails verification is final (Let's Encrypt's may still be on its way). */
+export function untrustedCertificate(outcome, input) {
+    return input.tlsMode === "certificate" && outcome.error !== undefined && UNTRUSTED.has(outcome.error.code ?? "");
+}
+
 export async function waitUntilReady(input, log = (line) => process.stderr.write(`${line}\n`)) {
     const started = Date.now();
     const deadline = started + input.timeoutSeconds * 1000;
@@ -125,6 +142,11 @@ export async function waitUntilReady(input, log = (line) => process.stderr.write
         if (last.ok) {
             log(`registry ready at ${input.url}: 401 without credentials, 200 with them, after ${((Date.now() - started) / 1000).toFixed(1)} s`);
             return { ok: true, tries };
+        }
+        if (untrustedCertificate(last, input)) {
+            // Our own certificate does not change by waiting: say so now, not after the whole timeout.
+            log(`registry at ${input.url} presents a certificate this machine does not trust; not waiting. ${explain(last, input)}`);
+            return { ok: false, tries, reason: explain(last, input) };
         }
         if (Date.now() + delay > deadline) break;
         await new Promise((r) => setTimeout(r, delay));

@@ -1,4 +1,6 @@
+import { X509Certificate } from "node:crypto";
 import { isIP } from "node:net";
+import { rootCertificates } from "node:tls";
 import {
     DEFAULT_BCRYPT_COST,
     DEFAULT_HTTPS_PORT,
@@ -144,6 +146,11 @@ export function validateRegistryArgs(args: PrivateRegistryArgs): Problem[] {
                 if (!marker.test(value))
                     add(`tls.${field}`, `is not PEM (no "-----BEGIN ${field === "certificate" ? "CERTIFICATE" : "... PRIVATE KEY"}-----" line)`);
             }
+        }
+        const root = (args.tls as { root?: unknown }).root;
+        if (typeof root === "string" && !/-----BEGIN CERTIFICATE-----/.test(root)) add("tls.root", 'is not PEM (no "-----BEGIN CERTIFICATE-----" line)');
+        else if (typeof tls.certificate === "string" && /-----BEGIN CERTIFICATE-----/.test(tls.certificate)) {
+            add("tls.certificate", checkCertificateChain(tls.certificate, typeof root === "string" ? root : undefined, args.host));
         }
     }
 
@@ -317,4 +324,52 @@ export function canonicalIp(address: string): string {
     if (mapped === null) return v6;
     const [hi, lo] = [Number.parseInt(mapped[1], 16), Number.parseInt(mapped[2], 16)];
     return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+}
+
+function pemBlocks(pem: string): string[] {
+    return pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+}
+
+let systemRoots: X509Certificate[] | undefined;
+
+function signedBy(cert: X509Certificate, issuer: X509Certificate): boolean {
+    return cert.checkIssued(issuer) && cert.verify(issuer.publicKey);
+}
+
+/**
+ * Whether a given certificate chain will be trusted, checked offline before anything is created: each
+ * certificate signed by the next, the last one a root (self-signed), or signed by `root` or a CA this
+ * machine trusts; valid now; and for `host`. The readiness gate would otherwise wait its whole timeout.
+ */
+export function checkCertificateChain(chainPem: string, rootPem: string | undefined, host: unknown): string | undefined {
+    let chain: X509Certificate[];
+    let roots: X509Certificate[];
+    try {
+        chain = pemBlocks(chainPem).map((b) => new X509Certificate(b));
+        roots = rootPem === undefined ? [] : pemBlocks(rootPem).map((b) => new X509Certificate(b));
+    } catch (error) {
+        return `cannot be read as PEM certificates: ${(error as Error).message}`;
+    }
+    const [leaf] = chain;
+    const now = Date.now();
+    if (Date.parse(leaf.validTo) < now) return `expired on ${leaf.validTo} (${leaf.subject.replace(/\n/g, ", ")}): renew it`;
+    if (Date.parse(leaf.validFrom) > now) return `is not valid before ${leaf.validFrom}`;
+    if (typeof host === "string" && host !== "" && (isIP(host) === 0 ? leaf.checkHost(host) : leaf.checkIP(host)) === undefined) {
+        return `is not valid for ${host} (its names: ${leaf.subjectAltName ?? leaf.subject}): give a certificate for registry:host`;
+    }
+    for (let i = 0; i + 1 < chain.length; i++) {
+        if (!signedBy(chain[i], chain[i + 1])) {
+            return `is not a chain: certificate ${i + 1} (${chain[i].subject.replace(/\n/g, ", ")}) is not signed by certificate ${i + 2}: give the leaf first, then each issuer`;
+        }
+    }
+    const last = chain[chain.length - 1];
+    if (signedBy(last, last)) return undefined;
+    if (roots.some((r) => signedBy(last, r))) return undefined;
+    systemRoots ??= rootCertificates.map((pem) => new X509Certificate(pem));
+    if (systemRoots.some((r) => signedBy(last, r))) return undefined;
+    const issuer = last.issuer.replace(/\n/g, ", ");
+    return rootPem === undefined
+        ? `is issued by "${issuer}", which is neither in the chain nor a CA this machine trusts, so the readiness gate (and every client) would refuse it. ` +
+              "Give that CA's root certificate (tls.root; in stack config: pulumi config set registry:certificateRoot < ca.pem). Clients need it too: /etc/docker/certs.d/HOST/ca.crt"
+        : `is issued by "${issuer}", and the root given (tls.root, registry:certificateRoot) is not that CA's certificate: give the root that signed the chain`;
 }

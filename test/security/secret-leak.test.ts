@@ -12,6 +12,7 @@ import { BAD_INPUT } from "../config.bad-input.cases";
 import { fakeRandom, isSecretWrapped, outputValue, type RecordedResource } from "../helpers/mocks";
 import { evaluateStack } from "../helpers/stack";
 import { makeCertificate } from "../helpers/tls";
+import { FAASD_KEY } from "../config.bad-input.cases";
 
 const ALICE = "Alice-Secret-7f3a9c1e2b4d";
 const GATEWAY = "Gateway-Secret-5e6f7a8b9c0d";
@@ -152,7 +153,7 @@ describe("secret-leak scan of the whole stack", () => {
 
     it("finds none with faasd either: the credentials command, its stdin and the SSH key", async () => {
         const ci = fakeRandom("registry-password-ci", 40);
-        const config = { ...CONFIG, "faas:backend": "faasd", "faas:sshHost": "faasd.example.com", "faas:sshPrivateKey": SSH_KEY };
+        const config = { ...CONFIG, ...FAASD_KEY, "faas:backend": "faasd", "faas:sshHost": "faasd.example.com", "faas:sshPrivateKey": SSH_KEY };
         const { found, recorded } = await scan(
             config,
             ["registry:certificate", "registry:privateKey", "registry:users", "faas:password", "faas:functions", "faas:sshPrivateKey"],
