@@ -336,7 +336,11 @@ describe.skipIf(skip !== undefined)("the Swarm gate (swarm-check.mjs, run by the
     let docker: DockerEngine;
     const tlsFiles = makeMutualTls(["docker.lab.test"], [LAB_ADDRESS]);
     const stackCertificate = makeCaSignedCertificate(["registry.example.com"]);
-    const certificateKeys = { "registry:certificate": stackCertificate.cert, "registry:privateKey": stackCertificate.key };
+    const certificateKeys = {
+        "registry:certificate": stackCertificate.cert,
+        "registry:certificateRoot": stackCertificate.ca,
+        "registry:privateKey": stackCertificate.key,
+    };
     beforeAll(async () => {
         lab = await Lab.start("swarm-gate");
         docker = await lab.startDockerd({ tls: { address: LAB_ADDRESS, ca: tlsFiles.ca, cert: tlsFiles.cert, key: tlsFiles.key } });
