@@ -166,6 +166,8 @@ describe("PrivateRegistry under mocks", () => {
             return {
                 letsencrypt: JSON.parse(unwrap(upload(container, CONTAINER_PATHS.config)) as string).http.tls.letsencrypt,
                 trusted: JSON.parse(unwrap(gate.inputs.stdin) as string).certificate,
+                envs: container.inputs.envs,
+                files: (unwrap(container.inputs.uploads) as { file: string }[]).map((u) => u.file),
             };
         };
         const production = await rendered({});
@@ -181,6 +183,13 @@ describe("PrivateRegistry under mocks", () => {
         const own = await rendered({ "registry:acmeDirectory": "https://acme.internal.test/directory", "registry:acmeRoot": root });
         expect(own.letsencrypt.directoryurl).toBe("https://acme.internal.test/directory");
         expect(own.letsencrypt.cachefile).toMatch(new RegExp(`^${CONTAINER_PATHS.acmeCache}/[0-9a-f]{12}$`));
+        // Only a private CA's endpoint needs its root in the registry's trust; the other containers keep their inputs.
+        expect(own.envs).toEqual([`SSL_CERT_DIR=/etc/ssl/certs:${CONTAINER_PATHS.acmeRoots}`]);
+        expect(own.files).toContain(`${CONTAINER_PATHS.acmeRoots}/root.pem`);
+        for (const other of [production, staging]) {
+            expect(other.envs).toBeUndefined();
+            expect(other.files).toEqual([CONTAINER_PATHS.config, CONTAINER_PATHS.htpasswd]);
+        }
     });
 
     it("renders s3 storage with distribution's documented s3 keys only, the secret key inside the secret config, and no data volume", async () => {

@@ -266,6 +266,14 @@ export class PrivateRegistry extends pulumi.ComponentResource {
             );
         }
 
+        // A private ACME CA (registry:acmeDirectory an https URL): the registry must trust its HTTPS endpoint,
+        // whose certificate such CAs issue from the same root. Go reads every file of SSL_CERT_DIR in
+        // addition to the system bundle (SSL_CERT_FILE would replace it). Only then: other stacks' containers
+        // keep their inputs (envs and uploads are ForceNew).
+        const privateAcme = tls.mode === "letsencrypt" && tls.root !== undefined && tls.directory !== undefined && /^https:\/\//.test(tls.directory);
+        if (privateAcme)
+            uploads.push({ file: `${CONTAINER_PATHS.acmeRoots}/root.pem`, content: pulumi.output(tls.root as pulumi.Input<string>), permissions: "0444" });
+
         return new docker.Container(
             `${name}-container`,
             {
@@ -273,6 +281,7 @@ export class PrivateRegistry extends pulumi.ComponentResource {
                 image: image.imageId,
                 // The image's entrypoint runs `registry serve FILE` for a *.yml argument (v2 and v3 images alike).
                 command: [CONTAINER_PATHS.config],
+                ...(privateAcme ? { envs: [`SSL_CERT_DIR=/etc/ssl/certs:${CONTAINER_PATHS.acmeRoots}`] } : {}),
                 restart: "always",
                 mustRun: true,
                 // Unset, the provider stops the container with a 0 s timeout before deleting it (SIGKILL right

@@ -8,6 +8,8 @@ export const CONTAINER_PATHS = {
     privateKey: "/etc/distribution/tls/key.pem",
     data: "/var/lib/registry",
     acmeCache: "/var/lib/registry-acme",
+    /** A private ACME CA's root, trusted by the registry (beside the system's) when it talks to that CA. */
+    acmeRoots: "/etc/distribution/acme-roots",
 } as const;
 
 export type RenderTls = { mode: "letsencrypt"; email: string; host: string; directory?: string } | { mode: "certificate" } | { mode: "none" };

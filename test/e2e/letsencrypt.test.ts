@@ -1,12 +1,13 @@
-// Let's Encrypt, for real, against Let's Encrypt's own RFC 8555 test server (Debian's `pebble`), in a
-// private lab: the stack evaluated with tls letsencrypt -> the declared registry (Debian's registry binary,
-// distribution 2.8 with the 3.x Let's Encrypt code) on 443 -> a certificate ordered and validated through
-// TLS-ALPN-01 on 443 -> trusted through pebble's root -> the readiness probe -> docker login/push -> a
-// restart on the same cache volume serves the same certificate without a new order.
-// The Debian binary has no `directoryurl` setting (3.x has): inside the lab the production directory's
-// name resolves to a small HTTPS front (test/helpers/acme-front.cjs) that hands out pebble's directory,
-// its certificate trusted by the registry through SSL_CERT_FILE. Nothing leaves the machine.
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+// Let's Encrypt's protocol, for real, against Let's Encrypt's own RFC 8555 test server (Debian's `pebble`)
+// as a private ACME CA, in a private lab: the stack evaluated with tls letsencrypt, registry:acmeDirectory
+// pebble's directory URL and registry:acmeRoot its roots -> the declared registry (distribution v3, the
+// version deployed, with its `directoryurl`) on 443 -> a certificate ordered and validated through
+// TLS-ALPN-01 on 443 -> trusted through registry:acmeRoot by the readiness probe -> docker login/push -> a
+// restart on the same cache volume serves the same certificate without a new order -> another directory
+// gets its own cache folder: its certificate is ordered, the first directory's is never served for it.
+// The registry trusts pebble's HTTPS endpoint through the root the stack uploads (SSL_CERT_DIR), as it
+// would a private CA's; nothing stands in for a name, nothing leaves the machine.
+import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import tls from "node:tls";
 import type * as pulumi from "@pulumi/pulumi";
@@ -28,6 +29,9 @@ const skip =
 if (skip !== undefined) process.stderr.write(`test/e2e/letsencrypt.test.ts: SKIPPED: ${skip}\n`);
 
 const HOST = "registry.acme.test";
+/** Two private ACME directories: pebble, then a second pebble (a switch like staging -> production). */
+const DIRECTORY_A = "https://127.0.0.1:14000/dir";
+const DIRECTORY_B = "https://127.0.0.1:14001/dir";
 const PROBE = join(__dirname, "..", "..", "components", "registry", "probe.mjs");
 
 describe.skipIf(skip !== undefined)("Let's Encrypt through a real ACME server (pebble): issuance, trust, restart on the same cache", () => {
@@ -39,11 +43,11 @@ describe.skipIf(skip !== undefined)("Let's Encrypt through a real ACME server (p
     let password: string;
     let first: { fingerprint: string; issuer: string };
     let pebble: ReturnType<Lab["spawn"]>;
-    const pebbleConfig = (tlsPort: number) =>
+    const pebbleConfig = (tlsPort: number, offset: number) =>
         JSON.stringify({
             pebble: {
-                listenAddress: "127.0.0.1:14000",
-                managementListenAddress: "127.0.0.1:15000",
+                listenAddress: `127.0.0.1:${14000 + offset}`,
+                managementListenAddress: `127.0.0.1:${15000 + offset}`,
                 certificate: join(lab.dir, "front.pem"),
                 privateKey: join(lab.dir, "front.key"),
                 httpPort: 80,
@@ -51,17 +55,19 @@ describe.skipIf(skip !== undefined)("Let's Encrypt through a real ACME server (p
                 tlsPort,
             },
         });
-    const startPebble = async (name: string, tlsPort: number) => {
-        writeFileSync(join(lab.dir, `${name}.json`), pebbleConfig(tlsPort));
+    const startPebble = async (name: string, tlsPort: number, offset = 0) => {
+        writeFileSync(join(lab.dir, `${name}.json`), pebbleConfig(tlsPort, offset));
         // No random sleeps or rejected nonces: the real protocol, without pebble's deliberate chaos.
-        pebble = lab.spawn(name, ["env", "PEBBLE_VA_NOSLEEP=1", "PEBBLE_WFE_NONCEREJECT=0", "pebble", "-config", join(lab.dir, `${name}.json`)]);
+        const started = lab.spawn(name, ["env", "PEBBLE_VA_NOSLEEP=1", "PEBBLE_WFE_NONCEREJECT=0", "pebble", "-config", join(lab.dir, `${name}.json`)]);
+        if (offset === 0) pebble = started;
         for (let i = 0; i < 100 && !/Listening on/.test(lab.log(name)); i++) await new Promise((r) => setTimeout(r, 100));
+        return started;
     };
 
     /** The certificate the registry presents for `servername`, verified against pebble's root. */
-    const handshake = (servername: string) =>
+    const handshake = (servername: string, ca = pebbleRoot) =>
         new Promise<{ fingerprint: string; issuer: string }>((resolve, reject) => {
-            const socket = tls.connect({ host: "127.0.0.1", port: tlsPort, servername, ca: pebbleRoot, timeout: 60_000 }, () => {
+            const socket = tls.connect({ host: "127.0.0.1", port: tlsPort, servername, ca, timeout: 60_000 }, () => {
                 const cert = socket.getPeerCertificate();
                 socket.end();
                 resolve({ fingerprint: cert.fingerprint256, issuer: String(cert.issuer?.CN) });
@@ -72,42 +78,45 @@ describe.skipIf(skip !== undefined)("Let's Encrypt through a real ACME server (p
     /** Certificates pebble has issued so far. */
     const issued = () => (lab.log("pebble").match(/Issued certificate serial/g) ?? []).length;
 
-    beforeAll(async () => {
-        lab = await Lab.start("letsencrypt");
-        lab.addHost("127.0.0.1", HOST);
-        lab.addHost("127.0.0.2", "acme-v02.api.letsencrypt.org");
-        // One test CA for pebble's own HTTPS and for the front that stands for the production directory.
-        const front = makeCaSignedCertificate(["acme-v02.api.letsencrypt.org", "localhost"], ["127.0.0.1"]);
-        for (const [file, text] of [
-            ["front.pem", front.cert],
-            ["front.key", front.key],
-            ["test-ca.pem", front.ca],
-        ])
-            writeFileSync(join(lab.dir, file), text);
-        writeFileSync(join(lab.dir, "bundle.pem"), `${readFileSync("/etc/ssl/certs/ca-certificates.crt", "utf8")}\n${front.ca}`);
-        await startPebble("pebble", 443);
-        lab.spawn("acme-front", [
-            "env",
-            `NODE_EXTRA_CA_CERTS=${join(lab.dir, "test-ca.pem")}`,
-            process.execPath,
-            join(__dirname, "..", "helpers", "acme-front.cjs"),
-            "127.0.0.2",
-            join(lab.dir, "front"),
-            "https://127.0.0.1:14000/dir",
-        ]);
-        const mgmt = await lab.relay(15000);
-        pebbleRoot = String((await request(`https://127.0.0.1:${mgmt}/roots/0`, { ca: front.ca })).body);
-        expect(pebbleRoot).toMatch(/-----BEGIN CERTIFICATE-----/);
-
+    /** The stack with ACME directory `directory` and its roots; what the readiness gate gets, and the container spec. */
+    const declare = async (directory: string, roots: string) => {
         const stack = await evaluateStack({
             "registry:host": HOST,
             "registry:email": "ops@example.com",
+            "registry:acmeDirectory": directory,
+            "registry:acmeRoot": roots,
             "registry:users": JSON.stringify([{ username: "ci" }]),
         });
         password = (await outputValue(stack.exports.registryPasswords as pulumi.Output<Record<string, string>>)).ci;
-        gateInput = JSON.parse(unwrap(findResource(stack.recorded, "command:local:Command", "registry-ready").inputs.stdin) as string);
-        const spec = containerSpec(findResource(stack.recorded, "docker:index/container:Container", "registry-container").inputs);
-        registry = await startRealRegistry(spec, { port: 443, wrap: lab.wrap(), env: { SSL_CERT_FILE: join(lab.dir, "bundle.pem") } });
+        const container = findResource(stack.recorded, "docker:index/container:Container", "registry-container").inputs;
+        return {
+            gate: JSON.parse(unwrap(findResource(stack.recorded, "command:local:Command", "registry-ready").inputs.stdin) as string) as Record<string, unknown>,
+            spec: containerSpec(container),
+        };
+    };
+    /** Pebble's root for the certificates it issues (new at every start), from its management API. */
+    const rootOf = async (managementPort: number) =>
+        String((await request(`https://127.0.0.1:${await lab.relay(managementPort)}/roots/0`, { ca: testCa })).body);
+    let testCa: string;
+
+    beforeAll(async () => {
+        lab = await Lab.start("letsencrypt");
+        lab.addHost("127.0.0.1", HOST);
+        // One test CA for pebble's own HTTPS endpoints (a private CA's endpoint has a certificate from its CA).
+        const endpoint = makeCaSignedCertificate(["localhost"], ["127.0.0.1"]);
+        testCa = endpoint.ca;
+        writeFileSync(join(lab.dir, "front.pem"), endpoint.cert);
+        writeFileSync(join(lab.dir, "front.key"), endpoint.key);
+        await startPebble("pebble", 443);
+        pebbleRoot = await rootOf(15000);
+        expect(pebbleRoot).toMatch(/-----BEGIN CERTIFICATE-----/);
+
+        const declared = await declare(DIRECTORY_A, `${pebbleRoot}\n${testCa}`);
+        gateInput = declared.gate;
+        // The private CA's roots reach the registry as an upload in a folder SSL_CERT_DIR names; nothing else.
+        expect(declared.spec.envs).toEqual(["SSL_CERT_DIR=/etc/ssl/certs:/etc/distribution/acme-roots"]);
+        expect(declared.spec.uploads.find((u) => u.file === "/etc/distribution/acme-roots/root.pem")?.content).toContain(testCa.trim());
+        registry = await startRealRegistry(declared.spec, { port: 443, wrap: lab.wrap() });
         tlsPort = await lab.relay(443);
     }, 120_000);
     afterAll(async () => {
@@ -127,12 +136,13 @@ describe.skipIf(skip !== undefined)("Let's Encrypt through a real ACME server (p
     });
 
     it("passes the readiness probe with pebble's root as registry:acmeRoot gives it", () => {
-        const input = { ...gateInput, certificate: pebbleRoot, timeoutSeconds: 30 };
+        const input = { ...gateInput, timeoutSeconds: 30 };
+        expect(String(gateInput.certificate)).toContain(pebbleRoot.trim());
         const r = lab.exec([process.execPath, PROBE], { input: JSON.stringify(input) });
         expect(r.status, r.stderr).toBe(0);
         expect(`${r.stdout}${r.stderr}`).not.toContain(password);
         // The control: without the root, the same probe cannot trust the certificate.
-        const untrusted = lab.exec([process.execPath, PROBE], { input: JSON.stringify({ ...gateInput, timeoutSeconds: 3 }) });
+        const untrusted = lab.exec([process.execPath, PROBE], { input: JSON.stringify({ ...gateInput, certificate: null, timeoutSeconds: 3 }) });
         expect(untrusted.status).not.toBe(0);
         expect(untrusted.stderr).toMatch(/TLS handshake failed|certificate/i);
     });
@@ -150,6 +160,27 @@ describe.skipIf(skip !== undefined)("Let's Encrypt through a real ACME server (p
         const again = await handshake(HOST);
         expect(again.fingerprint).toBe(first.fingerprint);
         expect(issued()).toBe(1);
+    });
+
+    it("another ACME directory (as staging -> production) gets its own cache folder: never the first one's certificate", async () => {
+        const second = await startPebble("pebble-b", 443, 1);
+        try {
+            const secondRoot = await rootOf(15001);
+            const switched = await declare(DIRECTORY_B, `${secondRoot}\n${testCa}`);
+            // What `pulumi up` does: the container replaced, the cache volume kept.
+            await registry.replaceSpec(switched.spec);
+            const fromB = await handshake(HOST, secondRoot);
+            expect(fromB.fingerprint).not.toBe(first.fingerprint);
+            expect(fromB.issuer).not.toBe(first.issuer);
+            expect((lab.log("pebble-b").match(/Issued certificate serial/g) ?? []).length).toBe(1);
+            // Both certificates stay cached, each in its directory's folder; back to the first: its own, no new order.
+            const back = await declare(DIRECTORY_A, `${pebbleRoot}\n${testCa}`);
+            await registry.replaceSpec(back.spec);
+            expect((await handshake(HOST)).fingerprint).toBe(first.fingerprint);
+            expect(issued()).toBe(1);
+        } finally {
+            second.kill("SIGTERM");
+        }
     });
 
     it("controls: a host not in registry:host gets no certificate; without the cache a new order is made", async () => {

@@ -102,7 +102,18 @@ export async function startRealRegistry(
     const port = options.port ?? (await freePort());
     const env: Record<string, string> = {
         PATH: process.env.PATH ?? "/usr/bin:/bin",
-        ...Object.fromEntries((spec.envs ?? []).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)])),
+        // Container paths in values (SSL_CERT_DIR=/etc/ssl/certs:/etc/distribution/acme-roots) mapped as in the config.
+        ...Object.fromEntries(
+            (spec.envs ?? []).map((e) => {
+                const prefixes = spec.uploads.map((u) => dirname(u.file));
+                const value = e
+                    .slice(e.indexOf("=") + 1)
+                    .split(":")
+                    .map((part) => mapPaths(part, prefixes, root))
+                    .join(":");
+                return [e.slice(0, e.indexOf("=")), value];
+            }),
+        ),
         // The container listens on :5000 behind a port mapping; here the binary listens on loopback directly.
         REGISTRY_HTTP_ADDR: `127.0.0.1:${port}`,
         ...(options.env ?? {}),
