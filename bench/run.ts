@@ -1,14 +1,17 @@
 // npm run bench: every figure the issues ask for, as medians over several runs, printed as one table
 // and written to bench/results.json (git-ignored) so two runs can be compared.
-//  - registry auth overhead on the REAL registry (Debian's docker-registry) at the default bcrypt cost
-//    and at cost 10, against an unauthenticated request;
+//  - registry auth overhead on the REAL registry at the default bcrypt cost and at cost 10, against an
+//    unauthenticated request, and a 20 MB layer pushed and pulled: distribution v3 (the version deployed,
+//    FAASREG_REGISTRY_BIN) and Debian's 2.8 side by side, in one run;
 //  - bcryptjs hashing time for one user;
 //  - wall time of 1 vs 50 concurrent function creates, the test gateway adding 50 ms per request;
 //  - time to evaluate the stack under mocks with 1, 50 and 200 functions;
 //  - our provider vs the platform itself on the real OpenFaaS for Swarm (bench/openfaas.ts);
 //  - registry:mode swarm: 20 MB push/pull through 1 vs 3 replicas, pulls lost in a rolling update (bench/registry-swarm.ts);
 //  - the real Pulumi engine: the dev stack's up, preview of 1/20/50 functions, a no-op up in swarm mode (bench/pulumi.ts).
+// BENCH_ONLY=registry: the registry rows only.
 import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type FunctionInputs, functionProvider } from "../components/faas/provider";
@@ -21,6 +24,8 @@ import { pulumiBenchSkipReason, pulumiFigures } from "./pulumi";
 import { registrySwarmFigures, registrySwarmSkipReason } from "./registry-swarm";
 import { request } from "../test/helpers/http";
 import { startRealRegistry } from "../test/helpers/real-registry";
+import { type RegistryVersion, registrySkipReason } from "../test/helpers/registry-binary";
+import { RegistryClient } from "../test/helpers/registry-client";
 
 const median = (xs: number[]) => {
     const s = [...xs].sort((a, b) => a - b);
@@ -36,8 +41,8 @@ const PASSWORD = "bench-password-0123456789-abcdefgh";
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 60);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
-async function registryLatency(cost: number): Promise<{ unauthenticated: number; authenticated: number }> {
-    const registry = await startRealRegistry({
+function registrySpec(cost: number) {
+    return {
         command: [CONTAINER_PATHS.config],
         volumes: [{ containerPath: CONTAINER_PATHS.data }],
         uploads: [
@@ -47,7 +52,11 @@ async function registryLatency(cost: number): Promise<{ unauthenticated: number;
             },
             { file: CONTAINER_PATHS.htpasswd, content: renderHtpasswd("bench-key", [{ username: "bench", password: PASSWORD }], cost) },
         ],
-    });
+    };
+}
+
+async function registryLatency(cost: number, version: RegistryVersion): Promise<{ unauthenticated: number; authenticated: number }> {
+    const registry = await startRealRegistry(registrySpec(cost), { version });
     try {
         const url = `http://127.0.0.1:${registry.port}/v2/`;
         const sample = async (auth?: [string, string]) => {
@@ -70,6 +79,31 @@ async function registryLatency(cost: number): Promise<{ unauthenticated: number;
             auth.push(await sample(["bench", PASSWORD]));
         }
         return { unauthenticated: median(unauth), authenticated: median(auth) };
+    } finally {
+        await registry.stop();
+        registry.remove();
+    }
+}
+
+/** Push and pull of one 20 MB layer (random bytes: nothing compresses), medians over RUNS, each a new repository. */
+async function transfer(version: RegistryVersion): Promise<{ push: number; pull: number }> {
+    const registry = await startRealRegistry(registrySpec(DEFAULT_BCRYPT_COST), { version });
+    try {
+        const client = new RegistryClient(`http://127.0.0.1:${registry.port}`, ["bench", PASSWORD]);
+        const push: number[] = [];
+        const pull: number[] = [];
+        for (let r = 0; r < RUNS; r++) {
+            const layer = randomBytes(20 * 1024 * 1024);
+            let digest = "";
+            push.push(await time(async () => (digest = await client.pushBlob(`bench/layer-${r}`, layer))));
+            pull.push(
+                await time(async () => {
+                    const res = await client.getBlob(`bench/layer-${r}`, digest);
+                    if (res.status !== 200 || res.body.length !== layer.length) throw new Error(`pull: ${res.status}`);
+                }),
+            );
+        }
+        return { push: median(push), pull: median(pull) };
     } finally {
         await registry.stop();
         registry.remove();
@@ -140,16 +174,31 @@ async function main(): Promise<void> {
     };
     process.stderr.write(`bench: ${REQUESTS} requests x ${RUNS} runs per registry figure, ${RUNS} runs per other figure\n`);
 
-    const atDefault = await registryLatency(DEFAULT_BCRYPT_COST);
-    const other = (DEFAULT_BCRYPT_COST as number) === 4 ? 5 : 4;
-    const atOther = await registryLatency(other);
-    const at10 = await registryLatency(10);
-    add("registry GET /v2/ unauthenticated (baseline)", atDefault.unauthenticated, "ms");
-    add(`registry GET /v2/ authenticated, cost ${DEFAULT_BCRYPT_COST} (default)`, atDefault.authenticated, "ms");
-    add(`registry auth overhead, cost ${DEFAULT_BCRYPT_COST} (default)`, atDefault.authenticated - atDefault.unauthenticated, "ms/request", "<= 2");
-    add(`registry auth overhead, cost ${other}`, atOther.authenticated - atOther.unauthenticated, "ms/request");
-    add("registry GET /v2/ authenticated, cost 10", at10.authenticated, "ms");
-    add("registry auth overhead, cost 10", at10.authenticated - at10.unauthenticated, "ms/request");
+    for (const version of ["v3", "2.8"] as RegistryVersion[]) {
+        const why = registrySkipReason(version);
+        if (why !== undefined) {
+            process.stderr.write(`  registry ${version} figures SKIPPED: ${why}\n`);
+            continue;
+        }
+        const atDefault = await registryLatency(DEFAULT_BCRYPT_COST, version);
+        const other = (DEFAULT_BCRYPT_COST as number) === 4 ? 5 : 4;
+        const atOther = await registryLatency(other, version);
+        const at10 = await registryLatency(10, version);
+        add(`registry ${version} GET /v2/ unauthenticated (baseline)`, atDefault.unauthenticated, "ms");
+        add(`registry ${version} GET /v2/ authenticated, cost ${DEFAULT_BCRYPT_COST} (default)`, atDefault.authenticated, "ms");
+        add(
+            `registry ${version} auth overhead, cost ${DEFAULT_BCRYPT_COST} (default)`,
+            atDefault.authenticated - atDefault.unauthenticated,
+            "ms/request",
+            "<= 2",
+        );
+        add(`registry ${version} auth overhead, cost ${other}`, atOther.authenticated - atOther.unauthenticated, "ms/request");
+        add(`registry ${version} auth overhead, cost 10`, at10.authenticated - at10.unauthenticated, "ms/request");
+        const moved = await transfer(version);
+        add(`registry ${version} push of a 20 MB layer`, moved.push, "ms");
+        add(`registry ${version} pull of a 20 MB layer`, moved.pull, "ms");
+    }
+    if (process.env.BENCH_ONLY === "registry") return print(rows);
     add(`bcryptjs hash of one user, cost ${DEFAULT_BCRYPT_COST}`, hashTime(DEFAULT_BCRYPT_COST), "ms");
     add("bcryptjs hash of one user, cost 10", hashTime(10), "ms");
 
@@ -187,6 +236,11 @@ async function main(): Promise<void> {
         add(`CPU per function beyond the first (1 -> 200)${tag}`, (e200.cpu - e1.cpu) / 199, "ms/function");
     }
 
+    print(rows);
+}
+
+/** The table on stdout, and bench/results.json. */
+function print(rows: { figure: string; value: number; unit: string; goal?: string }[]): void {
     const width = Math.max(...rows.map((r) => r.figure.length));
     const lines = [
         `${"figure".padEnd(width)}  ${"median".padStart(10)}  unit          goal`,

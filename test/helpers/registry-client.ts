@@ -67,11 +67,10 @@ export class RegistryClient {
     }
 
     /** Pushes a one-layer image (config + layer + schema2 manifest) and returns what was pushed. */
-    async pushImage(repo: string, tag: string, options: { layer?: Buffer; created?: string } = {}) {
+    async pushImage(repo: string, tag: string, options: { layer?: Buffer; created?: string; platform?: string; untagged?: boolean } = {}) {
         const layer = options.layer ?? Buffer.from(`layer of ${repo}:${tag} ${"x".repeat(2048)}`);
-        const config = Buffer.from(
-            JSON.stringify({ architecture: "amd64", os: "linux", created: options.created, rootfs: { type: "layers", diff_ids: [sha256(layer)] } }),
-        );
+        const [os, architecture] = (options.platform ?? "linux/amd64").split("/");
+        const config = Buffer.from(JSON.stringify({ architecture, os, created: options.created, rootfs: { type: "layers", diff_ids: [sha256(layer)] } }));
         const configDigest = await this.pushBlob(repo, config);
         const layerDigest = await this.pushBlob(repo, layer);
         const manifest = JSON.stringify({
@@ -80,7 +79,8 @@ export class RegistryClient {
             config: { mediaType: "application/vnd.docker.container.image.v1+json", size: config.length, digest: configDigest },
             layers: [{ mediaType: "application/vnd.docker.image.rootfs.diff.tar.gzip", size: layer.length, digest: layerDigest }],
         });
-        const digest = await this.pushManifest(repo, tag, manifest);
+        // Untagged: pushed by its digest, as buildx pushes the platform images of a multi-platform image.
+        const digest = await this.pushManifest(repo, options.untagged ? sha256(manifest) : tag, manifest);
         return { manifest, digest, layer, layerDigest };
     }
 
@@ -91,19 +91,9 @@ export class RegistryClient {
     async pushMultiPlatform(repo: string, tag: string, platforms: string[], layerSize = 4096) {
         const images: { platform: string; digest: string; layerDigest: string; size: number }[] = [];
         for (const platform of platforms) {
-            const [os, architecture] = platform.split("/");
             const layer = Buffer.from(`${platform} ${repo}:${tag} `.padEnd(layerSize, "y"));
-            const config = Buffer.from(JSON.stringify({ architecture, os, rootfs: { type: "layers", diff_ids: [sha256(layer)] } }));
-            const configDigest = await this.pushBlob(repo, config);
-            const layerDigest = await this.pushBlob(repo, layer);
-            const manifest = JSON.stringify({
-                schemaVersion: 2,
-                mediaType: MANIFEST_V2,
-                config: { mediaType: "application/vnd.docker.container.image.v1+json", size: config.length, digest: configDigest },
-                layers: [{ mediaType: "application/vnd.docker.image.rootfs.diff.tar.gzip", size: layer.length, digest: layerDigest }],
-            });
-            const digest = await this.pushManifest(repo, sha256(manifest), manifest);
-            images.push({ platform, digest, layerDigest, size: Buffer.byteLength(manifest) });
+            const pushed = await this.pushImage(repo, tag, { layer, platform, untagged: true });
+            images.push({ platform, digest: pushed.digest, layerDigest: pushed.layerDigest, size: Buffer.byteLength(pushed.manifest) });
         }
         const index = JSON.stringify({
             schemaVersion: 2,
