@@ -5,7 +5,7 @@
 // Retention for function images, which pile up (every build is a new tag): in each repository it keeps the
 // tags whose image a deployed function uses (by tag or by digest) and the newest N others (by the image's
 // `created` time), and deletes the manifests of the rest through the registry's API. Without --apply it
-// only prints the plan. Deleting manifests frees nothing by itself: `scripts/registry-gc.sh` then runs the
+// only prints the plan. Deleting manifests frees nothing by itself: `npm run registry:gc` then runs the
 // registry's garbage collector with the registry stopped (see README, "Disk"). A function deployed by digest
 // whose tag has moved since runs an untagged image: it is kept, and --apply tags it (`deployed-<digest>`) so
 // that the collector's --delete-untagged keeps it too.

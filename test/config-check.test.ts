@@ -200,6 +200,25 @@ describe("the examples' own commands, as far as they run without a Pulumi CLI", 
                     .trim(),
             );
 
+    it("no two examples write the same stack file or init the same stack", () => {
+        const files = ["Pulumi.vm.yaml", "Pulumi.vm-functions.yaml", "Pulumi.faasd.yaml", "Pulumi.swarm.yaml"];
+        const targets = files.map(
+            (f) =>
+                commands(f)
+                    .find((c) => c.startsWith(`cp examples/${f} `))
+                    ?.split(" ")[2],
+        );
+        const stacks = files.map(
+            (f) =>
+                commands(f)
+                    .find((c) => c.startsWith("pulumi stack init "))
+                    ?.split(" ")[3],
+        );
+        expect(new Set(targets).size, targets.join(", ")).toBe(files.length);
+        expect(new Set(stacks).size, stacks.join(", ")).toBe(files.length);
+        for (const [i, stack] of stacks.entries()) expect(targets[i]).toBe(`Pulumi.${stack}.yaml`);
+    });
+
     it.each(["Pulumi.vm.yaml", "Pulumi.vm-functions.yaml", "Pulumi.faasd.yaml", "Pulumi.swarm.yaml"])(
         "%s: copy before stack init (the salt survives), then config:check passes",
         (file) => {
