@@ -227,8 +227,9 @@ export function parseStackConfig(source: ConfigSource): ParseResult {
     const s3Keys = ["s3Bucket", "s3Region", "s3RegionEndpoint", "s3AccessKey", "s3SecretKey", "s3RootDirectory"] as const;
     const s3 = Object.fromEntries(s3Keys.map((k) => [k, r.string(`registry:${k}`)])) as Record<(typeof s3Keys)[number], string | undefined>;
     const forcePathStyle = r.boolean("registry:s3ForcePathStyle");
+    const redirect = r.boolean("registry:s3Redirect");
     if (storageDriver !== "s3") {
-        for (const k of [...s3Keys, "s3ForcePathStyle"]) {
+        for (const k of [...s3Keys, "s3ForcePathStyle", "s3Redirect"]) {
             if (r.raw(`registry:${k}`) !== undefined)
                 r.add(`registry:${k}`, `is set but registry:storage is "${storageDriver}": set registry:storage s3, or remove it`);
         }
@@ -246,6 +247,7 @@ export function parseStackConfig(source: ConfigSource): ParseResult {
                   ...(s3.s3AccessKey === undefined ? {} : { accessKey: s3.s3AccessKey }),
                   ...(s3.s3SecretKey === undefined ? {} : { secretKey: s3.s3SecretKey }),
                   ...(s3.s3RootDirectory === undefined ? {} : { rootDirectory: s3.s3RootDirectory }),
+                  ...(redirect ? { redirect } : {}),
               }
             : storageDriver === "filesystem"
               ? undefined

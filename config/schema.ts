@@ -132,6 +132,14 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
         description: "With storage s3: path-style addressing (most S3-compatible stores).",
     },
     {
+        key: "registry:s3Redirect",
+        type: "boolean",
+        default: false,
+        secret: "no",
+        description:
+            "With storage s3: answer layer downloads with a redirect to a pre-signed URL of the store (every client and node must then reach it). Unset: the registry serves the bytes itself.",
+    },
+    {
         key: "registry:s3AccessKey",
         type: "string",
         secret: "no",

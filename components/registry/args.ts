@@ -88,6 +88,12 @@ export type StorageArgs =
           secretKey?: pulumi.Input<string>;
           /** A prefix inside the bucket. Defaults to the bucket's root. */
           rootDirectory?: string;
+          /**
+           * Answer blob downloads with a redirect to a pre-signed S3 URL, so clients fetch layers from the
+           * store itself (every client and node must then reach `regionEndpoint`). Defaults to false: the
+           * registry serves the bytes, and clients need to reach the registry only.
+           */
+          redirect?: boolean;
       };
 
 /** The front proxy of `mode: "swarm"`: Caddy, which terminates TLS (and does ACME itself) for every replica. */

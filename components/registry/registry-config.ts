@@ -78,6 +78,10 @@ export function renderRegistryConfig(o: RenderOptions): string {
         log: { level: "info", fields: { service: "registry" } },
         storage: {
             ...renderStorageDriver(o.storage ?? { driver: "filesystem" }),
+            // s3: the registry serves layers itself unless told to redirect clients to the store (measured on
+            // MinIO: by default distribution answers a layer GET with 307 to a pre-signed URL of regionendpoint,
+            // which clients outside the store's network cannot reach).
+            ...(o.storage?.driver === "s3" && o.storage.redirect !== true ? { redirect: { disable: true } } : {}),
             cache: { blobdescriptor: o.redis === undefined ? "inmemory" : "redis" },
             delete: { enabled: true },
         },
