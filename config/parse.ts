@@ -254,11 +254,12 @@ export function parseStackConfig(source: ConfigSource): ParseResult {
               : // An unknown driver is passed on for validateRegistryArgs to report.
                 ({ driver: storageDriver } as StorageArgs);
     const mode = r.string("registry:mode");
-    const swarmKeys = ["replicas", "sharedPath", "spread", "redis", "frontImage", "redisImage"] as const;
+    const swarmKeys = ["replicas", "sharedPath", "spread", "redis", "frontImage", "redisImage", "encryptOverlay"] as const;
     const swarm = {
         replicas: r.raw("registry:replicas") === undefined ? undefined : r.integer("registry:replicas"),
         sharedPath: r.string("registry:sharedPath"),
         spread: r.boolean("registry:spread"),
+        encryptOverlay: r.raw("registry:encryptOverlay") === undefined ? undefined : r.boolean("registry:encryptOverlay"),
         redis: r.string("registry:redis"),
         frontImage: r.raw("registry:frontImage") === undefined ? undefined : r.string("registry:frontImage"),
         redisImage: r.raw("registry:redisImage") === undefined ? undefined : r.string("registry:redisImage"),

@@ -177,6 +177,14 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
             "With mode swarm: let replicas (and Redis) run on any node. Unset: true with storage s3 or registry:sharedPath, else false (all on the manager node docker:host points at). Refused with a named volume.",
     },
     {
+        key: "registry:encryptOverlay",
+        type: "boolean",
+        default: true,
+        secret: "no",
+        description:
+            "With mode swarm: encrypt the overlay between nodes (IPsec). Every node's kernel must do IPsec and let ESP through; false sends the front's requests (with Basic credentials) to replicas on other nodes in clear.",
+    },
+    {
         key: "registry:redis",
         type: "string",
         secret: "no",

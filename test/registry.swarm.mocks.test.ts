@@ -98,6 +98,13 @@ describe("registry:mode swarm under mocks", () => {
         expect(net.inputs).toMatchObject({ driver: "overlay", attachable: false, options: { encrypted: "" } });
     });
 
+    it("with registry:encryptOverlay false, declares a clear overlay under another name (its options are set once)", async () => {
+        const { recorded } = await evaluateStack({ ...SWARM_CERT, "registry:encryptOverlay": "false" }, { secretKeys });
+        const net = byName(recorded, "docker:index/network:Network", "registry-net");
+        expect(net.inputs.options).toBeUndefined();
+        expect(net.inputs.name).toBe("faas-registry-test-registry-net-clear");
+    });
+
     it("runs the registry in dnsrr mode, start-first with a health check, draining, on the manager node", async () => {
         const { recorded } = await evaluateStack(SWARM_CERT, { secretKeys });
         const service = unwrap(byName(recorded, SERVICE, "registry-service").inputs) as Json;

@@ -125,6 +125,14 @@ export interface SwarmArgs {
     frontImage?: string;
     /** The Redis image for `redis: "service"`. Defaults to `redis:7.4.2`. */
     redisImage?: string;
+    /**
+     * Encrypt the overlay network between nodes (IPsec ESP): the front's requests to replicas on other nodes
+     * carry Basic credentials. Defaults to true. Every node's kernel must do IPsec (xfrm with
+     * rfc4106(gcm(aes))) and the nodes must let ESP (IP protocol 50) through; where they cannot, requests to
+     * replicas on other nodes are lost (pushes answer 502). false sends them in clear: a network you trust only.
+     * Changing it replaces the network and the services (their names stay).
+     */
+    encryptOverlay?: boolean;
 }
 
 /**

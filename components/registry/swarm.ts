@@ -162,7 +162,9 @@ export function declareSwarmRegistry(parent: pulumi.Resource, name: string, o: S
         platforms: pin(image).platforms,
     });
     const files = swarmFiles(gated, name, names.objects, o.httpSecret);
-    const network = declareNetwork(gated, name, names.network);
+    const encrypt = settings.encryptOverlay !== false;
+    // Another name when clear: `options` are set once (see declareNetwork), so the switch must make a new network.
+    const network = declareNetwork(gated, name, encrypt ? names.network : `${names.network}-clear`, encrypt);
 
     const redis =
         images.redis === undefined
@@ -248,7 +250,7 @@ const secretMount = (secret: docker.Secret, fileName: string): docker.types.inpu
 const stackLabel = () => ({ label: "faasreg.stack", value: `${pulumi.getProject()}/${pulumi.getStack()}` });
 
 /** Only our services join it: Redis has no password and the registry speaks plain HTTP behind the front. */
-function declareNetwork(opts: pulumi.CustomResourceOptions, name: string, networkName: string): docker.Network {
+function declareNetwork(opts: pulumi.CustomResourceOptions, name: string, networkName: string, encrypt: boolean): docker.Network {
     return new docker.Network(
         `${name}-net`,
         {
@@ -257,7 +259,8 @@ function declareNetwork(opts: pulumi.CustomResourceOptions, name: string, networ
             attachable: false,
             // Requests carry Basic credentials from the front to replicas on other nodes: IPsec between nodes
             // (as `docker network create --opt encrypted`; nodes must let ESP, IP protocol 50, through).
-            options: { encrypted: "" },
+            // Unless registry:encryptOverlay is false (kernels without IPsec: docs/upstream.md).
+            ...(encrypt ? { options: { encrypted: "" } } : {}),
             labels: [stackLabel()],
         },
         // The engine adds options of its own (the VXLAN id list) and the provider reads every option back

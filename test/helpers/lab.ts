@@ -191,6 +191,8 @@ export class Lab {
             tls?: { address: string; ca: string; cert: string; key: string };
             /** Also listen on /var/run/docker.sock inside the lab (its /run is the lab's own): "the local engine" there. */
             defaultSocket?: boolean;
+            /** The address the Swarm manager advertises (default: the lab's own 10.199.0.1). */
+            advertise?: string;
         } = {},
     ): Promise<DockerEngine> {
         const sock = join(this.dir, "docker.sock");
@@ -245,7 +247,7 @@ export class Lab {
         }
         this.dockerdPid = Number(readFileSync(join(this.dir, "dockerd.pid"), "utf8"));
         if (options.swarm) {
-            const init = await engine.call("POST", "/swarm/init", { ListenAddr: "0.0.0.0:2377", AdvertiseAddr: "10.199.0.1" });
+            const init = await engine.call("POST", "/swarm/init", { ListenAddr: "0.0.0.0:2377", AdvertiseAddr: options.advertise ?? "10.199.0.1" });
             if (init.status !== 200) throw new Error(`swarm init answered ${init.status}: ${JSON.stringify(init.json)}`);
         }
         return engine;

@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import aws4 from "aws4";
+import type { Lab } from "./lab";
 import { freePort } from "./real-registry";
 
 export const MINIO_BIN_ENV = "FAASREG_MINIO_BIN";
@@ -21,6 +22,7 @@ export function minioSkipReason(): string | undefined {
 }
 
 export interface Minio {
+    /** The URL servers use (in a lab: its address there). */
     endpoint: string;
     region: string;
     accessKey: string;
@@ -34,38 +36,52 @@ export interface Minio {
     stop: () => Promise<void>;
 }
 
-export async function startMinio(): Promise<Minio> {
+/**
+ * `inLab`: run it inside that lab's namespaces, listening on `address`:9000 (what the registry there is
+ * given), reached from here through a relay.
+ */
+export async function startMinio(inLab?: { lab: Lab; address: string }): Promise<Minio> {
     const reason = minioSkipReason();
     if (reason !== undefined) throw new Error(reason);
     const dir = mkdtempSync(join(tmpdir(), "faasreg-minio-"));
-    const [port, consolePort] = [await freePort(), await freePort()];
+    const [port, consolePort] = inLab === undefined ? [await freePort(), await freePort()] : [9000, 9001];
+    const listen = inLab?.address ?? "127.0.0.1";
     const accessKey = `test${randomBytes(6).toString("hex")}`;
     const secretKey = randomBytes(24).toString("base64url");
     const region = "us-east-1";
-    const child: ChildProcess = spawn(
+    const argv = [
+        ...(inLab?.lab.wrap() ?? []),
         process.env[MINIO_BIN_ENV] as string,
-        ["server", join(dir, "data"), "--address", `127.0.0.1:${port}`, "--console-address", `127.0.0.1:${consolePort}`, "--quiet"],
-        {
-            env: { PATH: process.env.PATH, HOME: dir, MINIO_ROOT_USER: accessKey, MINIO_ROOT_PASSWORD: secretKey, MINIO_REGION: region, MINIO_BROWSER: "off" },
-            stdio: ["ignore", "pipe", "pipe"],
-        },
-    );
+        "server",
+        join(dir, "data"),
+        "--address",
+        `${listen}:${port}`,
+        "--console-address",
+        `127.0.0.1:${consolePort}`,
+        "--quiet",
+    ];
+    const child: ChildProcess = spawn(argv[0], argv.slice(1), {
+        env: { PATH: process.env.PATH, HOME: dir, MINIO_ROOT_USER: accessKey, MINIO_ROOT_PASSWORD: secretKey, MINIO_REGION: region, MINIO_BROWSER: "off" },
+        stdio: ["ignore", "pipe", "pipe"],
+    });
     let output = "";
     child.stdout?.on("data", (d) => (output += d));
     child.stderr?.on("data", (d) => (output += d));
-    const endpoint = `http://127.0.0.1:${port}`;
+    // The endpoint as servers see it; requests from here go through the relay when it runs in a lab.
+    const endpoint = `http://${listen}:${port}`;
+    const local = inLab === undefined ? `127.0.0.1:${port}` : `127.0.0.1:${await inLab.lab.relay(port, listen)}`;
     const s3 = async (method: string, path: string, body?: string) => {
         const signed = aws4.sign(
-            { host: `127.0.0.1:${port}`, method, path, service: "s3", region, body, headers: {} },
+            { host: local, method, path, service: "s3", region, body, headers: {} },
             { accessKeyId: accessKey, secretAccessKey: secretKey },
         );
-        const res = await fetch(`${endpoint}${path}`, { method, headers: signed.headers as Record<string, string>, body });
+        const res = await fetch(`http://${local}${path}`, { method, headers: signed.headers as Record<string, string>, body });
         return { status: res.status, body: await res.text() };
     };
     const deadline = Date.now() + 30_000;
     for (;;) {
         if (child.exitCode !== null) throw new Error(`minio exited ${child.exitCode}: ${output}`);
-        const ready = await fetch(`${endpoint}/minio/health/ready`).then(
+        const ready = await fetch(`http://${local}/minio/health/ready`).then(
             (r) => r.status === 200,
             () => false,
         );

@@ -10,10 +10,10 @@ import { join } from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 import { importCaddyImage, importRedisImage, SWARM_DEBS, unpackDebs } from "./deb-images";
 import { tarOf } from "./images";
-import { type DockerEngine, Lab, labSkipReason } from "./lab";
+import { type DockerEngine, Lab, labSkipReason, waitFor } from "./lab";
 import { findResource, MOCK_DIGEST, MOCK_NODE_ID, outputValue, type RecordedResource, unwrap } from "./mocks";
 import { ImageSource } from "./image-source";
-import { registrySkipReason } from "./registry-binary";
+import { registryBinary, registrySkipReason } from "./registry-binary";
 import { importRegistryImage } from "./registry-image";
 import type { EvaluatedStack } from "./evaluate";
 import { type CreatedSwarm, createRecorded, waitConverged } from "./swarm-engine";
@@ -59,6 +59,20 @@ export interface Deployed {
     serviceId(logical: "registry-service" | "registry-front" | "registry-redis"): string;
 }
 
+/** A worker node of a lab of several: its own namespaces and engine, on the lab's bridge. */
+export interface WorkerNode {
+    lab: Lab;
+    docker: DockerEngine;
+    /** Its address on the bridge (10.200.0.N). */
+    address: string;
+    nodeId: string;
+}
+
+/** The bridge that joins the nodes of a lab of several: 10.200.0.0/24, the manager .1, the workers .2, .3, ... */
+const CLUSTER_NET = "10.200.0";
+/** The bridge's own address in a lab of several nodes. */
+export const BRIDGE_ADDRESS = `${CLUSTER_NET}.254`;
+
 export class SwarmRegistryLab {
     private loops = 0;
     private constructor(
@@ -68,15 +82,37 @@ export class SwarmRegistryLab {
         readonly nodeId: string,
         /** The stack's images, as the engine pulls them from the lab's image source, and their digests. */
         readonly images: Record<keyof typeof LOCAL_IMAGES, { ref: string; digest: string }>,
+        /** Worker nodes (a lab of several); empty for a Swarm of one node. */
+        readonly workers: WorkerNode[] = [],
+        /** The namespace that holds the bridge between the nodes (a lab of several). */
+        readonly bridge?: Lab,
     ) {}
 
     /** A lab with a Swarm manager, the three images, and `host` resolving to the lab's address. About 10 s. */
     /** `faultableRegistry`: the registry image can be made to answer 500 to everything (registry-image.ts). */
-    static async start(name: string, host: string, options: { faultableRegistry?: boolean } = {}): Promise<SwarmRegistryLab> {
+    /**
+     * `workers`: that many more nodes, each a lab of its own (namespaces, engine, data root), joined to the
+     * manager's Swarm over a bridge in a namespace of its own (nothing on the host's network). One manager:
+     * the front is pinned to it and Raft needs no quorum of workers, so losing a worker is what it is in
+     * production, while three managers would only add the quorum to what a test of a lost worker shows.
+     */
+    static async start(name: string, host: string, options: { faultableRegistry?: boolean; workers?: number } = {}): Promise<SwarmRegistryLab> {
         const lab = await Lab.start(name);
+        const labs: Lab[] = [lab];
         try {
             lab.addHost(LAB_ADDRESS, host);
-            const docker = await lab.startDockerd({ swarm: true });
+            const count = options.workers ?? 0;
+            const bridge = count > 0 ? await Lab.start(`${name}-bridge`) : undefined;
+            if (bridge !== undefined) {
+                labs.push(bridge);
+                // The bridge has an address of its own too: servers every node reaches (a MinIO) listen there.
+                must(
+                    bridge.exec(["bash", "-c", `ip link add br0 type bridge && ip addr add ${BRIDGE_ADDRESS}/24 dev br0 && ip link set br0 up`]),
+                    "the bridge",
+                );
+                connect(bridge, lab, 1);
+            }
+            const docker = await lab.startDockerd({ swarm: true, ...(bridge === undefined ? {} : { advertise: `${CLUSTER_NET}.1` }) });
             const debs = unpackDebs(SWARM_DEBS);
             if ("error" in debs) throw new Error(debs.error);
             const bundle = join(lab.dir, "ca-bundle.pem");
@@ -93,9 +129,33 @@ export class SwarmRegistryLab {
             };
             const gate = runSwarmGate({ host: docker.host });
             if (gate.status !== 0) throw new Error(`the Swarm gate refused the lab's manager: ${gate.stderr}`);
-            return new SwarmRegistryLab(lab, docker, host, JSON.parse(gate.stdout).nodeId, images);
+            const workers: WorkerNode[] = [];
+            if (bridge !== undefined) {
+                const swarm = (await docker.call("GET", "/swarm")).json as { JoinTokens: { Worker: string } };
+                for (let i = 0; i < count; i++) {
+                    const node = await Lab.start(`${name}-worker${i + 1}`);
+                    labs.push(node);
+                    const address = `${CLUSTER_NET}.${i + 2}`;
+                    connect(bridge, node, i + 2);
+                    node.addHost(LAB_ADDRESS, host);
+                    const engine = await node.startDockerd();
+                    const joined = await engine.call("POST", "/swarm/join", {
+                        ListenAddr: `${address}:2377`,
+                        AdvertiseAddr: address,
+                        RemoteAddrs: [`${CLUSTER_NET}.1:2377`],
+                        JoinToken: swarm.JoinTokens.Worker,
+                    });
+                    if (joined.status !== 200) throw new Error(`worker ${address} could not join: ${joined.status} ${JSON.stringify(joined.json)}`);
+                    // Each node pulls the stack's images from its own 127.0.0.1:5999, serving the manager's store.
+                    node.spawn("image-source", [registryBinary(), "serve", join(lab.dir, "image-source.yml")]);
+                    await waitFor(`worker ${address}'s image source`, async () => node.log("image-source").includes("listening on"), 15_000);
+                    const info = (await engine.call("GET", "/info")).json as { Swarm: { NodeID: string } };
+                    workers.push({ lab: node, docker: engine, address, nodeId: info.Swarm.NodeID });
+                }
+            }
+            return new SwarmRegistryLab(lab, docker, host, JSON.parse(gate.stdout).nodeId, images, workers, bridge);
         } catch (error) {
-            await lab.stop();
+            for (const l of labs.reverse()) await l.stop();
             throw error;
         }
     }
@@ -155,16 +215,22 @@ export class SwarmRegistryLab {
 
     /** An image with one layer of `bytes` random bytes, pushed as HOST/REPO:TAG; the local copy is removed. */
     pushRandomImage(repo: string, bytes: number): { ref: string; pushMs: number } {
-        const root = join(this.lab.dir, `blob-image-${repo.replace(/\W+/g, "_")}`);
-        mkdirSync(root, { recursive: true });
-        writeFileSync(join(root, "blob"), randomBytes(bytes));
-        const ref = `${this.host}/${repo}:1`;
-        this.docker.must(["import", tarOf(root), ref]);
+        const ref = this.randomImage(repo, bytes);
         const started = Date.now();
         this.docker.must(["push", ref]);
         const pushMs = Date.now() - started;
         this.docker.must(["rmi", "-f", ref]);
         return { ref, pushMs };
+    }
+
+    /** A local image of one random layer, named HOST/REPO:1, not pushed; returns its name. */
+    randomImage(repo: string, bytes: number): string {
+        const root = join(this.lab.dir, `blob-image-${repo.replace(/\W+/g, "_")}`);
+        mkdirSync(root, { recursive: true });
+        writeFileSync(join(root, "blob"), randomBytes(bytes));
+        const ref = `${this.host}/${repo}:1`;
+        this.docker.must(["import", tarOf(root), ref]);
+        return ref;
     }
 
     /** One pull of `ref` with nothing cached: ok, and how long it took. */
@@ -182,7 +248,7 @@ export class SwarmRegistryLab {
         during: () => Promise<void>,
         /** A pause after each pull, so the pulls span a window of known length. */
         pauseSeconds = 0,
-    ): Promise<{ ok: number; failed: string[]; overlapping: number; pulls: { ok: boolean; endedAt: number }[] }> {
+    ): Promise<{ ok: number; failed: string[]; overlapping: number; pulls: { ok: boolean; startedAt: number; endedAt: number }[] }> {
         const script = join(this.lab.dir, "pull-loop.sh");
         writeFileSync(
             script,
@@ -208,9 +274,9 @@ export class SwarmRegistryLab {
         await done;
         const lines = this.lab.log(name).split("\n");
         const pulls = lines
-            .map((l) => /^(ok|FAIL) .* at (\d+)/.exec(l))
+            .map((l) => /^(ok|FAIL) \d+ (?:after )?(\d+) ms at (\d+)/.exec(l))
             .filter((m) => m !== null)
-            .map((m) => ({ ok: m[1] === "ok", endedAt: Number(m[2]) }));
+            .map((m) => ({ ok: m[1] === "ok", endedAt: Number(m[3]), startedAt: Number(m[3]) - Number(m[2]) }));
         return { ok: lines.filter((l) => l.startsWith("ok ")).length, failed: lines.filter((l) => l.startsWith("FAIL")), overlapping, pulls };
     }
 
@@ -222,9 +288,32 @@ export class SwarmRegistryLab {
             .filter(Boolean);
     }
 
-    async stop(): Promise<void> {
-        await this.lab.stop();
+    /** On which node (the manager, or worker N's address) each running task of a service is, as the manager says. */
+    async nodesOf(serviceName: string): Promise<string[]> {
+        const names = new Map<string, string>([[this.nodeId, "manager"], ...this.workers.map((w) => [w.nodeId, w.address] as [string, string])]);
+        const filters = encodeURIComponent(JSON.stringify({ service: [serviceName], "desired-state": ["running"] }));
+        const tasks = (await this.docker.call("GET", `/tasks?filters=${filters}`)).json as { NodeID: string; Status: { State: string } }[];
+        return tasks.filter((t) => t.Status.State === "running").map((t) => names.get(t.NodeID) ?? t.NodeID);
     }
+
+    async stop(): Promise<void> {
+        for (const worker of this.workers) await worker.lab.stop();
+        await this.lab.stop();
+        await this.bridge?.stop();
+    }
+}
+
+/** A veth from the bridge's namespace into `node`'s, addressed 10.200.0.N there. */
+function connect(bridge: Lab, node: Lab, n: number): void {
+    must(
+        bridge.exec(["bash", "-c", `ip link add sw${n} type veth peer name eth1 netns ${node.pid} && ip link set sw${n} master br0 && ip link set sw${n} up`]),
+        `the link to node ${n}`,
+    );
+    must(node.exec(["bash", "-c", `ip addr add ${CLUSTER_NET}.${n}/24 dev eth1 && ip link set eth1 up`]), `node ${n}'s address`);
+}
+
+function must(r: { status: number | null; stderr: string }, what: string): void {
+    if (r.status !== 0) throw new Error(`could not set up ${what}: ${r.stderr}`);
 }
 
 export function sleep(ms: number): Promise<void> {
