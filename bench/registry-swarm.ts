@@ -1,9 +1,13 @@
 // registry:mode swarm on a real Swarm (the lab of test/e2e/registry-swarm.test.ts): push and pull time of a
 // 20 MB layer through the front to 1 vs 3 replicas of the same deployment (scaled between rounds), and
 // pulls lost while a rolling update replaces every replica. Used by bench/run.ts.
+import { mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { evaluateProgram } from "../test/helpers/evaluate";
+import type { Lab } from "../test/helpers/lab";
+import { type Minio, startMinio } from "../test/helpers/minio";
 import { forceUpdate, setReplicas, waitConverged } from "../test/helpers/swarm-engine";
-import { SECRET_KEYS, SwarmRegistryLab, swarmLabSkipReason } from "../test/helpers/swarm-registry-lab";
+import { BRIDGE_ADDRESS, SECRET_KEYS, SwarmRegistryLab, swarmLabSkipReason } from "../test/helpers/swarm-registry-lab";
 import { makeCaSignedCertificate } from "../test/helpers/tls";
 
 const HOST = "registry.bench-swarm.test";
@@ -61,5 +65,98 @@ export async function registrySwarmFigures(add: Add, runs: number): Promise<void
         add("Swarm registry: of those 30, pulls made while the update ran", lost.overlapping, "pulls");
     } finally {
         await swarm.stop();
+    }
+}
+
+/**
+ * A Swarm of three nodes (the lab of test/e2e/registry-swarm-nodes.test.ts, a clear overlay: this machine's
+ * kernel cannot do the IPsec of an encrypted one): a 20 MB layer pushed and pulled through the front with 1
+ * vs 3 replicas (spread, so 3 replicas are on 3 nodes), the images on a shared path or in S3 (MinIO on the
+ * nodes' network); then the window of failed pulls when a worker is lost (its link cut, its engine killed),
+ * by when each failed pull started.
+ */
+export async function registrySwarmNodesFigures(add: Add, runs: number, withMinio: boolean): Promise<void> {
+    const certificate = makeCaSignedCertificate([HOST]);
+    for (const storage of withMinio ? ["shared path", "s3"] : ["shared path"]) {
+        const swarm = await SwarmRegistryLab.start(`bench-swarm-nodes-${storage === "s3" ? "s3" : "fs"}`, HOST, { workers: 2 });
+        let minio: Minio | undefined;
+        try {
+            swarm.lab.writeFile(`/etc/docker/certs.d/${HOST}/ca.crt`, certificate.ca);
+            const config: Record<string, string> = { ...swarm.certificateConfig(certificate), "registry:encryptOverlay": "false" };
+            delete config["registry:redis"];
+            delete config["registry:redisImage"];
+            if (storage === "s3") {
+                minio = await startMinio({ lab: swarm.bridge as Lab, address: BRIDGE_ADDRESS });
+                await minio.createBucket("images");
+                Object.assign(config, {
+                    "registry:storage": "s3",
+                    "registry:s3Bucket": "images",
+                    "registry:s3Region": minio.region,
+                    "registry:s3RegionEndpoint": minio.endpoint,
+                    "registry:s3ForcePathStyle": "true",
+                    "registry:s3AccessKey": minio.accessKey,
+                    "registry:s3SecretKey": minio.secretKey,
+                });
+            } else {
+                const shared = join(swarm.lab.dir, "shared-images");
+                mkdirSync(shared);
+                config["registry:sharedPath"] = shared;
+            }
+            const stack = await evaluateProgram(config, { secretKeys: [...SECRET_KEYS, "registry:s3SecretKey"] });
+            const deployed = await swarm.deploy(stack);
+            const id = deployed.serviceId("registry-service");
+            swarm.docker.must(["login", HOST, "-u", "ci", "--password-stdin"], deployed.password);
+            const samples = new Map<number, { push: number[]; pull: number[] }>([
+                [1, { push: [], pull: [] }],
+                [3, { push: [], pull: [] }],
+            ]);
+            let last = "";
+            for (let round = 0; round < runs; round++) {
+                for (const replicas of [1, 3]) {
+                    await setReplicas(swarm.docker, id, replicas);
+                    await waitConverged(swarm.docker, id, replicas);
+                    const pushed = swarm.pushRandomImage(`bench/n${replicas}-${round}`, LAYER);
+                    const pulled = swarm.pullOnce(pushed.ref);
+                    if (!pulled.ok) throw new Error(`pull failed: ${pulled.out}`);
+                    samples.get(replicas)?.push.push(pushed.pushMs);
+                    samples.get(replicas)?.pull.push(pulled.ms);
+                    last = pushed.ref;
+                }
+            }
+            for (const replicas of [1, 3]) {
+                const s = samples.get(replicas) as { push: number[]; pull: number[] };
+                const where = replicas === 1 ? "1 replica" : "3 replicas on 3 nodes";
+                add(`Swarm of 3 nodes, ${storage}: push of a 20 MB layer through the front, ${where}`, median(s.push), "ms");
+                add(`Swarm of 3 nodes, ${storage}: pull of a 20 MB layer through the front, ${where}`, median(s.pull), "ms");
+            }
+            if (storage !== "shared path") continue;
+            // A worker lost while pulls run, once (it takes a node).
+            const worker = swarm.workers[0];
+            let lostAt = 0;
+            let downAt = 0;
+            const result = await swarm.pullsDuring(
+                last,
+                40,
+                async () => {
+                    await new Promise((r) => setTimeout(r, 2000));
+                    lostAt = Date.now();
+                    worker.lab.exec(["ip", "link", "set", "eth1", "down"]);
+                    process.kill(Number(readFileSync(join(worker.lab.dir, "dockerd.pid"), "utf8")), "SIGKILL");
+                    for (let i = 0; i < 120 && downAt === 0; i++) {
+                        const node = (await swarm.docker.call("GET", `/nodes/${worker.nodeId}`)).json as { Status: { State: string } };
+                        if (node.Status.State === "down") downAt = Date.now();
+                        else await new Promise((r) => setTimeout(r, 500));
+                    }
+                },
+                1,
+            );
+            const failedStarts = result.pulls.filter((p) => !p.ok).map((p) => p.startedAt - lostAt);
+            add("Swarm of 3 nodes: a worker lost, seconds until Swarm sees it down", (downAt - lostAt) / 1000, "s");
+            add("Swarm of 3 nodes: a worker lost, pulls failed of 40", failedStarts.length, "pulls");
+            add("Swarm of 3 nodes: a worker lost, the last failed pull started after", failedStarts.length === 0 ? 0 : Math.max(...failedStarts) / 1000, "s");
+        } finally {
+            await swarm.stop();
+            await minio?.stop();
+        }
     }
 }

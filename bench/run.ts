@@ -9,7 +9,8 @@
 //  - our provider vs the platform itself on the real OpenFaaS for Swarm (bench/openfaas.ts);
 //  - registry:mode swarm: 20 MB push/pull through 1 vs 3 replicas, pulls lost in a rolling update (bench/registry-swarm.ts);
 //  - the real Pulumi engine: the dev stack's up, preview of 1/20/50 functions, a no-op up in swarm mode (bench/pulumi.ts).
-// BENCH_ONLY=registry: the registry rows only.
+//  - a Swarm of three nodes: 20 MB push/pull with 1 vs 3 replicas, shared path vs S3 (MinIO), a worker lost.
+// BENCH_ONLY=registry: the registry rows only; BENCH_ONLY=nodes: the Swarm of three nodes only.
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
@@ -21,7 +22,8 @@ import { CONTAINER_PATHS, renderRegistryConfig } from "../components/registry/re
 import { FakeGateway } from "../test/helpers/fake-gateway";
 import { faasdBenchSkipReason, faasdFigures, openfaasFigures, openfaasSkipReason } from "./openfaas";
 import { pulumiBenchSkipReason, pulumiFigures } from "./pulumi";
-import { registrySwarmFigures, registrySwarmSkipReason } from "./registry-swarm";
+import { registrySwarmFigures, registrySwarmNodesFigures, registrySwarmSkipReason } from "./registry-swarm";
+import { minioSkipReason } from "../test/helpers/minio";
 import { request } from "../test/helpers/http";
 import { startRealRegistry } from "../test/helpers/real-registry";
 import { type RegistryVersion, registrySkipReason } from "../test/helpers/registry-binary";
@@ -174,6 +176,12 @@ async function main(): Promise<void> {
     };
     process.stderr.write(`bench: ${REQUESTS} requests x ${RUNS} runs per registry figure, ${RUNS} runs per other figure\n`);
 
+    if (process.env.BENCH_ONLY === "nodes") {
+        const why = registrySwarmSkipReason();
+        if (why === undefined) await registrySwarmNodesFigures(add, RUNS, minioSkipReason() === undefined);
+        else process.stderr.write(`  Swarm of 3 nodes figures SKIPPED: ${why}\n`);
+        return print(rows);
+    }
     for (const version of ["v3", "2.8"] as RegistryVersion[]) {
         const why = registrySkipReason(version);
         if (why !== undefined) {
@@ -215,8 +223,10 @@ async function main(): Promise<void> {
     if (faasdSkip === undefined) await faasdFigures(add, RUNS);
     else process.stderr.write(`  faasd figures SKIPPED: ${faasdSkip}\n`);
     const swarmSkip = registrySwarmSkipReason();
-    if (swarmSkip === undefined) await registrySwarmFigures(add, RUNS);
-    else process.stderr.write(`  Swarm registry figures SKIPPED: ${swarmSkip}\n`);
+    if (swarmSkip === undefined) {
+        await registrySwarmFigures(add, RUNS);
+        await registrySwarmNodesFigures(add, RUNS, minioSkipReason() === undefined);
+    } else process.stderr.write(`  Swarm registry figures SKIPPED: ${swarmSkip}\n`);
     const pulumiSkip = pulumiBenchSkipReason();
     if (pulumiSkip === undefined) await pulumiFigures(add, RUNS);
     else process.stderr.write(`  real Pulumi engine figures SKIPPED: ${pulumiSkip}\n`);
