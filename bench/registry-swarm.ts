@@ -1,8 +1,6 @@
 // registry:mode swarm on a real Swarm (the lab of test/e2e/registry-swarm.test.ts): push and pull time of a
 // 20 MB layer through the front to 1 vs 3 replicas of the same deployment (scaled between rounds), and
 // pulls lost while a rolling update replaces every replica. Used by bench/run.ts.
-import { mkdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { evaluateProgram } from "../test/helpers/evaluate";
 import type { Lab } from "../test/helpers/lab";
 import { type Minio, startMinio } from "../test/helpers/minio";
@@ -22,6 +20,31 @@ const median = (xs: number[]) => {
     return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
+/**
+ * `runs` rounds of: scale the registry to 1, then 3 replicas (interleaved, so the machine's drift falls on both
+ * alike), each time push a 20 MB layer and pull it once. Returns the samples and the last image pushed.
+ */
+async function pushPullRounds(swarm: SwarmRegistryLab, id: string, runs: number, tag: string) {
+    const samples = new Map<number, { push: number[]; pull: number[] }>([
+        [1, { push: [], pull: [] }],
+        [3, { push: [], pull: [] }],
+    ]);
+    let last = "";
+    for (let round = 0; round < runs; round++) {
+        for (const replicas of [1, 3]) {
+            await setReplicas(swarm.docker, id, replicas);
+            await waitConverged(swarm.docker, id, replicas);
+            const pushed = swarm.pushRandomImage(`bench/${tag}${replicas}-${round}`, LAYER);
+            const pulled = swarm.pullOnce(pushed.ref);
+            if (!pulled.ok) throw new Error(`pull failed: ${pulled.out}`);
+            samples.get(replicas)?.push.push(pushed.pushMs);
+            samples.get(replicas)?.pull.push(pulled.ms);
+            last = pushed.ref;
+        }
+    }
+    return { samples, last };
+}
+
 export async function registrySwarmFigures(add: Add, runs: number): Promise<void> {
     const certificate = makeCaSignedCertificate([HOST]);
     const swarm = await SwarmRegistryLab.start("bench-registry-swarm", HOST);
@@ -31,27 +54,7 @@ export async function registrySwarmFigures(add: Add, runs: number): Promise<void
         const deployed = await swarm.deploy(stack);
         const id = deployed.serviceId("registry-service");
         swarm.docker.must(["login", HOST, "-u", "ci", "--password-stdin"], deployed.password);
-        const scale = async (n: number) => {
-            await setReplicas(swarm.docker, id, n);
-            await waitConverged(swarm.docker, id, n);
-        };
-        const samples = new Map<number, { push: number[]; pull: number[] }>([
-            [1, { push: [], pull: [] }],
-            [3, { push: [], pull: [] }],
-        ]);
-        let last = "";
-        for (let round = 0; round < runs; round++) {
-            // Interleaved, so the machine's drift falls on both sizes alike.
-            for (const replicas of [1, 3]) {
-                await scale(replicas);
-                const pushed = swarm.pushRandomImage(`bench/r${replicas}-${round}`, LAYER);
-                const pulled = swarm.pullOnce(pushed.ref);
-                if (!pulled.ok) throw new Error(`pull failed: ${pulled.out}`);
-                samples.get(replicas)?.push.push(pushed.pushMs);
-                samples.get(replicas)?.pull.push(pulled.ms);
-                last = pushed.ref;
-            }
-        }
+        const { samples, last } = await pushPullRounds(swarm, id, runs, "r");
         for (const replicas of [1, 3]) {
             const s = samples.get(replicas) as { push: number[]; pull: number[] };
             add(`Swarm registry: push of a 20 MB layer through the front, ${replicas} replica${replicas > 1 ? "s" : ""}`, median(s.push), "ms");
@@ -82,47 +85,18 @@ export async function registrySwarmNodesFigures(add: Add, runs: number, withMini
         let minio: Minio | undefined;
         try {
             swarm.lab.writeFile(`/etc/docker/certs.d/${HOST}/ca.crt`, certificate.ca);
-            const config: Record<string, string> = { ...swarm.certificateConfig(certificate), "registry:encryptOverlay": "false" };
-            delete config["registry:redis"];
-            delete config["registry:redisImage"];
             if (storage === "s3") {
                 minio = await startMinio({ lab: swarm.bridge as Lab, address: BRIDGE_ADDRESS });
                 await minio.createBucket("images");
-                Object.assign(config, {
-                    "registry:storage": "s3",
-                    "registry:s3Bucket": "images",
-                    "registry:s3Region": minio.region,
-                    "registry:s3RegionEndpoint": minio.endpoint,
-                    "registry:s3ForcePathStyle": "true",
-                    "registry:s3AccessKey": minio.accessKey,
-                    "registry:s3SecretKey": minio.secretKey,
-                });
-            } else {
-                const shared = join(swarm.lab.dir, "shared-images");
-                mkdirSync(shared);
-                config["registry:sharedPath"] = shared;
             }
+            const config = swarm.spreadConfig(certificate, minio === undefined ? "shared path" : { s3: { ...minio, bucket: "images" } }, {
+                "registry:encryptOverlay": "false",
+            });
             const stack = await evaluateProgram(config, { secretKeys: [...SECRET_KEYS, "registry:s3SecretKey"] });
             const deployed = await swarm.deploy(stack);
             const id = deployed.serviceId("registry-service");
             swarm.docker.must(["login", HOST, "-u", "ci", "--password-stdin"], deployed.password);
-            const samples = new Map<number, { push: number[]; pull: number[] }>([
-                [1, { push: [], pull: [] }],
-                [3, { push: [], pull: [] }],
-            ]);
-            let last = "";
-            for (let round = 0; round < runs; round++) {
-                for (const replicas of [1, 3]) {
-                    await setReplicas(swarm.docker, id, replicas);
-                    await waitConverged(swarm.docker, id, replicas);
-                    const pushed = swarm.pushRandomImage(`bench/n${replicas}-${round}`, LAYER);
-                    const pulled = swarm.pullOnce(pushed.ref);
-                    if (!pulled.ok) throw new Error(`pull failed: ${pulled.out}`);
-                    samples.get(replicas)?.push.push(pushed.pushMs);
-                    samples.get(replicas)?.pull.push(pulled.ms);
-                    last = pushed.ref;
-                }
-            }
+            const { samples, last } = await pushPullRounds(swarm, id, runs, "n");
             for (const replicas of [1, 3]) {
                 const s = samples.get(replicas) as { push: number[]; pull: number[] };
                 const where = replicas === 1 ? "1 replica" : "3 replicas on 3 nodes";
@@ -132,24 +106,17 @@ export async function registrySwarmNodesFigures(add: Add, runs: number, withMini
             if (storage !== "shared path") continue;
             // A worker lost while pulls run, once (it takes a node).
             const worker = swarm.workers[0];
-            let lostAt = 0;
-            let downAt = 0;
+            let lost = { lostAt: 0, downAt: 0 };
             const result = await swarm.pullsDuring(
                 last,
                 40,
                 async () => {
                     await new Promise((r) => setTimeout(r, 2000));
-                    lostAt = Date.now();
-                    worker.lab.exec(["ip", "link", "set", "eth1", "down"]);
-                    process.kill(Number(readFileSync(join(worker.lab.dir, "dockerd.pid"), "utf8")), "SIGKILL");
-                    for (let i = 0; i < 120 && downAt === 0; i++) {
-                        const node = (await swarm.docker.call("GET", `/nodes/${worker.nodeId}`)).json as { Status: { State: string } };
-                        if (node.Status.State === "down") downAt = Date.now();
-                        else await new Promise((r) => setTimeout(r, 500));
-                    }
+                    lost = await swarm.loseWorker(worker);
                 },
                 1,
             );
+            const { lostAt, downAt } = lost;
             const failedStarts = result.pulls.filter((p) => !p.ok).map((p) => p.startedAt - lostAt);
             add("Swarm of 3 nodes: a worker lost, seconds until Swarm sees it down", (downAt - lostAt) / 1000, "s");
             add("Swarm of 3 nodes: a worker lost, pulls failed of 40", failedStarts.length, "pulls");

@@ -10,7 +10,6 @@
 // IPsec, that no credential crosses the nodes' bridge in clear). The second runs everything else with
 // `registry:encryptOverlay false`, and shows its cost: Basic credentials on the bridge in clear.
 import { join } from "node:path";
-import { mkdirSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeCaSignedCertificate } from "../helpers/tls";
 import { evaluateStack } from "../helpers/stack";
@@ -61,11 +60,7 @@ describe.skipIf(skip !== undefined)("registry:mode swarm on two nodes with the d
     beforeAll(async () => {
         swarm = await SwarmRegistryLab.start("swarm-ipsec", HOST, { workers: 1 });
         swarm.lab.writeFile(`/etc/docker/certs.d/${HOST}/ca.crt`, certificate.ca);
-        const shared = join(swarm.lab.dir, "shared-images");
-        mkdirSync(shared);
-        const config: Record<string, string> = { ...swarm.certificateConfig(certificate), "registry:sharedPath": shared, "registry:replicas": "2" };
-        delete config["registry:redis"];
-        delete config["registry:redisImage"];
+        const config = swarm.spreadConfig(certificate, "shared path", { "registry:replicas": "2" });
         deployed = await swarm.deploy(await evaluateStack(config, { secretKeys: SECRET_KEYS }));
     }, 300_000);
     afterAll(async () => {
@@ -120,15 +115,7 @@ describe.skipIf(skip !== undefined)("registry:mode swarm on a Swarm of three nod
     beforeAll(async () => {
         swarm = await SwarmRegistryLab.start("swarm-nodes", HOST, { workers: 2 });
         swarm.lab.writeFile(`/etc/docker/certs.d/${HOST}/ca.crt`, certificate.ca);
-        const shared = join(swarm.lab.dir, "shared-images");
-        mkdirSync(shared);
-        const config: Record<string, string> = {
-            ...swarm.certificateConfig(certificate),
-            "registry:sharedPath": shared,
-            "registry:encryptOverlay": "false",
-        };
-        delete config["registry:redis"];
-        delete config["registry:redisImage"];
+        const config = swarm.spreadConfig(certificate, "shared path", { "registry:encryptOverlay": "false" });
         deployed = await swarm.deploy(await evaluateStack(config, { secretKeys: SECRET_KEYS }));
     }, 300_000);
     afterAll(async () => {
@@ -188,25 +175,17 @@ describe.skipIf(skip !== undefined)("registry:mode swarm on a Swarm of three nod
         const id = deployed.serviceId("registry-service");
         const worker = swarm.workers[0];
         expect(await swarm.nodesOf(SERVICE)).toContain(worker.address);
-        let lostAt = 0;
-        let downAt = 0;
+        let lost = { lostAt: 0, downAt: 0 };
         const result = await swarm.pullsDuring(
             image,
             60,
             async () => {
                 await sleep(2000);
-                lostAt = Date.now();
-                // The node is gone as a crashed VM is: off the network, its engine dead.
-                worker.lab.exec(["ip", "link", "set", "eth1", "down"]);
-                process.kill(Number(readFileSync(join(worker.lab.dir, "dockerd.pid"), "utf8")), "SIGKILL");
-                for (let i = 0; i < 120 && downAt === 0; i++) {
-                    const node = (await swarm.docker.call("GET", `/nodes/${worker.nodeId}`)).json as { Status: { State: string } };
-                    if (node.Status.State === "down") downAt = Date.now();
-                    else await sleep(500);
-                }
+                lost = await swarm.loseWorker(worker);
             },
             1,
         );
+        const { lostAt, downAt } = lost;
         // The window, by when each pull STARTED: a pull in flight at the loss may hang until the client gives up.
         const failedStarts = result.pulls.filter((p) => !p.ok && p.endedAt >= lostAt).map((p) => p.startedAt - lostAt);
         const window = failedStarts.length === 0 ? 0 : Math.max(...failedStarts);
@@ -249,19 +228,7 @@ describe.skipIf(skip !== undefined || minioSkipReason() !== undefined)(
             // MinIO on the bridge's own address: every node reaches it, as a store on the nodes' network.
             minio = await startMinio({ lab: swarm.bridge as Lab, address: BRIDGE_ADDRESS });
             await minio.createBucket("images");
-            const config: Record<string, string> = {
-                ...swarm.certificateConfig(certificate),
-                "registry:storage": "s3",
-                "registry:s3Bucket": "images",
-                "registry:s3Region": minio.region,
-                "registry:s3RegionEndpoint": minio.endpoint,
-                "registry:s3ForcePathStyle": "true",
-                "registry:s3AccessKey": minio.accessKey,
-                "registry:s3SecretKey": minio.secretKey,
-                "registry:encryptOverlay": "false",
-            };
-            delete config["registry:redis"];
-            delete config["registry:redisImage"];
+            const config = swarm.spreadConfig(certificate, { s3: { ...minio, bucket: "images" } }, { "registry:encryptOverlay": "false" });
             deployed = await swarm.deploy(await evaluateStack(config, { secretKeys: [...SECRET_KEYS, "registry:s3SecretKey"] }));
         }, 300_000);
         afterAll(async () => {

@@ -172,6 +172,53 @@ export class SwarmRegistryLab {
         });
     }
 
+    /**
+     * The config of a stack spread over the nodes of this lab: the front serving `certificate`, no Redis, the
+     * images on a shared path (one folder of the host, at the same path in every node's namespace, standing
+     * in for NFS) or in S3 (`s3`: a MinIO every node reaches), and `extra` keys.
+     */
+    spreadConfig(
+        certificate: { ca: string; cert: string; key: string },
+        storage: { s3: { endpoint: string; region: string; accessKey: string; secretKey: string; bucket: string } } | "shared path",
+        extra: Record<string, string> = {},
+    ): Record<string, string> {
+        const config: Record<string, string> = { ...this.certificateConfig(certificate), ...extra };
+        delete config["registry:redis"];
+        delete config["registry:redisImage"];
+        if (storage === "shared path") {
+            const shared = join(this.lab.dir, "shared-images");
+            mkdirSync(shared, { recursive: true });
+            config["registry:sharedPath"] = shared;
+        } else {
+            Object.assign(config, {
+                "registry:storage": "s3",
+                "registry:s3Bucket": storage.s3.bucket,
+                "registry:s3Region": storage.s3.region,
+                "registry:s3RegionEndpoint": storage.s3.endpoint,
+                "registry:s3ForcePathStyle": "true",
+                "registry:s3AccessKey": storage.s3.accessKey,
+                "registry:s3SecretKey": storage.s3.secretKey,
+            });
+        }
+        return config;
+    }
+
+    /**
+     * A worker gone as a crashed VM is: its link to the bridge cut, its engine killed. Resolves with the time of
+     * the loss and when the manager saw the node down (0 if not within 60 s).
+     */
+    async loseWorker(worker: WorkerNode): Promise<{ lostAt: number; downAt: number }> {
+        const lostAt = Date.now();
+        worker.lab.exec(["ip", "link", "set", "eth1", "down"]);
+        process.kill(Number(readFileSync(join(worker.lab.dir, "dockerd.pid"), "utf8")), "SIGKILL");
+        for (let i = 0; i < 120; i++) {
+            const node = (await this.docker.call("GET", `/nodes/${worker.nodeId}`)).json as { Status: { State: string } };
+            if (node.Status.State === "down") return { lostAt, downAt: Date.now() };
+            await sleep(500);
+        }
+        return { lostAt, downAt: 0 };
+    }
+
     /** The stack's config for this lab: swarm mode, the test images, one generated user `ci`. */
     config(extra: Record<string, string>): Record<string, string> {
         return {
