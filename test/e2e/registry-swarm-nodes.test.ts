@@ -13,8 +13,17 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeCaSignedCertificate } from "../helpers/tls";
 import { evaluateStack } from "../helpers/stack";
-import { BRIDGE_ADDRESS, type Deployed, runSwarmGate, SECRET_KEYS, sleep, SwarmRegistryLab, swarmLabSkipReason } from "../helpers/swarm-registry-lab";
-import { waitConverged } from "../helpers/swarm-engine";
+import {
+    BRIDGE_ADDRESS,
+    CHUNKED_UPLOAD,
+    type Deployed,
+    runSwarmGate,
+    SECRET_KEYS,
+    sleep,
+    SwarmRegistryLab,
+    swarmLabSkipReason,
+} from "../helpers/swarm-registry-lab";
+import { forceUpdate, waitConverged } from "../helpers/swarm-engine";
 import type { Lab } from "../helpers/lab";
 import { type Minio, minioSkipReason, startMinio } from "../helpers/minio";
 
@@ -115,6 +124,7 @@ describe.skipIf(skip !== undefined)("registry:mode swarm on a Swarm of three nod
     beforeAll(async () => {
         swarm = await SwarmRegistryLab.start("swarm-nodes", HOST, { workers: 2 });
         swarm.lab.writeFile(`/etc/docker/certs.d/${HOST}/ca.crt`, certificate.ca);
+        swarm.lab.writeFile(join(swarm.lab.dir, "ca.pem"), certificate.ca);
         const config = swarm.spreadConfig(certificate, "shared path", { "registry:encryptOverlay": "false" });
         deployed = await swarm.deploy(await evaluateStack(config, { secretKeys: SECRET_KEYS }));
     }, 300_000);
@@ -155,6 +165,50 @@ describe.skipIf(skip !== undefined)("registry:mode swarm on a Swarm of three nod
         expect(r.status).not.toBe(0);
         expect(r.stderr).toContain(`is a Swarm worker, not a manager: services can only be created on a manager. Point docker:host at a manager`);
     });
+
+    it("completes a 20 MB upload in 6 chunks whose requests land on replicas on different nodes", () => {
+        const r = swarm.lab.exec(
+            [
+                "env",
+                `NODE_EXTRA_CA_CERTS=${join(swarm.lab.dir, "ca.pem")}`,
+                process.execPath,
+                CHUNKED_UPLOAD,
+                `https://${HOST}`,
+                "ci",
+                "team/chunked",
+                "20000000",
+                "6",
+            ],
+            { input: deployed.password },
+        );
+        expect(r.status, r.stderr).toBe(0);
+        const upload = JSON.parse(r.stdout) as { uuid: string; stored: boolean };
+        expect(upload.stored, r.stdout).toBe(true);
+        // Which nodes' replicas logged a request of this upload (each node's engine holds its own containers' logs).
+        const engines = [{ name: "manager", docker: swarm.docker }, ...swarm.workers.map((w) => ({ name: w.address, docker: w.docker }))];
+        const served = engines.filter(({ docker }) =>
+            docker
+                .must(["ps", "-q", "--filter", `label=com.docker.swarm.service.name=${SERVICE}`])
+                .split("\n")
+                .filter(Boolean)
+                .some((id) => docker.cli(["logs", id]).out.includes(upload.uuid)),
+        );
+        process.stderr.write(`registry-swarm-nodes: a 6-chunk upload was served on ${served.map((e) => e.name).join(", ")}\n`);
+        expect(served.length).toBeGreaterThanOrEqual(2);
+    });
+
+    it("loses no pull of 30 during a rolling update of replicas on 3 nodes", async () => {
+        const id = deployed.serviceId("registry-service");
+        const result = await swarm.pullsDuring(image, 30, async () => {
+            await forceUpdate(swarm.docker, id);
+            await waitConverged(swarm.docker, id, 3);
+        });
+        process.stderr.write(
+            `registry-swarm-nodes: rolling update: ${result.ok} pulls ok, ${result.failed.length} failed, ${result.overlapping} while it ran\n`,
+        );
+        expect(result.failed).toEqual([]);
+        expect(result.ok).toBe(30);
+    }, 300_000);
 
     it("loses no pull of 30 while a worker is drained", async () => {
         const worker = swarm.workers[1];
