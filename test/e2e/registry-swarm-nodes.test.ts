@@ -8,7 +8,8 @@
 // ("Failed Adding rSA ... rfc4106(gcm(aes)) ...: function not implemented" in the engine's log), so here
 // requests to replicas on other nodes are lost: the first suite shows exactly that (and, on a kernel with
 // IPsec, that no credential crosses the nodes' bridge in clear). The second runs everything else with
-// `registry:encryptOverlay false`, and shows its cost: Basic credentials on the bridge in clear.
+// `registry:encryptOverlay false`, and shows its cost: Basic credentials on the bridge in clear. The third
+// keeps the images in S3: MinIO on the bridge's own address, which every node reaches.
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeCaSignedCertificate } from "../helpers/tls";
