@@ -307,13 +307,7 @@ export class FunctionProvider implements pulumi.dynamic.ResourceProvider {
     }
 
     async delete(_id: string, olds: FunctionOutputs) {
-        const conn = this.connection(olds);
-        const body = { functionName: olds.service, ...(olds.namespace ? { namespace: olds.namespace } : {}) };
-        const reply = await gatewayCall(conn, "DELETE", "/system/functions", body, registrySecrets(olds), olds.settings?.retry);
-        // 404: already gone, which is what delete wants.
-        if (reply.status !== 200 && reply.status !== 202 && reply.status !== 404) {
-            throw unexpected(conn, "DELETE", "/system/functions", reply, registrySecrets(olds));
-        }
+        await deleteFrom(this.connection(olds), olds, olds.settings?.retry);
     }
 
     async read(id: string, props: FunctionOutputs) {
@@ -351,10 +345,16 @@ async function removeFromOldGateway(olds: FunctionOutputs, now: GatewayConnectio
         return;
     }
     if (status === undefined || status.labels?.[GATEWAY_LABEL] === gatewayTag(now.url) || status.labels?.[OWNER_LABEL] !== news.settings.owner) return;
+    await deleteFrom(old, olds, retry);
+}
+
+/** DELETE /system/functions on `conn`; 404 (already gone) is what a delete wants. */
+async function deleteFrom(conn: GatewayConnection, olds: FunctionOutputs, retry: RetryPolicy | undefined): Promise<void> {
     const body = { functionName: olds.service, ...(olds.namespace ? { namespace: olds.namespace } : {}) };
-    const reply = await gatewayCall(old, "DELETE", "/system/functions", body, registrySecrets(olds), retry);
-    if (reply.status !== 200 && reply.status !== 202 && reply.status !== 404)
-        throw unexpected(old, "DELETE", "/system/functions", reply, registrySecrets(olds));
+    const reply = await gatewayCall(conn, "DELETE", "/system/functions", body, registrySecrets(olds), retry);
+    if (reply.status !== 200 && reply.status !== 202 && reply.status !== 404) {
+        throw unexpected(conn, "DELETE", "/system/functions", reply, registrySecrets(olds));
+    }
 }
 
 async function deploy(conn: GatewayConnection, method: "POST" | "PUT", inputs: FunctionInputs) {

@@ -100,7 +100,7 @@ describe.skipIf(skip !== undefined)("the registry container on a real Docker eng
     const gc = (...args: string[]) =>
         spawnSync("npx", ["tsx", join(__dirname, "..", "..", "scripts", "registry-gc.ts"), ...args], {
             encoding: "utf8",
-            env: { PATH: process.env.PATH, DOCKER_HOST: docker.host, DOCKER_CONFIG: join(lab.dir, "docker-cli"), HOME: lab.dir },
+            env: docker.env(),
         });
     const running = () => docker.must(["inspect", "-f", "{{.State.Running}}", NAME]).trim();
 

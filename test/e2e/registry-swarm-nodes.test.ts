@@ -80,12 +80,7 @@ describe.skipIf(skip !== undefined)("registry:mode swarm on two nodes with the d
     it("either keeps every credential off the bridge (a kernel with IPsec), or loses the requests to the other node, as the engine's log says", async () => {
         expect((await swarm.nodesOf(SERVICE)).sort()).toEqual(["10.200.0.2", "manager"]);
         // Each step bounded: one that cannot reach a replica would retry for minutes.
-        const env = {
-            PATH: process.env.PATH,
-            DOCKER_HOST: swarm.docker.host,
-            DOCKER_CONFIG: join(swarm.lab.dir, "docker-cli"),
-            HOME: join(swarm.lab.dir, "docker-cli"),
-        };
+        const env = swarm.docker.env();
         const steps: { step: string; ok: boolean; said: string }[] = [];
         const seen = await basicAuthOnBridge(
             swarm,

@@ -115,7 +115,7 @@ describe.skipIf(skip !== undefined)("registry:mode swarm on a real Swarm: 3 repl
         const gc = (target: string) =>
             spawnSync("npx", ["tsx", join(__dirname, "..", "..", "scripts", "registry-gc.ts"), target], {
                 encoding: "utf8",
-                env: { PATH: process.env.PATH, DOCKER_HOST: swarm.docker.host, DOCKER_CONFIG: join(swarm.lab.dir, "docker-cli"), HOME: swarm.lab.dir },
+                env: swarm.docker.env(),
             });
         const replica = swarm.containersOf(SERVICE)[0];
         for (const target of [SERVICE, replica]) {

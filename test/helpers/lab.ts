@@ -356,14 +356,19 @@ export class DockerEngine {
         });
     }
 
-    /** The docker CLI against this engine, never the user's config. */
-    cli(args: string[], input?: string | Buffer): { status: number | null; out: string } {
+    /** The environment of a docker CLI (or a script that runs one) against this engine, never the user's config. */
+    env(): NodeJS.ProcessEnv {
         const configDir = join(this.labDir, "docker-cli");
         mkdirSync(configDir, { recursive: true });
+        return { PATH: process.env.PATH, HOME: configDir, DOCKER_HOST: this.host, DOCKER_CONFIG: configDir, DOCKER_BUILDKIT: "0" };
+    }
+
+    /** The docker CLI against this engine, never the user's config. */
+    cli(args: string[], input?: string | Buffer): { status: number | null; out: string } {
         const r = spawnSync(DOCKER_CLI, args, {
             input,
             encoding: "utf8",
-            env: { PATH: process.env.PATH, HOME: configDir, DOCKER_HOST: this.host, DOCKER_CONFIG: configDir, DOCKER_BUILDKIT: "0" },
+            env: this.env(),
             timeout: 180_000,
         });
         return { status: r.status, out: `${r.stdout ?? ""}${r.stderr ?? ""}` };
