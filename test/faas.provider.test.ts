@@ -113,6 +113,55 @@ describe("FaasFunction provider against the gateway", () => {
         }
     });
 
+    // Why the double: the number and timing of readiness polls are counted exactly, and readiness is set to the millisecond.
+    it("polls readiness every 50 ms for the whole wait, wants two ready answers only after a Swarm update, and bounds the gateway's load", async () => {
+        const polls = (service: string, since: number) =>
+            gateway.requests.slice(since).filter((r) => r.method === "GET" && r.path === `/system/function/${service}`);
+        // A create: one ready answer ends the wait (no old task to miscount).
+        let before = gateway.requests.length;
+        const { outs } = await create(inputs);
+        expect(polls("hello", before)).toHaveLength(1);
+        // An update on Swarm: the ready answer is confirmed by a second one.
+        before = gateway.requests.length;
+        await provider.update("hello", outs, { ...inputs, image: "registry.example.com/team/hello:2" });
+        expect(polls("hello", before)).toHaveLength(2);
+        // faasd reads its task from containerd: one answer.
+        gateway.options.orchestration = "containerd";
+        gateway.options.expectedRegistryAuth = undefined; // faasd pulls with its host's file
+        const faasd = withSettings({ backend: "faasd" }, { ...inputs, service: "fd", registryAuth: undefined });
+        const created = await create(faasd);
+        before = gateway.requests.length;
+        await provider.update("fd", created.outs, { ...faasd, image: "registry.example.com/team/hello:3" });
+        expect(polls("fd", before)).toHaveLength(1);
+        gateway.options.orchestration = "swarm";
+
+        // A slower deploy (1.5 s): polled every 50 ms, so seen ready within one interval and a GET.
+        gateway.options.readyAfterMs = 1_500;
+        before = gateway.requests.length;
+        let started = Date.now();
+        await create({ ...inputs, service: "slow", settings: { ...inputs.settings, readiness: { enabled: true, timeoutSeconds: 10 } } });
+        const waited = Date.now() - started;
+        expect(waited).toBeGreaterThanOrEqual(1_500);
+        expect(waited).toBeLessThan(1_500 + 400);
+        expect(polls("slow", before).length).toBeGreaterThanOrEqual(20);
+
+        // 40 functions waiting at once: at most 50 polls a second reach the gateway between them.
+        gateway.options.readyAfterMs = 3_000;
+        before = gateway.requests.length;
+        started = Date.now();
+        const names = Array.from({ length: 40 }, (_, i) => `many-${i}`);
+        await Promise.all(
+            names.map((service) => create({ ...inputs, service, settings: { ...inputs.settings, readiness: { enabled: true, timeoutSeconds: 20 } } })),
+        );
+        const elapsed = Date.now() - started;
+        const gets = gateway.requests.slice(before).filter((r) => r.method === "GET" && r.path.startsWith("/system/function/many-")).length;
+        // Each function's first poll comes at once (40), then the bounded ones over the wait.
+        expect(gets - names.length).toBeLessThanOrEqual((50 * elapsed) / 1000);
+        expect(gets).toBeGreaterThan(names.length + 50);
+        // Bounded, not starved: every function is seen ready within one 800 ms cycle of the 3 s.
+        expect(elapsed).toBeLessThan(3_000 + 800 + 500);
+    });
+
     // Why the double: the real faas-swarm here never pins a digest (it does not ask the registry); newer Docker clients do.
     it("treats Swarm's digest pin of the same image as no drift", async () => {
         gateway.options.pinDigest = true;

@@ -90,10 +90,29 @@ const DEPLOYMENT_FIELDS = ["image", ...DEPLOYMENT_FIELD_NAMES.filter((f) => f !=
 /** Fields whose change is an in-place update (besides the deployment fields). */
 const OTHER_FIELDS = ["gateway", "gatewayPassword", "settings"] as const;
 const REPLACE_FIELDS = ["service", "namespace"] as const;
-/** How often readiness is polled (the gateway answers in a few ms): fast at first, then gentler. */
-const POLL_FAST_MS = 100;
-const POLL_FAST_FOR_MS = 10_000;
-const POLL_SLOW_MS = 1_000;
+/**
+ * How often one function's readiness is polled, for the whole wait: what a user's own loop would do (the
+ * gateway answers in a few ms). Measured: stretching it to 1 s after 10 s, as before, made slow deploys cost
+ * up to a second more than the platform's own time.
+ */
+const POLL_MS = 50;
+/**
+ * At most this many readiness polls per second go to one gateway from this process, however many functions
+ * wait: 20 functions are each polled every 400 ms, 50 every second. Each poll costs faas-swarm a list of
+ * every service and then the function's tasks (handlers/replica_reader.go), which compete with the deploys
+ * being waited for: polling 20 functions every 50 ms made Swarm itself 30 % slower here (bench, slow regime).
+ */
+const MAX_POLLS_PER_SECOND = 50;
+/**
+ * Functions waiting for readiness, per gateway URL, in this process (the engine runs every function in one
+ * provider host). A plain object: the provider is serialized into the state, and a Map would not survive it.
+ */
+const waiting: Record<string, number> = {};
+
+/** The delay before a function's next poll: POLL_MS, stretched so the gateway's load stays bounded. */
+export function pollDelayMs(waitingOnGateway: number): number {
+    return Math.max(POLL_MS, Math.ceil((waitingOnGateway * 1000) / MAX_POLLS_PER_SECOND));
+}
 /** How long a deployment may stay unready before the registry is asked why. */
 const DIAGNOSE_AFTER_MS = 3_000;
 
@@ -443,6 +462,8 @@ export async function waitForDeployment(
     let diagnosed = false;
     let readyBefore = false;
     let last: FunctionStatus | undefined;
+    // One ready answer suffices, except right after an update on Swarm (see below).
+    const confirmations = phase === "update" && inputs.settings.backend !== "faasd" ? 2 : 1;
     // faasd pulls with its host's credentials, which the provider does not hold: it cannot ask the registry
     // as faasd would, and faasd itself reports a refused pull in its answer to the deployment.
     const canAskRegistry = inputs.settings.backend !== "faasd";
@@ -452,35 +473,45 @@ export async function waitForDeployment(
             : "the faasd host's journal says (journalctl -u faasd-provider): the container probably exits on start";
         throw gatewayError(`${functionLabel(inputs)} on ${conn.url}: ${what}. Why: ${cause}. ${nextStep(phase)}`);
     };
-    for (;;) {
-        const elapsed = Date.now() - started;
-        const policy = { ...retry, budgetMs: Math.max(0, Math.min(timeoutMs - elapsed, retry.budgetMs)) };
-        last = await getFunction(conn, inputs.service, inputs.namespace, policy);
-        if (last === undefined) await fail(`the gateway no longer knows the function right after the ${phase} (the backend removed it)`);
-        const status = last as FunctionStatus;
-        if (!sameImage(inputs.image, status.image)) {
-            const back = previousImage !== undefined && sameImage(previousImage, status.image);
-            await fail(
-                back
-                    ? `the ${phase} to ${inputs.image} was rolled back: it runs ${status.image} again (Swarm rolls an update back when the new task cannot start)`
-                    : `it runs ${status.image}, not the declared ${inputs.image} (changed behind Pulumi's back, or rolled back)`,
-            );
-        }
-        // Twice in a row on Swarm: faas-swarm reads the service and its tasks in two calls, and right after an
-        // update a stale task list can count the old task as the new one (seen once in a loaded test run).
-        // faasd reads the task's state from containerd directly.
-        if (status.availableReplicas >= 1 && (readyBefore || inputs.settings.backend === "faasd")) return status;
-        readyBefore = status.availableReplicas >= 1;
-        if (canAskRegistry && !diagnosed && elapsed >= DIAGNOSE_AFTER_MS) {
-            diagnosed = true;
-            const check = await checkPull(inputs.image, inputs.registryAuth);
-            if (check.verdict === "credentials-refused" || check.verdict === "not-found") {
-                throw gatewayError(`${functionLabel(inputs)} on ${conn.url} cannot start: the image pull is refused. Why: ${check.cause}. ${nextStep(phase)}`);
+    waiting[conn.url] = (waiting[conn.url] ?? 0) + 1;
+    try {
+        for (;;) {
+            const elapsed = Date.now() - started;
+            const policy = { ...retry, budgetMs: Math.max(0, Math.min(timeoutMs - elapsed, retry.budgetMs)) };
+            last = await getFunction(conn, inputs.service, inputs.namespace, policy);
+            if (last === undefined) await fail(`the gateway no longer knows the function right after the ${phase} (the backend removed it)`);
+            const status = last as FunctionStatus;
+            if (!sameImage(inputs.image, status.image)) {
+                const back = previousImage !== undefined && sameImage(previousImage, status.image);
+                await fail(
+                    back
+                        ? `the ${phase} to ${inputs.image} was rolled back: it runs ${status.image} again (Swarm rolls an update back when the new task cannot start)`
+                        : `it runs ${status.image}, not the declared ${inputs.image} (changed behind Pulumi's back, or rolled back)`,
+                );
             }
+            // Twice in a row after an update on Swarm: faas-swarm reads the service and its tasks in two calls, and
+            // right after an update a stale task list can count the old task as the new one (seen once in a loaded
+            // test run). A create has no old task, and faasd reads the task's state from containerd directly.
+            if (status.availableReplicas >= 1 && (readyBefore || confirmations === 1)) return status;
+            readyBefore = status.availableReplicas >= 1;
+            if (canAskRegistry && !diagnosed && elapsed >= DIAGNOSE_AFTER_MS) {
+                diagnosed = true;
+                const check = await checkPull(inputs.image, inputs.registryAuth);
+                if (check.verdict === "credentials-refused" || check.verdict === "not-found") {
+                    throw gatewayError(
+                        `${functionLabel(inputs)} on ${conn.url} cannot start: the image pull is refused. Why: ${check.cause}. ${nextStep(phase)}`,
+                    );
+                }
+            }
+            // The confirmation comes at once; otherwise the gateway's bound decides.
+            const delay = readyBefore ? POLL_MS : pollDelayMs(waiting[conn.url] ?? 1);
+            if (Date.now() - started + delay > timeoutMs) break;
+            await new Promise((r) => setTimeout(r, delay));
         }
-        const delay = readyBefore || elapsed < POLL_FAST_FOR_MS ? POLL_FAST_MS : POLL_SLOW_MS;
-        if (Date.now() - started + delay > timeoutMs) break;
-        await new Promise((r) => setTimeout(r, delay));
+    } finally {
+        const left = (waiting[conn.url] ?? 1) - 1;
+        if (left > 0) waiting[conn.url] = left;
+        else delete waiting[conn.url];
     }
     const state = `replicas ${last?.replicas ?? 0}, available ${last?.availableReplicas ?? 0}`;
     return fail(
