@@ -1,10 +1,11 @@
 // The platform itself, for the bench's side-by-side figures: plain HTTP to the gateway, as a user with
 // curl would do, then GET /system/function/NAME every 50 ms until the function has an available replica
 // running IMAGE. Runs inside the test lab (next to the gateway, like the provider it is compared with).
-// Input on stdin: {url, authorization, method, image, services, body}; prints {"ms": N}.
+// Input on stdin: {url, authorization, method, image, services, body}; prints {"ms": N, "startedAt": EPOCH_MS}.
 let input = "";
 for await (const chunk of process.stdin) input += chunk;
 const { url, authorization, method, image, services, body } = JSON.parse(input);
+const startedAt = Date.now();
 const started = performance.now();
 await Promise.all(
     services.map(async (service) => {
@@ -17,4 +18,4 @@ await Promise.all(
         }
     }),
 );
-process.stdout.write(`${JSON.stringify({ ms: performance.now() - started })}\n`);
+process.stdout.write(`${JSON.stringify({ ms: performance.now() - started, startedAt })}\n`);

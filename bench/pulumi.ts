@@ -3,8 +3,12 @@
 //  - `pulumi preview` of a fresh stack with 1, 20 and 50 functions (the engine's cost per function: preview
 //    evaluates the program and checks every resource with its provider; nothing is created, so no gateway is
 //    needed), interleaved over the rounds, CPU time (the CLI and every child) beside wall time;
+//  - a no-op `pulumi up` of a stack with 1, 20 and 50 functions deployed on the real OpenFaaS for Swarm (the
+//    stack's registry holding their image), the sizes one after another (each needs its first `up`);
 //  - a no-op `pulumi up` of the swarm-mode stack (3 replicas, the front, Redis).
+import { importFunctionImage } from "../test/helpers/function-image";
 import { Lab } from "../test/helpers/lab";
+import { openfaasSwarmSkipReason, startSwarmOpenFaas } from "../test/helpers/openfaas";
 import { type CliResult, PulumiStack, pulumiSkipReason } from "../test/helpers/pulumi-cli";
 import { registrySkipReason } from "../test/helpers/registry-binary";
 import { importRegistryImage } from "../test/helpers/registry-image";
@@ -37,6 +41,8 @@ export function pulumiBenchSkipReason(): string | undefined {
 export async function pulumiFigures(add: Add, runs: number): Promise<void> {
     await devStackFigures(add, runs);
     await previewFigures(add, runs);
+    if (openfaasSwarmSkipReason() === undefined) await functionsNoOpFigures(add, runs);
+    else process.stderr.write(`  no-op up with functions SKIPPED: ${openfaasSwarmSkipReason()}\n`);
     await swarmNoOpFigure(add, runs);
 }
 
@@ -103,6 +109,65 @@ async function previewFigures(add: Add, runs: number): Promise<void> {
     const perFunction = (m: Map<number, number[]>) => (median(m.get(50) as number[]) - median(m.get(1) as number[])) / 49;
     add("pulumi preview: engine cost per function (1 -> 50), wall", perFunction(wall), "ms/function");
     add("pulumi preview: engine cost per function (1 -> 50), CPU", perFunction(cpu), "ms/function");
+}
+
+/**
+ * A no-op `pulumi up` (preview, then an update with nothing to do) of one stack with 1, then 20, then 50
+ * functions on the real gateway + faas-swarm, after an `up` deployed them. Its images are in the stack's registry
+ * (certificate mode, in the lab), pulled by Swarm with registryAuth.
+ */
+async function functionsNoOpFigures(add: Add, runs: number): Promise<void> {
+    const host = "registry.bench-functions.test";
+    const labAddress = "10.199.0.1";
+    const certificate = makeCaSignedCertificate([host]);
+    const password = "bench-Registry-Pass-0123456789";
+    await withLab("bench-pulumi-functions", async (lab) => {
+        lab.addHost(labAddress, host);
+        const docker = await lab.startDockerd({ swarm: true });
+        lab.writeFile(`/etc/docker/certs.d/${host}/ca.crt`, certificate.ca);
+        importRegistryImage(docker, lab.dir, DEFAULT_REGISTRY_IMAGE);
+        const faas = await startSwarmOpenFaas(lab, docker, { password: "bench-Gateway-Pass-0123", hosts: { [host]: labAddress } });
+        const secretKeys = ["registry:users", "registry:certificate", "registry:privateKey", "faas:password"];
+        const stack = await PulumiStack.init(
+            lab,
+            "fns",
+            {
+                "registry:tls": "certificate",
+                "registry:host": host,
+                "registry:certificate": `${certificate.cert}${certificate.ca}`,
+                "registry:privateKey": certificate.key,
+                "registry:users": JSON.stringify([{ username: "ci", password }]),
+                "docker:host": docker.host,
+                "faas:gateway": faas.url,
+                "faas:password": "bench-Gateway-Pass-0123",
+            },
+            secretKeys,
+        );
+        await timed(stack, ["up", "--yes", "--skip-preview", ...flags(stack)]);
+        docker.must(["login", host, "-u", "ci", "--password-stdin"], password);
+        importFunctionImage(docker, lab.dir, `${host}/team/fn:1`, "bench");
+        docker.must(["push", `${host}/team/fn:1`]);
+        const noop = new Map<number, { wall: number; cpu: number }>();
+        for (const n of [1, 20, 50]) {
+            const functions = Array.from({ length: n }, (_, i) => ({ service: `fn-${i}`, image: "team/fn:1", envVars: { INDEX: String(i) } }));
+            await stack.setConfig({ "faas:functions": JSON.stringify(functions) });
+            const deployed = await timed(stack, ["up", "--yes", "--skip-preview", ...flags(stack)]);
+            const wall: number[] = [];
+            const cpu: number[] = [];
+            for (let round = 0; round < runs; round++) {
+                const t = await timed(stack, ["up", "--yes", "--expect-no-changes", ...flags(stack)]);
+                wall.push(t.wall);
+                cpu.push(t.cpu);
+            }
+            add(`pulumi up deploying ${n} function(s) on the real OpenFaaS (from ${n === 1 ? 0 : n === 20 ? 1 : 20})`, deployed.wall, "ms");
+            add(`pulumi up with nothing to do, ${n} function(s)`, median(wall), "ms");
+            add(`pulumi up with nothing to do, ${n} function(s), CPU of every process`, median(cpu), "ms");
+            noop.set(n, { wall: median(wall), cpu: median(cpu) });
+        }
+        const [one, fifty] = [noop.get(1), noop.get(50)] as { wall: number; cpu: number }[];
+        add("pulumi up with nothing to do: engine cost per function (1 -> 50), wall", (fifty.wall - one.wall) / 49, "ms/function");
+        add("pulumi up with nothing to do: engine cost per function (1 -> 50), CPU", (fifty.cpu - one.cpu) / 49, "ms/function");
+    });
 }
 
 async function swarmNoOpFigure(add: Add, runs: number): Promise<void> {

@@ -6,11 +6,12 @@
 //  - bcryptjs hashing time for one user;
 //  - wall time of 1 vs 50 concurrent function creates, the test gateway adding 50 ms per request;
 //  - time to evaluate the stack under mocks with 1, 50 and 200 functions;
-//  - our provider vs the platform itself on the real OpenFaaS for Swarm (bench/openfaas.ts);
+//  - our provider vs the platform itself on the real OpenFaaS for Swarm, fast and slow deploys (bench/openfaas.ts);
 //  - registry:mode swarm: 20 MB push/pull through 1 vs 3 replicas, pulls lost in a rolling update (bench/registry-swarm.ts);
 //  - the real Pulumi engine: the dev stack's up, preview of 1/20/50 functions, a no-op up in swarm mode (bench/pulumi.ts).
-//  - a Swarm of three nodes: 20 MB push/pull with 1 vs 3 replicas, shared path vs S3 (MinIO), a worker lost.
-// BENCH_ONLY=registry: the registry rows only; BENCH_ONLY=nodes: the Swarm of three nodes only.
+//  - a Swarm of three nodes: 20 MB push/pull with 1 vs 3 replicas, shared path vs S3 (MinIO), a worker lost;
+//  - the data path: a 100 MB blob straight to one registry, through the Swarm front, and the TLS limit (bench/data-path.ts).
+// BENCH_ONLY=registry | openfaas | data | nodes: those rows only.
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
@@ -20,6 +21,7 @@ import { DEFAULT_BCRYPT_COST } from "../components/registry/args";
 import { renderHtpasswd } from "../components/registry/htpasswd";
 import { CONTAINER_PATHS, renderRegistryConfig } from "../components/registry/registry-config";
 import { FakeGateway } from "../test/helpers/fake-gateway";
+import { dataPathFigures } from "./data-path";
 import { faasdBenchSkipReason, faasdFigures, openfaasFigures, openfaasSkipReason } from "./openfaas";
 import { pulumiBenchSkipReason, pulumiFigures } from "./pulumi";
 import { registrySwarmFigures, registrySwarmNodesFigures, registrySwarmSkipReason } from "./registry-swarm";
@@ -145,6 +147,34 @@ async function createFunctions(n: number): Promise<number> {
 }
 
 /**
+ * Our part of the engine's cost per function in a preview or a no-op up: the provider's check() and diff() of
+ * one function (what the dynamic-provider host runs for each), in process, no gateway involved. Microseconds.
+ */
+async function checkDiffMicros(): Promise<{ check: number; diff: number }> {
+    const inputs: FunctionInputs = {
+        gateway: { url: "https://gateway.example.com", username: "admin" },
+        gatewayPassword: "bench-gateway-password",
+        service: "fn-1",
+        image: "registry.example.com/team/fn-1:1",
+        network: "func_functions",
+        envVars: { INDEX: "1" },
+        registryAuth: Buffer.from(`ci:${PASSWORD}`).toString("base64"),
+        settings: { owner: "bench/bench", registryServer: "registry.example.com", readiness: { enabled: true, timeoutSeconds: 120 } },
+    };
+    const outs = { ...inputs, status: { replicas: 1, availableReplicas: 1, image: inputs.image } };
+    const per = async (f: () => Promise<unknown>) => {
+        const xs: number[] = [];
+        for (let r = 0; r < 5; r++) {
+            const t = performance.now();
+            for (let i = 0; i < 2000; i++) await f();
+            xs.push(((performance.now() - t) * 1000) / 2000);
+        }
+        return median(xs);
+    };
+    return { check: await per(() => functionProvider.check(inputs, inputs)), diff: await per(() => functionProvider.diff("fn-1", outs, inputs)) };
+}
+
+/**
  * Stack evaluations are the noisiest figures (a fresh process each, on a machine whose speed varies by
  * the minute): more runs, one warm-up, and the sizes interleaved round by round so that a slow spell
  * slows all of them alike instead of one.
@@ -176,6 +206,18 @@ async function main(): Promise<void> {
     };
     process.stderr.write(`bench: ${REQUESTS} requests x ${RUNS} runs per registry figure, ${RUNS} runs per other figure\n`);
 
+    if (process.env.BENCH_ONLY === "openfaas") {
+        const why = openfaasSkipReason();
+        if (why === undefined) await openfaasFigures(add, RUNS);
+        else process.stderr.write(`  OpenFaaS figures SKIPPED: ${why}\n`);
+        return print(rows);
+    }
+    if (process.env.BENCH_ONLY === "data") {
+        const why = registrySwarmSkipReason();
+        if (why === undefined) await dataPathFigures(add, RUNS);
+        else process.stderr.write(`  data path figures SKIPPED: ${why}\n`);
+        return print(rows);
+    }
     if (process.env.BENCH_ONLY === "nodes") {
         const why = registrySwarmSkipReason();
         if (why === undefined) await registrySwarmNodesFigures(add, RUNS, minioSkipReason() === undefined);
@@ -210,6 +252,10 @@ async function main(): Promise<void> {
     add(`bcryptjs hash of one user, cost ${DEFAULT_BCRYPT_COST}`, hashTime(DEFAULT_BCRYPT_COST), "ms");
     add("bcryptjs hash of one user, cost 10", hashTime(10), "ms");
 
+    const ours = await checkDiffMicros();
+    add("our provider's check() of one function, in process", ours.check, "us");
+    add("our provider's diff() of one function, in process", ours.diff, "us");
+
     const one = await createFunctions(1);
     const fifty = await createFunctions(50);
     add("create 1 function (gateway +50 ms/request)", one, "ms");
@@ -225,6 +271,7 @@ async function main(): Promise<void> {
     const swarmSkip = registrySwarmSkipReason();
     if (swarmSkip === undefined) {
         await registrySwarmFigures(add, RUNS);
+        await dataPathFigures(add, RUNS);
         await registrySwarmNodesFigures(add, RUNS, minioSkipReason() === undefined);
     } else process.stderr.write(`  Swarm registry figures SKIPPED: ${swarmSkip}\n`);
     const pulumiSkip = pulumiBenchSkipReason();

@@ -90,7 +90,11 @@ export function renderRegistryConfig(o: RenderOptions): string {
             ...(o.httpSecret === undefined ? {} : { secret: o.httpSecret }),
             ...(o.drainTimeoutSeconds === undefined ? {} : { draintimeout: `${o.drainTimeoutSeconds}s` }),
             headers: { "X-Content-Type-Options": ["nosniff"] },
-            ...(tls === undefined ? {} : { tls }),
+            // HTTP/1.1 only: Go's HTTP/2 moves a layer through TLS 1.3 to 1.6 x slower (100 MB on loopback,
+            // `npm run bench`: 660 vs 1090 MB/s pulled, 350 vs 460 MB/s pushed), and a registry client gains
+            // nothing from multiplexing (it opens a connection per layer). The Docker engine speaks 1.1 anyway;
+            // containerd (faasd) offers h2 and now gets 1.1.
+            ...(tls === undefined ? {} : { tls, http2: { disabled: true } }),
         },
         auth: { htpasswd: { realm: o.realm, path: CONTAINER_PATHS.htpasswd } },
         health: { storagedriver: { enabled: true, interval: "10s", threshold: 3 } },

@@ -15,8 +15,11 @@ export interface SwarmLab {
     faas: SwarmOpenFaas;
     /** The registry certificate (self-signed) as a file, for NODE_EXTRA_CA_CERTS. */
     caFile: string;
-    /** Makes an image answering TEXT, pushes it as HOST/REPO:TAG, and drops the local copy (Swarm must pull it). */
-    push(repo: string, tag: string, text: string): string;
+    /**
+     * Makes an image answering TEXT (padded with `padMB` MB, see importFunctionImage), pushes it as
+     * HOST/REPO:TAG, and drops the local copy (Swarm must pull it).
+     */
+    push(repo: string, tag: string, text: string, padMB?: number): string;
     stop(): Promise<void>;
 }
 
@@ -46,9 +49,9 @@ export async function startSwarmLab(options: {
             registry,
             faas,
             caFile,
-            push(repo, tag, text) {
+            push(repo, tag, text, padMB) {
                 const ref = `${options.host}/${repo}:${tag}`;
-                importFunctionImage(docker, lab.dir, ref, text);
+                importFunctionImage(docker, lab.dir, ref, text, padMB);
                 docker.must(["push", ref]);
                 docker.must(["rmi", "-f", ref]);
                 return ref;

@@ -1,0 +1,180 @@
+// The registry's data path against its limit: a 100 MB blob (random bytes) pushed (one monolithic PUT) and
+// pulled (one GET) with curl, on loopback inside one lab, rounds interleaved:
+//  - direct: one registry process (distribution v3, the version deployed) serving TLS itself, as in container
+//    mode, on the filesystem;
+//  - front: registry:mode swarm with 1 replica, through the front (Caddy: TLS there, plain HTTP over the
+//    overlay to the replica), on the same disk;
+//  - limit: the same bytes over TLS to a server that does nothing else (bench/tls-copy.mjs: the body read and
+//    dropped; the file served from disk), the same certificate and client.
+// Each over HTTP/1.1 and HTTP/2 (curl's ALPN; the version actually spoken is checked). Used by bench/run.ts.
+import { createHash, randomBytes } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { renderHtpasswd } from "../components/registry/htpasswd";
+import { CONTAINER_PATHS, renderRegistryConfig } from "../components/registry/registry-config";
+import { evaluateProgram } from "../test/helpers/evaluate";
+import { freePort, startRealRegistry } from "../test/helpers/real-registry";
+import { setReplicas, waitConverged } from "../test/helpers/swarm-engine";
+import { SECRET_KEYS, SwarmRegistryLab } from "../test/helpers/swarm-registry-lab";
+import { makeCaSignedCertificate } from "../test/helpers/tls";
+
+const HOST = "registry.bench-data.test";
+const MB = 1_000_000;
+const SIZE = Number(process.env.BENCH_BLOB_MB ?? 100) * MB;
+
+type Add = (figure: string, value: number, unit: string, goal?: string) => void;
+type Target = "direct" | "front" | "limit";
+type Protocol = "1.1" | "2";
+
+const median = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+export async function dataPathFigures(add: Add, runs: number): Promise<void> {
+    const certificate = makeCaSignedCertificate([HOST]);
+    const swarm = await SwarmRegistryLab.start("bench-data-path", HOST);
+    const stops: (() => Promise<void>)[] = [];
+    try {
+        const dir = swarm.lab.dir;
+        const files = { ca: join(dir, "data-ca.pem"), cert: join(dir, "data-cert.pem"), key: join(dir, "data-key.pem"), blob: join(dir, "blob-100") };
+        writeFileSync(files.ca, certificate.ca);
+        writeFileSync(files.cert, `${certificate.cert}${certificate.ca}`);
+        writeFileSync(files.key, certificate.key);
+
+        // front: the stack in Swarm mode, scaled to one replica (one registry process, as direct).
+        const stack = await evaluateProgram(swarm.certificateConfig(certificate), { secretKeys: SECRET_KEYS });
+        const deployed = await swarm.deploy(stack);
+        const id = deployed.serviceId("registry-service");
+        await setReplicas(swarm.docker, id, 1);
+        await waitConverged(swarm.docker, id, 1);
+
+        // direct: the same registry version serving TLS itself, in the same lab, with the user of the front.
+        const direct = await startRealRegistry(
+            {
+                command: [CONTAINER_PATHS.config],
+                volumes: [{ containerPath: CONTAINER_PATHS.data }],
+                uploads: [
+                    {
+                        file: CONTAINER_PATHS.config,
+                        content: renderRegistryConfig({ tls: { mode: "certificate" }, port: 443, httpSecret: "bench-http-secret", realm: HOST }),
+                    },
+                    { file: CONTAINER_PATHS.htpasswd, content: renderHtpasswd("bench-key", [{ username: "ci", password: deployed.password }], 4) },
+                    { file: CONTAINER_PATHS.certificate, content: `${certificate.cert}${certificate.ca}` },
+                    { file: CONTAINER_PATHS.privateKey, content: certificate.key },
+                ],
+            },
+            { wrap: swarm.lab.wrap() },
+        );
+        stops.push(async () => {
+            await direct.stop();
+            direct.remove();
+        });
+
+        const limitPort = await freePort();
+        writeFileSync(files.blob, randomBytes(SIZE));
+        const limit = swarm.lab.spawn("tls-copy", [process.execPath, join(__dirname, "tls-copy.mjs"), String(limitPort), files.cert, files.key, files.blob]);
+        stops.push(async () => {
+            limit.kill();
+        });
+        for (let i = 0; !swarm.lab.log("tls-copy").includes("listening on"); i++) {
+            if (i > 100) throw new Error(`tls-copy did not start: ${swarm.lab.log("tls-copy")}`);
+            await new Promise((r) => setTimeout(r, 100));
+        }
+
+        const ports: Record<Target, number> = { direct: direct.port, front: 443, limit: limitPort };
+        /** One curl inside the lab; returns its status, time and HTTP version, and the response headers. */
+        const curl = (target: Target, protocol: Protocol, args: string[]) => {
+            const port = ports[target];
+            const r = swarm.lab.exec(
+                [
+                    "curl",
+                    "-sS",
+                    `--http${protocol === "2" ? "2" : "1.1"}`,
+                    "--cacert",
+                    files.ca,
+                    "--resolve",
+                    `${HOST}:${port}:127.0.0.1`,
+                    "-u",
+                    `ci:${deployed.password}`,
+                    "-D",
+                    "-",
+                    // No "Expect: 100-continue" round trip before a body (the Docker client sends none either).
+                    "-H",
+                    "Expect:",
+                    "-w",
+                    "\n%{http_code} %{time_total} %{http_version}",
+                    ...args.map((a) => a.replace("BASE", `https://${HOST}:${port}`)),
+                ],
+                { timeoutMs: 120_000 },
+            );
+            const lines = r.stdout.trim().split("\n");
+            const [code, seconds, version] = (lines.pop() ?? "").split(" ");
+            return { code: Number(code), ms: Number(seconds) * 1000, version, headers: lines.join("\n"), stderr: r.stderr };
+        };
+        const must = (what: string, result: ReturnType<typeof curl>, code: number, protocol: Protocol) => {
+            if (result.code !== code) throw new Error(`${what}: ${result.code} (expected ${code}) ${result.stderr}`);
+            // The registry and Caddy speak HTTP/2 when asked; the plain https server of the limit only 1.1.
+            if (result.version !== protocol && !(what.startsWith("limit") && result.version === "1.1"))
+                throw new Error(`${what}: spoke HTTP/${result.version}, not ${protocol}`);
+            return result;
+        };
+
+        const samples = new Map<string, number[]>();
+        const note = (key: string, ms: number) => samples.set(key, [...(samples.get(key) ?? []), ms]);
+        const targets: Target[] = ["direct", "front", "limit"];
+        for (let round = -1; round < runs; round++) {
+            // A new blob each round (a registry that has it would not need it again); round -1 warms up.
+            const blob = randomBytes(SIZE);
+            writeFileSync(files.blob, blob);
+            const digest = `sha256:${createHash("sha256").update(blob).digest("hex")}`;
+            for (const protocol of ["1.1", "2"] as Protocol[]) {
+                // Rotated each round so that no target always runs first.
+                for (const target of targets.map((_, i) => targets[(i + round + 1) % targets.length])) {
+                    const repo = `bench/data-${round + 1}-${protocol === "2" ? "h2" : "h1"}`;
+                    let push: ReturnType<typeof curl>;
+                    let pull: ReturnType<typeof curl>;
+                    if (target === "limit") {
+                        push = must(`limit PUT`, curl(target, protocol, ["-X", "PUT", "-T", files.blob, "-o", "/dev/null", "BASE/upload"]), 201, protocol);
+                        pull = must(`limit GET`, curl(target, protocol, ["-o", "/dev/null", "BASE/blob"]), 200, protocol);
+                    } else {
+                        const started = must(
+                            `${target} POST`,
+                            curl(target, protocol, ["-X", "POST", "-o", "/dev/null", `BASE/v2/${repo}/blobs/uploads/`]),
+                            202,
+                            protocol,
+                        );
+                        const location = /^location: (.+)$/im.exec(started.headers)?.[1].trim() ?? "";
+                        const url = `${location.startsWith("/") ? "BASE" : ""}${location}${location.includes("?") ? "&" : "?"}digest=${digest}`;
+                        push = must(`${target} PUT`, curl(target, protocol, ["-X", "PUT", "-T", files.blob, "-o", "/dev/null", url]), 201, protocol);
+                        pull = must(`${target} GET`, curl(target, protocol, ["-o", "/dev/null", `BASE/v2/${repo}/blobs/${digest}`]), 200, protocol);
+                    }
+                    if (round < 0) continue;
+                    note(`${target} ${protocol} push`, push.ms);
+                    note(`${target} ${protocol} pull`, pull.ms);
+                }
+            }
+        }
+        const mbps = (key: string) => SIZE / MB / (median(samples.get(key) ?? []) / 1000);
+        const names: Record<Target, string> = {
+            direct: "straight to one registry process (TLS)",
+            front: "through the Swarm front (Caddy, 1 replica)",
+            limit: "limit: the same bytes over TLS, nothing else",
+        };
+        for (const protocol of ["1.1", "2"] as Protocol[]) {
+            for (const way of ["push", "pull"]) {
+                for (const target of targets) {
+                    if (target === "limit" && protocol === "2") continue; // the limit server speaks 1.1 only
+                    add(`data path ${SIZE / MB} MB ${way}, HTTP/${protocol}: ${names[target]}`, mbps(`${target} ${protocol} ${way}`), "MB/s");
+                }
+                const front = mbps(`front ${protocol} ${way}`);
+                const straight = mbps(`direct ${protocol} ${way}`);
+                add(`data path ${way}, HTTP/${protocol}: the front's cost against direct`, (100 * (straight - front)) / straight, "%", "<= 10");
+                add(`data path ${way}, HTTP/${protocol}: limit / direct`, mbps(`limit 1.1 ${way}`) / straight, "x", "<= 2");
+            }
+        }
+    } finally {
+        for (const stop of stops.reverse()) await stop().catch(() => undefined);
+        await swarm.stop();
+    }
+}
