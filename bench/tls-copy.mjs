@@ -18,4 +18,4 @@ createServer({ cert: readFileSync(certFile), key: readFileSync(keyFile) }, (req,
     }
     res.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(size) });
     createReadStream(file, { highWaterMark: 1 << 20 }).pipe(res);
-}).listen(Number(port), "127.0.0.1", () => process.stdout.write(`listening on ${port}\n`));
+}).listen(Number(port), "0.0.0.0", () => process.stdout.write(`listening on ${port}\n`));
