@@ -11,7 +11,7 @@
 //  - the real Pulumi engine: the dev stack's up, preview of 1/20/50 functions, a no-op up in swarm mode (bench/pulumi.ts).
 //  - a Swarm of three nodes: 20 MB push/pull with 1 vs 3 replicas, shared path vs S3 (MinIO), a worker lost;
 //  - the data path: a 100 MB blob straight to one registry, through the Swarm front, and the TLS limit (bench/data-path.ts).
-// BENCH_ONLY=registry | openfaas | data | nodes: those rows only.
+// BENCH_ONLY=registry | openfaas | data | nodes | eval: those rows only.
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
@@ -212,6 +212,13 @@ async function main(): Promise<void> {
         else process.stderr.write(`  OpenFaaS figures SKIPPED: ${why}\n`);
         return print(rows);
     }
+    if (process.env.BENCH_ONLY === "eval") {
+        const ours = await checkDiffMicros();
+        add("our provider's check() of one function, in process", ours.check, "us");
+        add("our provider's diff() of one function, in process", ours.diff, "us");
+        evaluationRows(add);
+        return print(rows);
+    }
     if (process.env.BENCH_ONLY === "data") {
         const why = registrySwarmSkipReason();
         if (why === undefined) await dataPathFigures(add, RUNS);
@@ -278,6 +285,12 @@ async function main(): Promise<void> {
     if (pulumiSkip === undefined) await pulumiFigures(add, RUNS);
     else process.stderr.write(`  real Pulumi engine figures SKIPPED: ${pulumiSkip}\n`);
 
+    evaluationRows(add);
+    print(rows);
+}
+
+/** Stack evaluation under mocks: 1, 50 and 200 functions, source maps off and on. */
+function evaluationRows(add: (figure: string, value: number, unit: string, goal?: string) => void): void {
     // The SDK captures a stack trace per resource property; with source maps on (tsx turns them on)
     // each costs far more. Both are measured: which one a real run pays depends on the TS loader.
     for (const sourceMaps of [false, true]) {
@@ -292,8 +305,6 @@ async function main(): Promise<void> {
         // CPU time (all threads, GC included) moves less with the machine's load than wall time.
         add(`CPU per function beyond the first (1 -> 200)${tag}`, (e200.cpu - e1.cpu) / 199, "ms/function");
     }
-
-    print(rows);
 }
 
 /** The table on stdout, and bench/results.json. */

@@ -2,7 +2,8 @@
 // naming the argument; a bad secret that is still an Output fails inside apply without quoting it.
 import { spawnSync } from "node:child_process";
 import { beforeAll, describe, expect, it } from "vitest";
-import { installMocks, type RecordedResource } from "./helpers/mocks";
+import * as pulumi from "@pulumi/pulumi";
+import { installMocks, outputValue, type RecordedResource } from "./helpers/mocks";
 
 let recorded: RecordedResource[];
 let PrivateRegistry: typeof import("../components/registry").PrivateRegistry;
@@ -65,5 +66,25 @@ describe("FaasFunction arguments", () => {
         const before = recorded.length;
         expect(() => new FaasFunction("bad", args as never)).toThrow(message);
         expect(recorded.length).toBe(before);
+    });
+});
+
+describe("FaasFunction outputs", () => {
+    // The outputs read from the deployment's status are made on access; registryAuth stays a secret there too.
+    it("gives registryAuth as a secret, and the URL, replicas and reported image from the deployment", async () => {
+        const registry = { server: "r.example.com", username: "ci", password: "registry-password-0123456789" };
+        const fn = new FaasFunction("outputs", {
+            gateway: { url: "https://gateway.example.com/", password: "gateway-password-0123" },
+            service: "outputs",
+            image: "r.example.com/team/fn:1",
+            registry,
+        });
+        expect(await pulumi.isSecret(fn.registryAuth)).toBe(true);
+        expect(await outputValue(fn.registryAuth)).toBe(Buffer.from("ci:registry-password-0123456789").toString("base64"));
+        expect(await outputValue(fn.url)).toBe("https://gateway.example.com/function/outputs");
+        // The mocks' state is the inputs: no status yet, as in state older than it.
+        expect(await outputValue(fn.replicas)).toBe(0);
+        expect(await outputValue(fn.availableReplicas)).toBe(0);
+        expect(await outputValue(fn.reportedImage)).toBeUndefined();
     });
 });

@@ -30,14 +30,27 @@ class FunctionDeployment extends pulumi.dynamic.Resource {
 export class FaasFunction extends pulumi.ComponentResource {
     readonly service: pulumi.Output<string>;
     readonly image: pulumi.Output<string>;
-    /** The image the gateway reports (Swarm may pin it by digest). */
-    readonly reportedImage: pulumi.Output<string | undefined>;
-    readonly replicas: pulumi.Output<number>;
-    readonly availableReplicas: pulumi.Output<number>;
-    /** Secret base64 of `user:password`, as sent to the gateway. Undefined without registry credentials. */
-    readonly registryAuth: pulumi.Output<string | undefined>;
     /** The function's URL on the gateway: `GATEWAY/function/SERVICE`. */
     readonly url: pulumi.Output<string>;
+    private readonly deployment: FunctionDeployment;
+
+    // The outputs below are made when read, not for every function up front: each Output costs the SDK's
+    // promise machinery, and a stack of many functions rarely reads them. status is set by every create,
+    // update and read; absent only in state older than it.
+    /** The image the gateway reports (Swarm may pin it by digest). */
+    get reportedImage(): pulumi.Output<string | undefined> {
+        return this.deployment.status.apply((s) => s?.image);
+    }
+    get replicas(): pulumi.Output<number> {
+        return this.deployment.status.apply((s) => s?.replicas ?? 0);
+    }
+    get availableReplicas(): pulumi.Output<number> {
+        return this.deployment.status.apply((s) => s?.availableReplicas ?? 0);
+    }
+    /** Secret base64 of `user:password`, as sent to the gateway. Undefined without registry credentials. */
+    get registryAuth(): pulumi.Output<string | undefined> {
+        return pulumi.secret(this.deployment.registryAuth);
+    }
 
     constructor(name: string, args: FaasFunctionArgs, opts?: pulumi.ComponentResourceOptions) {
         const server = plainServer(args.registry);
@@ -93,14 +106,14 @@ export class FaasFunction extends pulumi.ComponentResource {
             if (status?.warning) void pulumi.log.warn(status.warning, this);
         });
 
+        this.deployment = deployment;
         this.service = pulumi.output(args.service);
         this.image = deployment.image;
-        // status is set by every create, update and read; absent only in state older than it.
-        this.reportedImage = deployment.status.apply((s) => s?.image);
-        this.replicas = deployment.status.apply((s) => s?.replicas ?? 0);
-        this.availableReplicas = deployment.status.apply((s) => s?.availableReplicas ?? 0);
-        this.registryAuth = pulumi.secret(deployment.registryAuth);
-        this.url = pulumi.interpolate`${pulumi.output(args.gateway.url).apply((u) => u.replace(/\/+$/, ""))}/function/${args.service}`;
+        const base = (u: string) => `${u.replace(/\/+$/, "")}/function/`;
+        this.url =
+            typeof args.gateway.url === "string" && typeof args.service === "string"
+                ? pulumi.output(`${base(args.gateway.url)}${args.service}`)
+                : pulumi.interpolate`${pulumi.output(args.gateway.url).apply(base)}${args.service}`;
         // Only the identity is registered on the component: the deployment's own state already holds
         // image, replicas and registryAuth (secret), and each registered output costs the SDK a promise
         // and a stack trace per function (measured: 7.5 -> 4.4 ms per function at 200 functions).
