@@ -11,7 +11,7 @@
 //  - the real Pulumi engine: the dev stack's up, preview of 1/20/50 functions, a no-op up in swarm mode (bench/pulumi.ts).
 //  - a Swarm of three nodes: 20 MB push/pull with 1 vs 3 replicas, shared path vs S3 (MinIO), a worker lost;
 //  - the data path: a 100 MB blob straight to one registry, through the Swarm front, and the TLS limit (bench/data-path.ts).
-// BENCH_ONLY=registry | openfaas | data | nodes | eval: those rows only.
+// BENCH_ONLY=registry | openfaas | data | nodes | eval | pulumi: those rows only.
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
@@ -210,6 +210,12 @@ async function main(): Promise<void> {
         const why = openfaasSkipReason();
         if (why === undefined) await openfaasFigures(add, RUNS);
         else process.stderr.write(`  OpenFaaS figures SKIPPED: ${why}\n`);
+        return print(rows);
+    }
+    if (process.env.BENCH_ONLY === "pulumi") {
+        const why = pulumiBenchSkipReason();
+        if (why === undefined) await pulumiFigures(add, RUNS);
+        else process.stderr.write(`  real Pulumi engine figures SKIPPED: ${why}\n`);
         return print(rows);
     }
     if (process.env.BENCH_ONLY === "eval") {

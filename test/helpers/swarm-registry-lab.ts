@@ -5,7 +5,7 @@
 // Used by test/e2e/registry-swarm.test.ts and bench/registry-swarm.ts (which evaluate the stack each their way).
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 import { importCaddyImage, importRedisImage, SWARM_DEBS, unpackDebs } from "./deb-images";
@@ -96,7 +96,15 @@ export class SwarmRegistryLab {
      * the front is pinned to it and Raft needs no quorum of workers, so losing a worker is what it is in
      * production, while three managers would only add the quorum to what a test of a lost worker shows.
      */
-    static async start(name: string, host: string, options: { faultableRegistry?: boolean; workers?: number } = {}): Promise<SwarmRegistryLab> {
+    /**
+     * `managers`: the other nodes join as managers, not workers (a Swarm of three managers, Raft's quorum 2 of 3),
+     * so that the first manager can be lost and the Swarm still be managed through another one.
+     */
+    static async start(
+        name: string,
+        host: string,
+        options: { faultableRegistry?: boolean; workers?: number; managers?: boolean } = {},
+    ): Promise<SwarmRegistryLab> {
         const lab = await Lab.start(name);
         const labs: Lab[] = [lab];
         try {
@@ -131,7 +139,7 @@ export class SwarmRegistryLab {
             if (gate.status !== 0) throw new Error(`the Swarm gate refused the lab's manager: ${gate.stderr}`);
             const workers: WorkerNode[] = [];
             if (bridge !== undefined) {
-                const swarm = (await docker.call("GET", "/swarm")).json as { JoinTokens: { Worker: string } };
+                const swarm = (await docker.call("GET", "/swarm")).json as { JoinTokens: { Worker: string; Manager: string } };
                 for (let i = 0; i < count; i++) {
                     const node = await Lab.start(`${name}-worker${i + 1}`);
                     labs.push(node);
@@ -143,7 +151,7 @@ export class SwarmRegistryLab {
                         ListenAddr: `${address}:2377`,
                         AdvertiseAddr: address,
                         RemoteAddrs: [`${CLUSTER_NET}.1:2377`],
-                        JoinToken: swarm.JoinTokens.Worker,
+                        JoinToken: options.managers ? swarm.JoinTokens.Manager : swarm.JoinTokens.Worker,
                     });
                     if (joined.status !== 200) throw new Error(`worker ${address} could not join: ${joined.status} ${JSON.stringify(joined.json)}`);
                     // Each node pulls the stack's images from its own 127.0.0.1:5999, serving the manager's store.
@@ -217,6 +225,42 @@ export class SwarmRegistryLab {
             await sleep(500);
         }
         return { lostAt, downAt: 0 };
+    }
+
+    /**
+     * A node gone as a crashed machine is: its link to the bridge cut, its engine, containerd and every container
+     * on it killed (a SIGKILLed dockerd alone leaves its containers running). Works for the first manager too.
+     */
+    crash(node: Lab): void {
+        node.exec(["ip", "link", "set", "eth1", "down"]);
+        // Everything in the node's network namespace but the process holding it (the engine, containerd, the
+        // shims, its image source), and every container (in the node's cgroup parent).
+        const netns = (pid: string) => {
+            try {
+                return readlinkSync(`/proc/${pid}/ns/net`);
+            } catch {
+                return undefined;
+            }
+        };
+        const own = netns(String(node.pid));
+        const group = node.dir.split("/").pop() as string;
+        const r = spawnSync("sh", ["-c", `cat /sys/fs/cgroup/*/${group}/*/cgroup.procs /sys/fs/cgroup/*/${group}/cgroup.procs 2>/dev/null | sort -u`], {
+            encoding: "utf8",
+        });
+        const inNode = readdirSync("/proc").filter((pid) => /^\d+$/.test(pid) && pid !== String(node.pid) && netns(pid) === own);
+        for (const pid of [...inNode, ...r.stdout.split("\n").filter(Boolean)]) {
+            try {
+                process.kill(Number(pid), "SIGKILL");
+            } catch {
+                // gone already
+            }
+        }
+    }
+
+    /** Points `host` at `address` in a lab's /etc/hosts (what changing the registry's DNS record does). */
+    static pointHost(lab: Lab, host: string, address: string): void {
+        const r = lab.exec(["sh", "-c", `sed -i "/ $1$/d" /etc/hosts && printf '%s %s\n' "$0" "$1" >> /etc/hosts`, address, host]);
+        if (r.status !== 0) throw new Error(`could not point ${host} at ${address}: ${r.stderr}`);
     }
 
     /** The stack's config for this lab: swarm mode, the test images, one generated user `ci`. */
