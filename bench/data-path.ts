@@ -9,7 +9,7 @@
 // Each with a client asking for HTTP/1.1 (as the Docker engine does) and one offering HTTP/2 (as containerd
 // does; the version the server chose is in the row's name). Used by bench/run.ts.
 import { createHash, randomBytes } from "node:crypto";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { renderHtpasswd } from "../components/registry/htpasswd";
 import { CONTAINER_PATHS, renderRegistryConfig } from "../components/registry/registry-config";
@@ -18,6 +18,7 @@ import { freePort, startRealRegistry } from "../test/helpers/real-registry";
 import { setReplicas, waitConverged } from "../test/helpers/swarm-engine";
 import { LAB_ADDRESS, SECRET_KEYS, SwarmRegistryLab } from "../test/helpers/swarm-registry-lab";
 import { makeCaSignedCertificate } from "../test/helpers/tls";
+import { processCpuMs } from "./cpu";
 
 const HOST = "registry.bench-data.test";
 const MB = 1_000_000;
@@ -88,27 +89,16 @@ export async function dataPathFigures(add: Add, runs: number): Promise<void> {
          * CPU time (ms) the server side of a target has used so far: every process of it on this machine, from
          * /proc (10 ms ticks). direct: the registry process; front: Caddy and the replica; limit: tls-copy.
          */
-        const serverCpu = (target: Target | "caddy"): number => {
-            const ours = (cmdline: string) =>
+        const serverCpu = (target: Target | "caddy"): number =>
+            processCpuMs((cmdline) =>
                 target === "caddy"
                     ? cmdline.startsWith("caddy")
                     : target === "direct"
                       ? cmdline.includes("registry") && cmdline.includes("faasreg-registry-")
                       : target === "front"
                         ? cmdline.startsWith("caddy") || cmdline.includes("/etc/caddy/") || cmdline.includes("registry serve /etc/distribution/")
-                        : cmdline.includes("tls-copy.mjs");
-            let ticks = 0;
-            for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
-                try {
-                    if (!ours(readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " "))) continue;
-                    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-                    ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
-                } catch {
-                    // gone meanwhile
-                }
-            }
-            return ticks * 10;
-        };
+                        : cmdline.includes("tls-copy.mjs"),
+            );
         const ports: Record<Target, number> = { direct: direct.port, front: 443, limit: limitPort };
         /** One curl inside the lab; returns its status, time and HTTP version, and the response headers. */
         const curl = (target: Target, protocol: Protocol, args: string[]) => {

@@ -23,6 +23,7 @@ import { FUNCTIONS_NETWORK, openfaasSwarmSkipReason } from "../test/helpers/open
 import type { ContainerSpec } from "../test/helpers/real-registry";
 import { startSwarmLab } from "../test/helpers/swarm-lab";
 import { makeCertificate } from "../test/helpers/tls";
+import { processCpuMs } from "./cpu";
 
 const HOST = "registry.bench";
 const USER = "bench";
@@ -169,18 +170,25 @@ export async function openfaasFigures(add: Add, rounds: number): Promise<void> {
         };
         const samples: Record<string, number[]> = {};
         const note = (key: string, ms: number) => (samples[key] ??= []).push(ms);
+        /** CPU the platform spent (the gateway, faas-swarm, and the lab's engine they call): the load a poller adds. */
+        const platformCpu = () =>
+            processCpuMs((c) => c.startsWith("/bin/gateway") || c.startsWith("/bin/faas-swarm") || (c.includes("dockerd") && c.includes(env.lab.dir)));
         /** Ours, timed, and Swarm's own time for the same deploy. */
         const ours = async <T>(key: string, services: string[], image: string, run: () => Promise<T>): Promise<T> => {
             const startedAt = Date.now();
+            const cpu = platformCpu();
             const t = performance.now();
             const result = await run();
             note(`ours ${key}`, performance.now() - t);
+            note(`ours-cpu ${key}`, platformCpu() - cpu);
             note(`ours-swarm ${key}`, await swarmOwn(services, image, startedAt));
             return result;
         };
         const theirs = async (key: string, method: "POST" | "PUT", services: string[], image: string) => {
+            const cpu = platformCpu();
             const { ms, startedAt } = await platform(method, services, image);
             note(`platform ${key}`, ms);
+            note(`platform-cpu ${key}`, platformCpu() - cpu);
             note(`platform-swarm ${key}`, await swarmOwn(services, image, startedAt));
         };
         await engine.configure({});
@@ -228,6 +236,9 @@ export async function openfaasFigures(add: Add, rounds: number): Promise<void> {
                 add(`OpenFaaS: Swarm's own time under the platform's polling, ${what}${label}`, m(`platform-swarm ${k}`), "ms");
                 add(`OpenFaaS: Swarm's own time under our polling, ${what}${label}`, m(`ours-swarm ${k}`), "ms");
                 add(`OpenFaaS: ours / Swarm's own time, ${what}${label}`, m(`ours ${k}`) / m(`ours-swarm ${k}`), "x");
+                // CPU beside wall time: what the gateway, faas-swarm and the engine spent under each poller.
+                add(`OpenFaaS: CPU of gateway + faas-swarm + engine under the platform's polling, ${what}${label}`, m(`platform-cpu ${k}`), "ms");
+                add(`OpenFaaS: CPU of gateway + faas-swarm + engine under our polling, ${what}${label}`, m(`ours-cpu ${k}`), "ms");
             }
         }
     } finally {
