@@ -100,7 +100,8 @@ const POLL_MS = 50;
  * At most this many readiness polls per second go to one gateway from this process, however many functions
  * wait: 20 functions are each polled every 400 ms, 50 every second. Each poll costs faas-swarm a list of
  * every service and then the function's tasks (handlers/replica_reader.go), which compete with the deploys
- * being waited for: polling 20 functions every 50 ms made Swarm itself 30 % slower here (bench, slow regime).
+ * being waited for: polling 20 functions every 50 ms made Swarm itself 21 % (fast deploys) to 45 % (slow)
+ * slower here, and cost the gateway, faas-swarm and the engine 60 to 70 % more CPU (`npm run bench`).
  */
 const MAX_POLLS_PER_SECOND = 50;
 /**
@@ -489,9 +490,10 @@ export async function waitForDeployment(
                         : `it runs ${status.image}, not the declared ${inputs.image} (changed behind Pulumi's back, or rolled back)`,
                 );
             }
-            // Twice in a row after an update on Swarm: faas-swarm reads the service and its tasks in two calls, and
-            // right after an update a stale task list can count the old task as the new one (seen once in a loaded
-            // test run). A create has no old task, and faasd reads the task's state from containerd directly.
+            // Twice in a row after an update on Swarm: a ready answer for the old task right after an update was
+            // seen once in a loaded test run. Its cause is not established (faas-swarm counts only the tasks that
+            // are up to date with the service's spec), so the second answer, 50 ms later, stays as a guard. A
+            // create has no old task, and faasd reads the task's state from containerd directly.
             if (status.availableReplicas >= 1 && (readyBefore || confirmations === 1)) return status;
             readyBefore = status.availableReplicas >= 1;
             if (canAskRegistry && !diagnosed && elapsed >= DIAGNOSE_AFTER_MS) {
@@ -503,7 +505,7 @@ export async function waitForDeployment(
                     );
                 }
             }
-            // The confirmation comes at once; otherwise the gateway's bound decides.
+            // The confirmation comes after POLL_MS; otherwise the gateway's bound decides.
             const delay = readyBefore ? POLL_MS : pollDelayMs(waiting[conn.url] ?? 1);
             if (Date.now() - started + delay > timeoutMs) break;
             await new Promise((r) => setTimeout(r, delay));

@@ -86,20 +86,21 @@ describe.skipIf(skip !== undefined)("a Swarm of three managers: the first one lo
                 const node = (await second().docker.call("GET", `/nodes/${swarm.nodeId}`)).json as { Status: { State: string } };
                 return node.Status?.State === "down";
             },
-            60_000,
+            // The first manager is the Raft leader: a new one is elected before the node is marked down (about 40 s here).
+            120_000,
         );
+        const downAfter = Date.now() - lostAt;
         // Two managers of three: the Swarm is still managed (this call goes through Raft).
         expect((await second().docker.call("GET", "/services")).status).toBe(200);
         // The front cannot move by itself: it is pinned to the lost node.
         expect(await running(`${SERVICE}-front`)).toEqual([]);
-        const downAfter = Date.now() - lostAt;
         const pullStarted = Date.now();
         const pull = second().docker.cli(["pull", "-q", image]);
         expect(pull.status).not.toBe(0);
         process.stderr.write(
             `pulumi-swarm-managers: first manager seen down after ${downAfter} ms; a pull failed after ${Date.now() - pullStarted} ms: ${pull.out.trim().split("\n").pop()}\n`,
         );
-    }, 120_000);
+    }, 240_000);
 
     it("the README's remedy: docker:host and the DNS name on the second manager, then pulumi up moves the front there", async () => {
         await stack.setConfig({ "docker:host": second().docker.host });
