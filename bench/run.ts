@@ -150,7 +150,7 @@ async function createFunctions(n: number): Promise<number> {
  * Our part of the engine's cost per function in a preview or a no-op up: the provider's check() and diff() of
  * one function (what the dynamic-provider host runs for each), in process, no gateway involved. Microseconds.
  */
-async function checkDiffMicros(): Promise<{ check: number; diff: number }> {
+async function checkDiffRows(add: (figure: string, value: number, unit: string) => void): Promise<void> {
     const inputs: FunctionInputs = {
         gateway: { url: "https://gateway.example.com", username: "admin" },
         gatewayPassword: "bench-gateway-password",
@@ -171,7 +171,8 @@ async function checkDiffMicros(): Promise<{ check: number; diff: number }> {
         }
         return median(xs);
     };
-    return { check: await per(() => functionProvider.check(inputs, inputs)), diff: await per(() => functionProvider.diff("fn-1", outs, inputs)) };
+    add("our provider's check() of one function, in process", await per(() => functionProvider.check(inputs, inputs)), "us");
+    add("our provider's diff() of one function, in process", await per(() => functionProvider.diff("fn-1", outs, inputs)), "us");
 }
 
 /**
@@ -206,35 +207,19 @@ async function main(): Promise<void> {
     };
     process.stderr.write(`bench: ${REQUESTS} requests x ${RUNS} runs per registry figure, ${RUNS} runs per other figure\n`);
 
-    if (process.env.BENCH_ONLY === "openfaas") {
-        const why = openfaasSkipReason();
-        if (why === undefined) await openfaasFigures(add, RUNS);
-        else process.stderr.write(`  OpenFaaS figures SKIPPED: ${why}\n`);
-        return print(rows);
-    }
-    if (process.env.BENCH_ONLY === "pulumi") {
-        const why = pulumiBenchSkipReason();
-        if (why === undefined) await pulumiFigures(add, RUNS);
-        else process.stderr.write(`  real Pulumi engine figures SKIPPED: ${why}\n`);
-        return print(rows);
-    }
-    if (process.env.BENCH_ONLY === "eval") {
-        const ours = await checkDiffMicros();
-        add("our provider's check() of one function, in process", ours.check, "us");
-        add("our provider's diff() of one function, in process", ours.diff, "us");
-        evaluationRows(add);
-        return print(rows);
-    }
-    if (process.env.BENCH_ONLY === "data") {
-        const why = registrySwarmSkipReason();
-        if (why === undefined) await dataPathFigures(add, RUNS);
-        else process.stderr.write(`  data path figures SKIPPED: ${why}\n`);
-        return print(rows);
-    }
-    if (process.env.BENCH_ONLY === "nodes") {
-        const why = registrySwarmSkipReason();
-        if (why === undefined) await registrySwarmNodesFigures(add, RUNS, minioSkipReason() === undefined);
-        else process.stderr.write(`  Swarm of 3 nodes figures SKIPPED: ${why}\n`);
+    // The parts that BENCH_ONLY can run alone (besides "registry", below): why each cannot run here, and its rows.
+    const parts: Record<string, { skip: () => string | undefined; run: () => Promise<void> }> = {
+        openfaas: { skip: openfaasSkipReason, run: () => openfaasFigures(add, RUNS) },
+        pulumi: { skip: pulumiBenchSkipReason, run: () => pulumiFigures(add, RUNS) },
+        eval: { skip: () => undefined, run: async () => (await checkDiffRows(add), evaluationRows(add)) },
+        data: { skip: registrySwarmSkipReason, run: () => dataPathFigures(add, RUNS) },
+        nodes: { skip: registrySwarmSkipReason, run: () => registrySwarmNodesFigures(add, RUNS, minioSkipReason() === undefined) },
+    };
+    const only = parts[process.env.BENCH_ONLY ?? ""];
+    if (only !== undefined) {
+        const why = only.skip();
+        if (why === undefined) await only.run();
+        else process.stderr.write(`  ${process.env.BENCH_ONLY} figures SKIPPED: ${why}\n`);
         return print(rows);
     }
     for (const version of ["v3", "2.8"] as RegistryVersion[]) {
@@ -265,9 +250,7 @@ async function main(): Promise<void> {
     add(`bcryptjs hash of one user, cost ${DEFAULT_BCRYPT_COST}`, hashTime(DEFAULT_BCRYPT_COST), "ms");
     add("bcryptjs hash of one user, cost 10", hashTime(10), "ms");
 
-    const ours = await checkDiffMicros();
-    add("our provider's check() of one function, in process", ours.check, "us");
-    add("our provider's diff() of one function, in process", ours.diff, "us");
+    await checkDiffRows(add);
 
     const one = await createFunctions(1);
     const fifty = await createFunctions(50);

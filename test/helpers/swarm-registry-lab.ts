@@ -95,9 +95,7 @@ export class SwarmRegistryLab {
      * manager's Swarm over a bridge in a namespace of its own (nothing on the host's network). One manager:
      * the front is pinned to it and Raft needs no quorum of workers, so losing a worker is what it is in
      * production, while three managers would only add the quorum to what a test of a lost worker shows.
-     */
-    /**
-     * `managers`: the other nodes join as managers, not workers (a Swarm of three managers, Raft's quorum 2 of 3),
+     * `managers`: the other nodes join as managers instead (a Swarm of three managers, Raft's quorum 2 of 3),
      * so that the first manager can be lost and the Swarm still be managed through another one.
      */
     static async start(
