@@ -4,7 +4,8 @@
 // NFS) and `docker:host` on the first manager. The CLI runs from the bridge's namespace, as from an operator's
 // machine on the nodes' network. The front is pinned to the manager under `docker:host`; when that machine
 // crashes, the README says what to do: point `docker:host` and the registry's DNS name at another manager and run
-// `pulumi up`. This test does exactly that and checks what the stack then does.
+// `pulumi up`. This test does exactly that and checks what the stack then does, and that the first manager's
+// return changes nothing the stack declared.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { importFunctionImage } from "../helpers/function-image";
 import type { Lab } from "../helpers/lab";
@@ -107,6 +108,8 @@ describe.skipIf(skip !== undefined)("a Swarm of three managers: the first one lo
         for (const lab of [swarm.bridge as Lab, ...swarm.workers.map((w) => w.lab)]) SwarmRegistryLab.pointHost(lab, HOST, SECOND);
         const plan = changedResources(await stack.preview(["--json"]));
         process.stderr.write(`pulumi-swarm-managers: plan after the loss: ${plan.join(" ")}\n`);
+        // Exactly the gate (the new node id) and the front (its placement): nothing is replaced.
+        expect(plan).toEqual(["registry-front", "registry-swarm-gate"]);
         const up = await stack.up();
         expect(up.status, up.out).toBe(0);
         expect(up.out).not.toContain(password);
@@ -120,4 +123,24 @@ describe.skipIf(skip !== undefined)("a Swarm of three managers: the first one lo
         // The gate now names the second manager; a second up changes nothing.
         await expectNoChanges(stack);
     }, 600_000);
+
+    it("the first manager comes back: it rejoins as a manager, and the stack (on the second) has nothing to change", async () => {
+        swarm.lab.exec(["ip", "link", "set", "eth1", "up"]);
+        // Its engine on the same data root: it rejoins the Swarm from its own Raft state (no init, no token).
+        await swarm.lab.startDockerd();
+        await waitFor(
+            "the first manager ready and reachable again",
+            async () => {
+                const node = (await second().docker.call("GET", `/nodes/${swarm.nodeId}`)).json as {
+                    Status: { State: string };
+                    ManagerStatus?: { Reachability: string };
+                };
+                return node.Status?.State === "ready" && node.ManagerStatus?.Reachability === "reachable";
+            },
+            120_000,
+        );
+        // The front stays where the stack put it; the returning node changes nothing Pulumi declared.
+        expect(await running(`${SERVICE}-front`)).toEqual([second().nodeId]);
+        await expectNoChanges(stack);
+    }, 300_000);
 });
