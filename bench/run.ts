@@ -11,7 +11,7 @@
 //  - the real Pulumi engine: the dev stack's up, preview of 1/20/50 functions, a no-op up in swarm mode (bench/pulumi.ts).
 //  - a Swarm of three nodes: 20 MB push/pull with 1 vs 3 replicas, shared path vs S3 (MinIO), a worker lost;
 //  - the data path: a 100 MB blob straight to one registry, through the Swarm front, and the TLS limit (bench/data-path.ts).
-// BENCH_ONLY=registry | openfaas | data | nodes | eval | pulumi: those rows only.
+// BENCH_ONLY=registry | openfaas | faasd | data | nodes | eval | pulumi: those rows only.
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
@@ -210,6 +210,7 @@ async function main(): Promise<void> {
     // The parts that BENCH_ONLY can run alone (besides "registry", below): why each cannot run here, and its rows.
     const parts: Record<string, { skip: () => string | undefined; run: () => Promise<void> }> = {
         openfaas: { skip: openfaasSkipReason, run: () => openfaasFigures(add, RUNS) },
+        faasd: { skip: faasdBenchSkipReason, run: () => faasdFigures(add, RUNS) },
         pulumi: { skip: pulumiBenchSkipReason, run: () => pulumiFigures(add, RUNS) },
         eval: { skip: () => undefined, run: async () => (await checkDiffRows(add), evaluationRows(add)) },
         data: { skip: registrySwarmSkipReason, run: () => dataPathFigures(add, RUNS) },
