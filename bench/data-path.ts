@@ -14,11 +14,12 @@ import { join } from "node:path";
 import { renderHtpasswd } from "../components/registry/htpasswd";
 import { CONTAINER_PATHS, renderRegistryConfig } from "../components/registry/registry-config";
 import { evaluateProgram } from "../test/helpers/evaluate";
+import { waitFor } from "../test/helpers/lab";
 import { freePort, startRealRegistry } from "../test/helpers/real-registry";
 import { setReplicas, waitConverged } from "../test/helpers/swarm-engine";
 import { LAB_ADDRESS, SECRET_KEYS, SwarmRegistryLab } from "../test/helpers/swarm-registry-lab";
 import { makeCaSignedCertificate } from "../test/helpers/tls";
-import { processCpuMs } from "./cpu";
+import { median, processCpuMs } from "./measure";
 
 const HOST = "registry.bench-data.test";
 const MB = 1_000_000;
@@ -27,11 +28,6 @@ const SIZE = Number(process.env.BENCH_BLOB_MB ?? 100) * MB;
 type Add = (figure: string, value: number, unit: string, goal?: string) => void;
 type Target = "direct" | "front" | "limit";
 type Protocol = "1.1" | "2";
-
-const median = (xs: number[]) => {
-    const s = [...xs].sort((a, b) => a - b);
-    return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 export async function dataPathFigures(add: Add, runs: number): Promise<void> {
     const certificate = makeCaSignedCertificate([HOST]);
@@ -75,30 +71,23 @@ export async function dataPathFigures(add: Add, runs: number): Promise<void> {
         });
 
         const limitPort = await freePort();
-        writeFileSync(files.blob, randomBytes(SIZE));
         const limit = swarm.lab.spawn("tls-copy", [process.execPath, join(__dirname, "tls-copy.mjs"), String(limitPort), files.cert, files.key, files.blob]);
         stops.push(async () => {
             limit.kill();
         });
-        for (let i = 0; !swarm.lab.log("tls-copy").includes("listening on"); i++) {
-            if (i > 100) throw new Error(`tls-copy did not start: ${swarm.lab.log("tls-copy")}`);
-            await new Promise((r) => setTimeout(r, 100));
-        }
+        await waitFor("tls-copy to listen", async () => swarm.lab.log("tls-copy").includes("listening on"), 10_000);
 
         /**
          * CPU time (ms) the server side of a target has used so far: every process of it on this machine, from
          * /proc (10 ms ticks). direct: the registry process; front: Caddy and the replica; limit: tls-copy.
          */
-        const serverCpu = (target: Target | "caddy"): number =>
-            processCpuMs((cmdline) =>
-                target === "caddy"
-                    ? cmdline.startsWith("caddy")
-                    : target === "direct"
-                      ? cmdline.includes("registry") && cmdline.includes("faasreg-registry-")
-                      : target === "front"
-                        ? cmdline.startsWith("caddy") || cmdline.includes("/etc/caddy/") || cmdline.includes("registry serve /etc/distribution/")
-                        : cmdline.includes("tls-copy.mjs"),
-            );
+        const sides: Record<Target | "caddy", (cmdline: string) => boolean> = {
+            direct: (c) => c.includes("registry") && c.includes("faasreg-registry-"),
+            front: (c) => c.startsWith("caddy") || c.includes("/etc/caddy/") || c.includes("registry serve /etc/distribution/"),
+            limit: (c) => c.includes("tls-copy.mjs"),
+            caddy: (c) => c.startsWith("caddy"),
+        };
+        const serverCpu = (side: Target | "caddy"): number => processCpuMs(sides[side]);
         const ports: Record<Target, number> = { direct: direct.port, front: 443, limit: limitPort };
         /** One curl inside the lab; returns its status, time and HTTP version, and the response headers. */
         const curl = (target: Target, protocol: Protocol, args: string[]) => {

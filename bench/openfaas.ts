@@ -23,7 +23,7 @@ import { FUNCTIONS_NETWORK, openfaasSwarmSkipReason } from "../test/helpers/open
 import type { ContainerSpec } from "../test/helpers/real-registry";
 import { startSwarmLab } from "../test/helpers/swarm-lab";
 import { makeCertificate } from "../test/helpers/tls";
-import { processCpuMs } from "./cpu";
+import { median, processCpuMs, timed } from "./measure";
 
 const HOST = "registry.bench";
 const USER = "bench";
@@ -56,16 +56,7 @@ function registrySpec(tls: { cert: string; key: string }): ContainerSpec {
     };
 }
 
-const median = (xs: number[]) => {
-    const s = [...xs].sort((a, b) => a - b);
-    return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const timed = async (f: () => Promise<unknown>) => {
-    const t = performance.now();
-    await f();
-    return performance.now() - t;
-};
 
 /** Runs bench/platform-deploy.mjs inside a lab and returns the time it measured (ms) and when it started (epoch ms). */
 function platformDeploy(wrap: string[], job: Record<string, unknown>): Promise<{ ms: number; startedAt: number }> {

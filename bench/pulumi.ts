@@ -15,13 +15,9 @@ import { importRegistryImage } from "../test/helpers/registry-image";
 import { SECRET_KEYS, SwarmRegistryLab } from "../test/helpers/swarm-registry-lab";
 import { makeCaSignedCertificate } from "../test/helpers/tls";
 import { DEFAULT_REGISTRY_IMAGE } from "../components/registry/args";
+import { median } from "./measure";
 
 type Add = (figure: string, value: number, unit: string, goal?: string) => void;
-
-const median = (xs: number[]) => {
-    const s = [...xs].sort((a, b) => a - b);
-    return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 /** Runs a CLI command and returns wall and CPU time (the command and its children, from /usr/bin/time). */
 async function timed(stack: PulumiStack, args: string[]): Promise<{ wall: number; cpu: number; r: CliResult }> {

@@ -7,6 +7,7 @@ import { type Minio, startMinio } from "../test/helpers/minio";
 import { forceUpdate, setReplicas, waitConverged } from "../test/helpers/swarm-engine";
 import { BRIDGE_ADDRESS, SECRET_KEYS, SwarmRegistryLab, swarmLabSkipReason } from "../test/helpers/swarm-registry-lab";
 import { makeCaSignedCertificate } from "../test/helpers/tls";
+import { median } from "./measure";
 
 const HOST = "registry.bench-swarm.test";
 const LAYER = 20_000_000;
@@ -14,11 +15,6 @@ const LAYER = 20_000_000;
 export const registrySwarmSkipReason = swarmLabSkipReason;
 
 type Add = (figure: string, value: number, unit: string, goal?: string) => void;
-
-const median = (xs: number[]) => {
-    const s = [...xs].sort((a, b) => a - b);
-    return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 /**
  * `runs` rounds of: scale the registry to 1, then 3 replicas (interleaved, so the machine's drift falls on both

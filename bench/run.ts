@@ -30,16 +30,7 @@ import { request } from "../test/helpers/http";
 import { startRealRegistry } from "../test/helpers/real-registry";
 import { type RegistryVersion, registrySkipReason } from "../test/helpers/registry-binary";
 import { RegistryClient } from "../test/helpers/registry-client";
-
-const median = (xs: number[]) => {
-    const s = [...xs].sort((a, b) => a - b);
-    return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-const time = async (f: () => Promise<unknown>) => {
-    const t = performance.now();
-    await f();
-    return performance.now() - t;
-};
+import { median, timed } from "./measure";
 
 const PASSWORD = "bench-password-0123456789-abcdefgh";
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 60);
@@ -67,7 +58,7 @@ async function registryLatency(cost: number, version: RegistryVersion): Promise<
             const xs: number[] = [];
             for (let i = 0; i < REQUESTS; i++) {
                 xs.push(
-                    await time(async () => {
+                    await timed(async () => {
                         const res = await request(url, { auth });
                         if (res.status !== (auth ? 200 : 401)) throw new Error(`unexpected ${res.status}`);
                     }),
@@ -99,9 +90,9 @@ async function transfer(version: RegistryVersion): Promise<{ push: number; pull:
         for (let r = 0; r < RUNS; r++) {
             const layer = randomBytes(20 * 1024 * 1024);
             let digest = "";
-            push.push(await time(async () => (digest = await client.pushBlob(`bench/layer-${r}`, layer))));
+            push.push(await timed(async () => (digest = await client.pushBlob(`bench/layer-${r}`, layer))));
             pull.push(
-                await time(async () => {
+                await timed(async () => {
                     const res = await client.getBlob(`bench/layer-${r}`, digest);
                     if (res.status !== 200 || res.body.length !== layer.length) throw new Error(`pull: ${res.status}`);
                 }),
@@ -138,7 +129,7 @@ async function createFunctions(n: number): Promise<number> {
                 registryAuth: Buffer.from(`ci:${PASSWORD}`).toString("base64"),
                 settings: { owner: "bench/bench", readiness: { enabled: true, timeoutSeconds: 30 } },
             });
-            runs.push(await time(() => Promise.all(Array.from({ length: n }, (_, i) => functionProvider.create(inputs(i))))));
+            runs.push(await timed(() => Promise.all(Array.from({ length: n }, (_, i) => functionProvider.create(inputs(i))))));
         }
         return median(runs);
     } finally {

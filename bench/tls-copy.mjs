@@ -6,7 +6,6 @@ import { createReadStream, readFileSync, statSync } from "node:fs";
 import { createServer } from "node:https";
 
 const [port, certFile, keyFile, file] = process.argv.slice(2);
-const size = statSync(file).size;
 createServer({ cert: readFileSync(certFile), key: readFileSync(keyFile) }, (req, res) => {
     if (req.method === "PUT") {
         req.on("data", () => {});
@@ -16,6 +15,7 @@ createServer({ cert: readFileSync(certFile), key: readFileSync(keyFile) }, (req,
         });
         return;
     }
-    res.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(size) });
+    // Stat per request: the bench writes a new blob (same size) every round.
+    res.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(statSync(file).size) });
     createReadStream(file, { highWaterMark: 1 << 20 }).pipe(res);
 }).listen(Number(port), "0.0.0.0", () => process.stdout.write(`listening on ${port}\n`));
