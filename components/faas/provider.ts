@@ -111,7 +111,7 @@ const MAX_POLLS_PER_SECOND = 50;
 const waiting: Record<string, number> = {};
 
 /** The delay before a function's next poll: POLL_MS, stretched so the gateway's load stays bounded. */
-export function pollDelayMs(waitingOnGateway: number): number {
+function pollDelayMs(waitingOnGateway: number): number {
     return Math.max(POLL_MS, Math.ceil((waitingOnGateway * 1000) / MAX_POLLS_PER_SECOND));
 }
 /** How long a deployment may stay unready before the registry is asked why. */

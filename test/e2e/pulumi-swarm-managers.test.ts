@@ -8,7 +8,7 @@
 // return changes nothing the stack declared.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { importFunctionImage } from "../helpers/function-image";
-import type { Lab } from "../helpers/lab";
+import { type Lab, waitFor } from "../helpers/lab";
 import { changedResources, expectNoChanges, PulumiStack, pulumiSkipReason } from "../helpers/pulumi-cli";
 import { SECRET_KEYS, SwarmRegistryLab, swarmLabSkipReason } from "../helpers/swarm-registry-lab";
 import { makeCaSignedCertificate } from "../helpers/tls";
@@ -38,10 +38,6 @@ describe.skipIf(skip !== undefined)("a Swarm of three managers: the first one lo
     const running = async (service: string): Promise<string[]> => {
         const tasks = (await second().docker.call("GET", `/tasks?filters=${encodeURIComponent(JSON.stringify({ service: [service] }))}`)).json as Task[];
         return tasks.filter((t) => t.DesiredState === "running" && t.Status.State === "running").map((t) => t.NodeID);
-    };
-    const waitFor = async (what: string, check: () => Promise<boolean>, ms: number) => {
-        for (const deadline = Date.now() + ms; Date.now() < deadline; await new Promise((r) => setTimeout(r, 500))) if (await check()) return;
-        throw new Error(`${what}: not within ${ms / 1000} s`);
     };
 
     beforeAll(async () => {
@@ -87,7 +83,7 @@ describe.skipIf(skip !== undefined)("a Swarm of three managers: the first one lo
                 const node = (await second().docker.call("GET", `/nodes/${swarm.nodeId}`)).json as { Status: { State: string } };
                 return node.Status?.State === "down";
             },
-            // The first manager is the Raft leader: a new one is elected before the node is marked down (about 40 s here).
+            // The first manager is the Raft leader: a new one is elected before the node is marked down (41 to 60 s here).
             120_000,
         );
         const downAfter = Date.now() - lostAt;
