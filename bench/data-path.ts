@@ -108,8 +108,9 @@ export async function dataPathFigures(add: Add, runs: number): Promise<void> {
                     // The lab's address, as a client elsewhere reaches it: the front's published port (host mode)
                     // is then the engine's DNAT, not the userland proxy that serves 127.0.0.1.
                     `${HOST}:${port}:${LAB_ADDRESS}`,
-                    "-u",
-                    `ci:${deployed.password}`,
+                    // The credentials from stdin (curl's config), not on a command line where ps shows them.
+                    "-K",
+                    "-",
                     "-D",
                     "-",
                     // No "Expect: 100-continue" round trip before a body (the Docker client sends none either).
@@ -119,7 +120,7 @@ export async function dataPathFigures(add: Add, runs: number): Promise<void> {
                     "\n%{http_code} %{time_total} %{http_version}",
                     ...args.map((a) => a.replace("BASE", `https://${HOST}:${port}`)),
                 ],
-                { timeoutMs: 120_000 },
+                { timeoutMs: 120_000, input: `user = "ci:${deployed.password}"\n` },
             );
             const servers = serverCpu(target) - serversBefore;
             const caddy = serverCpu("caddy") - caddyBefore;
