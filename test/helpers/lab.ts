@@ -83,6 +83,8 @@ export class Lab {
         }
         const lab = new Lab(dir, pid, holder, options.cgroups ?? []);
         writeFileSync(join(dir, "holder.pid"), String(pid));
+        // The run that made this lab (.ci/run exports FAASREG_RUN_ID): a killed run's sweep removes its own labs only.
+        writeFileSync(join(dir, "run.id"), process.env.FAASREG_RUN_ID ?? "");
         const setup = [
             "set -e",
             // Docker's namespace files copied into our mount namespace would keep those alive: drop them.
