@@ -3,7 +3,7 @@
 // adopting, drift and the real failures run on the real OpenFaaS in test/e2e/.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { RetryPolicy } from "../components/faas/gateway";
-import { type FunctionInputs, type FunctionOutputs, functionProvider as provider } from "../components/faas/provider";
+import { type FunctionInputs, type FunctionOutputs, functionProvider as provider, sameImage } from "../components/faas/provider";
 import { FakeGateway } from "./helpers/fake-gateway";
 
 const REGISTRY_PASSWORD = "reg:pass:with:colons";
@@ -113,6 +113,61 @@ describe("FaasFunction provider against the gateway", () => {
         }
     });
 
+    // Why the double: two gateways with separate backends (the real labs have one each), and the stack's config moved
+    // between them while the state still names the first: what `pulumi up` (delete) and `refresh` meet after a move.
+    describe("after faas:gateway moved from A to B, before an up moved the functions", () => {
+        const stackConfig = (url: string, password: string) =>
+            provider.configure({
+                config: new Map([
+                    ["faas:gateway", url],
+                    ["faas:password", password],
+                ]),
+            } as unknown as Parameters<typeof provider.configure>[0]);
+        let b: FakeGateway;
+        let onA: FunctionOutputs;
+        beforeEach(async () => {
+            b = await new FakeGateway({ expectedRegistryAuth: REGISTRY_AUTH, password: "b-gateway-password" }).start();
+            await stackConfig(gateway.url, gateway.options.password as string);
+            onA = (await create(withSettings({ gatewayFromStackConfig: true }))).outs;
+            await stackConfig(b.url, "b-gateway-password");
+        });
+        afterEach(async () => {
+            provider.stackGateway = {};
+            await b.stop();
+        });
+
+        it("a function removed in the same up is deleted on A, where it runs, with A's credentials; B is not asked to delete", async () => {
+            await provider.delete("hello", onA);
+            expect(gateway.functions.has("hello")).toBe(false);
+            expect(b.requests.filter((r) => r.method === "DELETE")).toEqual([]);
+        });
+
+        it("refresh reads the function on A (it is still there), not a 404 on B that would drop it from state", async () => {
+            const { id, props } = await read("hello", onA);
+            expect(id).toBe("hello");
+            expect(props.status.availableReplicas).toBe(1);
+            expect(b.requests).toEqual([]);
+        });
+
+        it("a same-named function of another owner is never deleted: delete checks the owner label first", async () => {
+            // The stack back on A, where the function was since replaced by someone else's of the same name.
+            await stackConfig(gateway.url, gateway.options.password as string);
+            (gateway.functions.get("hello") as { labels?: Record<string, string> }).labels = { "com.faasreg.owner": "someone-else/prod" };
+            await provider.delete("hello", onA);
+            expect(gateway.functions.has("hello")).toBe(true);
+            expect(gateway.requests.filter((r) => r.method === "DELETE")).toEqual([]);
+        });
+
+        it("a delete on a gateway that is gone names it and says how to drop the function from state", async () => {
+            await gateway.stop();
+            const error = await provider.delete("hello", onA).catch((e: Error) => e);
+            expect(String(error)).toMatch(
+                /was deployed through http:\/\/127\.0\.0\.1:\d+ and is deleted there\. If that gateway is gone for good, .*pulumi state delete URN/,
+            );
+            gateway = await new FakeGateway({ expectedRegistryAuth: REGISTRY_AUTH }).start();
+        });
+    });
+
     // Why the double: the number and timing of readiness polls are counted exactly, and readiness is set to the millisecond.
     it("polls readiness every 50 ms for the whole wait, wants two ready answers only after a Swarm update, and bounds the gateway's load", async () => {
         const polls = (service: string, since: number) =>
@@ -170,6 +225,16 @@ describe("FaasFunction provider against the gateway", () => {
         const { props } = await read("hello", outs);
         expect(props.image).toBe(inputs.image);
         expect((await diff(props, inputs)).changes).toBe(false);
+    });
+
+    // No gateway: the comparison itself (faasd's real answers are in test/e2e/faasd.test.ts).
+    it("reads an untagged reference reported with :latest, and Docker Hub's full names, as the same image; other tags differ", () => {
+        expect(sameImage("registry.example.com/team/hello", "registry.example.com/team/hello:latest")).toBe(true);
+        expect(sameImage("registry.example.com:5000/team/hello", "registry.example.com:5000/team/hello:latest")).toBe(true);
+        expect(sameImage("nginx", "docker.io/library/nginx:latest")).toBe(true);
+        expect(sameImage("team/hello:1", "docker.io/team/hello:1@sha256:" + "b".repeat(64))).toBe(true);
+        expect(sameImage("registry.example.com/team/hello", "registry.example.com/team/hello:2")).toBe(false);
+        expect(sameImage("registry.example.com:5000/team/hello", "registry.example.com/team/hello:latest")).toBe(false);
     });
 
     // Why the double: diff() calls no gateway; the double only makes the state to diff against.

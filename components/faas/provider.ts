@@ -3,6 +3,7 @@ import { DEPLOYMENT_FIELD_NAMES, type DeploymentFields } from "./args";
 import {
     DEFAULT_RETRY,
     type FunctionStatus,
+    type GatewayError,
     type GatewayConnection,
     gatewayError,
     gatewayCall,
@@ -133,11 +134,23 @@ export function userLabels(labels: Record<string, string> | undefined): Record<s
     return Object.fromEntries(Object.entries(labels ?? {}).filter(([k]) => !isPlatformLabel(k)));
 }
 
-/** Swarm may pin `host/team/fn:1` as `host/team/fn:1@sha256:...`: the same image. */
+/**
+ * A reference as the engines normalise it: Docker Hub's `docker.io/` and `library/` dropped, `:latest` added when
+ * it names neither a tag nor a digest (faasd reports `team/hello` as `team/hello:latest`, and Hub images in full).
+ */
+export function familiarImage(ref: string): string {
+    const short = ref.replace(/^(?:index\.)?docker\.io\/(?:library\/(?=[^/]+$))?/, "");
+    const name = short.split("@")[0];
+    const tagged = /:[^/]+$/.test(name);
+    return tagged || short.includes("@") ? short : `${short}:latest`;
+}
+
+/** Swarm may pin `host/team/fn:1` as `host/team/fn:1@sha256:...`, and faasd says `:latest` where none was written: the same image. */
 export function sameImage(declared: string | undefined, reported: string | undefined): boolean {
     if (declared === reported) return true;
     if (declared === undefined || reported === undefined) return false;
-    return reported.startsWith(`${declared}@sha256:`) || declared.startsWith(`${reported}@sha256:`);
+    const [d, r] = [familiarImage(declared), familiarImage(reported)];
+    return d === r || r.startsWith(`${d}@sha256:`) || d.startsWith(`${r}@sha256:`);
 }
 
 /** Absent and empty maps, lists and strings are the same thing; key order is not a difference. */
@@ -258,13 +271,28 @@ export class FunctionProvider implements pulumi.dynamic.ResourceProvider {
         };
     }
 
-    /** How to reach the gateway: the stack's current config when the function comes from it, else what the inputs say. */
+    /** How to reach the gateway to deploy to: the stack's current config when the function comes from it, else what the inputs say. */
     connection(inputs: FunctionInputs): GatewayConnection {
         const stack = this.stackGateway;
         if (inputs.settings?.gatewayFromStackConfig && stack.url !== undefined) {
             return { url: stack.url, username: stack.username ?? "admin", password: stack.password };
         }
         return { url: inputs.gateway.url, username: inputs.gateway.username, password: inputs.gatewayPassword };
+    }
+
+    /**
+     * How to reach the gateway a deployed function IS on (read, delete): the URL it was last deployed through, as
+     * state says, never today's `faas:gateway` (after a move the function still runs on the old gateway until an
+     * update moves it). With the stack's current credentials when the stack still points there (a rotated
+     * password), else those it was deployed with.
+     */
+    deployedConnection(props: FunctionOutputs): GatewayConnection {
+        const stack = this.stackGateway;
+        const url = props.gateway.url;
+        if (props.settings?.gatewayFromStackConfig && stack.url !== undefined && gatewayTag(stack.url) === gatewayTag(url)) {
+            return { url, username: stack.username ?? "admin", password: stack.password };
+        }
+        return { url, username: props.gateway.username, password: props.gatewayPassword };
     }
 
     async check(_olds: FunctionInputs, news: FunctionInputs) {
@@ -327,16 +355,28 @@ export class FunctionProvider implements pulumi.dynamic.ResourceProvider {
     }
 
     async delete(_id: string, olds: FunctionOutputs) {
-        await deleteFrom(this.connection(olds), olds, olds.settings?.retry);
+        const conn = this.deployedConnection(olds);
+        try {
+            await deleteOwn(conn, olds, olds.settings?.retry);
+        } catch (error) {
+            const e = error as GatewayError;
+            throw gatewayError(
+                `${e.message} ${functionLabel(olds)} was deployed through ${conn.url} and is deleted there. If that gateway is gone for good, ` +
+                    "remove the function from the stack's state instead: pulumi state delete URN (pulumi stack --show-urns lists them).",
+                e.status,
+            );
+        }
     }
 
     async read(id: string, props: FunctionOutputs) {
-        const status = await getFunction(this.connection(props), props.service, props.namespace, props.settings?.retry);
+        const status = await getFunction(this.deployedConnection(props), props.service, props.namespace, props.settings?.retry);
         if (status === undefined) return { id: "", props: {} };
         const reported: Partial<FunctionOutputs> = {
             // Report drift in what the gateway returns; keep our spelling when only Swarm's digest pin differs.
             image: sameImage(props.image, status.image) ? props.image : status.image,
-            envProcess: status.envProcess || undefined,
+            // faasd reports the process of the running container, which is the image's own `ENV fprocess` when none
+            // is declared (every template sets one): drift only where a process was declared.
+            envProcess: props.settings?.backend === "faasd" && props.envProcess === undefined ? undefined : status.envProcess || undefined,
             labels: normalize(userLabels(status.labels)) as Record<string, string> | undefined,
             annotations: normalize(status.annotations) as Record<string, string> | undefined,
             status: { ...props.status, replicas: status.replicas, availableReplicas: status.availableReplicas, image: status.image },
@@ -366,6 +406,24 @@ async function removeFromOldGateway(olds: FunctionOutputs, now: GatewayConnectio
     }
     if (status === undefined || status.labels?.[GATEWAY_LABEL] === gatewayTag(now.url) || status.labels?.[OWNER_LABEL] !== news.settings.owner) return;
     await deleteFrom(old, olds, retry);
+}
+
+/**
+ * Deletes the function on `conn` if it is this stack's (its owner label): a same-named function another stack or
+ * faas-cli deployed there is left alone, with a warning (Pulumi forgets the function all the same). 404: gone already.
+ */
+async function deleteOwn(conn: GatewayConnection, olds: FunctionOutputs, retry: RetryPolicy | undefined): Promise<void> {
+    const status = await getFunction(conn, olds.service, olds.namespace, retry);
+    if (status === undefined) return;
+    const owner = status.labels?.[OWNER_LABEL];
+    if (owner !== olds.settings?.owner) {
+        process.stderr.write(
+            `warning: ${functionLabel(olds)} on ${conn.url} is not this stack's (its ${OWNER_LABEL} label is ${owner === undefined ? "absent" : JSON.stringify(owner)}, ` +
+                `not ${JSON.stringify(olds.settings?.owner)}): it was left running, and the stack no longer manages it\n`,
+        );
+        return;
+    }
+    await deleteFrom(conn, olds, retry);
 }
 
 /** DELETE /system/functions on `conn`; 404 (already gone) is what a delete wants. */

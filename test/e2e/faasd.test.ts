@@ -134,6 +134,27 @@ describe.skipIf(skip !== undefined)("end to end on the real faasd: credentials f
         );
     });
 
+    it("reads back no drift (refresh, then the next up): the image's own fprocess, and an untagged reference reported as :latest", async () => {
+        // faasd reports the image's `ENV fprocess` (every template sets one) although none was declared.
+        const raw = await fetch(`${faasd.hostUrl}/system/function/fd-hello`, {
+            headers: { authorization: `Basic ${Buffer.from(`admin:${GATEWAY_PASSWORD}`).toString("base64")}` },
+        });
+        expect(((await raw.json()) as { envProcess?: string }).envProcess).toBe("/entry.sh");
+        const read = await engine.read("fd-hello-deployment", "fd-hello", state);
+        expect(read.props.envProcess).toBeUndefined();
+        expect((await engine.diff("fd-hello-deployment", "fd-hello", read.props, inputs)).changes).toBe("none");
+        // `team/hello` is `team/hello:latest` to faasd, which reports it so.
+        faasd.push("team/hello", "latest", "hello latest", `ci:${FIRST_PASSWORD}`);
+        const untagged = { ...inputs, service: "fd-untagged", image: `${HOST}/team/hello` };
+        const created = await engine.create("fd-untagged-deployment", untagged);
+        expect(created.outs.status).toMatchObject({ availableReplicas: 1, image: `${HOST}/team/hello:latest` });
+        expect(await invoke("fd-untagged")).toBe("200 hello latest GREETING=");
+        const again = await engine.read("fd-untagged-deployment", "fd-untagged", created.outs);
+        expect(again.props.image).toBe(`${HOST}/team/hello`);
+        expect((await engine.diff("fd-untagged-deployment", "fd-untagged", again.props, untagged)).changes).toBe("none");
+        await engine.delete("fd-untagged-deployment", "fd-untagged", again.props);
+    });
+
     it("updates to a second image; an update whose pull fails is reported with what faasd did, and the next up recovers", async () => {
         state = await engine.update("fd-hello-deployment", "fd-hello", state, { ...inputs, image: `${HOST}/team/hello:2` });
         expect(await invoke()).toBe("200 hello v2 GREETING=");

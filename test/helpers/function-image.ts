@@ -73,7 +73,8 @@ export function functionOciArchive(dir: string, ref: string, text: string): stri
             JSON.stringify({
                 architecture: "amd64",
                 os: "linux",
-                config: { Env: ["PATH=/bin"], Cmd: ["/entry.sh"], ExposedPorts: { "8080/tcp": {} }, WorkingDir: "/" },
+                // fprocess, as every OpenFaaS template's image sets it: faasd reports it back as the function's envProcess.
+                config: { Env: ["PATH=/bin", "fprocess=/entry.sh"], Cmd: ["/entry.sh"], ExposedPorts: { "8080/tcp": {} }, WorkingDir: "/" },
                 rootfs: { type: "layers", diff_ids: [diffId] },
             }),
         ),
