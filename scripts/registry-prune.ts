@@ -29,6 +29,12 @@ export interface RetentionPlan {
     pin: { repository: string; digest: string; tag: string }[];
 }
 
+/** An image manifest (a config) or an index (manifests, each with its platform). */
+interface ManifestOrIndex {
+    config?: { digest: string };
+    manifests?: { digest: string; platform?: { os?: string; architecture?: string }; annotations?: Record<string, string> }[];
+}
+
 const MANIFEST_TYPES = [
     "application/vnd.oci.image.manifest.v1+json",
     "application/vnd.docker.distribution.manifest.v2+json",
@@ -70,13 +76,28 @@ export class RegistryApi {
     }
 
     async tagInfo(repository: string, tag: string): Promise<TagInfo> {
-        const manifest = await this.json<{ config?: { digest: string } }>(`/v2/${repository}/manifests/${tag}`, MANIFEST_TYPES);
-        let created = 0;
-        if (manifest.body.config !== undefined) {
-            const config = await this.json<{ created?: string }>(`/v2/${repository}/blobs/${manifest.body.config.digest}`);
-            created = config.body.created ? Date.parse(config.body.created) || 0 : 0;
+        const manifest = await this.json<ManifestOrIndex>(`/v2/${repository}/manifests/${tag}`, MANIFEST_TYPES);
+        return { repository, tag, digest: manifest.digest ?? "", created: await this.created(repository, manifest.body) };
+    }
+
+    /**
+     * The image's creation time: its config's `created`. An index (a multi-platform image, buildx's output with
+     * provenance, the containerd image store's push) has no config: its first platform image's is read instead,
+     * skipping attestation manifests (platform unknown/unknown), whose configs have no `created`. 0 when none says.
+     */
+    private async created(repository: string, manifest: ManifestOrIndex, depth = 0): Promise<number> {
+        if (manifest.config !== undefined) {
+            const config = await this.json<{ created?: string }>(`/v2/${repository}/blobs/${manifest.config.digest}`);
+            return config.body.created ? Date.parse(config.body.created) || 0 : 0;
         }
-        return { repository, tag, digest: manifest.digest ?? "", created };
+        const image = manifest.manifests?.find(
+            (m) =>
+                m.annotations?.["vnd.docker.reference.type"] !== "attestation-manifest" &&
+                m.platform?.os !== "unknown" &&
+                m.platform?.architecture !== "unknown",
+        );
+        if (image === undefined || depth > 0) return 0;
+        return this.created(repository, (await this.json<ManifestOrIndex>(`/v2/${repository}/manifests/${image.digest}`, MANIFEST_TYPES)).body, depth + 1);
     }
 
     /** Tags the manifest `digest` as `tag` (the same bytes, so the same digest). */

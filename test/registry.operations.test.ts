@@ -16,7 +16,7 @@ import { pinTag, planRetention, RegistryApi } from "../scripts/registry-prune";
 import { request } from "./helpers/http";
 import { findResource, outputValue } from "./helpers/mocks";
 import { containerSpec, type RunningRegistry, startRealRegistry } from "./helpers/real-registry";
-import { RegistryClient } from "./helpers/registry-client";
+import { RegistryClient, sha256 } from "./helpers/registry-client";
 import { evaluateStack } from "./helpers/stack";
 import { type RegistryVersion, registryBinary, registrySkipReason } from "./helpers/registry-binary";
 
@@ -170,6 +170,26 @@ describe.skipIf(skip !== undefined)("disk: retention, then garbage collection, o
         expect(before - after).toBeGreaterThan(3 * 256 * 1024);
         for (const kept of plan.keep) expect(await pullable(kept.repository, kept.tag), `${kept.repository}:${kept.tag}`).toBe(true);
         for (const tag of ["src-1", "src-3", "src-4"]) expect((await client.getManifest("functions/hello", tag)).status).toBe(404);
+    });
+
+    it("keeps the newest N by creation time when tags are OCI indexes (buildx with provenance, multi-platform)", async () => {
+        // Seven builds, one day apart, tagged by content hash (as the stack tags built functions): the tags' order is
+        // not their age. Each an index of an amd64 and an arm64 image, with buildx's attestation manifests.
+        const tags = Array.from({ length: 7 }, (_, i) => `src-${sha256(`build ${i + 1}`).slice(7, 23)}`);
+        for (const [i, tag] of tags.entries()) {
+            await client.pushMultiPlatform("functions/indexed", tag, ["linux/amd64", "linux/arm64"], 1024, {
+                created: new Date(Date.UTC(2026, 1, i + 1)).toISOString(),
+                provenance: true,
+            });
+        }
+        expect([...tags].sort().reverse().slice(0, 3)).not.toEqual(tags.slice(4).reverse());
+        const api = new RegistryApi(`http://127.0.0.1:${registry.port}`, ["ci", ci]);
+        const plan = await planRetention(api, { keepNewest: 3, deployed: [] });
+        const mine = (list: { repository: string; tag?: string; tags?: string[] }[]) =>
+            list.filter((e) => e.repository === "functions/indexed").flatMap((e) => e.tags ?? [e.tag as string]);
+        expect(mine(plan.keep).sort()).toEqual(tags.slice(4).sort());
+        expect(mine(plan.delete).sort()).toEqual(tags.slice(0, 4).sort());
+        expect(plan.keep.filter((k) => k.repository === "functions/indexed").every((k) => k.created > 0)).toBe(true);
     });
 
     it("backs up the data volume and restores it into a new one that serves the same images", async () => {

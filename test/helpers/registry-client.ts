@@ -88,21 +88,50 @@ export class RegistryClient {
      * Pushes a multi-platform image as buildx does: one image per platform, pushed by digest only (untagged),
      * and an OCI index naming them, tagged. Returns the index's digest and each platform image.
      */
-    async pushMultiPlatform(repo: string, tag: string, platforms: string[], layerSize = 4096) {
+    async pushMultiPlatform(
+        repo: string,
+        tag: string,
+        platforms: string[],
+        layerSize = 4096,
+        /** `created`: the images' creation time; `provenance`: buildx's attestation manifest per image too. */
+        options: { created?: string; provenance?: boolean } = {},
+    ) {
         const images: { platform: string; digest: string; layerDigest: string; size: number }[] = [];
         for (const platform of platforms) {
             const layer = Buffer.from(`${platform} ${repo}:${tag} `.padEnd(layerSize, "y"));
-            const pushed = await this.pushImage(repo, tag, { layer, platform, untagged: true });
+            const pushed = await this.pushImage(repo, tag, { layer, platform, untagged: true, created: options.created });
             images.push({ platform, digest: pushed.digest, layerDigest: pushed.layerDigest, size: Buffer.byteLength(pushed.manifest) });
         }
-        const index = JSON.stringify({
-            schemaVersion: 2,
-            mediaType: OCI_INDEX,
-            manifests: images.map((i) => {
-                const [os, architecture] = i.platform.split("/");
-                return { mediaType: MANIFEST_V2, size: i.size, digest: i.digest, platform: { os, architecture } };
-            }),
+        const entries: Record<string, unknown>[] = images.map((i) => {
+            const [os, architecture] = i.platform.split("/");
+            return { mediaType: MANIFEST_V2, size: i.size, digest: i.digest, platform: { os, architecture } };
         });
+        if (options.provenance) {
+            // As buildx pushes it: an OCI manifest whose config has no `created`, platform unknown/unknown, annotated.
+            for (const image of images) {
+                const statement = Buffer.from(JSON.stringify({ _type: "https://in-toto.io/Statement/v0.1", subject: [{ digest: image.digest }] }));
+                const config = Buffer.from(
+                    JSON.stringify({ architecture: "unknown", os: "unknown", config: {}, rootfs: { type: "layers", diff_ids: [sha256(statement)] } }),
+                );
+                const configDigest = await this.pushBlob(repo, config);
+                const layerDigest = await this.pushBlob(repo, statement);
+                const manifest = JSON.stringify({
+                    schemaVersion: 2,
+                    mediaType: "application/vnd.oci.image.manifest.v1+json",
+                    config: { mediaType: "application/vnd.oci.image.config.v1+json", size: config.length, digest: configDigest },
+                    layers: [{ mediaType: "application/vnd.in-toto+json", size: statement.length, digest: layerDigest }],
+                });
+                const digest = await this.pushManifest(repo, sha256(manifest), manifest, "application/vnd.oci.image.manifest.v1+json");
+                entries.push({
+                    mediaType: "application/vnd.oci.image.manifest.v1+json",
+                    size: Buffer.byteLength(manifest),
+                    digest,
+                    platform: { os: "unknown", architecture: "unknown" },
+                    annotations: { "vnd.docker.reference.digest": image.digest, "vnd.docker.reference.type": "attestation-manifest" },
+                });
+            }
+        }
+        const index = JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: entries });
         const digest = await this.pushManifest(repo, tag, index, OCI_INDEX);
         return { digest, images };
     }
