@@ -4,7 +4,8 @@
 // Frees the space of manifests that `npm run registry:prune -- --apply` deleted, with the registry's own
 // garbage collector, on the registry's Docker host. The collector must not run while the registry takes
 // pushes (it would delete the blobs of an upload in flight), so the container is stopped for it and started
-// again, whatever happens. The collector runs in a one-off container of the registry's own image, with the
+// again, whatever happens: a signal (a dropped SSH session's SIGHUP, Ctrl-C) lets the step under way finish, starts
+// no collection, removes the one-off container, starts the registry, then exits 1. The collector runs in a one-off container of the registry's own image, with the
 // registry's volumes and its own config file (copied from container to container, never to disk here), so
 // it collects exactly the storage the registry serves: the data volume, or the S3 bucket.
 //
@@ -17,7 +18,7 @@
 //
 // Swarm mode (replicas of a service) is refused: every replica must be stopped and the collector run on
 // the storage they share, which this script does not do (README, "Disk").
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { posix } from "node:path";
 import { imageReference } from "./registry-prune";
 
@@ -121,56 +122,79 @@ function swarmRefusal(service: string): string {
     );
 }
 
-function docker(args: string[], input?: Buffer): { status: number; stdout: Buffer; stderr: string } {
-    const r = spawnSync("docker", args, { input, maxBuffer: 64 * 1024 * 1024 });
-    if (r.error) throw new Error(`docker ${args[0]}: ${r.error.message}`);
-    return { status: r.status ?? 1, stdout: r.stdout, stderr: r.stderr.toString() };
+/**
+ * `docker ARGS`, asynchronously, in a process group of its own: a dropped SSH session or Ctrl-C signals the
+ * terminal's foreground group (npm, node), and must not kill the docker CLI in the middle of a stop or a start.
+ */
+function docker(args: string[], input?: Buffer): Promise<{ status: number; stdout: Buffer; stderr: string }> {
+    return new Promise((resolve, reject) => {
+        const child = spawn("docker", args, { detached: true, stdio: ["pipe", "pipe", "pipe"] });
+        const out: Buffer[] = [];
+        let err = "";
+        child.stdout.on("data", (c: Buffer) => out.push(c));
+        child.stderr.on("data", (c: Buffer) => (err += c));
+        child.on("error", (e) => reject(new Error(`docker ${args[0]}: ${e.message}`)));
+        child.on("close", (code) => resolve({ status: code ?? 1, stdout: Buffer.concat(out), stderr: err }));
+        child.stdin.end(input);
+    });
 }
 
-function must(args: string[], input?: Buffer): Buffer {
-    const r = docker(args, input);
+async function must(args: string[], input?: Buffer): Promise<Buffer> {
+    const r = await docker(args, input);
     if (r.status !== 0) throw new Error(`docker ${args.slice(0, 2).join(" ")} failed: ${r.stderr.trim()}`);
     return r.stdout;
 }
 
 const log = (line: string) => process.stderr.write(`registry:gc: ${line}\n`);
 
+/**
+ * The signal that asked us to stop (SIGHUP: the SSH session dropped; SIGINT; SIGTERM), if any. The registry is
+ * stopped for the collection, so a signal never ends the process at once: the step under way finishes, no new
+ * collection starts, the one-off container is removed, and the registry is started again.
+ */
+let interrupted: NodeJS.Signals | undefined;
+
+function stopIfInterrupted(): void {
+    if (interrupted !== undefined) throw new Error(`${interrupted} received: stopped before collecting; nothing was deleted by this step`);
+}
+
 /** Runs the collector once in a one-off container with the registry's volumes and config; returns its output. */
-function collect(container: string, image: string, config: string, flags: string[]): string {
-    const oneOff = must(["create", "--volumes-from", container, "--network", "none", image, "garbage-collect", ...flags, config])
-        .toString()
-        .trim();
+async function collect(container: string, image: string, config: string, flags: string[]): Promise<string> {
+    stopIfInterrupted();
+    const oneOff = (await must(["create", "--volumes-from", container, "--network", "none", image, "garbage-collect", ...flags, config])).toString().trim();
     try {
         // The config (with the S3 key, if any) goes from container to container as a tar stream.
-        must(["cp", "-", `${oneOff}:${posix.dirname(config)}`], must(["cp", `${container}:${config}`, "-"]));
-        const run = docker(["start", "-a", oneOff]);
+        await must(["cp", "-", `${oneOff}:${posix.dirname(config)}`], await must(["cp", `${container}:${config}`, "-"]));
+        stopIfInterrupted();
+        const run = await docker(["start", "-a", oneOff]);
         const output = `${run.stdout.toString()}${run.stderr}`;
         if (run.status !== 0) throw new Error(`the collector exited ${run.status}: ${output.trim().split("\n").slice(-3).join(" | ")}`);
         return output;
     } finally {
-        docker(["rm", "-f", oneOff]);
+        await docker(["rm", "-f", oneOff]);
     }
 }
 
-export function runGc(options: GcOptions): void {
-    const found = docker(["inspect", "--type", "container", options.container]);
+export async function runGc(options: GcOptions): Promise<void> {
+    const found = await docker(["inspect", "--type", "container", options.container]);
     if (found.status !== 0) {
-        if (docker(["service", "inspect", options.container]).status === 0) throw new Error(swarmRefusal(options.container));
+        if ((await docker(["service", "inspect", options.container])).status === 0) throw new Error(swarmRefusal(options.container));
         throw new Error(`no container ${options.container} on ${process.env.DOCKER_HOST ?? "the local engine"}: ${found.stderr.trim()}`);
     }
     const [inspect] = JSON.parse(found.stdout.toString()) as [{ Image: string; Config: { Cmd?: string[]; Labels?: Record<string, string> | null } }];
     const image = inspect.Image;
     const config = inspect.Config.Cmd?.find((a) => /\.ya?ml$/.test(a)) ?? "/etc/distribution/config.yml";
-    const version = docker(["run", "--rm", "--network", "none", image, "--version"]);
+    const version = await docker(["run", "--rm", "--network", "none", image, "--version"]);
     const why = refusal(inspect, distributionMajor(`${version.stdout.toString()}${version.stderr}`), options);
     if (why !== undefined) throw new Error(why);
+    stopIfInterrupted();
 
     log(`stopping ${options.container}`);
-    must(["stop", options.container]);
+    await must(["stop", options.container]);
     try {
         const flags = options.deleteUntagged ? ["--delete-untagged"] : [];
         if (options.deleteUntagged) {
-            const dry = collect(options.container, image, config, [...flags, "--dry-run"]);
+            const dry = await collect(options.container, image, config, [...flags, "--dry-run"]);
             const atRisk = deployedAtRisk(dry, options.deployed);
             if (atRisk.length > 0) {
                 throw new Error(
@@ -179,12 +203,12 @@ export function runGc(options: GcOptions): void {
                 );
             }
         }
-        const output = collect(options.container, image, config, options.dryRun ? [...flags, "--dry-run"] : flags);
+        const output = await collect(options.container, image, config, options.dryRun ? [...flags, "--dry-run"] : flags);
         const summary = output.split("\n").find((l) => /blobs marked/.test(l));
         log(`${options.dryRun ? "dry run: " : ""}${summary?.trim() ?? "the collector printed no summary"}`);
     } finally {
         log(`starting ${options.container}`);
-        must(["start", options.container]);
+        await must(["start", options.container]);
     }
 }
 
@@ -198,10 +222,20 @@ if (require.main === module) {
         process.stderr.write(`registry:gc: ${parsed.error}\n${USAGE}\n`);
         process.exit(2);
     }
-    try {
-        runGc(parsed);
-    } catch (error) {
-        process.stderr.write(`registry:gc: ${(error as Error).message}\n`);
-        process.exit(1);
+    for (const signal of ["SIGHUP", "SIGINT", "SIGTERM"] as const) {
+        process.on(signal, () => {
+            if (interrupted !== undefined) return;
+            interrupted = signal;
+            log(`${signal}: finishing the step under way, then starting the registry again`);
+        });
     }
+    // A terminal that hung up fails every write (EIO): that must not end the process before the registry is started.
+    for (const stream of [process.stdout, process.stderr]) stream.on("error", () => undefined);
+    runGc(parsed).then(
+        () => process.exit(interrupted === undefined ? 0 : 1),
+        (error: unknown) => {
+            process.stderr.write(`registry:gc: ${(error as Error).message}\n`);
+            process.exit(1);
+        },
+    );
 }

@@ -4,7 +4,7 @@
 // with what clients see meanwhile measured; and `npm run registry:gc` (scripts/registry-gc.ts) run as users
 // run it against it. The image is the distribution v3 binary shaped like the official one
 // (test/helpers/registry-image.ts).
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
@@ -137,6 +137,37 @@ describe.skipIf(skip !== undefined)("the registry container on a real Docker eng
         expect((await client.getManifest("functions/hello", "src-4")).status).toBe(200);
         expect((await client.getBlob("functions/hello", images[3].layerDigest)).status).toBe(200);
         expect((await client.getManifest("functions/hello", "src-1")).status).toBe(404);
+    });
+
+    it("registry:gc hung up mid-run (a dropped SSH session's SIGHUP to its process group): the registry is started again, no one-off container is left", async () => {
+        const started = Date.now();
+        // As a terminal runs it: the script leads a process group of its own, and the hangup goes to that whole group.
+        const child = spawn(process.execPath, ["--import", "tsx", join(__dirname, "..", "..", "scripts", "registry-gc.ts"), NAME], {
+            cwd: join(__dirname, "..", ".."),
+            env: docker.env(),
+            detached: true,
+            stdio: ["ignore", "pipe", "pipe"],
+        });
+        let stderr = "";
+        let hungUp = false;
+        const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+        child.stderr.on("data", (c) => {
+            stderr += c;
+            // The registry is being stopped: hang up now.
+            if (/stopping /.test(stderr) && !hungUp) {
+                hungUp = true;
+                process.kill(-(child.pid as number), "SIGHUP");
+            }
+        });
+        expect(await exited).toBe(1);
+        process.stderr.write(`registry-docker: registry:gc hung up after ${Date.now() - started} ms; it said: ${stderr.trim().split("\n").join(" | ")}\n`);
+        expect(stderr).toMatch(/SIGHUP: finishing the step under way, then starting the registry again/);
+        expect(stderr).toMatch(/SIGHUP received: stopped before collecting/);
+        expect(stderr).toMatch(/starting faasreg-test-registry/);
+        expect(running()).toBe("true");
+        expect(docker.must(["ps", "-a", "--format", "{{.Names}}"]).trim()).toBe(NAME);
+        for (let i = 0; i < 100 && (await status("ci", ci)) !== 200; i++) await new Promise((r) => setTimeout(r, 100));
+        expect(await status("ci", ci)).toBe(200);
     });
 
     it("registry:gc --delete-untagged refuses while a deployed image is untagged, and collects once registry:prune tagged it", async () => {
