@@ -1,5 +1,6 @@
 // The stack: read config -> private registry -> functions -> exports.
 import * as pulumi from "@pulumi/pulumi";
+import { computed } from "./components/computed";
 import { FaasFunction } from "./components/faas";
 import { DockerPlatform } from "./components/docker-platform";
 import { buildFunctionImage } from "./components/faas/build";
@@ -31,7 +32,7 @@ const faasdCredentials =
 // Images built here are built for the platform of the Docker host that builds them (asked from its engine),
 // unless a function names one.
 const hostPlatform = faas?.functions.some((fn) => fn.build !== undefined && fn.build.platform === undefined)
-    ? new DockerPlatform("docker-host-platform", { connection: config.docker ?? {} }).platform
+    ? computed(new DockerPlatform("docker-host-platform", { connection: config.docker ?? {} }).platform)
     : undefined;
 const functions = faas === undefined ? [] : faas.functions.map((fn) => deployFunction(faas, fn));
 
@@ -43,7 +44,7 @@ function deployFunction(gateway: NonNullable<typeof faas>, fn: (typeof gateway.f
     const image =
         build === undefined
             ? imageName
-            : buildFunctionImage(`${service}-image`, build, imageName, registry.credentials, afterRegistry, hostPlatform).repoDigest;
+            : computed(buildFunctionImage(`${service}-image`, build, imageName, registry.credentials, afterRegistry, hostPlatform).repoDigest);
     return new FaasFunction(
         service,
         {

@@ -2,6 +2,7 @@ import * as path from "node:path";
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { computed } from "../computed";
 import * as random from "@pulumi/random";
 import {
     DEFAULT_BCRYPT_COST,
@@ -85,13 +86,15 @@ export class PrivateRegistry extends pulumi.ComponentResource {
                 }),
             );
         const random40 = (role: string) =>
-            pulumi.secret(new random.RandomPassword(`${name}-${role}`, { length: GENERATED_PASSWORD_LENGTH, special: false }, { parent: this }).result);
+            pulumi.secret(
+                computed(new random.RandomPassword(`${name}-${role}`, { length: GENERATED_PASSWORD_LENGTH, special: false }, { parent: this }).result),
+            );
 
         const users = args.users.map((u, i) => ({
             username: u.username,
             password: u.password === undefined ? random40(`password-${u.username}`) : secretOf(u.password, `users[${i}].password`),
         }));
-        const httpSecret = pulumi.secret(new random.RandomPassword(`${name}-http-secret`, { length: 64, special: false }, { parent: this }).result);
+        const httpSecret = pulumi.secret(computed(new random.RandomPassword(`${name}-http-secret`, { length: 64, special: false }, { parent: this }).result));
 
         const htpasswd = pulumi.secret(
             pulumi.all([httpSecret, ...users.map((u) => u.password)]).apply(([key, ...passwords]) =>

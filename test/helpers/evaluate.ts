@@ -15,6 +15,8 @@ export interface EvaluateOptions {
     stack?: string;
     /** The platform the Docker host's engine reports (default linux/amd64). */
     hostPlatform?: string;
+    /** Pulumi's standard unit-test mocks: every resource's state is its inputs (installMocks). */
+    echoInputs?: boolean;
 }
 
 /**
@@ -29,6 +31,7 @@ export async function evaluateProgram(config: Record<string, string>, options: E
         firstPreview: options.firstPreview,
         stack: options.stack,
         hostPlatform: options.hostPlatform,
+        echoInputs: options.echoInputs,
     });
     pulumi.runtime.setAllConfig(config, options.secretKeys ?? Object.keys(config).filter((k) => /password|privateKey|certificate|users/.test(k)));
     let exports: Record<string, unknown>;

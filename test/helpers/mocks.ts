@@ -112,6 +112,11 @@ export async function installMocks(
         project?: string;
         stack?: string;
         /** What the Docker host's engine reports. */ hostPlatform?: string;
+        /**
+         * Pulumi's own unit-testing pattern (its testing guide): every resource's state is its inputs, nothing
+         * computed, as users mock their stacks. Nothing a provider computes (a platform, a node id) is there.
+         */
+        echoInputs?: boolean;
     } = {},
 ): Promise<RecordedResource[]> {
     const recorded: RecordedResource[] = [];
@@ -131,7 +136,7 @@ export async function installMocks(
                 });
                 // The first preview of a stack: nothing exists yet, so what providers compute (generated passwords,
                 // image digests) is unknown, and so is everything derived from it.
-                const computed = options.firstPreview ? {} : computedOutputs(args.type, args.name, args.inputs, options.hostPlatform);
+                const computed = options.firstPreview || options.echoInputs ? {} : computedOutputs(args.type, args.name, args.inputs, options.hostPlatform);
                 const state = { ...args.inputs, ...computed };
                 return { id: `${args.name}-id`, state };
             },
