@@ -121,6 +121,10 @@ describe("the whole stack under mocks", () => {
             expect(text).not.toContain(auth);
         }
         expect(command.options.additionalSecretOutputs).toEqual(expect.arrayContaining(["stdin"]));
+        // Another faasd host (or server name) replaces the command, the old host's entry removed first: pulumi-command
+        // 1.2.1 replaces on `triggers`, never on a changed `connection`.
+        expect(unwrap(command.inputs.triggers)).toEqual(["registry.example.com", "faasd.example.com", "deploy", 22]);
+        expect(command.options.deleteBeforeReplace).toBe(true);
         expect(findResource(recorded, "faasreg:faas:FaasdRegistryCredentials", "faasd-credentials").dependencies).toContain(
             "urn:pulumi:test::faas-registry::faasreg:registry:PrivateRegistry$command:local:Command::registry-ready",
         );

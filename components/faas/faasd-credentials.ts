@@ -82,7 +82,8 @@ export function removeCommand(server: string): string {
  * merged into `/var/lib/faasd/.docker/config.json` on the faasd host over SSH (`@pulumi/command`'s
  * remote.Command), atomically (temp file + rename), mode 0600, every other registry's entry kept. The
  * secret travels on stdin only, never on a command line or in the output; a changed password changes the
- * stdin, which runs the command again; destroy removes only this entry. faasd matches the key against
+ * stdin, which runs the command again; a new server name or faasd host replaces it (the old host's entry removed
+ * first); destroy removes only this entry. faasd matches the key against
  * the image reference's host exactly, so it is the registry's `server` (`registry.example.com`, port 443
  * implied, or `host:port`).
  */
@@ -110,11 +111,13 @@ export class FaasdRegistryCredentials extends pulumi.ComponentResource {
                 // The server is no secret; it only travels inside the secret login object.
                 delete: pulumi.unsecret(registry.apply((r) => removeCommand(r.server))),
                 stdin,
-                // A new server name replaces the command: the new entry is written, then the old resource's
-                // delete removes the old entry (with the old password). A change of `delete` alone would not run.
-                triggers: [pulumi.unsecret(registry.apply((r) => r.server))],
+                // A new server name, or another faasd host, replaces the command: the old resource's delete removes
+                // the old entry on the old host, then the new one is written. pulumi-command 1.2.1 does not replace on
+                // a changed `connection` (it would only write the new host and leave the old host a valid password),
+                // and a change of `delete` alone would not run. Delete first: two names of one host share one file.
+                triggers: [pulumi.unsecret(registry.apply((r) => r.server)), c.host, c.user ?? "root", c.port ?? 22],
             },
-            { parent: this, additionalSecretOutputs: ["stdin", "connection"] },
+            { parent: this, additionalSecretOutputs: ["stdin", "connection"], deleteBeforeReplace: true },
         );
         this.registerOutputs({});
     }
