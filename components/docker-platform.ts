@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { SWARM_CHECK_SCRIPT } from "./registry/swarm-gate";
+import { askEngine, askForDiff, type EngineRequest } from "./registry/swarm-gate";
 
 /**
  * The platform of the Docker engine `docker:host` points at (`linux/amd64`, `linux/arm64`, ...), asked from the
@@ -7,24 +7,36 @@ import { SWARM_CHECK_SCRIPT } from "./registry/swarm-gate";
  * it the docker provider's Image builds for the platform of the machine that runs `pulumi` (its check fills an
  * unset `build.platform` with that), and a laptop of one architecture would push images another host cannot run.
  * Asked again on every preview and up (diff): a host of another architecture changes the platform, hence the
- * tags, hence a rebuild.
+ * tags, hence a rebuild. A preview that cannot reach the engine (a CI job without the SSH key) shows the platform
+ * unchanged, with a warning; `pulumi up` asks again (askForDiff).
  */
+interface PlatformInputs {
+    connection: object;
+    /** True while the program runs for a preview (pulumi.runtime.isDryRun()). */
+    preview?: boolean;
+}
+
 class DockerPlatformProvider implements pulumi.dynamic.ResourceProvider {
-    async create(inputs: { connection: object }): Promise<pulumi.dynamic.CreateResult> {
-        return { id: "docker-platform", outs: { connection: inputs.connection, platform: ask(inputs.connection) } };
+    async create(inputs: PlatformInputs): Promise<pulumi.dynamic.CreateResult> {
+        return { id: "docker-platform", outs: { connection: inputs.connection, platform: await ask(inputs.connection) } };
     }
 
-    async diff(_id: string, olds: { connection: object; platform: string }, news: { connection: object }): Promise<pulumi.dynamic.DiffResult> {
-        const changed = JSON.stringify(olds.connection) !== JSON.stringify(news.connection) || ask(news.connection) !== olds.platform;
-        return { changes: changed, replaces: [], deleteBeforeReplace: false };
+    async diff(_id: string, olds: { connection: object; platform: string }, news: PlatformInputs): Promise<pulumi.dynamic.DiffResult> {
+        if (JSON.stringify(olds.connection) !== JSON.stringify(news.connection)) return { changes: true, replaces: [], deleteBeforeReplace: false };
+        const answer = await askForDiff<{ platform: string }>(
+            request(news.connection),
+            news.preview,
+            "the Docker host's platform (and the tags of images built there)",
+        );
+        return { changes: answer !== undefined && answer.platform !== olds.platform, replaces: [], deleteBeforeReplace: false };
     }
 
-    async update(_id: string, _olds: object, news: { connection: object }): Promise<pulumi.dynamic.UpdateResult> {
-        return { outs: { connection: news.connection, platform: ask(news.connection) } };
+    async update(_id: string, _olds: object, news: PlatformInputs): Promise<pulumi.dynamic.UpdateResult> {
+        return { outs: { connection: news.connection, platform: await ask(news.connection) } };
     }
 
     async read(id: string, props: { connection: object }): Promise<pulumi.dynamic.ReadResult> {
-        return { id, props: { ...props, platform: ask(props.connection) } };
+        return { id, props: { ...props, platform: await ask(props.connection) } };
     }
 
     async delete(): Promise<void> {
@@ -32,13 +44,14 @@ class DockerPlatformProvider implements pulumi.dynamic.ResourceProvider {
     }
 }
 
-function ask(connection: object): string {
-    // Required here, not imported: the provider is serialized with its closure (see swarm-gate.ts).
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { spawnSync } = require("node:child_process") as typeof import("node:child_process");
-    const r = spawnSync(process.execPath, [SWARM_CHECK_SCRIPT], { input: JSON.stringify({ connection, platform: true }), encoding: "utf8", timeout: 120_000 });
-    if (r.status !== 0) throw new Error((r.stderr || r.error?.message || `the engine check exited ${r.status}`).replace("registry:mode swarm: ", "").trim());
-    return (JSON.parse(r.stdout) as { platform: string }).platform;
+function request(connection: object): EngineRequest {
+    return { connection: connection as EngineRequest["connection"], platform: true };
+}
+
+async function ask(connection: object): Promise<string> {
+    const reply = await askEngine<{ platform: string }>(request(connection));
+    if ("answer" in reply) return reply.answer.platform;
+    throw new Error(reply.message.replace("registry:mode swarm: ", ""));
 }
 
 export const dockerPlatformProvider = new DockerPlatformProvider();
@@ -49,6 +62,11 @@ export class DockerPlatform extends pulumi.dynamic.Resource {
 
     /** `connection`: the docker provider's connection keys (the key material may be a secret Output). */
     constructor(name: string, args: { connection: pulumi.Inputs }, opts?: pulumi.CustomResourceOptions) {
-        super(dockerPlatformProvider, name, { ...args, platform: undefined }, { ...opts, additionalSecretOutputs: ["connection"] });
+        super(
+            dockerPlatformProvider,
+            name,
+            { ...args, preview: pulumi.runtime.isDryRun(), platform: undefined },
+            { ...opts, additionalSecretOutputs: ["connection"] },
+        );
     }
 }

@@ -494,7 +494,7 @@ export function checkHostKey(value: string): string | undefined {
 }
 
 /** `ssh://user@vm`, `tcp://10.0.0.5:2376`: a Docker host other than this machine (unix sockets and loopback are local). */
-/** docker:host, docker:sshOpts and the TLS keys: what the Swarm gate needs to reach the engine as the provider does. */
+/** docker:host, docker:context, docker:sshOpts and the TLS keys: what the Swarm gate needs to reach the engine as the provider does. */
 function dockerConnection(r: Reader, source: ConfigSource, host: string | undefined): PlainDockerConnection {
     const sshOpts = r.list("docker:sshOpts", "0");
     const problem = checkStringList(sshOpts);
@@ -503,6 +503,7 @@ function dockerConnection(r: Reader, source: ConfigSource, host: string | undefi
     if (keyMaterial !== undefined) plaintextCheck(r, source, "docker:keyMaterial", "< key.pem");
     const connection: PlainDockerConnection = {
         host,
+        context: r.string("docker:context"),
         sshOpts: problem === undefined ? (sshOpts as string[] | undefined) : undefined,
         certPath: r.string("docker:certPath"),
         caMaterial: r.string("docker:caMaterial"),

@@ -282,6 +282,13 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
         description: "The docker provider's own key: where the registry runs (unix socket, tcp:// or ssh://user@vm). Unset: the local engine.",
     },
     {
+        key: "docker:context",
+        type: "string",
+        secret: "no",
+        description:
+            "The docker provider's own key: a Docker context (docker context ls) whose engine is used instead of docker:host; DOCKER_CONTEXT does the same. The Swarm gate and the build platform check follow it as the provider does.",
+    },
+    {
         key: "docker:sshOpts",
         type: "list",
         secret: "no",

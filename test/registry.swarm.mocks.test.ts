@@ -17,7 +17,7 @@ import {
 } from "./helpers/mocks";
 import { evaluateStack } from "./helpers/stack";
 import type { Json } from "./helpers/swarm-engine";
-import { makeCertificate } from "./helpers/tls";
+import { makeCaSignedCertificate, makeCertificate } from "./helpers/tls";
 
 const SERVICE = "docker:index/service:Service";
 const CONFIG = "docker:index/serviceConfig:ServiceConfig";
@@ -283,10 +283,50 @@ describe("registry:mode swarm under mocks", () => {
         },
     );
 
+    // The longest stack name Pulumi accepts (100 characters), and every option that adds or renames a Swarm object.
+    const LONGEST_STACK = `Prod.EU-west_1-${"x".repeat(85)}`;
+    const { cert: caCert, ca } = makeCaSignedCertificate(["registry.example.com"]);
+    const OPTIONS: Record<string, Record<string, string>> = {
+        "a given certificate (front certificate and key)": SWARM_CERT,
+        "Let's Encrypt from a private CA, Redis, 3 replicas (front data volume, acme root)": {
+            ...SWARM_LE,
+            "registry:acmeDirectory": "https://acme.internal.example.com/directory",
+            "registry:acmeRoot": ca,
+        },
+        "registry:encryptOverlay false (the clear network)": { ...SWARM_CERT, "registry:encryptOverlay": "false" },
+        "S3 storage (the S3 key as a secret)": {
+            ...SWARM_CERT,
+            "registry:storage": "s3",
+            "registry:s3Bucket": "images",
+            "registry:s3Region": "eu-west-1",
+            "registry:s3AccessKey": "AKIAEXAMPLE",
+            "registry:s3SecretKey": "s3-secret-key-0123456789",
+        },
+        "registry:sharedPath": { ...SWARM_CERT, "registry:sharedPath": "/mnt/registry", "registry:certificate": `${caCert}${ca}` },
+    };
+    it.each(Object.keys(OPTIONS))("names every Swarm object within Swarm's limits at the longest stack name Pulumi accepts, with %s", async (option) => {
+        expect(LONGEST_STACK).toHaveLength(100);
+        const { recorded } = await evaluateStack(OPTIONS[option], { secretKeys: [...secretKeys, "registry:s3SecretKey"], stack: LONGEST_STACK });
+        const limits: Record<string, number> = { [SERVICE]: 63, "docker:index/network:Network": 63, [CONFIG]: 64, [SECRET]: 64 };
+        const named = recorded.filter((r) => r.type in limits);
+        expect(named.length).toBeGreaterThan(5);
+        for (const r of named) {
+            const name = String(unwrap(r.inputs.name));
+            expect(name.length, `${r.type} ${name}`).toBeLessThanOrEqual(limits[r.type]);
+            expect(name, r.name).toMatch(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/);
+        }
+        // Volumes are local to a node (no Swarm limit): Docker's name rule, and a file name's 255 bytes.
+        for (const r of recorded.filter((x) => x.type === "docker:index/volume:Volume")) {
+            const name = String(unwrap(r.inputs.name));
+            expect(name, r.name).toMatch(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{1,254}$/);
+        }
+    });
+
     it("keeps the names of stacks whose prefix already fits (nothing deployed before is renamed)", () => {
         expect(swarmNames("faas-registry-prod-registry")).toEqual({
             service: "faas-registry-prod-registry",
             network: "faas-registry-prod-registry-net",
+            clearNetwork: "faas-registry-prod-registry-net-clear",
             objects: "faas-registry-prod-registry",
         });
         const long = swarmNames("faas-registry-development-registry");

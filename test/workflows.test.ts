@@ -81,6 +81,17 @@ describe("GitHub workflows", () => {
         expect(w.env?.PULUMI_STACK).toBe("prod");
     });
 
+    it("preview: holds nothing that reaches the production host (no SSH key, no known_hosts), in an environment that can require a reviewer", () => {
+        const w = load("preview.yml");
+        const text = readFileSync(join(DIR, "preview.yml"), "utf8");
+        expect(text).not.toMatch(/DEPLOY_SSH_KEY|DEPLOY_KNOWN_HOSTS|ssh-agent/);
+        expect(w.jobs.preview.environment).toBe("preview");
+        // Only the backend's credentials and the passphrase: the secrets the job can read.
+        expect([...text.matchAll(/secrets\.([A-Z_]+)/g)].map((m) => m[1]).sort()).toEqual(
+            ["BACKEND_ACCESS_KEY_ID", "BACKEND_SECRET_ACCESS_KEY", "GITHUB_TOKEN", "PULUMI_ACCESS_TOKEN", "PULUMI_CONFIG_PASSPHRASE"].sort(),
+        );
+    });
+
     it("up: on pushes to main, behind the protected production environment", () => {
         const w = load("up.yml");
         expect(w.on).toEqual({ push: { branches: ["main"] } });

@@ -142,6 +142,8 @@ export interface SwarmArgs {
 export interface DockerConnection {
     /** `docker:host` (undefined: the local engine). */
     host?: string;
+    /** `docker:context`: a Docker context whose engine is used instead of `host` (as the docker provider does). */
+    context?: string;
     /** Extra ssh options for an ssh:// host. */
     sshOpts?: string[];
     /** A folder with ca.pem, cert.pem and key.pem for tcp:// with TLS. */

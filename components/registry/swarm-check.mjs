@@ -3,10 +3,12 @@
 // node id (the front's placement, and the replicas' with a named volume). With `resolve`, it also asks the
 // engine what it would pin each image to (GET /distribution/NAME/json, as the Docker client does when the docker
 // provider creates a service with QueryRegistry): the reference with its digest, and the image's platforms.
-// Anything wrong ends here with a message naming the config key.
+// Anything wrong ends here with a message naming the config key, and an exit code that tells an engine that could not
+// be asked (2: unreachable, ssh refused) from one whose answer is refused (1).
 //
-// stdin:  {"connection": {"host", "sshOpts", "certPath", "caMaterial", "certMaterial", "keyMaterial"}, "resolve": ["image", ...]}
+// stdin:  {"connection": {"host", "context", "sshOpts", "certPath", "caMaterial", "certMaterial", "keyMaterial"}, "resolve": ["image", ...]}
 // stdout: {"nodeId": "...", "pins": {"image": {"reference": "image:tag@sha256:...", "platforms": [{"os", "architecture"}]}}}
+// With {"volume": NAME} too, also "volume": {"exists", "bytes", "labels"}: that volume on this node.
 // With {"platform": true} instead, it only answers the engine's platform, {"platform": "linux/amd64"}, what
 // function images built on that engine are built for.
 //
@@ -14,9 +16,10 @@
 // keyMaterial are set, as the docker provider does), or ssh:// through `docker system dial-stdio` on the host with
 // docker:sshOpts (what the docker CLI and provider do).
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import http from "node:http";
 import https from "node:https";
+import { homedir } from "node:os";
 import { join } from "node:path";
 import { Duplex } from "node:stream";
 
@@ -27,13 +30,55 @@ const input = JSON.parse(
     }),
 );
 const connection = input.connection ?? {};
-const dockerHost = connection.host ?? process.env.DOCKER_HOST ?? "unix:///var/run/docker.sock";
-const shown = connection.host === undefined ? `the local engine (${dockerHost})` : `docker:host (${dockerHost})`;
 
-function fail(message) {
+/** Exit codes: 1 the engine answered and the answer is refused (or the config is wrong); 2 it could not be asked. */
+const REFUSED = 1;
+const UNREACHABLE = 2;
+
+function fail(message, code = REFUSED) {
     process.stderr.write(`registry:mode swarm: ${message}\n`);
-    process.exit(1);
+    process.exit(code);
 }
+
+/**
+ * The engine the docker provider talks to (terraform-provider-docker v4.5.0, provider.go `configure` and
+ * `getContextHost`): docker:context, else DOCKER_CONTEXT, overrides docker:host with the `docker` endpoint's Host of
+ * the context of that name in the user's ~/.docker/contexts/meta/<id>/meta.json (its TLS files are not used there
+ * either); else docker:host; else DOCKER_HOST; else the local socket.
+ */
+function resolveEngine() {
+    const contextName = connection.context ?? process.env.DOCKER_CONTEXT ?? "";
+    if (contextName !== "") {
+        const key = connection.context !== undefined ? "docker:context" : "DOCKER_CONTEXT";
+        const dir = join(homedir(), ".docker", "contexts", "meta");
+        let entries;
+        try {
+            entries = readdirSync(dir);
+        } catch (e) {
+            fail(
+                `${key} is "${contextName}", but ${dir} cannot be read (${e.code ?? e.message}): create the context (docker context create), or set docker:host instead`,
+            );
+        }
+        for (const entry of entries) {
+            let meta;
+            try {
+                meta = JSON.parse(readFileSync(join(dir, entry, "meta.json"), "utf8"));
+            } catch {
+                continue;
+            }
+            if (meta?.Name === contextName && typeof meta.Endpoints?.docker?.Host === "string") {
+                return { host: meta.Endpoints.docker.Host, shown: `${key} "${contextName}" (${meta.Endpoints.docker.Host})` };
+            }
+        }
+        fail(
+            `${key} is "${contextName}", but no Docker context of that name is in ${dir} ("docker context ls" lists them): create it, or set docker:host instead`,
+        );
+    }
+    if (connection.host !== undefined) return { host: connection.host, shown: `docker:host (${connection.host})` };
+    const host = process.env.DOCKER_HOST ?? "unix:///var/run/docker.sock";
+    return { host, shown: `the local engine (${host})` };
+}
+const { host: dockerHost, shown } = resolveEngine();
 
 /** docker:certPath (ca.pem, cert.pem, key.pem) or the *Material keys: the client TLS the docker provider uses for tcp://. */
 function tlsOptions() {
@@ -79,13 +124,22 @@ function transport() {
                     const ssh = spawn("ssh", args, { stdio: ["pipe", "pipe", "pipe"] });
                     let said = "";
                     ssh.stderr.on("data", (c) => (said += c));
-                    ssh.on("error", (e) => fail(`cannot run ssh to reach ${shown}: ${e.message}`));
-                    ssh.on("exit", (code) => {
-                        if (code !== 0 && code !== null)
-                            fail(
-                                `ssh to ${shown} exited ${code}: ${said.trim().split("\n").pop() ?? ""}. Check docker:host and docker:sshOpts, and that "docker" runs there`,
-                            );
-                    });
+                    ssh.on("error", (e) => fail(`cannot run ssh to reach ${shown}: ${e.message}`, UNREACHABLE));
+                    sshExit = new Promise((resolve) =>
+                        ssh.on("exit", (code) => {
+                            // 255 is ssh's own failure (no route, refused, no key, host key): the engine was not asked.
+                            if (code === 255)
+                                fail(
+                                    `ssh to ${shown} failed: ${lastLine(said)}. Check docker:host and docker:sshOpts (and the SSH key this machine offers)`,
+                                    UNREACHABLE,
+                                );
+                            if (code !== 0 && code !== null)
+                                fail(
+                                    `ssh to ${shown} exited ${code}: ${lastLine(said)}. Check that "docker" runs there for this user (docker system dial-stdio)`,
+                                );
+                            resolve();
+                        }),
+                    );
                     return Duplex.from({ readable: ssh.stdout, writable: ssh.stdin });
                 },
             },
@@ -94,7 +148,12 @@ function transport() {
     fail(`${shown} is not unix://, tcp:// or ssh://: the check cannot reach it; point docker:host at the Swarm manager with one of those`);
 }
 
+/** Set when ssh carries the connection: its exit says more than the socket error it causes. */
+let sshExit;
+const lastLine = (text) => text.trim().split("\n").pop() ?? "";
 const { module, options } = transport();
+/** Errors that mean nobody answered: the engine was not asked (a preview may go on without it). */
+const NO_ANSWER = /ECONNREFUSED|ENOENT|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EACCES|no answer within/;
 
 /** GET PATH on the engine: the parsed JSON body and the status, or a failure naming docker:host. */
 function get(path) {
@@ -114,13 +173,19 @@ function get(path) {
                 });
         });
         req.on("timeout", () => req.destroy(new Error("no answer within 30 s")));
-        req.on("error", (e) => {
-            const hint = /EPROTO|wrong version|ECONNRESET|socket hang up/.test(e.message)
-                ? module === http
-                    ? " (does the engine speak TLS? then set docker:certPath, or docker:caMaterial, docker:certMaterial and docker:keyMaterial)"
-                    : " (does the engine speak TLS on this port?)"
-                : "";
-            fail(`cannot reach ${shown}: ${e.message}${hint}. Check docker:host (and that the engine runs), then run pulumi again`);
+        req.on("error", async (e) => {
+            // Over ssh, a failed ssh breaks the stream: its exit (and what it said) is the cause; wait for it.
+            if (sshExit !== undefined) await Promise.race([sshExit, new Promise((r) => setTimeout(r, 2000))]);
+            const hint =
+                sshExit === undefined && /EPROTO|wrong version|ECONNRESET|socket hang up/.test(e.message)
+                    ? module === http
+                        ? " (does the engine speak TLS? then set docker:certPath, or docker:caMaterial, docker:certMaterial and docker:keyMaterial)"
+                        : " (does the engine speak TLS on this port?)"
+                    : "";
+            fail(
+                `cannot reach ${shown}: ${e.message}${hint}. Check docker:host (and that the engine runs), then run pulumi again`,
+                NO_ANSWER.test(`${e.code ?? ""} ${e.message}`) || sshExit !== undefined ? UNREACHABLE : REFUSED,
+            );
         });
         req.end();
     });
@@ -194,6 +259,22 @@ function withDigest(image, digest) {
     return `${familiar}@${digest}`;
 }
 
+/**
+ * The registry's data volume on this node, with `{"volume": NAME}`: whether it exists, its labels, and its size
+ * (GET /system/df: the engine measures every volume, once), so the gate can tell a volume that holds a registry
+ * (restored from a backup) from the empty one Swarm would make when a task first mounts it here.
+ */
+async function volume(name) {
+    const found = await get(`/volumes/${encodeURIComponent(name)}`);
+    if (found.status === 404) return { exists: false, bytes: 0, labels: {} };
+    if (found.status !== 200) fail(`${shown} answered GET /volumes/${name} with HTTP ${found.status}: ${found.body.slice(0, 200)}`);
+    const df = await get("/system/df");
+    const usage = (df.json?.Volumes ?? []).find((v) => v.Name === name)?.UsageData;
+    return { exists: true, bytes: usage?.Size ?? -1, labels: found.json?.Labels ?? {} };
+}
+
 const pins = {};
 for (const image of input.resolve ?? []) pins[image] = await pin(image);
-process.stdout.write(JSON.stringify({ nodeId: swarm.NodeID, pins }));
+const answer = { nodeId: swarm.NodeID, pins };
+if (typeof input.volume === "string") answer.volume = await volume(input.volume);
+process.stdout.write(JSON.stringify(answer));

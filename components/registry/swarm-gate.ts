@@ -18,49 +18,176 @@ export interface ImagePin {
 interface GateAnswer {
     nodeId: string;
     pins: Record<string, ImagePin>;
+    /** The data volume on this node, when asked (`volume`). */
+    volume?: { exists: boolean; bytes: number; labels: Record<string, string> };
 }
 
-/** Runs swarm-check.mjs; its refusal (not a manager, unreachable) becomes the error pulumi shows. */
-function runGate(connection: DockerConnection, resolve: string[]): GateAnswer {
+/** What the engine check is asked: `resolve` images to pin, a `volume` to look at, or only the `platform`. */
+export interface EngineRequest {
+    connection: DockerConnection;
+    resolve?: string[];
+    volume?: string;
+    platform?: boolean;
+}
+
+/** The check's answer, or why there is none: `unreachable` when the engine could not be asked at all. */
+export type EngineReply<T> = { answer: T } | { unreachable: boolean; message: string };
+
+/**
+ * Runs swarm-check.mjs in a child process, asynchronously: every dynamic resource of the stack (the functions
+ * too) is served by one provider process, which must keep serving while a slow SSH connection is made. At most
+ * 120 s. Exit code 2 is the check's "could not ask the engine" (nobody answered, ssh refused).
+ */
+export function askEngine<T>(request: EngineRequest): Promise<EngineReply<T>> {
     // Required here, not imported: the provider is serialized with its closure, and a module the program
     // imported would be captured as an object (which cannot be serialized) instead of required again.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { spawnSync } = require("node:child_process") as typeof import("node:child_process");
-    const r = spawnSync(process.execPath, [SWARM_CHECK_SCRIPT], { input: JSON.stringify({ connection, resolve }), encoding: "utf8", timeout: 120_000 });
-    if (r.status !== 0) throw new Error((r.stderr || r.error?.message || `the Swarm gate exited ${r.status}`).trim());
-    return JSON.parse(r.stdout) as GateAnswer;
+    const { spawn } = require("node:child_process") as typeof import("node:child_process");
+    return new Promise((resolve) => {
+        const child = spawn(process.execPath, [SWARM_CHECK_SCRIPT], { stdio: ["pipe", "pipe", "pipe"] });
+        let stdout = "";
+        let stderr = "";
+        const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
+        child.stdout.on("data", (c) => (stdout += c));
+        child.stderr.on("data", (c) => (stderr += c));
+        child.on("error", (e) => {
+            clearTimeout(timer);
+            resolve({ unreachable: false, message: `could not run the engine check: ${e.message}` });
+        });
+        child.on("close", (code, signal) => {
+            clearTimeout(timer);
+            if (code === 0) {
+                try {
+                    resolve({ answer: JSON.parse(stdout) as T });
+                } catch {
+                    resolve({ unreachable: false, message: `the engine check answered something that is not JSON: ${stdout.slice(0, 200)}` });
+                }
+                return;
+            }
+            const timedOut = signal === "SIGKILL";
+            resolve({
+                unreachable: code === 2 || timedOut,
+                message: (stderr || (timedOut ? "the Docker engine gave no answer within 120 s" : `the engine check exited ${code ?? signal}`)).trim(),
+            });
+        });
+        child.stdin.end(JSON.stringify(request));
+    });
 }
 
-interface GateState {
+/** The engine's answer; its refusal (not a manager, unreachable) becomes the error pulumi shows. */
+export async function mustAsk<T>(request: EngineRequest): Promise<T> {
+    const reply = await askEngine<T>(request);
+    if ("answer" in reply) return reply.answer;
+    throw new Error(reply.message);
+}
+
+/**
+ * The engine's answer for a diff. A preview (`preview` input true: `pulumi preview`, and the preview `pulumi up`
+ * runs first) that cannot reach the engine at all (a CI job without the SSH key, the host down) gets undefined
+ * after a warning, and the resource shows no change: what only the engine knows is not known then. The update
+ * of `pulumi up` asks again, and stops if it still cannot.
+ */
+export async function askForDiff<T>(request: EngineRequest, preview: boolean | undefined, what: string): Promise<T | undefined> {
+    const reply = await askEngine<T>(request);
+    if ("answer" in reply) return reply.answer;
+    if (preview === true && reply.unreachable) {
+        // The provider process has no engine connection for pulumi.log: the engine shows what it writes to stderr.
+        process.stderr.write(
+            `warning: this preview could not ask the Docker engine (${reply.message.replace(/^registry:mode swarm: /, "")}), so ${what} is shown unchanged; pulumi up asks the engine again and stops if it still cannot reach it\n`,
+        );
+        return undefined;
+    }
+    throw new Error(reply.message);
+}
+
+/** The volume label that lets the gate move the registry onto an empty volume on purpose. */
+export const START_EMPTY_LABEL = "faasreg.start-empty";
+
+/**
+ * Why moving the registry's tasks from node `from` to the node of `answer` would lose its images: with a named
+ * volume (registry:storage filesystem without registry:sharedPath) the data lives on one node, and a task placed
+ * on another mounts the empty volume Swarm makes there. Undefined when nothing moves, or the volume on the new node
+ * holds data (a backup restored there) or carries START_EMPTY_LABEL.
+ */
+export function dataMoveRefusal(
+    from: string | undefined,
+    answer: GateAnswer,
+    dataVolume: string | undefined,
+    connection: DockerConnection,
+): string | undefined {
+    if (dataVolume === undefined || from === undefined || from === answer.nodeId) return undefined;
+    const volume = answer.volume;
+    if (volume === undefined || (volume.exists && (volume.bytes !== 0 || volume.labels[START_EMPTY_LABEL] === "true"))) return undefined;
+    const where = connection.host ?? "the local engine";
+    return (
+        `registry:mode swarm: the manager under docker:host (${where}) is node ${answer.nodeId}, but the registry's images are in the volume ` +
+        `${dataVolume} on node ${from}, and on ${answer.nodeId} that volume ${volume.exists ? "is empty" : "does not exist"}: pulumi up would move the ` +
+        "registry there and serve an empty registry. Nothing was changed. Either restore a backup of the volume onto that node first " +
+        '(README, "Backup and restore"), or keep the images where every node reaches them (registry:sharedPath, or registry:storage s3). ' +
+        `To start empty there on purpose: docker volume create --label ${START_EMPTY_LABEL}=true ${dataVolume} (on that node), then pulumi up`
+    );
+}
+
+interface GateInputs {
     connection: DockerConnection;
+    /** True while the program runs for a preview (pulumi.runtime.isDryRun()): see askForDiff. */
+    preview?: boolean;
+    /** The registry's data volume, when its images live on the manager's node (a named volume). */
+    dataVolume?: string;
+}
+
+interface GateState extends GateInputs {
     /** The node id of the manager `connection` points at. */
     nodeId: string;
 }
 
+const gateRequest = (inputs: GateInputs): EngineRequest => ({ connection: inputs.connection, ...(inputs.dataVolume ? { volume: inputs.dataVolume } : {}) });
+const gateOutputs = (inputs: GateInputs, nodeId: string): GateState => ({
+    connection: inputs.connection,
+    nodeId,
+    ...(inputs.dataVolume ? { dataVolume: inputs.dataVolume } : {}),
+});
+
 /**
  * The Swarm gate as a resource, so it runs on every preview, up and refresh, not only on creation: its diff
- * asks the engine again, so a `docker:host` that is not a manager, or cannot be reached, is refused before
- * anything changes, and a manager replaced under the same `docker:host` (a new node id) updates the gate, and
- * with it the placement of the front (and of replicas on a named volume). Its `connection.keyMaterial` is a
- * secret output (additionalSecretOutputs).
+ * asks the engine again, so a `docker:host` that is not a manager is refused before anything changes, and a
+ * manager replaced under the same `docker:host` (a new node id) updates the gate, and with it the placement of
+ * the front (and of replicas on a named volume), unless that would leave the images behind (dataMoveRefusal).
+ * A preview that cannot reach the engine shows the gate unchanged, with a warning (askForDiff). Its
+ * `connection.keyMaterial` is a secret output (additionalSecretOutputs).
  */
 class SwarmGateProvider implements pulumi.dynamic.ResourceProvider {
-    async create(inputs: GateState): Promise<pulumi.dynamic.CreateResult> {
-        return { id: "swarm-gate", outs: { connection: inputs.connection, nodeId: runGate(inputs.connection, []).nodeId } };
+    async create(inputs: GateInputs): Promise<pulumi.dynamic.CreateResult> {
+        const answer = await mustAsk<GateAnswer>(gateRequest(inputs));
+        return { id: "swarm-gate", outs: gateOutputs(inputs, answer.nodeId) };
     }
 
-    async diff(_id: string, olds: GateState, news: GateState): Promise<pulumi.dynamic.DiffResult> {
-        const changed = JSON.stringify(olds.connection) !== JSON.stringify(news.connection) || runGate(news.connection, []).nodeId !== olds.nodeId;
-        return { changes: changed, replaces: [], deleteBeforeReplace: false };
+    async diff(_id: string, olds: GateState, news: GateInputs): Promise<pulumi.dynamic.DiffResult> {
+        const connectionChanged = JSON.stringify(olds.connection) !== JSON.stringify(news.connection);
+        const answer = await askForDiff<GateAnswer>(gateRequest(news), news.preview, "the Swarm gate (and where the front and replicas run)");
+        if (answer === undefined) return { changes: connectionChanged, replaces: [], deleteBeforeReplace: false };
+        const refusal = dataMoveRefusal(olds.nodeId, answer, news.dataVolume, news.connection);
+        if (refusal !== undefined) throw new Error(refusal);
+        return { changes: connectionChanged || answer.nodeId !== olds.nodeId, replaces: [], deleteBeforeReplace: false };
     }
 
-    async update(_id: string, _olds: GateState, news: GateState): Promise<pulumi.dynamic.UpdateResult> {
-        return { outs: { connection: news.connection, nodeId: runGate(news.connection, []).nodeId } };
+    async update(_id: string, olds: GateState, news: GateInputs): Promise<pulumi.dynamic.UpdateResult> {
+        const answer = await mustAsk<GateAnswer>(gateRequest(news));
+        const refusal = dataMoveRefusal(olds.nodeId, answer, news.dataVolume, news.connection);
+        if (refusal !== undefined) throw new Error(refusal);
+        return { outs: gateOutputs(news, answer.nodeId) };
     }
 
     async read(id: string, props: GateState): Promise<pulumi.dynamic.ReadResult> {
-        // A refresh sees a replaced manager.
-        return { id, props: { ...props, nodeId: runGate(props.connection, []).nodeId } };
+        // A refresh sees a replaced manager, unless taking its node id would move the images' tasks onto an empty
+        // volume at the next up: then the state keeps the old node, and up's diff refuses, saying what to do.
+        const answer = await mustAsk<GateAnswer>(gateRequest(props));
+        const refusal = dataMoveRefusal(props.nodeId, answer, props.dataVolume, props.connection);
+        if (refusal !== undefined) {
+            process.stderr.write(`warning: ${refusal.replace(/^registry:mode swarm: /, "")}\n`);
+            return { id, props };
+        }
+        return { id, props: { ...props, nodeId: answer.nodeId } };
     }
 
     async delete(): Promise<void> {
@@ -81,7 +208,7 @@ interface PinState extends ImagePin {
  */
 class ImagePinProvider implements pulumi.dynamic.ResourceProvider {
     async create(inputs: PinState): Promise<pulumi.dynamic.CreateResult> {
-        const pin = runGate(inputs.connection, [inputs.image]).pins[inputs.image];
+        const pin = (await mustAsk<GateAnswer>({ connection: inputs.connection, resolve: [inputs.image] })).pins[inputs.image];
         return { id: inputs.image, outs: { connection: inputs.connection, image: inputs.image, ...pin } };
     }
 
@@ -106,9 +233,17 @@ export const imagePinProvider = new ImagePinProvider();
 export class SwarmGate extends pulumi.dynamic.Resource {
     declare readonly nodeId: pulumi.Output<string>;
 
-    /** `connection`: the key material may be a secret Output. */
-    constructor(name: string, args: { connection: pulumi.Inputs }, opts?: pulumi.CustomResourceOptions) {
-        super(swarmGateProvider, name, { ...args, nodeId: undefined }, { ...opts, additionalSecretOutputs: ["connection"] });
+    /**
+     * `connection`: the key material may be a secret Output. `dataVolume`: the registry's named volume, whose
+     * images a move to another node would leave behind.
+     */
+    constructor(name: string, args: { connection: pulumi.Inputs; dataVolume?: string }, opts?: pulumi.CustomResourceOptions) {
+        super(
+            swarmGateProvider,
+            name,
+            { ...args, preview: pulumi.runtime.isDryRun(), nodeId: undefined },
+            { ...opts, additionalSecretOutputs: ["connection"] },
+        );
     }
 }
 

@@ -1,6 +1,7 @@
 import { createHash, createHmac } from "node:crypto";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { computed } from "../computed";
 import {
     ACME_DIRECTORIES,
     DEFAULT_FRONT_IMAGE,
@@ -88,8 +89,10 @@ const CONTENT_HASH_LENGTH = 12;
 export interface SwarmNames {
     /** The registry service; `tasks.<service>` in Docker's DNS lists its tasks. Other services add `-front`, `-redis`. */
     service: string;
-    /** The overlay network. */
+    /** The overlay network, encrypted (IPsec between nodes). */
     network: string;
+    /** The overlay network without encryption (`registry:encryptOverlay false`): another name, as options are set once. */
+    clearNetwork: string;
     /** The prefix of config and secret names: `<objects>-<role>-<content hash>`. */
     objects: string;
 }
@@ -112,7 +115,15 @@ export function swarmNames(prefix: string): SwarmNames {
     const service = fit(SWARM_NAME_LIMITS.service - "-front".length);
     // The longest config name is `<objects>-front-certificate-<12 hex>`.
     const objects = fit(SWARM_NAME_LIMITS.object - LONGEST_ROLE.length - CONTENT_HASH_LENGTH - 2);
-    return { service, network: `${service}-net`, objects };
+    // Networks are DNS labels too (swarmkit's validateAnnotations): `<service>-net-clear` may not fit where the service does.
+    const network = (suffix: string) =>
+        `${service}${suffix}`.length <= SWARM_NAME_LIMITS.service ? `${service}${suffix}` : `${fit(SWARM_NAME_LIMITS.service - suffix.length)}${suffix}`;
+    return { service, network: network("-net"), clearNetwork: network("-net-clear"), objects };
+}
+
+/** The registry's data volume (a named volume on the manager's node, unless registry:sharedPath or S3). */
+export function dataVolumeName(prefix: string): string {
+    return `${prefix}-data`;
 }
 
 /** Seconds Redis gets between SIGTERM and SIGKILL. */
@@ -137,7 +148,9 @@ export function declareSwarmRegistry(parent: pulumi.Resource, name: string, o: S
         front: settings.frontImage,
         ...(settings.redis === "service" ? { redis: settings.redisImage ?? DEFAULT_REDIS_IMAGE } : {}),
     };
-    const gate = new SwarmGate(`${name}-swarm-gate`, { connection: o.connection }, { parent });
+    // With a named volume the images live on the gate's node: the gate refuses to move them onto an empty volume.
+    const dataVolume = o.args.storage?.driver !== "s3" && settings.sharedPath === undefined ? dataVolumeName(o.prefix) : undefined;
+    const gate = new SwarmGate(`${name}-swarm-gate`, { connection: o.connection, ...(dataVolume === undefined ? {} : { dataVolume }) }, { parent });
     const gated = { parent, dependsOn: [gate] };
     const pins = new Map<string, PinnedImage>();
     const pin = (image: string) => {
@@ -158,27 +171,27 @@ export function declareSwarmRegistry(parent: pulumi.Resource, name: string, o: S
     };
     // Where tasks may run: the image's platforms (as the engine records them) and, unless spread, the manager.
     const placement = (image: string, spread: boolean): docker.types.input.ServiceTaskSpecPlacement => ({
-        ...(spread ? {} : { constraints: gate.nodeId.apply((id) => [`node.id==${id}`]) }),
-        platforms: pin(image).platforms,
+        ...(spread ? {} : { constraints: computed(gate.nodeId).apply((id) => [`node.id==${id}`]) }),
+        platforms: computed(pin(image).platforms),
     });
     const files = swarmFiles(gated, name, names.objects, o.httpSecret);
     const encrypt = settings.encryptOverlay !== false;
     // Another name when clear: `options` are set once (see declareNetwork), so the switch must make a new network.
-    const network = declareNetwork(gated, name, encrypt ? names.network : `${names.network}-clear`, encrypt);
+    const network = declareNetwork(gated, name, encrypt ? names.network : names.clearNetwork, encrypt);
 
     const redis =
         images.redis === undefined
             ? undefined
             : declareRedis(gated, name, {
                   name: `${names.service}-redis`,
-                  image: pin(images.redis).reference,
+                  image: computed(pin(images.redis).reference),
                   network,
                   placement: placement(images.redis, settings.spread),
               });
     const registry = declareRegistryService({ parent, dependsOn: [gate, ...(redis === undefined ? [] : [redis])] }, name, {
         ...o,
         service: names.service,
-        image: pin(images.registry).reference,
+        image: computed(pin(images.registry).reference),
         network,
         files,
         placement: placement(images.registry, settings.spread),
@@ -188,7 +201,7 @@ export function declareSwarmRegistry(parent: pulumi.Resource, name: string, o: S
     const front = declareFront({ parent, dependsOn: [gate, registry] }, name, {
         ...o,
         service: names.service,
-        image: pin(images.front).reference,
+        image: computed(pin(images.front).reference),
         network,
         files,
         placement: placement(images.front, false),
@@ -339,7 +352,7 @@ function declareRegistryService(
         if (s.sharedPath !== undefined) {
             mounts.push({ type: "bind", source: s.sharedPath, target: CONTAINER_PATHS.data });
         } else {
-            const data = new docker.Volume(`${name}-data`, { name: `${s.prefix}-data` }, { ...opts, retainOnDelete: s.retainData });
+            const data = new docker.Volume(`${name}-data`, { name: dataVolumeName(s.prefix) }, { ...opts, retainOnDelete: s.retainData });
             mounts.push({ type: "volume", source: data.name, target: CONTAINER_PATHS.data });
         }
     }

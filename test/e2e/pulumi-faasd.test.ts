@@ -5,7 +5,8 @@
 // a second `up` changes nothing; a rotated registry password re-runs the command (and the next pull uses it);
 // `destroy` removes our entry only.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type FaasdLab, faasdSkipReason, sshdSkipReason, startFaasdLab } from "../helpers/faasd";
+import { type FaasdLab, faasdSkipReason, startFaasdLab } from "../helpers/faasd";
+import { sshdSkipReason } from "../helpers/sshd";
 import { ImageSource } from "../helpers/image-source";
 import { labSkipReason } from "../helpers/lab";
 import { changedResources, expectNoChanges, PulumiStack, pulumiSkipReason } from "../helpers/pulumi-cli";
@@ -136,6 +137,23 @@ describe.skipIf(skip !== undefined)("faasd deployed by pulumi up for real: the c
         expect(credentials()).toEqual({ auths: { ...OTHER, [`${HOST}:8443`]: { auth: auth(PASSWORD_2) } } });
         // The function's image now names the new server; faasd pulled it with the new entry.
         expect(await invoke(), up.out).toBe("200 hello v1 GREETING=two");
+        const again = await stack.up(["--expect-no-changes"]);
+        expect(again.status, again.out).toBe(0);
+    }, 300_000);
+
+    it("another faas:sshHost replaces the command, deleting first: the old host's entry goes, the new host's is written", async () => {
+        // The new name is another name of the same VM here (one file): delete-first must still leave the entry.
+        const ssh = faasd.ssh as NonNullable<FaasdLab["ssh"]>;
+        faasd.lab.addHost(ssh.host, "faasd-vm.test");
+        await stack.setConfig({ "faas:sshHost": "faasd-vm.test" });
+        const plan = await stack.preview(["--json"]);
+        const steps = (JSON.parse(plan.stdout) as { steps: { op: string; urn: string }[] }).steps.filter((s) => s.urn.endsWith("::faasd-credentials-command"));
+        expect(steps.map((s) => s.op)).toEqual(["replace"]);
+        const up = await stack.up();
+        expect(up.status, up.out).toBe(0);
+        expect(up.out).toMatch(/faasd-credentials-command deleting original/);
+        expectNoSecret(up.out);
+        expect(credentials()).toEqual({ auths: { ...OTHER, [`${HOST}:8443`]: { auth: auth(PASSWORD_2) } } });
         const again = await stack.up(["--expect-no-changes"]);
         expect(again.status, again.out).toBe(0);
     }, 300_000);

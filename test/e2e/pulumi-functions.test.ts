@@ -3,7 +3,7 @@
 // v3, container mode on the same engine), all inside one lab. What users do after the first `up`: a second `up`
 // that changes nothing, an environment variable changed in place, the gateway's password rotated (by the
 // operator, then in stack config), `refresh`, and `destroy` taking the function off the gateway.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { importFunctionImage } from "../helpers/function-image";
@@ -13,9 +13,10 @@ import { openfaasSwarmSkipReason, type SwarmOpenFaas, startSwarmOpenFaas } from 
 import { changedResources, expectNoChanges, PulumiStack, pulumiSkipReason } from "../helpers/pulumi-cli";
 import { registrySkipReason } from "../helpers/registry-binary";
 import { importRegistryImage } from "../helpers/registry-image";
+import { type LabSsh, sshDockerConfig, sshdSkipReason, startSshd } from "../helpers/sshd";
 import { makeCaSignedCertificate } from "../helpers/tls";
 
-const skip = labSkipReason({ dockerd: true }) ?? registrySkipReason() ?? openfaasSwarmSkipReason() ?? pulumiSkipReason();
+const skip = labSkipReason({ dockerd: true }) ?? registrySkipReason() ?? openfaasSwarmSkipReason() ?? sshdSkipReason() ?? pulumiSkipReason();
 if (skip !== undefined) process.stderr.write(`test/e2e/pulumi-functions.test.ts: SKIPPED: ${skip}\n`);
 
 const HOST = "registry.functions.test";
@@ -32,6 +33,7 @@ describe.skipIf(skip !== undefined)("functions on the real OpenFaaS for Swarm, d
     let faas: SwarmOpenFaas;
     let stack: PulumiStack;
     let builtContext: string;
+    let ssh: LabSsh;
     const certificate = makeCaSignedCertificate([HOST]);
     const invoke = async () => {
         const r = await fetch(`${faas.hostUrl}/function/hello`, { signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
@@ -58,7 +60,9 @@ describe.skipIf(skip !== undefined)("functions on the real OpenFaaS for Swarm, d
     beforeAll(async () => {
         lab = await Lab.start("pulumi-functions");
         lab.addHost(LAB_ADDRESS, HOST);
-        docker = await lab.startDockerd({ swarm: true });
+        // docker:host is ssh:// to the lab, as to a VM (`docker system dial-stdio` there uses the default socket).
+        docker = await lab.startDockerd({ swarm: true, defaultSocket: true });
+        ssh = await startSshd(lab);
         lab.writeFile(`/etc/docker/certs.d/${HOST}/ca.crt`, certificate.ca);
         const caFile = join(lab.dir, "registry-ca.pem");
         writeFileSync(caFile, certificate.ca);
@@ -83,7 +87,7 @@ describe.skipIf(skip !== undefined)("functions on the real OpenFaaS for Swarm, d
                 "registry:privateKey": certificate.key,
                 "registry:users": JSON.stringify([{ username: "ci", password: REGISTRY_PASSWORD }]),
                 "registry:image": registryImage,
-                "docker:host": docker.host,
+                ...sshDockerConfig(ssh),
                 "faas:gateway": faas.url,
                 "faas:password": GATEWAY_1,
             },
@@ -147,6 +151,18 @@ describe.skipIf(skip !== undefined)("functions on the real OpenFaaS for Swarm, d
         expect(again.status, again.out).toBe(0);
         const refresh = await stack.refresh(["--expect-no-changes"]);
         expect(refresh.status, refresh.out).toBe(0);
+        // A CI preview without the deploy key: the platform cannot be asked, so it (and the tag) shows no change.
+        renameSync(ssh.files.privateKey, `${ssh.files.privateKey}.away`);
+        try {
+            const preview = await stack.preview(["--expect-no-changes", "--diff"]);
+            expect(preview.status, preview.out).toBe(0);
+            expect(preview.out).toMatch(
+                /could not ask the Docker engine \(ssh to docker:host .* failed: .*\), so the Docker host's platform \(and the tags of images built there\) is shown unchanged/,
+            );
+            expectNoSecret(preview.out);
+        } finally {
+            renameSync(`${ssh.files.privateKey}.away`, ssh.files.privateKey);
+        }
         await stack.setConfig({ "faas:functions": functions("two") });
         const back = await stack.up();
         expect(back.status, back.out).toBe(0);

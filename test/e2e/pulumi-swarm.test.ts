@@ -4,12 +4,14 @@
 // with Docker Hub). What no translation of the provider could show: the second `up` and `refresh` change nothing,
 // a change to the registry's config rolls the replicas while 30 pulls run with none failing, a replacement goes
 // delete-first, and `destroy` leaves only the data volume.
+import { renameSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { changedResources, expectNoChanges, changeSummary, PulumiStack, pulumiSkipReason } from "../helpers/pulumi-cli";
 import { SECRET_KEYS, SwarmRegistryLab, swarmLabSkipReason } from "../helpers/swarm-registry-lab";
+import { sshdSkipReason } from "../helpers/sshd";
 import { makeCaSignedCertificate } from "../helpers/tls";
 
-const skip = swarmLabSkipReason() ?? pulumiSkipReason();
+const skip = swarmLabSkipReason() ?? sshdSkipReason() ?? pulumiSkipReason();
 if (skip !== undefined) process.stderr.write(`test/e2e/pulumi-swarm.test.ts: SKIPPED: ${skip}\n`);
 
 const HOST = "registry.pulumi-swarm.test";
@@ -27,7 +29,8 @@ describe.skipIf(skip !== undefined)("pulumi up twice, for real: registry:mode sw
     };
 
     beforeAll(async () => {
-        swarm = await SwarmRegistryLab.start("pulumi-swarm", HOST);
+        // docker:host is ssh:// to the manager, as to a VM: what a CI preview without the deploy key cannot reach.
+        swarm = await SwarmRegistryLab.start("pulumi-swarm", HOST, { ssh: true });
         swarm.lab.writeFile(`/etc/docker/certs.d/${HOST}/ca.crt`, certificate.ca);
         stack = await PulumiStack.init(swarm.lab, "sw", swarm.certificateConfig(certificate), SECRET_KEYS);
     }, 240_000);
@@ -58,6 +61,29 @@ describe.skipIf(skip !== undefined)("pulumi up twice, for real: registry:mode sw
         const preview = await stack.preview(["--expect-no-changes"]);
         expect(preview.status, preview.out).toBe(0);
         process.stderr.write(`pulumi-swarm: no-op up ${again.ms} ms, refresh ${refresh.ms} ms, preview ${preview.ms} ms\n`);
+    }, 300_000);
+
+    it("a preview without the deploy key (a CI preview): no change, a warning; up refuses, naming docker:host", async () => {
+        // The key docker:sshOpts names moved away: this machine cannot get into the VM, as a pull request's job.
+        const key = (swarm.ssh as NonNullable<typeof swarm.ssh>).files.privateKey;
+        renameSync(key, `${key}.away`);
+        try {
+            const preview = await stack.preview(["--expect-no-changes", "--diff"]);
+            expect(preview.status, preview.out).toBe(0);
+            expect(preview.out).toMatch(
+                /this preview could not ask the Docker engine \(ssh to docker:host \(ssh:\/\/root@10\.199\.0\.1\) failed: .*Permission denied/,
+            );
+            expect(preview.out).toMatch(/the Swarm gate \(and where the front and replicas run\) is shown unchanged; pulumi up asks the engine again/);
+            expectNoSecret(preview.out);
+            process.stderr.write(`pulumi-swarm: preview without the deploy key ${preview.ms} ms\n`);
+            const up = await stack.up();
+            expect(up.status).not.toBe(0);
+            expect(up.out).toMatch(/ssh to docker:host \(ssh:\/\/root@10\.199\.0\.1\) failed/);
+        } finally {
+            renameSync(`${key}.away`, key);
+        }
+        const again = await stack.up(["--expect-no-changes"]);
+        expect(again.status, again.out).toBe(0);
     }, 300_000);
 
     it("a change to the registry's config rolls the replicas while 30 pulls run: none fails", async () => {

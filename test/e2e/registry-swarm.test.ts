@@ -358,7 +358,8 @@ describe.skipIf(skip !== undefined)("the Swarm gate (swarm-check.mjs, run by the
 
     it("refuses a docker:host nobody answers on, and one it cannot speak to", () => {
         const gone = runSwarmGate({ host: `unix://${join(lab.dir, "no-such.sock")}` });
-        expect(gone.status).toBe(1);
+        // 2: the engine could not be asked at all (a preview then goes on with a warning; components/registry/swarm-gate.ts).
+        expect(gone.status).toBe(2);
         expect(gone.stderr).toMatch(/cannot reach docker:host \(unix:\/\/.*no-such\.sock\).*Check docker:host/);
         const npipe = runSwarmGate({ host: "npipe:////./pipe/docker_engine" });
         expect(npipe.status).toBe(1);
@@ -401,7 +402,7 @@ describe.skipIf(skip !== undefined)("the Swarm gate (swarm-check.mjs, run by the
         expect(answer.pins[`${IMAGE_SOURCE}/faasreg-test/missing:1`].warning).toMatch(/could not resolve/);
     }, 120_000);
 
-    it("as a resource driven by the engine's protocol: a manager re-initialised under the same docker:host is seen by diff and read; a host that left the Swarm is refused", async () => {
+    it("as a resource driven by the engine's protocol: a manager re-initialised under the same docker:host is seen by diff and read unless the images' volume is not there; a host that left the Swarm is refused", async () => {
         const stack = await evaluateStack(
             {
                 "registry:mode": "swarm",
@@ -424,9 +425,27 @@ describe.skipIf(skip !== undefined)("the Swarm gate (swarm-check.mjs, run by the
             expect((await docker.call("POST", "/swarm/init", { ListenAddr: "0.0.0.0:2377", AdvertiseAddr: LAB_ADDRESS })).status).toBe(200);
             const second = ((await docker.call("GET", "/info")).json as { Swarm: { NodeID: string } }).Swarm.NodeID;
             expect(second).not.toBe(first);
+            // The images live in a named volume on the gate's node: a move onto a node where that volume is absent or
+            // empty would serve an empty registry. Refused in the plan, saying what to do; a refresh keeps the old node.
+            const volume = "faas-registry-test-registry-data";
+            const refused = new RegExp(
+                `the registry's images are in the volume ${volume} on node ${first}, and on ${second} that volume (does not exist|is empty): ` +
+                    "pulumi up would move the registry there and serve an empty registry. Nothing was changed. Either restore a backup",
+            );
+            expect(engineMessage(await engine.diff("registry-swarm-gate", created.id, created.outs, inputs).catch((e) => e))).toMatch(refused);
+            expect((await engine.read("registry-swarm-gate", created.id, created.outs)).props.nodeId).toBe(first);
+            docker.must(["volume", "create", volume]);
+            expect(engineMessage(await engine.update("registry-swarm-gate", created.id, created.outs, inputs).catch((e) => e))).toMatch(refused);
+            // A backup restored into it there (any data): the move is allowed.
+            writeFileSync(join(lab.dir, "docker-data", "volumes", volume, "_data", "restored"), "a registry's files");
             expect((await engine.diff("registry-swarm-gate", created.id, created.outs, inputs)).changes).toBe("some");
             expect((await engine.read("registry-swarm-gate", created.id, created.outs)).props.nodeId).toBe(second);
             expect((await engine.update("registry-swarm-gate", created.id, created.outs, inputs)).nodeId).toBe(second);
+            // Starting empty on purpose: the volume labelled so.
+            docker.must(["volume", "rm", volume]);
+            expect(engineMessage(await engine.diff("registry-swarm-gate", created.id, created.outs, inputs).catch((e) => e))).toMatch(refused);
+            docker.must(["volume", "create", "--label", "faasreg.start-empty=true", volume]);
+            expect((await engine.diff("registry-swarm-gate", created.id, created.outs, inputs)).changes).toBe("some");
             // Out of the Swarm: every preview and up stops here, naming docker:host.
             expect((await docker.call("POST", "/swarm/leave?force=true")).status).toBe(200);
             expect(engineMessage(await engine.diff("registry-swarm-gate", created.id, created.outs, inputs).catch((e) => e))).toMatch(

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { functionOciArchive } from "./function-image";
 import { type DockerEngine, Lab, waitFor } from "./lab";
 import { type ContainerSpec, type RunningRegistry, startRealRegistry } from "./real-registry";
+import { type LabSsh, startSshd } from "./sshd";
 
 export const FAASD_BIN = process.env.FAASREG_FAASD_BIN;
 export const FAASD_GATEWAY_BIN = process.env.FAASREG_FAASD_GATEWAY_BIN;
@@ -35,7 +36,7 @@ export interface FaasdLab {
     /** The lab's Docker engine (`withDocker`): the registry VM's, where a stack deploys the registry container. */
     docker?: DockerEngine;
     /** The lab's sshd (`withSsh`): where `@pulumi/command` reaches "the faasd host". */
-    ssh?: { host: string; port: number; user: string; privateKey: string; hostKey: string };
+    ssh?: LabSsh;
     /** The gateway as processes inside the lab reach it. */
     url: string;
     /** The gateway as this test process reaches it. */
@@ -214,54 +215,4 @@ export async function startFaasdLab(options: {
 export function registryOf(lab: FaasdLab): RunningRegistry {
     if (lab.registry === undefined) throw new Error("this faasd lab runs no registry process (it was started without registrySpec)");
     return lab.registry;
-}
-
-/** The lab's own address (lab.ts), where its sshd listens. */
-const LAB_ADDRESS = "10.199.0.1";
-
-/** Why Debian's sshd cannot run here (undefined when it can). */
-export function sshdSkipReason(): string | undefined {
-    for (const bin of ["/usr/sbin/sshd", "/usr/bin/ssh-keygen"])
-        if (!existsSync(bin)) return `${bin} is missing: apt-get install openssh-server (.ci/run does)`;
-    return undefined;
-}
-
-/**
- * Debian's sshd inside the lab on LAB_ADDRESS:22: a host key of its own, root by key only (a fresh ed25519 client
- * key), nothing of the host's sshd config or keys. Returns what a client needs, the host key as
- * `ssh-ed25519 AAAA...` (what `ssh-keyscan` prints after the host name).
- */
-async function startSshd(lab: Lab): Promise<NonNullable<FaasdLab["ssh"]>> {
-    const dir = join(lab.dir, "sshd");
-    mkdirSync(dir, { mode: 0o700 });
-    for (const [file, type] of [
-        ["host_key", "ed25519"],
-        ["client_key", "ed25519"],
-    ]) {
-        const r = lab.exec(["ssh-keygen", "-q", "-t", type, "-N", "", "-C", `faasreg-test-${file}`, "-f", join(dir, file)]);
-        if (r.status !== 0) throw new Error(`ssh-keygen failed: ${r.stderr}`);
-    }
-    const read = (file: string) => lab.exec(["cat", join(dir, file)]).stdout;
-    writeFileSync(join(dir, "authorized_keys"), read("client_key.pub"), { mode: 0o600 });
-    writeFileSync(
-        join(dir, "sshd_config"),
-        [
-            `ListenAddress ${LAB_ADDRESS}:22`,
-            `HostKey ${join(dir, "host_key")}`,
-            `AuthorizedKeysFile ${join(dir, "authorized_keys")}`,
-            `PidFile ${join(dir, "sshd.pid")}`,
-            "PermitRootLogin prohibit-password",
-            "PasswordAuthentication no",
-            "KbdInteractiveAuthentication no",
-            "UsePAM no",
-            // The keys live in the lab's temporary folder, not a home directory.
-            "StrictModes no",
-            "Subsystem sftp internal-sftp",
-        ].join("\n"),
-    );
-    lab.exec(["mkdir", "-p", "/run/sshd"]);
-    lab.spawn("sshd", ["/usr/sbin/sshd", "-D", "-e", "-f", join(dir, "sshd_config")]);
-    await waitFor("the lab's sshd", async () => /Server listening/.test(lab.log("sshd")), 15_000);
-    const hostKey = read("host_key.pub").trim().split(" ").slice(0, 2).join(" ");
-    return { host: LAB_ADDRESS, port: 22, user: "root", privateKey: read("client_key"), hostKey };
 }

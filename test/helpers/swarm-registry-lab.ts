@@ -13,6 +13,7 @@ import { tarOf } from "./images";
 import { type DockerEngine, Lab, labSkipReason, waitFor } from "./lab";
 import { findResource, MOCK_DIGEST, MOCK_NODE_ID, outputValue, type RecordedResource, unwrap } from "./mocks";
 import { ImageSource } from "./image-source";
+import { type LabSsh, sshDockerConfig, startSshd } from "./sshd";
 import { registryBinary, registrySkipReason } from "./registry-binary";
 import { importRegistryImage } from "./registry-image";
 import type { EvaluatedStack } from "./evaluate";
@@ -86,6 +87,8 @@ export class SwarmRegistryLab {
         readonly workers: WorkerNode[] = [],
         /** The namespace that holds the bridge between the nodes (a lab of several). */
         readonly bridge?: Lab,
+        /** The manager's sshd (`ssh`): the stack's docker:host is then ssh:// to it, as to a VM. */
+        readonly ssh?: LabSsh,
     ) {}
 
     /** A lab with a Swarm manager, the three images, and `host` resolving to the lab's address. About 10 s. */
@@ -101,7 +104,8 @@ export class SwarmRegistryLab {
     static async start(
         name: string,
         host: string,
-        options: { faultableRegistry?: boolean; workers?: number; managers?: boolean } = {},
+        /** `ssh`: the manager also runs sshd, and the stack reaches its engine over SSH (docker:host ssh://, as a VM). */
+        options: { faultableRegistry?: boolean; workers?: number; managers?: boolean; ssh?: boolean } = {},
     ): Promise<SwarmRegistryLab> {
         const lab = await Lab.start(name);
         const labs: Lab[] = [lab];
@@ -118,7 +122,13 @@ export class SwarmRegistryLab {
                 );
                 connect(bridge, lab, 1);
             }
-            const docker = await lab.startDockerd({ swarm: true, ...(bridge === undefined ? {} : { advertise: `${CLUSTER_NET}.1` }) });
+            const docker = await lab.startDockerd({
+                swarm: true,
+                ...(bridge === undefined ? {} : { advertise: `${CLUSTER_NET}.1` }),
+                // `docker system dial-stdio` over SSH talks to the default socket.
+                defaultSocket: options.ssh,
+            });
+            const ssh = options.ssh ? await startSshd(lab) : undefined;
             const debs = unpackDebs(SWARM_DEBS);
             if ("error" in debs) throw new Error(debs.error);
             const bundle = join(lab.dir, "ca-bundle.pem");
@@ -159,7 +169,7 @@ export class SwarmRegistryLab {
                     workers.push({ lab: node, docker: engine, address, nodeId: info.Swarm.NodeID });
                 }
             }
-            return new SwarmRegistryLab(lab, docker, host, JSON.parse(gate.stdout).nodeId, images, workers, bridge);
+            return new SwarmRegistryLab(lab, docker, host, JSON.parse(gate.stdout).nodeId, images, workers, bridge, ssh);
         } catch (error) {
             for (const l of labs.reverse()) await l.stop();
             throw error;
@@ -269,7 +279,7 @@ export class SwarmRegistryLab {
             "registry:users": JSON.stringify([{ username: "ci" }]),
             "registry:image": this.images.registry.ref,
             "registry:frontImage": this.images.front.ref,
-            "docker:host": this.docker.host,
+            ...(this.ssh === undefined ? { "docker:host": this.docker.host } : sshDockerConfig(this.ssh)),
             ...extra,
         };
     }
