@@ -30,6 +30,7 @@ import { request } from "../test/helpers/http";
 import { startRealRegistry } from "../test/helpers/real-registry";
 import { type RegistryVersion, registrySkipReason } from "../test/helpers/registry-binary";
 import { RegistryClient } from "../test/helpers/registry-client";
+import { useSharedBinaries } from "../test/helpers/shared-binaries";
 import { median, timed } from "./measure";
 
 const PASSWORD = "bench-password-0123456789-abcdefgh";
@@ -197,6 +198,9 @@ async function main(): Promise<void> {
         process.stderr.write(`  ${figure}: ${value.toFixed(2)} ${unit}\n`);
     };
     process.stderr.write(`bench: ${REQUESTS} requests x ${RUNS} runs per registry figure, ${RUNS} runs per other figure\n`);
+    // The engine and MinIO unpacked from ../shared's archives (as .ci/run does) when not given.
+    const missing = useSharedBinaries();
+    if (missing.length > 0) process.stderr.write(`bench: not in ../shared, so their figures are skipped: ${missing.join(", ")}\n`);
 
     // The parts that BENCH_ONLY can run alone (besides "registry", below): why each cannot run here, and its rows.
     const parts: Record<string, { skip: () => string | undefined; run: () => Promise<void> }> = {

@@ -1,4 +1,4 @@
-// A real S3 server for the tests: MinIO (FAASREG_MINIO_BIN; .ci/run sets it from ../shared/minio/bin/minio,
+// A real S3 server for the tests: MinIO (FAASREG_MINIO_BIN; .ci/run unpacks ../shared/minio/minio.tar.xz,
 // built with `go install github.com/minio/minio@<pinned pseudo-version>`, README "Development"). One server
 // per call, on free loopback ports, its data in a temp folder, root credentials made here. Requests are
 // signed with `aws4` (AWS Signature V4), as any S3 client signs them.
@@ -16,7 +16,8 @@ export const MINIO_BIN_ENV = "FAASREG_MINIO_BIN";
 /** Why MinIO cannot run here (undefined when it can). */
 export function minioSkipReason(): string | undefined {
     const path = process.env[MINIO_BIN_ENV];
-    if (path === undefined || path === "") return `${MINIO_BIN_ENV} is not set (a MinIO server binary; .ci/run sets it from ../shared/minio/bin/minio)`;
+    if (path === undefined || path === "")
+        return `${MINIO_BIN_ENV} is not set (a MinIO server binary; .ci/run unpacks ../shared/minio/minio.tar.xz and sets it: export FAASREG_MINIO_BIN="$(../shared/minio/unpack)")`;
     if (!existsSync(path)) return `${MINIO_BIN_ENV}=${path} does not exist`;
     return undefined;
 }

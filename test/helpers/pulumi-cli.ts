@@ -4,7 +4,7 @@
 // and plugins on PATH are ignored). Every command runs INSIDE the lab's namespaces, so the providers, the
 // readiness probe and the Swarm gate reach the lab's engine and registry exactly as on a user's machine.
 //
-// The binaries come from one folder named by FAASREG_PULUMI_BIN (`.ci/run` sets it from ../shared/pulumi/bin):
+// The binaries come from one folder named by FAASREG_PULUMI_BIN (`.ci/run` unpacks ../shared/pulumi/engine.tar.xz there):
 // pulumi, pulumi-language-nodejs, pulumi-resource-pulumi-nodejs, pulumi-resource-docker, pulumi-resource-command,
 // pulumi-resource-random.
 // They are built from their public sources (README, "Development"); without them these tests say SKIPPED.
@@ -33,7 +33,7 @@ const BINARIES = ["pulumi", "pulumi-language-nodejs", "pulumi-resource-pulumi-no
 export function pulumiSkipReason(): string | undefined {
     const dir = process.env[PULUMI_BIN_ENV];
     if (dir === undefined || dir === "")
-        return `${PULUMI_BIN_ENV} is not set (a folder with ${BINARIES.join(", ")}; .ci/run sets it from ../shared/pulumi/bin)`;
+        return `${PULUMI_BIN_ENV} is not set (a folder with ${BINARIES.join(", ")}; .ci/run unpacks ../shared/pulumi/engine.tar.xz and sets it: export FAASREG_PULUMI_BIN="$(../shared/pulumi/unpack)")`;
     const missing = BINARIES.filter((b) => !existsSync(join(dir, b)));
     if (missing.length > 0) return `${PULUMI_BIN_ENV}=${dir} lacks ${missing.join(", ")}`;
     return undefined;

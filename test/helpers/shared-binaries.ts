@@ -1,0 +1,44 @@
+// The binaries the tests and the bench run, from ../shared beside the clone, as .ci/run finds them: the OpenFaaS
+// and registry binaries as files, the Pulumi engine and MinIO as xz archives that ../shared/*/unpack unpacks once
+// into /var/tmp/faasreg-*-<hash> and names. A FAASREG_* variable already set (a developer's own build) wins.
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+
+const SHARED = join(__dirname, "..", "..", "..", "shared");
+
+const FILES: Record<string, string> = {
+    FAASREG_GATEWAY_BIN: "openfaas/bin/gateway",
+    FAASREG_FAAS_SWARM_BIN: "openfaas/bin/faas-swarm",
+    FAASREG_FAASD_BIN: "openfaas/bin/faasd",
+    FAASREG_FAASD_GATEWAY_BIN: "openfaas/bin/gateway-0.25.4",
+    FAASREG_REGISTRY_BIN: "registry/bin/registry",
+};
+const ARCHIVES: Record<string, string> = { FAASREG_PULUMI_BIN: "pulumi/unpack", FAASREG_MINIO_BIN: "minio/unpack" };
+
+/** Sets every FAASREG_* variable that is unset and that ../shared can provide; says which it could not. */
+export function useSharedBinaries(): string[] {
+    const missing: string[] = [];
+    for (const [name, file] of Object.entries(FILES)) {
+        if (process.env[name]) continue;
+        if (existsSync(join(SHARED, file))) process.env[name] = join(SHARED, file);
+        else missing.push(name);
+    }
+    for (const [name, script] of Object.entries(ARCHIVES)) {
+        if (process.env[name]) continue;
+        const r = existsSync(join(SHARED, script)) ? spawnSync(join(SHARED, script), { encoding: "utf8" }) : undefined;
+        if (r?.status === 0 && r.stdout.trim() !== "") process.env[name] = r.stdout.trim();
+        else missing.push(name);
+    }
+    return missing;
+}
+
+// `eval "$(npx tsx test/helpers/shared-binaries.ts)"` (.ci/run): export lines for what was found, a warning for the rest.
+if (require.main === module) {
+    const before = new Set(Object.keys(process.env));
+    for (const name of useSharedBinaries()) process.stderr.write(`ci: WARNING: ${name}: not in ${SHARED}; the tests that need it will be skipped\n`);
+    for (const name of [...Object.keys(FILES), ...Object.keys(ARCHIVES)]) {
+        const value = process.env[name];
+        if (value !== undefined && !before.has(name)) process.stdout.write(`export ${name}='${value.replace(/'/g, "'\\''")}'\n`);
+    }
+}
