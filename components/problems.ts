@@ -1,3 +1,5 @@
+import { closest, distance } from "fastest-levenshtein";
+
 /** One thing wrong with a component's arguments: where (`users[1].username`) and what to do about it. */
 export interface Problem {
     path: string;
@@ -36,9 +38,20 @@ export function checkStringList(value: unknown): string | undefined {
 }
 
 export function describe(value: unknown): string {
+    if (value === undefined) return "nothing";
     if (value === null) return "null";
     if (Array.isArray(value)) return "a list";
     if (typeof value === "object") return "an object";
     if (typeof value === "string") return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value)}`;
     return `${typeof value} ${String(value)}`;
+}
+
+/** `servce (did you mean service?), envVar (did you mean envVars?)`: unknown keys, each with the nearest allowed one. */
+export function unknownKeysNamed(unknown: readonly string[], allowed: readonly string[]): string {
+    return unknown
+        .map((k) => {
+            const near = allowed.find((a) => a.toLowerCase() === k.toLowerCase()) ?? closest(k, [...allowed]);
+            return distance(k.toLowerCase(), near.toLowerCase()) <= Math.max(2, Math.floor(near.length / 4)) ? `${k} (did you mean ${near}?)` : k;
+        })
+        .join(", ");
 }

@@ -5,7 +5,7 @@ import { validateFunctionArgs, checkGatewayUrl } from "../components/faas/valida
 import { parseImageRef } from "../components/faas/image";
 import { DEPLOYMENT_FIELD_NAMES, type DeploymentFields } from "../components/faas/args";
 import { checkBuild, contextTag, type FunctionBuild, repositoryName } from "../components/faas/build";
-import { checkStringList, describe } from "../components/problems";
+import { checkStringList, describe, unknownKeysNamed } from "../components/problems";
 import { closest, distance } from "fastest-levenshtein";
 import { CONFIG_KEYS, DEFAULT_FAAS_NETWORK, DEFAULT_USERS, keySpec } from "./schema";
 
@@ -185,7 +185,9 @@ function unknownKeys(value: Record<string, unknown>, allowed: string[]): string[
  */
 export function parseStackConfig(source: ConfigSource): ParseResult {
     const r = new Reader(source);
-    if (source.keys !== undefined) unknownConfigKeys(r, source.keys());
+    // About the keys, not their values: reported even for an encrypted value (config:check cannot read it, but
+    // a misspelled secret key is as ignored as any other), so the check and the program agree on every key.
+    const keyProblems = source.keys === undefined ? [] : unknownConfigKeys(source.keys());
 
     // --- registry:*
     const tlsMode = r.string("registry:tls");
@@ -199,7 +201,8 @@ export function parseStackConfig(source: ConfigSource): ParseResult {
         // validateRegistryArgs reports entries that are not objects; here only unknown keys.
         if (typeof u === "object" && u !== null && !Array.isArray(u)) {
             const extra = unknownKeys(u as Record<string, unknown>, USER_KEYS);
-            if (extra.length > 0) r.add(`registry:users[${i}]`, `has unknown key(s) ${extra.join(", ")}: only username and password are allowed`);
+            if (extra.length > 0)
+                r.add(`registry:users[${i}]`, `has unknown key(s) ${unknownKeysNamed(extra, USER_KEYS)}: only username and password are allowed`);
         }
         users.push(u as { username: string; password?: string });
     });
@@ -349,7 +352,7 @@ export function parseStackConfig(source: ConfigSource): ParseResult {
             }
             const fn = f as Record<string, unknown>;
             const extra = unknownKeys(fn, FUNCTION_KEYS);
-            if (extra.length > 0) r.add(key, `has unknown key(s) ${extra.join(", ")}: allowed are ${FUNCTION_KEYS.join(", ")}`);
+            if (extra.length > 0) r.add(key, `has unknown key(s) ${unknownKeysNamed(extra, FUNCTION_KEYS)}: allowed are ${FUNCTION_KEYS.join(", ")}`);
             // An image without a registry host (`team/fn:1`) lives in our registry.
             let image = typeof fn.image === "string" && server !== undefined ? withRegistry(fn.image, server) : fn.image;
             if (fn.build !== undefined) {
@@ -383,7 +386,9 @@ export function parseStackConfig(source: ConfigSource): ParseResult {
                 typeof fn.image === "string" && image !== fn.image
                     ? message.split(JSON.stringify(image)).join(`${JSON.stringify(fn.image)} (read as ${image})`)
                     : message;
-            for (const p of problems) r.add(`${key}.${p.path === "readiness.timeoutSeconds" ? "readinessTimeoutSeconds" : p.path}`, quoted(p.message));
+            // The gateway is faas:gateway's, reported once under that key, not again per function.
+            for (const p of problems.filter((x) => !x.path.startsWith("gateway.")))
+                r.add(`${key}.${p.path === "readiness.timeoutSeconds" ? "readinessTimeoutSeconds" : p.path}`, quoted(p.message));
             if (typeof fn.service === "string") {
                 if (seen.has(fn.service)) r.add(`${key}.service`, `"${fn.service}" appears more than once: function names must be unique`);
                 seen.add(fn.service);
@@ -403,7 +408,7 @@ export function parseStackConfig(source: ConfigSource): ParseResult {
     }
 
     // A value that cannot be read here (encrypted, in config:check) is not judged by its content.
-    const problems = r.problems.filter((p) => source.isHidden?.(p.key) !== true);
+    const problems = [...keyProblems, ...r.problems.filter((p) => source.isHidden?.(p.key) !== true)];
     if (problems.length > 0) return { ok: false, problems };
     return { ok: true, config: { registry, faas, dockerHost, docker }, problems: [] };
 }
@@ -536,17 +541,32 @@ const OUR_NAMESPACES = ["registry", "faas"];
  * ignored: production Let's Encrypt instead of staging), and keys of other namespaces one typo away from
  * ours (`regsitry:port`). Each with the nearest key we read.
  */
-function unknownConfigKeys(r: Reader, keys: readonly string[]): void {
+function unknownConfigKeys(keys: readonly string[]): ConfigProblem[] {
     const known = CONFIG_KEYS.map((k) => k.key);
+    const problems: ConfigProblem[] = [];
     for (const key of keys) {
         if (known.includes(key)) continue;
+        // `registry:users[2].password` as a key of its own: `pulumi config set` without --path stores the path
+        // as a key's name, and nothing reads it.
+        const path = /^([a-z]+:[A-Za-z0-9]+)[[.]/.exec(key);
+        if (path !== null && known.includes(path[1])) {
+            const secret = keySpec(path[1]).secret !== "no";
+            problems.push({
+                key,
+                message:
+                    `is a key of its own, named like a path inside ${path[1]} (set without --path), so nothing reads it. ` +
+                    `Set it with --path: pulumi config rm '${key}' && pulumi config set${secret ? " --secret" : ""} --path '${key}' VALUE`,
+            });
+            continue;
+        }
         const ours = OUR_NAMESPACES.includes(key.split(":")[0]);
         const near = known.find((k) => k.toLowerCase() === key.toLowerCase()) ?? closest(key, known);
         const d = distance(key.toLowerCase(), near.toLowerCase());
         if (!ours && d > 2) continue;
         const suggestion = d <= Math.max(2, Math.floor(near.length / 4)) ? `: did you mean ${near}?` : "";
-        r.add(key, `is not a key this project reads, so it would be ignored${suggestion} (remove it: pulumi config rm ${key})`);
+        problems.push({ key, message: `is not a key this project reads, so it would be ignored${suggestion} (remove it: pulumi config rm ${key})` });
     }
+    return problems;
 }
 
 function isRemoteDockerHost(dockerHost: string): boolean {

@@ -4,6 +4,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { evaluateStack } from "./helpers/stack";
 
 const dir = mkdtempSync(join(tmpdir(), "faasreg-config-check-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -36,6 +37,45 @@ describe("config:check", () => {
             expect(res.stdout).toMatch(new RegExp(`^  - ${key.replace(/[[\].]/g, "\\$&")}: `, "m"));
         }
         expect(res.stdout).toContain("did you mean registry:bcryptCost?");
+    });
+
+    it("agrees with the program on every key, secret or not: a misspelled secret key, a list element set without --path", async () => {
+        // What `pulumi config set --secret faas:pasword` and `pulumi config set --secret 'registry:users[2].password'`
+        // (no --path) write: keys whose values the check cannot decrypt, which it used to pass.
+        const file = join(dir, "Pulumi.keys.yaml");
+        const secure = "        secure: v1:c2FsdA==:Y2lwaGVydGV4dA==";
+        writeFileSync(
+            file,
+            [
+                "config:",
+                "  registry:tls: none",
+                "  registry:users:",
+                "    - username: a",
+                "    - username: b",
+                "    - username: c",
+                "  faas:pasword:",
+                secure.slice(4),
+                "  registry:users[2].password:",
+                secure.slice(4),
+                "",
+            ].join("\n"),
+        );
+        const res = run(file);
+        expect(res.status, res.stdout).toBe(1);
+        expect(res.stdout).toMatch(/^ {2}- faas:pasword: is not a key this project reads, so it would be ignored: did you mean faas:password\?/m);
+        expect(res.stdout).toMatch(
+            /^ {2}- registry:users\[2\]\.password: is a key of its own, named like a path inside registry:users \(set without --path\).*pulumi config set --secret --path 'registry:users\[2\]\.password' VALUE$/m,
+        );
+        // The program (pulumi preview: the same keys, values decrypted) refuses the same two keys.
+        const config = {
+            "registry:tls": "none",
+            "registry:users": JSON.stringify([{ username: "a" }, { username: "b" }, { username: "c" }]),
+            "faas:pasword": "gateway-password-1",
+            "registry:users[2].password": "user-c-password-0123",
+        };
+        const error = await evaluateStack(config, { secretKeys: ["faas:pasword", "registry:users[2].password"] }).catch((e: Error) => e);
+        const keys = (text: string) => [...text.matchAll(/^ {2}- ([^:]+:[^:]+): /gm)].map((m) => m[1]).sort();
+        expect(keys(String(error))).toEqual(keys(res.stdout));
     });
 
     it("passes a good file", () => {

@@ -321,6 +321,18 @@ export const BAD_INPUT: Case[] = [
     ["a misspelled gateway", { ...LE, "faas:gatway": "https://gateway.example.com" }, "faas:gatway", /ignored: did you mean faas:gateway\?/],
     ["a misspelled namespace", { ...LE, "regsitry:port": "5001" }, "regsitry:port", /ignored: did you mean registry:port\?/],
     [
+        // Once, under the key the user set: not again per function (faas:functions[0].gateway.url is no config key).
+        "a plain-HTTP gateway on another host, with a function",
+        {
+            ...LE,
+            "faas:gateway": "http://gateway.example.com:8080",
+            "faas:password": "gateway-password",
+            "faas:functions": JSON.stringify([{ service: "hello", image: "team/hello:1" }]),
+        },
+        "faas:gateway",
+        /is plain HTTP to a host other than this machine: .*set faas:allowHttp true$/,
+    ],
+    [
         "a plain-HTTP gateway on another host",
         { ...LE, "faas:gateway": "http://gateway.example.com:8080" },
         "faas:gateway",

@@ -37,6 +37,28 @@ describe("bad input: one clear error naming the key, and nothing declared", () =
     });
 });
 
+describe("keys misspelled inside a function", () => {
+    it("are named with the key meant (did you mean), and nothing reads 'undefined'", async () => {
+        const config = {
+            "registry:host": "registry.example.com",
+            "registry:email": "ops@example.com",
+            "faas:gateway": "https://gateway.example.com",
+            "faas:password": "gateway-password",
+            "faas:functions": JSON.stringify([
+                { servce: "hello", image: "team/hello:1", envVar: { A: "1" } },
+                { service: "built", build: { contxt: "." } },
+            ]),
+        };
+        const text = String(await evaluateStack(config, { secretKeys: ["faas:password"] }).catch((e: Error) => e.message));
+        expect(text).toMatch(
+            /^ {2}- faas:functions\[0\]: has unknown key\(s\) servce \(did you mean service\?\), envVar \(did you mean envVars\?\): allowed are /m,
+        );
+        expect(text).toMatch(/^ {2}- faas:functions\[0\]\.service: is required: the function's name, e\.g\. "hello"$/m);
+        expect(text).toMatch(/^ {2}- faas:functions\[1\]\.build: has unknown key\(s\) contxt \(did you mean context\?\)/m);
+        expect(text).not.toMatch(/undefined/);
+    });
+});
+
 describe("a certificate from a private CA, with registry:certificateRoot", () => {
     it("is accepted, and the readiness gate trusts that root", async () => {
         const { recorded } = await evaluateStack(PRIVATE_CA_STACK);

@@ -4,7 +4,7 @@ import dockerignore from "@balena/dockerignore";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import * as docker from "@pulumi/docker";
 import type * as pulumi from "@pulumi/pulumi";
-import { checkStringMap } from "../problems";
+import { checkStringMap, unknownKeysNamed } from "../problems";
 
 /** How to build a function's image (the docker provider builds it on its Docker host and pushes it). */
 export interface FunctionBuild {
@@ -30,7 +30,8 @@ export function checkBuild(build: unknown, root = process.cwd()): { path: string
     if (typeof build !== "object" || build === null || Array.isArray(build))
         return { path: "build", message: "must be an object {context, dockerfile?, args?, target?, platform?}" };
     const unknown = Object.keys(build).filter((k) => !BUILD_KEYS.includes(k));
-    if (unknown.length > 0) return { path: "build", message: `has unknown key(s) ${unknown.join(", ")}: allowed are ${BUILD_KEYS.join(", ")}` };
+    if (unknown.length > 0)
+        return { path: "build", message: `has unknown key(s) ${unknownKeysNamed(unknown, BUILD_KEYS)}: allowed are ${BUILD_KEYS.join(", ")}` };
     const b = build as Record<string, unknown>;
     if (typeof b.context !== "string" || b.context === "")
         return { path: "build.context", message: "is required: the build context folder, relative to the project root" };

@@ -8,13 +8,15 @@ import type { FaasFunctionArgs } from "./args";
 import { checkPrivateImage, parseImageRef } from "./image";
 
 export function checkService(service: unknown): string | undefined {
-    if (typeof service !== "string" || service.length === 0) return `is required: the function's name, e.g. "hello" (got ${describe(service)})`;
+    if (typeof service !== "string" || service.length === 0)
+        return `is required: the function's name, e.g. "hello"${service === undefined ? "" : ` (got ${describe(service)})`}`;
     if (!SERVICE_NAME.test(service)) return `"${service}" is not a valid function name: use 1 to 63 letters, digits, '-', '_' or '.'`;
     return undefined;
 }
 
 export function checkGatewayUrl(url: unknown, allowHttp = false, allowHttpSwitch = "gateway.allowHttp"): string | undefined {
-    if (typeof url !== "string" || url.length === 0) return `is required: the gateway's URL, e.g. https://gateway.example.com (got ${describe(url)})`;
+    if (typeof url !== "string" || url.length === 0)
+        return `is required: the gateway's URL, e.g. https://gateway.example.com${url === undefined ? "" : ` (got ${describe(url)})`}`;
     let parsed: URL;
     try {
         parsed = new URL(url);
