@@ -70,24 +70,65 @@ if [ -z "${PULUMI_CONFIG_PASSPHRASE:-}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FI
     echo "dev-stack:          It protects the secrets of this LOCAL dev stack only. Set your own for anything else." >&2
 fi
 
-# Select (or create) the dev stack; nothing of this goes to stdout, which may be piped (docker login).
-"${PULUMI[@]}" stack select dev >/dev/null 2>&1 || "${PULUMI[@]}" stack init dev --secrets-provider passphrase >&2
-"${PULUMI[@]}" config get registry:tls >/dev/null 2>&1 || "${PULUMI[@]}" config set registry:tls none >&2
-
-if [ "$1" != "up" ]; then
-    exec "${PULUMI[@]}" "$@"
+# The dev stack is named on every command (--stack dev), never selected: Pulumi remembers ONE selected stack per
+# project, for every backend, so selecting dev here would leave plain `pulumi` commands in this checkout (your own
+# stack, on your own backend) with no stack selected. Nothing of this goes to stdout, which may be piped (docker login).
+STACK=(--stack dev)
+if ! "${PULUMI[@]}" stack ls --json 2>/dev/null | grep -Eq '"name": *"dev"'; then
+    "${PULUMI[@]}" stack init dev --secrets-provider passphrase --no-select >&2
+    # The admin password, generated once and kept in the stack's config (encrypted): it survives `npm run destroy`
+    # and the next `npm run up`, so a `docker login` made before keeps working.
+    "${PULUMI[@]}" config set "${STACK[@]}" --path 'registry:users[0].username' admin >&2
+    node -e 'process.stdout.write(require("crypto").randomBytes(30).toString("base64url"))' |
+        "${PULUMI[@]}" config set "${STACK[@]}" --secret --path 'registry:users[0].password' >&2
 fi
-shift
+"${PULUMI[@]}" config get "${STACK[@]}" registry:tls >/dev/null 2>&1 || "${PULUMI[@]}" config set "${STACK[@]}" registry:tls none >&2
+
+# Outside a terminal (CI, a script) pulumi cannot ask for confirmation: say --yes, for destroy as for up.
 yes=()
 [ -t 0 ] || yes=(--yes)
-"${PULUMI[@]}" up "${yes[@]}" "$@"
-server=$("${PULUMI[@]}" stack output registryServer)
-user=$("${PULUMI[@]}" stack output registryUsername)
+
+case "$1" in
+up) ;;
+destroy) exec "${PULUMI[@]}" destroy "${STACK[@]}" "${yes[@]}" "${@:2}" ;;
+# Commands that act on a stack get --stack dev, unless they name one themselves.
+preview | refresh | stack | config | import | state | cancel | watch | logs | console)
+    for arg in "$@"; do
+        case "$arg" in --stack | --stack=* | -s | rm | init | select | ls) exec "${PULUMI[@]}" "$@" ;; esac
+    done
+    exec "${PULUMI[@]}" "$@" "${STACK[@]}"
+    ;;
+*) exec "${PULUMI[@]}" "$@" ;;
+esac
+
+shift
+if ! "${PULUMI[@]}" up "${STACK[@]}" "${yes[@]}" "$@"; then
+    # Docker's bind error names the port but not what to do. Another program on it (on macOS, AirPlay Receiver
+    # takes 5000) is one that answers, and not as a registry (no Docker-Distribution-Api-Version header).
+    port=$("${PULUMI[@]}" config get "${STACK[@]}" registry:port 2>/dev/null || echo 5000)
+    if node -e '
+        const port = Number(process.argv[1]);
+        const free = () => new Promise((ok) => { const s = require("net").createServer().once("error", () => ok(false)).listen(port, "127.0.0.1", () => s.close(() => ok(true))); });
+        const registry = () => fetch(`http://127.0.0.1:${port}/v2/`, { signal: AbortSignal.timeout(3000) }).then((r) => r.headers.has("docker-distribution-api-version"), () => false);
+        (async () => process.exit(!(await free()) && !(await registry()) ? 0 : 1))();
+    ' "$port"; then
+        {
+            echo ""
+            echo "dev-stack: port $port on 127.0.0.1 is taken by another program (on macOS, AirPlay Receiver uses 5000)."
+            echo "dev-stack: Pick another port for the dev registry, then run npm run up again:"
+            echo "dev-stack:   npm run -s pulumi -- config set registry:port $((port + 1))"
+        } >&2
+    fi
+    exit 1
+fi
+server=$("${PULUMI[@]}" stack output "${STACK[@]}" registryServer)
+user=$("${PULUMI[@]}" stack output "${STACK[@]}" registryUsername)
 cat <<MSG
 
 The registry is up at http://$server (user: $user). Log in with:
 
   npm run -s pulumi -- stack output registryPassword --show-secrets | docker login $server -u $user --password-stdin
 
-The password is a secret: it is printed only with --show-secrets.
+The password is a secret: it is printed only with --show-secrets. It is kept in the dev stack's config, so it
+stays the same across npm run destroy and npm run up.
 MSG

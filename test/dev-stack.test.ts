@@ -1,6 +1,7 @@
 // scripts/dev-stack.sh (npm run up|preview|destroy|pulumi) picks the Pulumi CLI. No real CLI can be
 // installed here, so "an installed CLI" is a script that records how it was called; the npm package's
-// download is the real one, which fails here (no internet), as it does for a user behind a firewall.
+// download is the real one, which fails here (no internet), as it does for a user behind a firewall. Like the real
+// CLI, the stand-in reads its stdin (`config set --secret` without a value reads it there).
 import { spawnSync } from "node:child_process";
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -26,7 +27,7 @@ describe("npm run up / preview / destroy / pulumi: which Pulumi CLI", () => {
         const bin = join(dir, "bin");
         spawnSync("mkdir", ["-p", bin]);
         const log = join(dir, "calls.log");
-        writeFileSync(join(bin, "pulumi"), `#!/bin/sh\necho "$@" >> ${log}\n`);
+        writeFileSync(join(bin, "pulumi"), `#!/bin/sh\ncat >/dev/null\necho "$@" >> ${log}\n`);
         chmodSync(join(bin, "pulumi"), 0o755);
         const r = run(bin);
         expect(r.status, r.stderr).toBe(0);
@@ -45,7 +46,7 @@ describe("npm run up / preview / destroy / pulumi: which Pulumi CLI", () => {
     it("uses PULUMI_CLI when it is set", () => {
         const log = join(dir, "explicit.log");
         const cli = join(dir, "my-pulumi");
-        writeFileSync(cli, `#!/bin/sh\necho "$@" >> ${log}\n`);
+        writeFileSync(cli, `#!/bin/sh\ncat >/dev/null\necho "$@" >> ${log}\n`);
         chmodSync(cli, 0o755);
         expect(run(join(dir, "nothing-here"), { PULUMI_CLI: cli }).status).toBe(0);
         expect(readFileSync(log, "utf8")).toMatch(/version/);
@@ -54,7 +55,7 @@ describe("npm run up / preview / destroy / pulumi: which Pulumi CLI", () => {
     it("npm run pulumi with nothing after it prints the usage and runs nothing (it used to run pulumi up --yes)", () => {
         const log = join(dir, "bare.log");
         const cli = join(dir, "bare-pulumi");
-        writeFileSync(cli, `#!/bin/sh\necho "$@" >> ${log}\n`);
+        writeFileSync(cli, `#!/bin/sh\ncat >/dev/null\necho "$@" >> ${log}\n`);
         chmodSync(cli, 0o755);
         const r = spawnSync("bash", ["scripts/dev-stack.sh"], {
             cwd: ROOT,

@@ -7,19 +7,19 @@
 // - the preview workflow (.github/workflows/preview.yml) on a pull request: its `run:` steps as written, then what
 //   its pulumi/actions step runs (`pulumi preview --diff`), against a local backend, for a fresh stack whose
 //   generated passwords are not known yet.
-import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { type DockerEngine, Lab, labSkipReason } from "../helpers/lab";
-import { changeSummary, cliEnvironment, PROJECT_ROOT, pulumiSkipReason, runInLab } from "../helpers/pulumi-cli";
+import { type DockerEngine, Lab, labSkipReason, waitFor } from "../helpers/lab";
+import { changeSummary, ownCliEnvironment, PROJECT_ROOT, pulumiSkipReason, runInLab } from "../helpers/pulumi-cli";
 import { registrySkipReason } from "../helpers/registry-binary";
 import { importRegistryImage } from "../helpers/registry-image";
 import { DEFAULT_REGISTRY_IMAGE } from "../../components/registry/args";
+import { skipping } from "../helpers/skip";
 
-const skip = labSkipReason({ dockerd: true }) ?? registrySkipReason() ?? pulumiSkipReason();
-if (skip !== undefined) process.stderr.write(`test/e2e/pulumi-workflows.test.ts: SKIPPED: ${skip}\n`);
+const skip = skipping("test/e2e/pulumi-workflows.test.ts", labSkipReason({ dockerd: true }), registrySkipReason(), pulumiSkipReason());
 
 type Step = { uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string>; name?: string };
 type Workflow = { env?: Record<string, string>; jobs: Record<string, { steps: Step[] }> };
@@ -28,11 +28,24 @@ describe.skipIf(skip !== undefined)("what users type, for real: npm run up (the 
     let lab: Lab;
     let docker: DockerEngine;
     let project: string;
-    const sh = (command: string, env: NodeJS.ProcessEnv = {}) =>
-        runInLab(lab, ["bash", "-c", command], { cwd: project, env: { ...cliEnvironment(lab), DOCKER_CONFIG: join(lab.dir, "docker-cli"), ...env } });
+    // A user's own Pulumi home (login, selected stacks), with the plugins linked in.
+    const sh = (command: string, env: NodeJS.ProcessEnv = {}, input?: string) =>
+        runInLab(lab, ["bash", "-c", command], {
+            cwd: project,
+            input,
+            env: { ...ownCliEnvironment(lab), HOME: "/root", DOCKER_CONFIG: join(lab.dir, "docker-cli"), ...env },
+        });
+    /** The README's "Your own VM" block, its lines as written. */
+    const vmBlock = () => {
+        const readme = readFileSync(join(project, "README.md"), "utf8");
+        const section = readme.slice(readme.indexOf("## Your own VM"));
+        return (/```bash\n([\s\S]*?)```/.exec(section)?.[1] ?? "").split("\n").map((l) => l.replace(/\s+#.*$/, ""));
+    };
 
     beforeAll(async () => {
-        lab = await Lab.start("pulumi-workflows");
+        // The user's home is /root here, as Pulumi expands `file://~` from the passwd entry, not $HOME: an overlay,
+        // so what the README's steps write there stays in the lab.
+        lab = await Lab.start("pulumi-workflows", { overlays: ["/root"] });
         docker = await lab.startDockerd({ defaultSocket: true });
         // The dev stack's default image, as a developer's engine has it cached (nothing can be pulled here).
         importRegistryImage(docker, lab.dir, DEFAULT_REGISTRY_IMAGE);
@@ -48,6 +61,16 @@ describe.skipIf(skip !== undefined)("what users type, for real: npm run up (the 
     afterAll(async () => {
         await lab?.stop();
     }, 60_000);
+
+    it("the README's first steps for your own VM work as written: login to a state folder, a passphrase, stack init", async () => {
+        const steps = vmBlock();
+        const first = steps.slice(0, steps.findIndex((l) => l.startsWith("pulumi stack init")) + 1);
+        expect(first[0]).toMatch(/^mkdir -p ~\/\.pulumi-state && pulumi login file:\/\/~\/\.pulumi-state/);
+        // The passphrase is typed at `read -rs`.
+        const r = await sh(first.join("\n"), {}, "prod-passphrase-0123\n");
+        expect(r.status, r.out).toBe(0);
+        expect((await sh("pulumi stack --show-name")).stdout.trim()).toBe("prod");
+    }, 120_000);
 
     it("npm run up brings the dev stack up; the README's login line works; a second npm run up changes nothing", async () => {
         const up = await sh("npm run up");
@@ -66,7 +89,8 @@ describe.skipIf(skip !== undefined)("what users type, for real: npm run up (the 
         expect(loggedIn.status, loggedIn.out).toBe(0);
         expect(loggedIn.out).toMatch(/Login Succeeded/);
         const password = (await sh("npm run -s pulumi -- stack output registryPassword --show-secrets")).stdout.trim();
-        expect(password).toMatch(/^[A-Za-z0-9]{40}$/);
+        // Generated once by npm run up (30 random bytes, base64url) and kept in the dev stack's config.
+        expect(password).toMatch(/^[A-Za-z0-9_-]{40}$/);
         expect(up.out.includes(password)).toBe(false);
         importRegistryImage(docker, lab.dir, "127.0.0.1:5000/team/app:1");
         const push = await sh("docker push 127.0.0.1:5000/team/app:1");
@@ -77,18 +101,59 @@ describe.skipIf(skip !== undefined)("what users type, for real: npm run up (the 
         process.stderr.write(`pulumi-workflows: npm run up with nothing to do took ${again.ms} ms\n`);
         const preview = await sh("npm run preview -- --expect-no-changes");
         expect(preview.status, preview.out).toBe(0);
+        // The dev stack never became the selected one: plain pulumi still acts on the user's own stack.
+        expect((await sh("pulumi stack --show-name")).stdout.trim()).toBe("prod");
+        const own = await sh("pulumi config set registry:host registry.example.com", { PULUMI_CONFIG_PASSPHRASE: "prod-passphrase-0123" });
+        expect(own.status, own.out).toBe(0);
     }, 300_000);
 
-    it("npm run destroy removes the dev stack's container and keeps its data volume", async () => {
-        const destroy = await sh("npm run destroy -- --yes");
+    it("npm run destroy works outside a terminal, keeps the data volume; the next npm run up keeps the password (the old docker login works)", async () => {
+        const destroy = await sh("npm run destroy");
         expect(destroy.status, destroy.out).toBe(0);
         expect(docker.must(["ps", "-a", "--format", "{{.Names}}"]).trim()).toBe("");
         expect(docker.must(["volume", "ls", "--format", "{{.Name}}"]).trim()).toBe("faas-registry-dev-registry-data");
+        // Port 5000 taken by another program (as AirPlay takes it on macOS): npm run up says which key to set.
+        const squatter = lab.spawn("squatter", [
+            process.execPath,
+            "-e",
+            'require("http").createServer((q, s) => s.end("not a registry")).listen(5000, "127.0.0.1", () => console.log("listening"))',
+        ]);
+        const gone = new Promise((resolve) => squatter.once("exit", resolve));
+        try {
+            await waitFor("the squatter on 5000", async () => /listening/.test(lab.log("squatter")), 15_000);
+            const taken = await sh("npm run up");
+            expect(taken.status).not.toBe(0);
+            expect(taken.stderr).toMatch(/port 5000 on 127\.0\.0\.1 is taken by another program .*\n.*\n.*npm run -s pulumi -- config set registry:port 5001/);
+        } finally {
+            squatter.kill("SIGKILL");
+            await gone;
+        }
+        const bindable = `python3 -c 'import socket; socket.socket().bind(("127.0.0.1", 5000))'`;
+        await waitFor("port 5000 free again", async () => (await sh(bindable)).status === 0, 15_000).catch(async (e) => {
+            throw new Error(`${e.message}: ${(await sh(`${bindable}; ss -ltnp`)).out}`);
+        });
+        const up = await sh("npm run up");
+        expect(up.status, up.out).toBe(0);
+        // The login made before the destroy still works: the image in the kept volume pulls with it.
+        docker.must(["rmi", "127.0.0.1:5000/team/app:1"]);
+        const pull = await sh("docker pull 127.0.0.1:5000/team/app:1");
+        expect(pull.status, pull.out).toBe(0);
+        // The README's "To remove everything", as written.
+        const readme = readFileSync(join(project, "README.md"), "utf8");
+        const block = /To remove everything:\n\n```bash\n([\s\S]*?)```/.exec(readme)?.[1] ?? "";
+        expect(block).toMatch(/^npm run destroy$/m);
+        const removed = await sh(block.replace(/\s+#.*$/gm, ""));
+        expect(removed.status, removed.out).toBe(0);
+        expect(existsSync(join(project, ".pulumi-state"))).toBe(false);
+        expect(existsSync(join(project, "Pulumi.dev.yaml"))).toBe(false);
+        expect(docker.must(["volume", "ls", "--format", "{{.Name}}"]).trim()).toBe("");
     }, 300_000);
 
     it("the preview workflow's steps, as written, preview a fresh stack: everything to create, passwords unknown, no secret", async () => {
         const workflow = parse(readFileSync(join(project, ".github", "workflows", "preview.yml"), "utf8")) as Workflow;
         const stackName = workflow.env?.PULUMI_STACK as string;
+        // A fresh stack of that name (the README's steps above made one in the user's own backend, with another passphrase).
+        rmSync(join(project, `Pulumi.${stackName}.yaml`), { force: true });
         const backend = `file://${join(lab.dir, "ci-state")}`;
         mkdirSync(join(lab.dir, "ci-state"));
         const env = { PULUMI_STACK: stackName, PULUMI_BACKEND_URL: backend, PULUMI_CONFIG_PASSPHRASE: "ci-passphrase-0123", KNOWN_HOSTS: "" };

@@ -10,10 +10,10 @@
 // They are built from their public sources (README, "Development"); without them these tests say SKIPPED.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Lab } from "./lab";
+import { CACHE_DIR } from "./shared-binaries";
 
 export const PULUMI_BIN_ENV = "FAASREG_PULUMI_BIN";
 export const PROJECT_ROOT = join(__dirname, "..", "..");
@@ -56,9 +56,10 @@ export function pulumiHome(): string {
         .update(BINARIES.map((b) => `${b}:${statSync(join(bin, b)).size}:${statSync(join(bin, b)).mtimeMs}`).join("\n"))
         .digest("hex")
         .slice(0, 16);
-    const home = join(tmpdir(), `faasreg-pulumi-home-${stamp}`);
+    const home = join(CACHE_DIR, `pulumi-home-${stamp}`);
     if (existsSync(join(home, "ready"))) return home;
-    const building = mkdtempSync(join(tmpdir(), "faasreg-pulumi-home-new-"));
+    mkdirSync(CACHE_DIR, { recursive: true });
+    const building = mkdtempSync(join(CACHE_DIR, "pulumi-home-new-"));
     for (const plugin of PLUGINS) {
         const r = spawnSync(join(bin, "pulumi"), ["plugin", "install", "resource", plugin.name, plugin.version, "--file", join(bin, plugin.binary)], {
             encoding: "utf8",
@@ -228,6 +229,19 @@ export class PulumiStack {
 /** The environment the real CLI needs inside a lab, with no backend or passphrase chosen (scripts choose their own). */
 export function cliEnvironment(lab: Lab): NodeJS.ProcessEnv {
     return { PATH: `${binDir()}:${process.env.PATH ?? "/usr/bin:/bin"}`, HOME: lab.dir, ...cliEnv(pulumiHome()) };
+}
+
+/**
+ * The same, with a PULUMI_HOME of the lab's own (the shared plugins linked in): for commands that write there, as a
+ * user's do (`pulumi login` keeps the backend in credentials.json, the selected stack lives in workspaces/).
+ */
+export function ownCliEnvironment(lab: Lab): NodeJS.ProcessEnv {
+    const home = join(lab.dir, ".pulumi");
+    if (!existsSync(home)) {
+        mkdirSync(home);
+        symlinkSync(join(pulumiHome(), "plugins"), join(home, "plugins"));
+    }
+    return { ...cliEnvironment(lab), PULUMI_HOME: home };
 }
 
 let labRuns = 0;
