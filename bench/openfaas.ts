@@ -24,6 +24,7 @@ import type { ContainerSpec } from "../test/helpers/real-registry";
 import { startSwarmLab } from "../test/helpers/swarm-lab";
 import { makeCertificate } from "../test/helpers/tls";
 import { median, processCpuMs, timed } from "./measure";
+import { missing } from "../test/helpers/skip";
 
 const HOST = "registry.bench";
 const USER = "bench";
@@ -36,7 +37,7 @@ const SLOW_PAD_MB = Number(process.env.BENCH_SLOW_PAD_MB ?? 300);
 export type Add = (figure: string, value: number, unit: string, goal?: string) => void;
 
 export function openfaasSkipReason(): string | undefined {
-    return labSkipReason({ dockerd: true }) ?? openfaasSwarmSkipReason();
+    return missing(labSkipReason({ dockerd: true }), openfaasSwarmSkipReason());
 }
 
 /** The registry container's files, rendered as PrivateRegistry renders them (certificate mode). */
@@ -239,7 +240,7 @@ export async function openfaasFigures(add: Add, rounds: number): Promise<void> {
 }
 
 export function faasdBenchSkipReason(): string | undefined {
-    return labSkipReason() ?? faasdSkipReason();
+    return missing(labSkipReason(), faasdSkipReason());
 }
 
 /** faasd: one function from POST to an available replica, the platform vs ours, rounds interleaved. */

@@ -16,6 +16,7 @@ import { SECRET_KEYS, SwarmRegistryLab } from "../test/helpers/swarm-registry-la
 import { makeCaSignedCertificate } from "../test/helpers/tls";
 import { DEFAULT_REGISTRY_IMAGE } from "../components/registry/args";
 import { median } from "./measure";
+import { missing } from "../test/helpers/skip";
 
 type Add = (figure: string, value: number, unit: string, goal?: string) => void;
 
@@ -31,7 +32,7 @@ const flags = (stack: PulumiStack) => ["--stack", stack.name, "--config-file", s
 
 /** Why the real engine's figures cannot be measured here (undefined when they can). */
 export function pulumiBenchSkipReason(): string | undefined {
-    return pulumiSkipReason() ?? registrySkipReason();
+    return missing(pulumiSkipReason(), registrySkipReason());
 }
 
 export async function pulumiFigures(add: Add, runs: number): Promise<void> {

@@ -19,10 +19,10 @@ import { containerSpec, type RunningRegistry, startRealRegistry } from "./helper
 import { RegistryClient, sha256 } from "./helpers/registry-client";
 import { evaluateStack } from "./helpers/stack";
 import { type RegistryVersion, registryBinary, registrySkipReason } from "./helpers/registry-binary";
+import { skipping } from "./helpers/skip";
 
 /** The registry version the stack deploys (distribution v3): FAASREG_REGISTRY_BIN. */
-const skip = registrySkipReason();
-if (skip !== undefined) process.stderr.write(`test/registry.operations.test.ts: SKIPPED: ${skip}\n`);
+const skip = skipping("test/registry.operations.test.ts", registrySkipReason());
 
 const ALICE_1 = "alice-first-password-0123";
 const ALICE_2 = "alice-rotated-password-4567";

@@ -12,10 +12,10 @@ import { RegistryClient, sha256 } from "./helpers/registry-client";
 import { evaluateStack } from "./helpers/stack";
 import { makeCaSignedCertificate, makeCertificate } from "./helpers/tls";
 import { registrySkipReason } from "./helpers/registry-binary";
+import { skipping } from "./helpers/skip";
 
 /** The registry version the stack deploys (distribution v3): FAASREG_REGISTRY_BIN. */
-const skip = registrySkipReason();
-if (skip !== undefined) process.stderr.write(`test/registry.real.test.ts: SKIPPED: ${skip}\n`);
+const skip = skipping("test/registry.real.test.ts", registrySkipReason());
 
 const value = <T>(o: unknown) => outputValue(o as pulumi.Output<T>);
 const ALICE = "alice-has-a-long:password";

@@ -13,9 +13,9 @@ import { containerSpec, type RunningRegistry, startRealRegistry } from "./helper
 import { registrySkipReason } from "./helpers/registry-binary";
 import { RegistryClient } from "./helpers/registry-client";
 import { evaluateStack } from "./helpers/stack";
+import { skipping } from "./helpers/skip";
 
-const skip = registrySkipReason() ?? minioSkipReason();
-if (skip !== undefined) process.stderr.write(`test/registry.s3.test.ts: SKIPPED: ${skip}\n`);
+const skip = skipping("test/registry.s3.test.ts", registrySkipReason(), minioSkipReason());
 
 const BUCKET = "faasreg-images";
 const ROOT = "/registry";

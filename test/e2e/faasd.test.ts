@@ -14,9 +14,9 @@ import { containerSpec } from "../helpers/real-registry";
 import { evaluateStack } from "../helpers/stack";
 import { makeCertificate } from "../helpers/tls";
 import { registrySkipReason } from "../helpers/registry-binary";
+import { skipping } from "../helpers/skip";
 
-const skip = labSkipReason() ?? registrySkipReason() ?? faasdSkipReason();
-if (skip !== undefined) process.stderr.write(`test/e2e/faasd.test.ts: SKIPPED: ${skip}\n`);
+const skip = skipping("test/e2e/faasd.test.ts", labSkipReason(), registrySkipReason(), faasdSkipReason());
 
 const HOST = "registry.faasd.test";
 const FIRST_PASSWORD = "ci-First-Password-0123456789";

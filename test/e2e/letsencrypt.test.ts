@@ -21,12 +21,14 @@ import { containerSpec, type RunningRegistry, startRealRegistry } from "../helpe
 import { evaluateStack } from "../helpers/stack";
 import { makeCaSignedCertificate } from "../helpers/tls";
 import { registrySkipReason } from "../helpers/registry-binary";
+import { skipping } from "../helpers/skip";
 
-const skip =
-    labSkipReason({ dockerd: true }) ??
-    registrySkipReason() ??
-    (existsSync("/usr/bin/pebble") ? undefined : "pebble is missing: apt-get install pebble (.ci/run does)");
-if (skip !== undefined) process.stderr.write(`test/e2e/letsencrypt.test.ts: SKIPPED: ${skip}\n`);
+const skip = skipping(
+    "test/e2e/letsencrypt.test.ts",
+    labSkipReason({ dockerd: true }),
+    registrySkipReason(),
+    existsSync("/usr/bin/pebble") ? undefined : "pebble is missing: apt-get install pebble (.ci/run does)",
+);
 
 const HOST = "registry.acme.test";
 /** Two private ACME directories: pebble, then a second pebble (a switch like staging -> production). */

@@ -16,9 +16,9 @@ import { evaluateStack } from "../helpers/stack";
 import { type SwarmLab, startSwarmLab } from "../helpers/swarm-lab";
 import { makeCertificate } from "../helpers/tls";
 import { registrySkipReason } from "../helpers/registry-binary";
+import { skipping } from "../helpers/skip";
 
-const skip = labSkipReason({ dockerd: true }) ?? registrySkipReason() ?? openfaasSwarmSkipReason();
-if (skip !== undefined) process.stderr.write(`test/e2e/openfaas-swarm.test.ts: SKIPPED: ${skip}\n`);
+const skip = skipping("test/e2e/openfaas-swarm.test.ts", labSkipReason({ dockerd: true }), registrySkipReason(), openfaasSwarmSkipReason());
 
 const HOST = "registry.test";
 const REGISTRY_PASSWORD = "ci-Configured-Pass:0123456789";

@@ -14,9 +14,9 @@ import { changedResources, expectNoChanges, changeSummary, PulumiStack, pulumiSk
 import { registrySkipReason } from "../helpers/registry-binary";
 import { importRegistryImage } from "../helpers/registry-image";
 import { makeCaSignedCertificate } from "../helpers/tls";
+import { skipping } from "../helpers/skip";
 
-const skip = labSkipReason({ dockerd: true }) ?? registrySkipReason() ?? pulumiSkipReason();
-if (skip !== undefined) process.stderr.write(`test/e2e/pulumi-container.test.ts: SKIPPED: ${skip}\n`);
+const skip = skipping("test/e2e/pulumi-container.test.ts", labSkipReason({ dockerd: true }), registrySkipReason(), pulumiSkipReason());
 
 const HOST = "registry.container.test";
 const LAB_ADDRESS = "10.199.0.1";

@@ -13,9 +13,16 @@ import { changedResources, expectNoChanges, PulumiStack, pulumiSkipReason } from
 import { registrySkipReason } from "../helpers/registry-binary";
 import { importRegistryImage } from "../helpers/registry-image";
 import { makeCaSignedCertificate } from "../helpers/tls";
+import { skipping } from "../helpers/skip";
 
-const skip = labSkipReason({ dockerd: true }) ?? registrySkipReason() ?? faasdSkipReason() ?? sshdSkipReason() ?? pulumiSkipReason();
-if (skip !== undefined) process.stderr.write(`test/e2e/pulumi-faasd.test.ts: SKIPPED: ${skip}\n`);
+const skip = skipping(
+    "test/e2e/pulumi-faasd.test.ts",
+    labSkipReason({ dockerd: true }),
+    registrySkipReason(),
+    faasdSkipReason(),
+    sshdSkipReason(),
+    pulumiSkipReason(),
+);
 
 const HOST = "registry.faasd.test";
 const PASSWORD_1 = "ci-First-Registry-Pass-0123";

@@ -15,9 +15,16 @@ import { registrySkipReason } from "../helpers/registry-binary";
 import { importRegistryImage } from "../helpers/registry-image";
 import { type LabSsh, sshDockerConfig, sshdSkipReason, startSshd } from "../helpers/sshd";
 import { makeCaSignedCertificate } from "../helpers/tls";
+import { skipping } from "../helpers/skip";
 
-const skip = labSkipReason({ dockerd: true }) ?? registrySkipReason() ?? openfaasSwarmSkipReason() ?? sshdSkipReason() ?? pulumiSkipReason();
-if (skip !== undefined) process.stderr.write(`test/e2e/pulumi-functions.test.ts: SKIPPED: ${skip}\n`);
+const skip = skipping(
+    "test/e2e/pulumi-functions.test.ts",
+    labSkipReason({ dockerd: true }),
+    registrySkipReason(),
+    openfaasSwarmSkipReason(),
+    sshdSkipReason(),
+    pulumiSkipReason(),
+);
 
 const HOST = "registry.functions.test";
 const LAB_ADDRESS = "10.199.0.1";

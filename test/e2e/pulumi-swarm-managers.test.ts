@@ -12,9 +12,9 @@ import { type Lab, waitFor } from "../helpers/lab";
 import { changedResources, expectNoChanges, PulumiStack, pulumiSkipReason } from "../helpers/pulumi-cli";
 import { SECRET_KEYS, SwarmRegistryLab, swarmLabSkipReason } from "../helpers/swarm-registry-lab";
 import { makeCaSignedCertificate } from "../helpers/tls";
+import { skipping } from "../helpers/skip";
 
-const skip = swarmLabSkipReason() ?? pulumiSkipReason();
-if (skip !== undefined) process.stderr.write(`test/e2e/pulumi-swarm-managers.test.ts: SKIPPED: ${skip}\n`);
+const skip = skipping("test/e2e/pulumi-swarm-managers.test.ts", swarmLabSkipReason(), pulumiSkipReason());
 
 const HOST = "registry.pulumi-managers.test";
 const SERVICE = "faas-registry-mgr-registry";

@@ -10,9 +10,9 @@ import { changedResources, expectNoChanges, changeSummary, PulumiStack, pulumiSk
 import { SECRET_KEYS, SwarmRegistryLab, swarmLabSkipReason } from "../helpers/swarm-registry-lab";
 import { sshdSkipReason } from "../helpers/sshd";
 import { makeCaSignedCertificate } from "../helpers/tls";
+import { skipping } from "../helpers/skip";
 
-const skip = swarmLabSkipReason() ?? sshdSkipReason() ?? pulumiSkipReason();
-if (skip !== undefined) process.stderr.write(`test/e2e/pulumi-swarm.test.ts: SKIPPED: ${skip}\n`);
+const skip = skipping("test/e2e/pulumi-swarm.test.ts", swarmLabSkipReason(), sshdSkipReason(), pulumiSkipReason());
 
 const HOST = "registry.pulumi-swarm.test";
 const SERVICE = "faas-registry-sw-registry";

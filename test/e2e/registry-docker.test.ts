@@ -18,9 +18,9 @@ import { RegistryClient } from "../helpers/registry-client";
 import { importRegistryImage } from "../helpers/registry-image";
 import { evaluateStack } from "../helpers/stack";
 import { registrySkipReason } from "../helpers/registry-binary";
+import { skipping } from "../helpers/skip";
 
-const skip = labSkipReason({ dockerd: true }) ?? registrySkipReason();
-if (skip !== undefined) process.stderr.write(`test/e2e/registry-docker.test.ts: SKIPPED: ${skip}\n`);
+const skip = skipping("test/e2e/registry-docker.test.ts", labSkipReason({ dockerd: true }), registrySkipReason());
 
 const IMAGE = "faasreg-test/registry:3";
 const NAME = "faasreg-test-registry";

@@ -27,9 +27,11 @@ import {
 import { forceUpdate, waitConverged } from "../helpers/swarm-engine";
 import type { Lab } from "../helpers/lab";
 import { type Minio, minioSkipReason, startMinio } from "../helpers/minio";
+import { skipping } from "../helpers/skip";
 
-const skip = swarmLabSkipReason();
-if (skip !== undefined) process.stderr.write(`test/e2e/registry-swarm-nodes.test.ts: SKIPPED: ${skip}\n`);
+const skip = skipping("test/e2e/registry-swarm-nodes.test.ts", swarmLabSkipReason());
+/** The S3 suite needs MinIO too. */
+const s3Skip = skipping("test/e2e/registry-swarm-nodes.test.ts, its S3 suite", skip, minioSkipReason());
 
 const HOST = "registry.nodes.test";
 const SERVICE = "faas-registry-test-registry";
@@ -264,48 +266,45 @@ describe.skipIf(skip !== undefined)("registry:mode swarm on a Swarm of three nod
     }, 300_000);
 });
 
-describe.skipIf(skip !== undefined || minioSkipReason() !== undefined)(
-    "registry:mode swarm on three nodes with the images in S3 (MinIO every node reaches)",
-    () => {
-        let swarm: SwarmRegistryLab;
-        let deployed: Deployed;
-        let minio: Minio;
-        const certificate = makeCaSignedCertificate([HOST]);
+describe.skipIf(s3Skip !== undefined)("registry:mode swarm on three nodes with the images in S3 (MinIO every node reaches)", () => {
+    let swarm: SwarmRegistryLab;
+    let deployed: Deployed;
+    let minio: Minio;
+    const certificate = makeCaSignedCertificate([HOST]);
 
-        beforeAll(async () => {
-            swarm = await SwarmRegistryLab.start("swarm-s3", HOST, { workers: 2 });
-            swarm.lab.writeFile(`/etc/docker/certs.d/${HOST}/ca.crt`, certificate.ca);
-            // MinIO on the bridge's own address: every node reaches it, as a store on the nodes' network.
-            minio = await startMinio({ lab: swarm.bridge as Lab, address: BRIDGE_ADDRESS });
-            await minio.createBucket("images");
-            const config = swarm.spreadConfig(certificate, { s3: { ...minio, bucket: "images" } }, { "registry:encryptOverlay": "false" });
-            deployed = await swarm.deploy(await evaluateStack(config, { secretKeys: [...SECRET_KEYS, "registry:s3SecretKey"] }));
-        }, 300_000);
-        afterAll(async () => {
-            await swarm?.stop();
-            await minio?.stop();
-        }, 120_000);
+    beforeAll(async () => {
+        swarm = await SwarmRegistryLab.start("swarm-s3", HOST, { workers: 2 });
+        swarm.lab.writeFile(`/etc/docker/certs.d/${HOST}/ca.crt`, certificate.ca);
+        // MinIO on the bridge's own address: every node reaches it, as a store on the nodes' network.
+        minio = await startMinio({ lab: swarm.bridge as Lab, address: BRIDGE_ADDRESS });
+        await minio.createBucket("images");
+        const config = swarm.spreadConfig(certificate, { s3: { ...minio, bucket: "images" } }, { "registry:encryptOverlay": "false" });
+        deployed = await swarm.deploy(await evaluateStack(config, { secretKeys: [...SECRET_KEYS, "registry:s3SecretKey"] }));
+    }, 300_000);
+    afterAll(async () => {
+        await swarm?.stop();
+        await minio?.stop();
+    }, 120_000);
 
-        it("spreads the replicas over 3 nodes (s3 storage), takes a 20 MB push and pull through the front into the bucket, the secret key in no spec", async () => {
-            const placed = await swarm.nodesOf(SERVICE);
-            expect(new Set(placed).size).toBe(3);
-            const gate = swarm.probe({ ...deployed.gateInput, timeoutSeconds: 60 });
-            expect(gate.status, gate.stderr).toBe(0);
-            expect(swarm.docker.must(["login", HOST, "-u", "ci", "--password-stdin"], deployed.password)).toMatch(/Login Succeeded/);
-            const pushed = swarm.pushRandomImage("team/s3", 20_000_000);
-            const pull = swarm.pullOnce(pushed.ref);
-            expect(pull.ok, pull.out).toBe(true);
-            const stored = await minio.objects("images");
-            process.stderr.write(
-                `registry-swarm-nodes: s3 on 3 nodes: push 20 MB ${pushed.pushMs} ms, pull ${pull.ms} ms through the front; bucket ${stored.bytes} bytes in ${stored.keys.length} objects\n`,
-            );
-            expect(stored.bytes).toBeGreaterThan(20_000_000);
-            const specs = swarm.docker.must(["service", "inspect", SERVICE, `${SERVICE}-front`]);
-            expect(specs.includes(minio.secretKey)).toBe(false);
-            for (const worker of swarm.workers) {
-                for (const id of worker.docker.must(["ps", "-q"]).split("\n").filter(Boolean))
-                    expect(worker.docker.must(["inspect", id]).includes(minio.secretKey)).toBe(false);
-            }
-        }, 300_000);
-    },
-);
+    it("spreads the replicas over 3 nodes (s3 storage), takes a 20 MB push and pull through the front into the bucket, the secret key in no spec", async () => {
+        const placed = await swarm.nodesOf(SERVICE);
+        expect(new Set(placed).size).toBe(3);
+        const gate = swarm.probe({ ...deployed.gateInput, timeoutSeconds: 60 });
+        expect(gate.status, gate.stderr).toBe(0);
+        expect(swarm.docker.must(["login", HOST, "-u", "ci", "--password-stdin"], deployed.password)).toMatch(/Login Succeeded/);
+        const pushed = swarm.pushRandomImage("team/s3", 20_000_000);
+        const pull = swarm.pullOnce(pushed.ref);
+        expect(pull.ok, pull.out).toBe(true);
+        const stored = await minio.objects("images");
+        process.stderr.write(
+            `registry-swarm-nodes: s3 on 3 nodes: push 20 MB ${pushed.pushMs} ms, pull ${pull.ms} ms through the front; bucket ${stored.bytes} bytes in ${stored.keys.length} objects\n`,
+        );
+        expect(stored.bytes).toBeGreaterThan(20_000_000);
+        const specs = swarm.docker.must(["service", "inspect", SERVICE, `${SERVICE}-front`]);
+        expect(specs.includes(minio.secretKey)).toBe(false);
+        for (const worker of swarm.workers) {
+            for (const id of worker.docker.must(["ps", "-q"]).split("\n").filter(Boolean))
+                expect(worker.docker.must(["inspect", id]).includes(minio.secretKey)).toBe(false);
+        }
+    }, 300_000);
+});

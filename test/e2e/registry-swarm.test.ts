@@ -33,9 +33,9 @@ import { evaluateStack } from "../helpers/stack";
 import { makeCaSignedCertificate, makeMutualTls } from "../helpers/tls";
 import { IMAGE_SOURCE, ImageSource } from "../helpers/image-source";
 import { importRegistryImage } from "../helpers/registry-image";
+import { skipping } from "../helpers/skip";
 
-const skip = swarmLabSkipReason();
-if (skip !== undefined) process.stderr.write(`test/e2e/registry-swarm.test.ts: SKIPPED: ${skip}\n`);
+const skip = skipping("test/e2e/registry-swarm.test.ts", swarmLabSkipReason());
 
 const HOST = "registry.swarm.test";
 const SERVICE = "faas-registry-test-registry";

@@ -3,13 +3,13 @@
 // deploys (which cannot be pulled on this machine), shaped like them where the stack relies on it.
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { importBinaryImage } from "./images";
 import type { DockerEngine } from "./lab";
+import { CACHE_DIR } from "./shared-binaries";
 
 /** Where downloaded packages are kept between runs (they do not change within a Debian release). */
-const CACHE = join(tmpdir(), "faasreg-debs");
+const CACHE = join(CACHE_DIR, "debs");
 
 /** Downloads and unpacks the packages; returns the folder they are unpacked into, or why not. */
 export function unpackDebs(packages: string[]): { root: string } | { error: string } {

@@ -13,6 +13,7 @@ import { tarOf } from "./images";
 import { type DockerEngine, Lab, labSkipReason, waitFor } from "./lab";
 import { findResource, MOCK_DIGEST, MOCK_NODE_ID, outputValue, type RecordedResource, unwrap } from "./mocks";
 import { ImageSource } from "./image-source";
+import { missing } from "./skip";
 import { type LabSsh, sshDockerConfig, startSshd } from "./sshd";
 import { registryBinary, registrySkipReason } from "./registry-binary";
 import { importRegistryImage } from "./registry-image";
@@ -32,7 +33,7 @@ const LOCAL_IMAGES = { registry: "faasreg-test/registry:3", front: "faasreg-test
 
 /** Why this machine cannot run a Swarm registry lab (undefined when it can). Downloads the packages once. */
 export function swarmLabSkipReason(): string | undefined {
-    const lab = labSkipReason({ dockerd: true }) ?? registrySkipReason();
+    const lab = missing(labSkipReason({ dockerd: true }), registrySkipReason());
     if (lab !== undefined) return lab;
     const debs = unpackDebs(SWARM_DEBS);
     return "error" in debs ? `${debs.error} (the Swarm tests build Caddy and Redis images from Debian packages)` : undefined;
