@@ -62,7 +62,7 @@ describe("a preview without the Docker host: the gate and the platform shown unc
             expect(warning).toMatch(
                 /warning: this preview could not ask the Docker engine \(cannot reach docker:host|warning: this preview could not ask the Docker engine \(ssh to docker:host/,
             );
-            expect(warning).toMatch(/the Swarm gate .* is shown unchanged; pulumi up asks the engine again and stops if it still cannot reach it/);
+            expect(warning).toMatch(/the Swarm gate .* is shown unchanged; pulumi up asks again and stops if it still cannot reach it/);
             // The misleading TLS hint of before is gone for ssh.
             expect(warning).not.toMatch(/speak TLS/);
             // The same diff in `pulumi up` (the program's inputs without the preview flag) refuses, naming docker:host.
@@ -96,6 +96,48 @@ describe("a preview without the Docker host: the gate and the platform shown unc
             changes: "some",
         });
     }, 60_000);
+});
+
+describe("the Kubernetes gate without the cluster: a preview shows it unchanged, with a warning; up refuses, naming kubernetes:kubeconfig", () => {
+    let engine: EngineHarness;
+    beforeAll(async () => {
+        engine = await EngineHarness.start();
+    }, 30_000);
+    afterAll(async () => engine?.stop());
+    const stackWith = (kubeconfig: string) => ({
+        "registry:host": "registry.example.com",
+        "registry:email": "ops@example.com",
+        "faas:gateway": "https://gateway.example.com",
+        "faas:password": "gateway-password-1",
+        "faas:backend": "kubernetes",
+        "kubernetes:kubeconfig": kubeconfig,
+    });
+    const kubeconfig = (user: string) =>
+        `apiVersion: v1\ncurrent-context: c\nclusters:\n- name: k\n  cluster: {server: "https://127.0.0.1:1"}\ncontexts:\n- name: c\n  context: {cluster: k, user: u}\nusers:\n- name: u\n  user: ${user}\n`;
+    const cases = {
+        "an API server nobody answers on": kubeconfig("{token: abc}"),
+        "a credentials plugin that fails (a CI job without the cloud's login)": kubeconfig(
+            '{exec: {apiVersion: client.authentication.k8s.io/v1, command: /bin/sh, args: ["-c", "echo not logged in >&2; exit 1"]}}',
+        ),
+    };
+    for (const [what, text] of Object.entries(cases)) {
+        it(
+            what,
+            async () => {
+                const preview = await declared(stackWith(text), "functions-pull-secret-gate", true);
+                const state = { ...(await declared(stackWith(text), "functions-pull-secret-gate", false)), server: "https://127.0.0.1:1" };
+                const before = engine.stderr().length;
+                expect(await engine.diff("functions-pull-secret-gate", "kubernetes-gate", state, preview)).toMatchObject({ changes: "none" });
+                expect(engine.stderr().slice(before)).toMatch(
+                    /warning: this preview could not ask the Kubernetes API server \(.*kubernetes:kubeconfig.*\), so the Kubernetes gate is shown unchanged/,
+                );
+                const upInputs = await declared(stackWith(text), "functions-pull-secret-gate", false);
+                const error = await engine.diff("functions-pull-secret-gate", "kubernetes-gate", state, upInputs).catch((e) => e);
+                expect(engineMessage(error)).toMatch(/kubernetes:kubeconfig/);
+            },
+            60_000,
+        );
+    }
 });
 
 describe("the provider process keeps serving while an engine is slow to answer", () => {

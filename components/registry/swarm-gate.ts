@@ -1,5 +1,6 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { type CheckReply, checkForDiff, mustCheck, runCheck } from "../check-process";
 import type { DockerConnection } from "./args";
 
 /** The gate's script, relative to the project root (the working directory of `pulumi`), like the readiness probe. */
@@ -30,74 +31,19 @@ export interface EngineRequest {
     platform?: boolean;
 }
 
-/** The check's answer, or why there is none: `unreachable` when the engine could not be asked at all. */
-export type EngineReply<T> = { answer: T } | { unreachable: boolean; message: string };
-
-/**
- * Runs swarm-check.mjs in a child process, asynchronously: every dynamic resource of the stack (the functions
- * too) is served by one provider process, which must keep serving while a slow SSH connection is made. At most
- * 120 s. Exit code 2 is the check's "could not ask the engine" (nobody answered, ssh refused).
- */
-export function askEngine<T>(request: EngineRequest): Promise<EngineReply<T>> {
-    // Required here, not imported: the provider is serialized with its closure, and a module the program
-    // imported would be captured as an object (which cannot be serialized) instead of required again.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { spawn } = require("node:child_process") as typeof import("node:child_process");
-    return new Promise((resolve) => {
-        const child = spawn(process.execPath, [SWARM_CHECK_SCRIPT], { stdio: ["pipe", "pipe", "pipe"] });
-        let stdout = "";
-        let stderr = "";
-        const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
-        child.stdout.on("data", (c) => (stdout += c));
-        child.stderr.on("data", (c) => (stderr += c));
-        child.on("error", (e) => {
-            clearTimeout(timer);
-            resolve({ unreachable: false, message: `could not run the engine check: ${e.message}` });
-        });
-        child.on("close", (code, signal) => {
-            clearTimeout(timer);
-            if (code === 0) {
-                try {
-                    resolve({ answer: JSON.parse(stdout) as T });
-                } catch {
-                    resolve({ unreachable: false, message: `the engine check answered something that is not JSON: ${stdout.slice(0, 200)}` });
-                }
-                return;
-            }
-            const timedOut = signal === "SIGKILL";
-            resolve({
-                unreachable: code === 2 || timedOut,
-                message: (stderr || (timedOut ? "the Docker engine gave no answer within 120 s" : `the engine check exited ${code ?? signal}`)).trim(),
-            });
-        });
-        child.stdin.end(JSON.stringify(request));
-    });
+/** The engine check (swarm-check.mjs) with `request`: see components/check-process.ts. */
+export function askEngine<T>(request: EngineRequest): Promise<CheckReply<T>> {
+    return runCheck<T>(SWARM_CHECK_SCRIPT, request);
 }
 
 /** The engine's answer; its refusal (not a manager, unreachable) becomes the error pulumi shows. */
-export async function mustAsk<T>(request: EngineRequest): Promise<T> {
-    const reply = await askEngine<T>(request);
-    if ("answer" in reply) return reply.answer;
-    throw new Error(reply.message);
+export function mustAsk<T>(request: EngineRequest): Promise<T> {
+    return mustCheck<T>(SWARM_CHECK_SCRIPT, request);
 }
 
-/**
- * The engine's answer for a diff. A preview (`preview` input true: `pulumi preview`, and the preview `pulumi up`
- * runs first) that cannot reach the engine at all (a CI job without the SSH key, the host down) gets undefined
- * after a warning, and the resource shows no change: what only the engine knows is not known then. The update
- * of `pulumi up` asks again, and stops if it still cannot.
- */
-export async function askForDiff<T>(request: EngineRequest, preview: boolean | undefined, what: string): Promise<T | undefined> {
-    const reply = await askEngine<T>(request);
-    if ("answer" in reply) return reply.answer;
-    if (preview === true && reply.unreachable) {
-        // The provider process has no engine connection for pulumi.log: the engine shows what it writes to stderr.
-        process.stderr.write(
-            `warning: this preview could not ask the Docker engine (${reply.message.replace(/^registry:mode swarm: /, "")}), so ${what} is shown unchanged; pulumi up asks the engine again and stops if it still cannot reach it\n`,
-        );
-        return undefined;
-    }
-    throw new Error(reply.message);
+/** The engine's answer for a diff; in a preview that cannot reach the engine, undefined after a warning. */
+export function askForDiff<T>(request: EngineRequest, preview: boolean | undefined, what: string): Promise<T | undefined> {
+    return checkForDiff<T>(SWARM_CHECK_SCRIPT, request, preview, what, "the Docker engine");
 }
 
 /** The volume label that lets the gate move the registry onto an empty volume on purpose. */

@@ -73,7 +73,7 @@ describe.skipIf(skip !== undefined)("pulumi up twice, for real: registry:mode sw
             expect(preview.out).toMatch(
                 /this preview could not ask the Docker engine \(ssh to docker:host \(ssh:\/\/root@10\.199\.0\.1\) failed: .*Permission denied/,
             );
-            expect(preview.out).toMatch(/the Swarm gate \(and where the front and replicas run\) is shown unchanged; pulumi up asks the engine again/);
+            expect(preview.out).toMatch(/the Swarm gate \(and where the front and replicas run\) is shown unchanged; pulumi up asks again/);
             expectNoSecret(preview.out);
             process.stderr.write(`pulumi-swarm: preview without the deploy key ${preview.ms} ms\n`);
             const up = await stack.up();
