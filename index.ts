@@ -5,12 +5,22 @@ import { FaasFunction } from "./components/faas";
 import { DockerPlatform } from "./components/docker-platform";
 import { buildFunctionImage } from "./components/faas/build";
 import { FaasdRegistryCredentials } from "./components/faas/faasd-credentials";
+import { KubernetesGate, KubernetesPullSecret } from "./components/faas/kubernetes";
 import { PrivateRegistry } from "./components/registry";
 import { loadStackConfig } from "./config";
 
 const config = loadStackConfig();
+const faas = config.faas;
 
-const registry = new PrivateRegistry("registry", config.registry);
+// Kubernetes: asked first, so nothing is created while the cluster cannot be reached, the namespace is missing, or
+// the kubeconfig may not keep Secrets there (every resource of the registry waits for it).
+const kubernetes = faas?.backend === "kubernetes" ? faas.kubernetes : undefined;
+const kubernetesGate =
+    kubernetes === undefined
+        ? undefined
+        : new KubernetesGate("functions-pull-secret-gate", { kubeconfig: kubernetes.kubeconfig, namespace: kubernetes.namespace });
+
+const registry = new PrivateRegistry("registry", config.registry, kubernetesGate === undefined ? undefined : { transformations: [after(kubernetesGate)] });
 
 export const registryServer = registry.server;
 export const registryUrl = registry.url;
@@ -23,12 +33,21 @@ export const dockerConfigJson = registry.dockerConfigJson;
 export const registryPasswords = registry.passwords;
 
 // No faas:gateway: a registry-only stack.
-const faas = config.faas;
 // faasd pulls with the credentials file on its host: write the registry's entry there first.
 const faasdCredentials =
     faas?.backend === "faasd" && faas.ssh !== undefined
         ? new FaasdRegistryCredentials("faasd-credentials", { connection: faas.ssh, registry: registry.credentials }, { dependsOn: [registry.ready] })
         : undefined;
+// Kubernetes pulls with an image pull secret in the functions' namespace, which every function names.
+const pullSecret =
+    kubernetes === undefined
+        ? undefined
+        : new KubernetesPullSecret(
+              "functions-pull-secret",
+              { registry: registry.credentials, namespace: kubernetes.namespace, kubeconfig: kubernetes.kubeconfig, gate: kubernetesGate },
+              { dependsOn: [registry.ready] },
+          );
+const credentialsWritten = faasdCredentials ?? pullSecret?.secret;
 // Images built here are built for the platform of the Docker host that builds them (asked from its engine),
 // unless a function names one.
 const hostPlatform = faas?.functions.some((fn) => fn.build !== undefined && fn.build.platform === undefined)
@@ -37,9 +56,11 @@ const hostPlatform = faas?.functions.some((fn) => fn.build !== undefined && fn.b
 const functions = faas === undefined ? [] : faas.functions.map((fn) => deployFunction(faas, fn));
 
 function deployFunction(gateway: NonNullable<typeof faas>, fn: (typeof gateway.functions)[number]): FaasFunction {
-    // Everything waits for the registry to answer with credentials (and for faasd to hold them).
-    const afterRegistry = { dependsOn: faasdCredentials === undefined ? [registry.ready] : [registry.ready, faasdCredentials] };
+    // Everything waits for the registry to answer with credentials (and for faasd or the cluster to hold them).
+    const afterRegistry = { dependsOn: credentialsWritten === undefined ? [registry.ready] : [registry.ready, credentialsWritten] };
     const { service, image: imageName, build, adopt, readinessTimeoutSeconds, ...deployment } = fn;
+    // On Kubernetes every function names the pull secret; its own secrets are kept beside it.
+    if (pullSecret !== undefined) deployment.secrets = [...(deployment.secrets ?? []), pullSecret.secretName];
     // With build: build and push into our registry, then deploy the pushed digest.
     const image =
         build === undefined
@@ -60,6 +81,11 @@ function deployFunction(gateway: NonNullable<typeof faas>, fn: (typeof gateway.f
         },
         afterRegistry,
     );
+}
+
+/** A transformation that makes a resource, and every child of a component, wait for `gate`. */
+function after(gate: pulumi.Resource): pulumi.ResourceTransformation {
+    return ({ props, opts }) => ({ props, opts: pulumi.mergeOptions(opts, { dependsOn: [gate] }) });
 }
 
 /** Each function's name and its URL on the gateway. */

@@ -6,6 +6,7 @@ import {
     formatProblems,
     type PlainDockerConnection,
     type PlainFaasSettings,
+    type KubernetesSettings,
     type PlainFunctionSettings,
     type PlainStackConfig,
     parseStackConfig,
@@ -31,10 +32,11 @@ export type FunctionSettings = Omit<PlainFunctionSettings, (typeof SECRET_FUNCTI
 /** The stack's configuration: plain values, and every secret wrapped as a secret Output. */
 export interface StackConfig {
     registry: PrivateRegistryArgs;
-    faas?: Omit<PlainFaasSettings, "password" | "functions" | "ssh"> & {
+    faas?: Omit<PlainFaasSettings, "password" | "functions" | "ssh" | "kubernetes"> & {
         password?: pulumi.Output<string>;
         functions: FunctionSettings[];
         ssh?: Omit<SshSettings, "privateKey"> & { privateKey?: pulumi.Output<string> };
+        kubernetes?: Omit<KubernetesSettings, "kubeconfig"> & { kubeconfig: pulumi.Output<string> };
     };
     dockerHost?: string;
     /** How the docker provider reaches its engine (the key material a secret Output). */
@@ -105,6 +107,10 @@ export function wrapSecrets(plain: PlainStackConfig): StackConfig {
                   ...plain.faas,
                   password: plain.faas.password === undefined ? undefined : pulumi.secret(plain.faas.password),
                   functions: plain.faas.functionsSecret ? plain.faas.functions.map(secretFunction) : plain.faas.functions,
+                  kubernetes:
+                      plain.faas.kubernetes === undefined
+                          ? undefined
+                          : { ...plain.faas.kubernetes, kubeconfig: pulumi.secret(plain.faas.kubernetes.kubeconfig) },
                   ssh:
                       plain.faas.ssh === undefined
                           ? undefined

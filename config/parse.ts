@@ -65,10 +65,18 @@ export interface PlainFaasSettings {
     backend: FaasBackend;
     /** With faasd: how to reach the faasd host, to write the credentials file. */
     ssh?: SshSettings;
+    /** faas:backend kubernetes. */
+    kubernetes?: KubernetesSettings;
 }
 
-export type FaasBackend = "swarm" | "faasd";
-export const FAAS_BACKENDS: readonly FaasBackend[] = ["swarm", "faasd"];
+export type FaasBackend = "swarm" | "faasd" | "kubernetes";
+export const FAAS_BACKENDS: readonly FaasBackend[] = ["swarm", "faasd", "kubernetes"];
+
+/** faas:backend kubernetes: where the image pull secret goes, and how to reach the cluster. */
+export interface KubernetesSettings {
+    namespace: string;
+    kubeconfig: string;
+}
 
 export interface SshSettings {
     host: string;
@@ -404,6 +412,7 @@ export function parseStackConfig(source: ConfigSource): ParseResult {
             functionsSecret: source.isSecret("faas:functions"),
             backend: backend.backend,
             ssh: backend.ssh,
+            kubernetes: backend.kubernetes,
         };
     }
 
@@ -414,10 +423,19 @@ export function parseStackConfig(source: ConfigSource): ParseResult {
 }
 
 /** `faas:backend` and, for faasd, the SSH connection to its host. Reports every problem with them. */
-function parseBackend(r: Reader, source: ConfigSource, tlsMode: string | undefined): { backend: FaasBackend; ssh?: SshSettings } {
+function parseBackend(
+    r: Reader,
+    source: ConfigSource,
+    tlsMode: string | undefined,
+): { backend: FaasBackend; ssh?: SshSettings; kubernetes?: KubernetesSettings } {
     const raw = r.string("faas:backend") ?? "swarm";
     const backend = FAAS_BACKENDS.includes(raw as FaasBackend) ? (raw as FaasBackend) : "swarm";
-    if (backend !== raw) r.add("faas:backend", `must be "swarm" (faas-swarm) or "faasd", got ${JSON.stringify(raw)}: pulumi config set faas:backend faasd`);
+    if (backend !== raw)
+        r.add(
+            "faas:backend",
+            `must be "swarm" (faas-swarm), "faasd" or "kubernetes" (faas-netes), got ${JSON.stringify(raw)}: pulumi config set faas:backend faasd`,
+        );
+    const kubernetes = parseKubernetes(r, source, backend);
     const host = r.string("faas:sshHost");
     const user = r.string("faas:sshUser") ?? "root";
     const port = r.integer("faas:sshPort") ?? 22;
@@ -445,7 +463,7 @@ function parseBackend(r: Reader, source: ConfigSource, tlsMode: string | undefin
             if (value !== undefined)
                 r.add(key, `is set, but faas:backend is "${backend}": only faasd is reached over SSH. Set faas:backend faasd, or remove ${key}`);
         }
-        return { backend };
+        return { backend, kubernetes };
     }
     if (host === undefined) {
         r.add(
@@ -470,6 +488,34 @@ function parseBackend(r: Reader, source: ConfigSource, tlsMode: string | undefin
         );
     }
     return { backend, ssh: host === undefined ? undefined : { host, user, port, privateKey, hostKey } };
+}
+
+/** faas:namespace and kubernetes:kubeconfig: what faas:backend kubernetes needs, and only it. */
+function parseKubernetes(r: Reader, source: ConfigSource, backend: FaasBackend): KubernetesSettings | undefined {
+    const namespace = r.string("faas:namespace") as string;
+    const kubeconfig = r.string("kubernetes:kubeconfig");
+    if (backend !== "kubernetes") {
+        if (r.raw("faas:namespace") !== undefined)
+            r.add("faas:namespace", `is set, but faas:backend is "${backend}": it applies to kubernetes only. Set faas:backend kubernetes, or remove it`);
+        return undefined;
+    }
+    if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(namespace))
+        r.add("faas:namespace", `${JSON.stringify(namespace)} is not a Kubernetes namespace name: lower-case letters, digits and '-', at most 63`);
+    if (kubeconfig === undefined) {
+        r.add(
+            "kubernetes:kubeconfig",
+            "is required with faas:backend kubernetes: the cluster where the registry's image pull secret goes. Set it from a kubeconfig with its certificates inline: " +
+                "kubectl config view --flatten --minify | pulumi config set --secret kubernetes:kubeconfig",
+        );
+        return undefined;
+    }
+    if (plaintextCheck(r, source, "kubernetes:kubeconfig", "< kubeconfig")) return undefined;
+    if (!/^\s*clusters\s*:/m.test(kubeconfig) && source.isHidden?.("kubernetes:kubeconfig") !== true)
+        r.add(
+            "kubernetes:kubeconfig",
+            "is not a kubeconfig (it has no clusters:): kubectl config view --flatten --minify | pulumi config set --secret kubernetes:kubeconfig",
+        );
+    return { namespace, kubeconfig };
 }
 
 const HOST_KEY_TYPES = [

@@ -27,6 +27,8 @@ export interface KeySpec {
 
 export const DEFAULT_USERS = [{ username: "admin" }];
 export const DEFAULT_FAAS_NETWORK = "func_functions";
+/** faas-netes' own default function_namespace. */
+export const DEFAULT_FUNCTION_NAMESPACE = "openfaas-fn";
 
 export const CONFIG_KEYS: readonly KeySpec[] = [
     {
@@ -236,7 +238,15 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
         default: "swarm",
         secret: "no",
         description:
-            "The gateway's backend: swarm (faas-swarm; the registry credentials travel as registryAuth) or faasd (the credentials go into /var/lib/faasd/.docker/config.json on the faasd host, over SSH). Checked against the gateway's /system/info at deploy time.",
+            "The gateway's backend: swarm (faas-swarm; the registry credentials travel as registryAuth), faasd (the credentials go into /var/lib/faasd/.docker/config.json on the faasd host, over SSH) or kubernetes (faas-netes; the credentials become an image pull secret in faas:namespace, which every function names). Checked against the gateway's /system/info at deploy time.",
+    },
+    {
+        key: "faas:namespace",
+        type: "string",
+        default: DEFAULT_FUNCTION_NAMESPACE,
+        secret: "no",
+        description:
+            "With faas:backend kubernetes: the namespace faas-netes deploys functions to (its function_namespace), where the registry's image pull secret is kept. It must exist.",
     },
     {
         key: "faas:sshHost",
@@ -274,6 +284,13 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
         secret: "partly",
         description:
             "Functions to deploy: a list of {service, image, build?, envProcess?, envVars?, labels?, annotations?, constraints?, secrets?, limits?, requests?, readOnlyRootFilesystem?, network?, namespace?, adopt?, readinessTimeoutSeconds?}. With build {context, dockerfile?, args?, target?, platform?} the image is built, pushed into the registry and deployed by digest. Values set with --secret --path make envVars, envProcess, labels, annotations and build.args secret.",
+    },
+    {
+        key: "kubernetes:kubeconfig",
+        type: "string",
+        secret: "yes",
+        description:
+            "The Kubernetes provider's own key: the kubeconfig (its text) of the cluster faas-netes runs on. Required with faas:backend kubernetes: pulumi config set --secret kubernetes:kubeconfig < ~/.kube/config (kubectl config view --flatten --minify, for one context with its certificates inline).",
     },
     {
         key: "docker:host",

@@ -14,6 +14,7 @@ const CERT = (extra: Record<string, string>) => ({
 });
 const LE = { "registry:host": "registry.example.com", "registry:email": "ops@example.com" };
 const FAAS = { ...LE, "faas:gateway": "https://gateway.example.com", "faas:password": "gateway-password" };
+const KUBECONFIG = "apiVersion: v1\nclusters:\n- name: c\n  cluster: {server: https://k8s.example.com:6443}\n";
 const fns = (list: unknown) => ({ ...FAAS, "faas:functions": JSON.stringify(list) });
 /** s3 storage whose secret key is in plaintext in the stack file. */
 const S3_PLAIN_KEY = {
@@ -196,7 +197,12 @@ export const BAD_INPUT: Case[] = [
         /unknown key\(s\) tags/,
     ],
     ["a function with neither image nor build", fns([{ service: "hello" }]), "faas:functions[0].image", /is required/],
-    ["a backend that is not swarm or faasd", { ...FAAS, "faas:backend": "kubernetes" }, "faas:backend", /must be "swarm" \(faas-swarm\) or "faasd"/],
+    [
+        "a backend that is not one of ours",
+        { ...FAAS, "faas:backend": "nomad" },
+        "faas:backend",
+        /must be "swarm" \(faas-swarm\), "faasd" or "kubernetes" \(faas-netes\)/,
+    ],
     ["faasd without an SSH host", { ...FAAS, ...FAASD_KEY, "faas:backend": "faasd" }, "faas:sshHost", /is required with faas:backend faasd/],
     [
         "faasd without a host key (unset means unchecked only when said)",
@@ -315,6 +321,38 @@ export const BAD_INPUT: Case[] = [
     ],
     ["a relative shared path", { ...LE, "registry:mode": "swarm", "registry:sharedPath": "srv/registry" }, "registry:sharedPath", /absolute host path/],
     ["a Redis address without a port", { ...LE, "registry:mode": "swarm", "registry:redis": "redis.internal" }, "registry:redis", /HOST:PORT/],
+    // faas:backend kubernetes: the cluster's kubeconfig, and the namespace of the pull secret.
+    [
+        "kubernetes without a kubeconfig",
+        { ...FAAS, "faas:backend": "kubernetes" },
+        "kubernetes:kubeconfig",
+        /is required with faas:backend kubernetes: .*pulumi config set --secret kubernetes:kubeconfig/,
+    ],
+    [
+        "a kubeconfig in plaintext",
+        { ...FAAS, "faas:backend": "kubernetes", "kubernetes:kubeconfig": KUBECONFIG },
+        "kubernetes:kubeconfig",
+        /is stored in plaintext in the stack file: set it as a secret, pulumi config set --secret kubernetes:kubeconfig < kubeconfig/,
+        ["kubernetes:kubeconfig"],
+    ],
+    [
+        "a kubeconfig that is not one",
+        { ...FAAS, "faas:backend": "kubernetes", "kubernetes:kubeconfig": "just text" },
+        "kubernetes:kubeconfig",
+        /is not a kubeconfig \(it has no clusters:\)/,
+    ],
+    [
+        "a namespace that is no Kubernetes name",
+        { ...FAAS, "faas:backend": "kubernetes", "kubernetes:kubeconfig": KUBECONFIG, "faas:namespace": "Open_FaaS" },
+        "faas:namespace",
+        /"Open_FaaS" is not a Kubernetes namespace name/,
+    ],
+    [
+        "faas:namespace without kubernetes",
+        { ...FAAS, "faas:namespace": "functions" },
+        "faas:namespace",
+        /is set, but faas:backend is "swarm": it applies to kubernetes only/,
+    ],
     // Misspelled keys: `pulumi up` used to ignore them silently (production Let's Encrypt instead of staging).
     ["a misspelled acmeDirectory", { ...LE, "registry:acmedirectory": "staging" }, "registry:acmedirectory", /ignored: did you mean registry:acmeDirectory\?/],
     ["a misspelled email", { ...LE, "registry:emial": "ops@example.com" }, "registry:emial", /ignored: did you mean registry:email\?/],

@@ -16,7 +16,7 @@ describe("bad input: one clear error naming the key, and nothing declared", () =
     });
 
     it.each(BAD_INPUT)("rejects %s", async (_name, config, key, message, plaintext = []) => {
-        const secrets = Object.keys(config).filter((k) => /password|privateKey|certificate|users/.test(k) && !plaintext.includes(k));
+        const secrets = Object.keys(config).filter((k) => /password|privateKey|certificate|users|kubeconfig/.test(k) && !plaintext.includes(k));
         let recorded: unknown[] = [];
         let error: unknown;
         try {

@@ -227,6 +227,27 @@ describe("FaasFunction provider against the gateway", () => {
         expect((await diff(props, inputs)).changes).toBe(false);
     });
 
+    // Why the double: it stores what it is sent, and answers as faas-netes does (orchestration kubernetes, an added
+    // prometheus.io.scrape annotation); the real faas-netes runs in test/e2e/pulumi-kubernetes.test.ts.
+    it("on Kubernetes, keeps the owner and gateway markers out of labels (faas-netes copies labels onto pods, whose values hold no '/' or ':')", async () => {
+        gateway.options.orchestration = "kubernetes";
+        // The kubelet pulls with the image pull secret: no credentials travel with the deployment.
+        gateway.options.expectedRegistryAuth = undefined;
+        const k8s = withSettings({ backend: "kubernetes" }, { ...inputs, registryAuth: undefined });
+        const { outs } = await create(k8s);
+        const stored = gateway.functions.get("hello") as { labels: Record<string, string>; annotations?: Record<string, string> };
+        expect(stored.labels).toEqual({ tier: "web" });
+        expect(stored.annotations).toEqual({ topic: "orders", "com.faasreg.owner": "faas-registry/test", "com.faasreg.gateway": gateway.url });
+        // faas-netes adds this one when it is not given (handlers/deploy.go buildAnnotations).
+        (stored.annotations as Record<string, string>)["prometheus.io.scrape"] = "false";
+        const { props } = await read("hello", outs);
+        expect(props.annotations).toEqual({ topic: "orders" });
+        expect((await diff(props, k8s)).changes).toBe(false);
+        // The owner is read from the annotation: a delete removes it.
+        await provider.delete("hello", props);
+        expect(gateway.functions.has("hello")).toBe(false);
+    });
+
     // No gateway: the comparison itself (faasd's real answers are in test/e2e/faasd.test.ts).
     it("reads an untagged reference reported with :latest, and Docker Hub's full names, as the same image; other tags differ", () => {
         expect(sameImage("registry.example.com/team/hello", "registry.example.com/team/hello:latest")).toBe(true);
@@ -306,7 +327,13 @@ describe("FaasFunction provider against the gateway", () => {
         await expect(create(inputs)).rejects.toThrow(/backend is "swarm", but the FaaS gateway .* runs on "containerd" \(faasd\): set backend to faasd/);
         await expect(create(withSettings({ gatewayFromStackConfig: true }))).rejects.toThrow(/pulumi config set faas:backend faasd/);
         gateway.options.orchestration = "kubernetes";
-        await expect(create(inputs)).rejects.toThrow(/runs on "kubernetes", which this stack does not deploy to/);
+        await expect(create(inputs)).rejects.toThrow(
+            /backend is "swarm", but the FaaS gateway .* runs on "kubernetes" \(kubernetes\): set backend to kubernetes/,
+        );
+        gateway.options.orchestration = "nomad";
+        await expect(create(inputs)).rejects.toThrow(
+            /runs on "nomad", which this stack does not deploy to: only faas-swarm \(swarm\), faasd and faas-netes \(kubernetes\)/,
+        );
         expect(deployments()).toHaveLength(0);
         gateway.options.orchestration = "containerd";
         // faasd pulls with its host's credentials: none travel with the deployment.

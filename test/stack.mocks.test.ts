@@ -137,4 +137,45 @@ describe("the whole stack under mocks", () => {
             expect(unwrap(fn.inputs.settings)).toMatchObject({ backend: "faasd", registryServer: "registry.example.com" });
         }
     });
+
+    it("with faas:backend kubernetes, checks the cluster first, writes a dockerconfigjson pull secret that every function names, and sends no registryAuth", async () => {
+        const kubeconfig = "apiVersion: v1\nclusters:\n- name: c\n  cluster: {server: https://k8s.example.com:6443}\n";
+        const config = {
+            ...STACK,
+            "faas:backend": "kubernetes",
+            "kubernetes:kubeconfig": kubeconfig,
+            "faas:functions": JSON.stringify([
+                { service: "hello", image: "team/hello:1", secrets: ["api-key"] },
+                { service: "resize", image: "media/resize:2" },
+            ]),
+        };
+        const { recorded } = await evaluateStack(config, { secretKeys: ["registry:users", "faas:password", "kubernetes:kubeconfig"] });
+        const gateUrn = "urn:pulumi:test::faas-registry::pulumi-nodejs:dynamic:Resource::functions-pull-secret-gate";
+        const gate = findResource(recorded, DYNAMIC, "functions-pull-secret-gate");
+        expect(isSecretWrapped(gate.inputs.kubeconfig)).toBe(true);
+        expect(unwrap(gate.inputs.namespace)).toBe("openfaas-fn");
+        // Nothing of the registry is created before the gate has asked the cluster.
+        for (const r of recorded.filter((x) => x.parent.includes("PrivateRegistry") || x.type.startsWith("faasreg:registry")))
+            expect(r.dependencies, `${r.type} ${r.name}`).toContain(gateUrn);
+        const secret = findResource(recorded, "kubernetes:core/v1:Secret", "functions-pull-secret-secret");
+        expect(secret.inputs.type).toBe("kubernetes.io/dockerconfigjson");
+        expect(unwrap(secret.inputs.metadata)).toMatchObject({ name: "faas-registry-test-functions-pull-secret", namespace: "openfaas-fn" });
+        // Secret whole (the provider's SDK wraps stringData; ours is secret inside too).
+        expect(isSecretWrapped(secret.inputs.stringData)).toBe(true);
+        const ci = fakeRandom("registry-password-ci", 40);
+        expect(JSON.parse((unwrap(secret.inputs.stringData) as Record<string, string>)[".dockerconfigjson"])).toEqual({
+            auths: { "registry.example.com": { auth: Buffer.from(`ci:${ci}`).toString("base64") } },
+        });
+        expect(secret.dependencies).toContain(gateUrn);
+        const secretUrn = "urn:pulumi:test::faas-registry::faasreg:faas:KubernetesPullSecret$kubernetes:core/v1:Secret::functions-pull-secret-secret";
+        const hello = findResource(recorded, DYNAMIC, "hello-deployment");
+        expect(unwrap(hello.inputs.secrets)).toEqual(["api-key", "faas-registry-test-functions-pull-secret"]);
+        expect(unwrap(findResource(recorded, DYNAMIC, "resize-deployment").inputs.secrets)).toEqual(["faas-registry-test-functions-pull-secret"]);
+        for (const service of ["hello", "resize"]) {
+            const fn = findResource(recorded, DYNAMIC, `${service}-deployment`);
+            expect(fn.inputs.registryAuth, service).toBeUndefined();
+            expect(unwrap(fn.inputs.settings)).toMatchObject({ backend: "kubernetes" });
+            expect(fn.dependencies, service).toContain(secretUrn);
+        }
+    });
 });

@@ -66,6 +66,10 @@ export interface RegistryLogin {
     password: string;
 }
 
+/** The OpenFaaS providers the stack deploys to. */
+export type FaasBackendName = "swarm" | "faasd" | "kubernetes";
+export const FAAS_BACKEND_NAMES: readonly FaasBackendName[] = ["swarm", "faasd", "kubernetes"];
+
 export interface FaasFunctionArgs {
     /** The gateway to deploy through. */
     gateway: FaasGatewayArgs;
@@ -90,16 +94,18 @@ export interface FaasFunctionArgs {
     /** base64 of `user:password` for the image's registry (a secret). Or give `registry`. */
     registryAuth?: pulumi.Input<string>;
     /**
-     * The registry the image lives in: with `swarm`, `registryAuth` is made from it; with `faasd` only its
-     * server is used (the credentials reach faasd through its host's config file: FaasdRegistryCredentials).
+     * The registry the image lives in: with `swarm`, `registryAuth` is made from it; with `faasd` and
+     * `kubernetes` only its server is used (the credentials reach faasd through its host's config file,
+     * FaasdRegistryCredentials, and the kubelet through an image pull secret the function names in `secrets`).
      */
     registry?: pulumi.Input<RegistryLogin>;
     /**
-     * The gateway's backend: "swarm" (faas-swarm, which pulls with registryAuth) or "faasd" (which pulls with
-     * its host's /var/lib/faasd/.docker/config.json; registryAuth is then not sent). Checked against the
-     * gateway's /system/info before deploying. Defaults to "swarm".
+     * The gateway's backend: "swarm" (faas-swarm, which pulls with registryAuth), "faasd" (which pulls with its
+     * host's /var/lib/faasd/.docker/config.json) or "kubernetes" (faas-netes: the kubelet pulls with the image pull
+     * secrets named in `secrets`); registryAuth is sent to faas-swarm only. Checked against the gateway's
+     * /system/info before deploying. Defaults to "swarm".
      */
-    backend?: "swarm" | "faasd";
+    backend?: FaasBackendName;
     /** Take over a function of the same name that already exists on the gateway. Defaults to false. */
     adopt?: boolean;
     /** Wait after create and update until the gateway reports an available replica. */

@@ -101,8 +101,9 @@ export async function gatewayCall(
                 signal: AbortSignal.timeout(policy.requestTimeoutMs),
             });
             const text = await res.text();
-            // A failed pull is an answer, not a fault: faasd says so with a 500 on update.
-            if ((res.status < 500 && !isConflict(res.status, text)) || /unable to pull image/i.test(text))
+            // A failed pull is an answer, not a fault: faasd says so with a 500 on update. So is a name taken:
+            // faas-netes answers 500 "already exists" to a create (faas-swarm: 400).
+            if ((res.status < 500 && !isConflict(res.status, text)) || /unable to pull image|already exists/i.test(text))
                 return { status: res.status, body: text, tries: attempt };
             lastProblem = `HTTP ${res.status} ${trimBody(text, secrets)}`.trim();
         } catch (error) {
@@ -147,7 +148,9 @@ export function unexpected(
             ? " The gateway refused its credentials: check faas:username and faas:password (pulumi config set --secret faas:password ...). If you just changed them, `pulumi refresh` and `pulumi destroy` still use the last deployment's: run `pulumi up` first, or add --run-program."
             : reply.status === 400 && /registry auth/i.test(reply.body)
               ? " The gateway could not decode registryAuth: it must be base64 of user:password."
-              : "";
+              : reply.status === 400 && /only allows public images/i.test(reply.body)
+                ? ' This is faas-netes Community Edition from 2024-02 on (0.18.0 and later): its license lets it deploy only images anyone may pull (it checks with an anonymous HEAD of the manifest, handlers/validate.go), so no private registry works with it. Use OpenFaaS Standard or Enterprise, or faas-netes CE 0.17.x (README, "Kubernetes").'
+                : "";
     return gatewayError(`${method} ${route} on the FaaS gateway ${conn.url} answered HTTP ${reply.status}${body ? `: ${body}` : ""}.${hint}`, reply.status);
 }
 

@@ -60,9 +60,9 @@ export class FaasFunction extends pulumi.ComponentResource {
 
         const registry = args.registry === undefined ? undefined : pulumi.output(args.registry);
         const backend = args.backend ?? "swarm";
-        // faasd ignores registryAuth: it is not sent, one place fewer for the secret to travel.
+        // faasd and faas-netes ignore registryAuth: it is not sent, one place fewer for the secret to travel.
         const registryAuth =
-            backend === "faasd"
+            backend !== "swarm"
                 ? undefined
                 : args.registryAuth !== undefined
                   ? pulumi.secret(args.registryAuth)

@@ -1,5 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { DEPLOYMENT_FIELD_NAMES, type DeploymentFields } from "./args";
+import { DEPLOYMENT_FIELD_NAMES, type DeploymentFields, type FaasBackendName } from "./args";
 import {
     DEFAULT_RETRY,
     type FunctionStatus,
@@ -47,8 +47,8 @@ export interface FunctionSettings {
      * destroy work after a password rotation or a move, not the copy saved in state.
      */
     gatewayFromStackConfig?: boolean;
-    /** The gateway's backend (default "swarm"): checked against /system/info; with "faasd" no registryAuth is sent. */
-    backend?: "swarm" | "faasd";
+    /** The gateway's backend (default "swarm"): checked against /system/info; registryAuth is sent to faas-swarm only. */
+    backend?: FaasBackendName;
     /** Test hook: the retry policy of gateway calls. */
     retry?: RetryPolicy;
 }
@@ -127,7 +127,33 @@ function registrySecrets(inputs: FunctionInputs): (string | undefined)[] {
 
 /** Labels the platform adds to every function (and ours): never a drift. */
 export function isPlatformLabel(key: string): boolean {
-    return key.startsWith("com.openfaas.") || key === "function" || key === OWNER_LABEL || key === GATEWAY_LABEL;
+    return key.startsWith("com.openfaas.") || key === "function" || key === "faas_function" || key === OWNER_LABEL || key === GATEWAY_LABEL;
+}
+
+/**
+ * Where the owner and gateway markers go: labels, except on Kubernetes, where faas-netes copies labels onto the
+ * Deployment and its pods, and a label's value may hold no '/' or ':' (the owner is project/stack, the gateway a
+ * URL): annotations there.
+ */
+function markerField(settings: FunctionSettings | undefined): "labels" | "annotations" {
+    return settings?.backend === "kubernetes" ? "annotations" : "labels";
+}
+
+/** A marker (OWNER_LABEL, GATEWAY_LABEL) of a function as the gateway reports it, wherever it was written. */
+function marker(status: FunctionStatus, key: string): string | undefined {
+    return status.labels?.[key] ?? status.annotations?.[key];
+}
+
+/**
+ * The annotations a function reports, without ours (the markers) and without the one faas-netes adds unless told
+ * (`prometheus.io.scrape: "false"`, handlers/deploy.go buildAnnotations), unless it was declared.
+ */
+function userAnnotations(reported: Record<string, string> | undefined, declared: Record<string, string> | undefined): Record<string, string> {
+    return Object.fromEntries(
+        Object.entries(reported ?? {}).filter(
+            ([k]) => k !== OWNER_LABEL && k !== GATEWAY_LABEL && (k !== "prometheus.io.scrape" || declared?.[k] !== undefined),
+        ),
+    );
 }
 
 export function userLabels(labels: Record<string, string> | undefined): Record<string, string> {
@@ -186,7 +212,8 @@ function changed(field: string, olds: Record<string, unknown>, news: Record<stri
  */
 function clearsEnvironment(olds: FunctionInputs, news: FunctionInputs): boolean {
     // faasd's PUT replaces the whole container: nothing survives there.
-    if (news.settings?.backend === "faasd") return false;
+    // faasd's and faas-netes' PUT replace the whole container spec: nothing survives there.
+    if ((news.settings?.backend ?? "swarm") !== "swarm") return false;
     const hasEnv = (x: FunctionInputs) => normalize(x.envVars) !== undefined || normalize(x.envProcess) !== undefined;
     return !containsUnknown(news.envVars) && !containsUnknown(news.envProcess) && hasEnv(olds) && !hasEnv(news);
 }
@@ -196,7 +223,13 @@ export function deploymentBody(inputs: FunctionInputs, gatewayUrl: string): Reco
     const body: Record<string, unknown> = { service: inputs.service };
     for (const field of DEPLOYMENT_FIELDS) {
         const value =
-            field === "labels" ? { ...(inputs.labels ?? {}), [OWNER_LABEL]: inputs.settings.owner, [GATEWAY_LABEL]: gatewayTag(gatewayUrl) } : inputs[field];
+            field === markerField(inputs.settings)
+                ? {
+                      ...((inputs[field] as Record<string, string> | undefined) ?? {}),
+                      [OWNER_LABEL]: inputs.settings.owner,
+                      [GATEWAY_LABEL]: gatewayTag(gatewayUrl),
+                  }
+                : inputs[field];
         if (normalize(value) !== undefined) body[field] = value;
     }
     if (inputs.namespace) body.namespace = inputs.namespace;
@@ -378,7 +411,7 @@ export class FunctionProvider implements pulumi.dynamic.ResourceProvider {
             // is declared (every template sets one): drift only where a process was declared.
             envProcess: props.settings?.backend === "faasd" && props.envProcess === undefined ? undefined : status.envProcess || undefined,
             labels: normalize(userLabels(status.labels)) as Record<string, string> | undefined,
-            annotations: normalize(status.annotations) as Record<string, string> | undefined,
+            annotations: normalize(userAnnotations(status.annotations, props.annotations)) as Record<string, string> | undefined,
             status: { ...props.status, replicas: status.replicas, availableReplicas: status.availableReplicas, image: status.image },
         };
         // Absent, not undefined: the engine's host cannot encode an undefined property (measured over gRPC).
@@ -404,7 +437,7 @@ async function removeFromOldGateway(olds: FunctionOutputs, now: GatewayConnectio
     } catch {
         return;
     }
-    if (status === undefined || status.labels?.[GATEWAY_LABEL] === gatewayTag(now.url) || status.labels?.[OWNER_LABEL] !== news.settings.owner) return;
+    if (status === undefined || marker(status, GATEWAY_LABEL) === gatewayTag(now.url) || marker(status, OWNER_LABEL) !== news.settings.owner) return;
     await deleteFrom(old, olds, retry);
 }
 
@@ -415,7 +448,7 @@ async function removeFromOldGateway(olds: FunctionOutputs, now: GatewayConnectio
 async function deleteOwn(conn: GatewayConnection, olds: FunctionOutputs, retry: RetryPolicy | undefined): Promise<void> {
     const status = await getFunction(conn, olds.service, olds.namespace, retry);
     if (status === undefined) return;
-    const owner = status.labels?.[OWNER_LABEL];
+    const owner = marker(status, OWNER_LABEL);
     if (owner !== olds.settings?.owner) {
         process.stderr.write(
             `warning: ${functionLabel(olds)} on ${conn.url} is not this stack's (its ${OWNER_LABEL} label is ${owner === undefined ? "absent" : JSON.stringify(owner)}, ` +
@@ -449,9 +482,11 @@ async function post(conn: GatewayConnection, inputs: FunctionInputs): Promise<vo
             reply.status,
         );
     }
-    if (!(reply.status === 400 && /already ?exists/i.test(reply.body))) throw unexpected(conn, "POST", "/system/functions", reply, registrySecrets(inputs));
+    // A name taken: faas-swarm answers 400 AlreadyExists, faas-netes 500 `deployments.apps "NAME" already exists`.
+    if (!((reply.status === 400 || reply.status === 500) && /already ?exists/i.test(reply.body)))
+        throw unexpected(conn, "POST", "/system/functions", reply, registrySecrets(inputs));
     const existing = await getFunction(conn, inputs.service, inputs.namespace, inputs.settings.retry);
-    const ours = existing?.labels?.[OWNER_LABEL] === inputs.settings.owner;
+    const ours = existing !== undefined && marker(existing, OWNER_LABEL) === inputs.settings.owner;
     if (!ours && !inputs.settings.adopt) {
         throw gatewayError(
             `${functionLabel(inputs)} already exists on the gateway ${conn.url}, outside this stack. ` +
@@ -466,7 +501,7 @@ async function post(conn: GatewayConnection, inputs: FunctionInputs): Promise<vo
 }
 
 /** What /system/info's `orchestration` says for each backend. */
-const ORCHESTRATION: Record<"swarm" | "faasd", string> = { swarm: "swarm", faasd: "containerd" };
+const ORCHESTRATION: Record<FaasBackendName, string> = { swarm: "swarm", faasd: "containerd", kubernetes: "kubernetes" };
 
 /** Fails when the gateway's backend is not the declared one: the credentials would not reach it. */
 async function checkBackend(conn: GatewayConnection, inputs: FunctionInputs): Promise<void> {
@@ -477,7 +512,7 @@ async function checkBackend(conn: GatewayConnection, inputs: FunctionInputs): Pr
     const key = inputs.settings.gatewayFromStackConfig ? "faas:backend" : "backend";
     throw gatewayError(
         actual === undefined
-            ? `The FaaS gateway ${conn.url} runs on "${orchestration}", which this stack does not deploy to: only faas-swarm (swarm) and faasd are supported (Kubernetes pulls with imagePullSecrets; the dockerConfigJson output is one).`
+            ? `The FaaS gateway ${conn.url} runs on "${orchestration}", which this stack does not deploy to: only faas-swarm (swarm), faasd and faas-netes (kubernetes) are supported.`
             : `${key} is "${declared}", but the FaaS gateway ${conn.url} runs on "${orchestration}" (${actual}): set ${key} to ${actual}${key === "faas:backend" ? ` (pulumi config set faas:backend ${actual})` : ""}, so the registry credentials reach it the way it reads them.`,
     );
 }
@@ -521,15 +556,20 @@ export async function waitForDeployment(
     let diagnosed = false;
     let readyBefore = false;
     let last: FunctionStatus | undefined;
-    // One ready answer suffices, except right after an update on Swarm (see below).
-    const confirmations = phase === "update" && inputs.settings.backend !== "faasd" ? 2 : 1;
-    // faasd pulls with its host's credentials, which the provider does not hold: it cannot ask the registry
-    // as faasd would, and faasd itself reports a refused pull in its answer to the deployment.
-    const canAskRegistry = inputs.settings.backend !== "faasd";
+    const backend = inputs.settings.backend ?? "swarm";
+    // One ready answer suffices, except right after an update on Swarm (see below). faas-netes counts the
+    // Deployment's available replicas, which an old pod keeps at 1 during a rollout: the gateway cannot tell the
+    // new pod's readiness there, so an update on Kubernetes is not waited for beyond one ready answer.
+    const confirmations = phase === "update" && backend === "swarm" ? 2 : 1;
+    // faasd and the kubelet pull with credentials the provider does not send (the faasd host's file, the image pull
+    // secret): it cannot ask the registry as they would. faasd reports a refused pull in its answer.
+    const canAskRegistry = backend === "swarm";
     const fail = async (what: string): Promise<never> => {
         const cause = canAskRegistry
             ? (await checkPull(inputs.image, inputs.registryAuth)).cause
-            : "the faasd host's journal says (journalctl -u faasd-provider): the container probably exits on start";
+            : backend === "kubernetes"
+              ? `kubectl -n ${inputs.namespace ?? "openfaas-fn"} describe pods -l faas_function=${inputs.service} says (ImagePullBackOff: the registry refused the image pull secret's credentials, or the node's containerd does not trust the registry's certificate)`
+              : "the faasd host's journal says (journalctl -u faasd-provider): the container probably exits on start";
         throw gatewayError(`${functionLabel(inputs)} on ${conn.url}: ${what}. Why: ${cause}. ${nextStep(phase)}`);
     };
     waiting[conn.url] = (waiting[conn.url] ?? 0) + 1;

@@ -4,7 +4,7 @@ import { checkStringList, checkStringMap, collector, describe, type Problem } fr
 import { checkResources, SERVICE_NAME } from "./rules";
 
 export { checkResources, SERVICE_NAME } from "./rules";
-import type { FaasFunctionArgs } from "./args";
+import { FAAS_BACKEND_NAMES, type FaasFunctionArgs } from "./args";
 import { checkPrivateImage, parseImageRef } from "./image";
 
 export function checkService(service: unknown): string | undefined {
@@ -74,11 +74,14 @@ export function validateFunctionArgs(args: FaasFunctionArgs, registryServer?: st
     if (timeout !== undefined && (typeof timeout !== "number" || !(timeout > 0) || timeout > 3600)) {
         add("readiness.timeoutSeconds", `must be a number of seconds between 1 and 3600, got ${describe(timeout)}`);
     }
-    if (args.backend !== undefined && args.backend !== "swarm" && args.backend !== "faasd") {
-        add("backend", `must be "swarm" or "faasd", got ${describe(args.backend)}`);
+    if (args.backend !== undefined && !FAAS_BACKEND_NAMES.includes(args.backend)) {
+        add("backend", `must be "swarm", "faasd" or "kubernetes", got ${describe(args.backend)}`);
     }
     if (args.backend === "faasd" && args.registryAuth !== undefined) {
         add("registryAuth", "is ignored by faasd: give registry instead, and put the credentials on the faasd host (FaasdRegistryCredentials)");
+    }
+    if (args.backend === "kubernetes" && args.registryAuth !== undefined) {
+        add("registryAuth", "is ignored by faas-netes: give registry instead, and name an image pull secret in secrets (KubernetesPullSecret)");
     }
     if (args.registryAuth !== undefined && args.registry !== undefined) {
         add("registryAuth", "give either registryAuth or registry, not both");

@@ -1,7 +1,8 @@
-import { createHash, createHmac } from "node:crypto";
+import { createHmac } from "node:crypto";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { computed } from "../computed";
+import { dnsLabel } from "../names";
 import {
     ACME_DIRECTORIES,
     DEFAULT_FRONT_IMAGE,
@@ -105,12 +106,7 @@ export interface SwarmNames {
  * a name. Every object also carries the label `faasreg.stack` = `project/stack`: that is how a name maps back.
  */
 export function swarmNames(prefix: string): SwarmNames {
-    const suffix = createHash("sha256").update(prefix).digest("hex").slice(0, 6);
-    const label = prefix
-        .toLowerCase()
-        .replace(/[^a-z0-9-]+/g, "-")
-        .replace(/^-+|-+$/g, "");
-    const fit = (max: number) => (label === prefix && label.length <= max ? label : `${label.slice(0, max - suffix.length - 1).replace(/-+$/, "")}-${suffix}`);
+    const fit = (max: number) => dnsLabel(prefix, max);
     // The longest service name is `<service>-front` / `-redis` (6 more).
     const service = fit(SWARM_NAME_LIMITS.service - "-front".length);
     // The longest config name is `<objects>-front-certificate-<12 hex>`.

@@ -33,7 +33,7 @@ export async function evaluateProgram(config: Record<string, string>, options: E
         hostPlatform: options.hostPlatform,
         echoInputs: options.echoInputs,
     });
-    pulumi.runtime.setAllConfig(config, options.secretKeys ?? Object.keys(config).filter((k) => /password|privateKey|certificate|users/.test(k)));
+    pulumi.runtime.setAllConfig(config, options.secretKeys ?? Object.keys(config).filter((k) => /password|privateKey|certificate|users|kubeconfig/.test(k)));
     let exports: Record<string, unknown>;
     if (process.env.VITEST !== undefined) {
         // Under vitest, evaluateStack resets the module graph (vi.resetModules) before each evaluation.

@@ -9,7 +9,9 @@ import { gzipSync } from "node:zlib";
 import type { DockerEngine } from "./lab";
 import { tarOf } from "./images";
 
+// /tmp/.lock is the watchdog's "ready" file: faas-netes probes it (`cat /tmp/.lock`) before a pod takes traffic.
 const ENTRY = `#!/bin/sh
+: > /tmp/.lock
 /bin/busybox httpd -f -p 8080 -h /www &
 child=$!
 trap 'kill -TERM $child 2>/dev/null; exit 0' TERM INT
@@ -39,7 +41,7 @@ export function functionRootfs(dir: string, ref: string, text: string): string {
     mkdirSync(join(root, "www", "cgi-bin"), { recursive: true });
     mkdirSync(join(root, "tmp"), { recursive: true });
     copyFileSync("/bin/busybox", join(root, "bin", "busybox"));
-    symlinkSync("busybox", join(root, "bin", "sh"));
+    for (const applet of ["sh", "cat"]) symlinkSync("busybox", join(root, "bin", applet));
     writeFileSync(join(root, "entry.sh"), ENTRY);
     // busybox httpd runs /cgi-bin/index.cgi for a directory without index.html.
     writeFileSync(join(root, "www", "cgi-bin", "index.cgi"), `#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\n'\necho "${text} GREETING=$GREETING"\n`);
@@ -53,7 +55,12 @@ export function functionRootfs(dir: string, ref: string, text: string): string {
  * containerd (faasd) has no `docker import`.
  */
 export function functionOciArchive(dir: string, ref: string, text: string): string {
-    const root = functionRootfs(dir, ref, text);
+    // fprocess, as every OpenFaaS template's image sets it: faasd reports it back as the function's envProcess.
+    return ociArchive(functionRootfs(dir, ref, text), ref, { Env: ["PATH=/bin", "fprocess=/entry.sh"], Cmd: ["/entry.sh"], ExposedPorts: { "8080/tcp": {} } });
+}
+
+/** A folder as an OCI image layout in a tar (one gzip layer, amd64), named `ref`, with the image config given. */
+export function ociArchive(root: string, ref: string, config: Record<string, unknown>): string {
     const layout = `${root}-oci`;
     rmSync(layout, { recursive: true, force: true });
     mkdirSync(join(layout, "blobs", "sha256"), { recursive: true });
@@ -68,15 +75,9 @@ export function functionOciArchive(dir: string, ref: string, text: string): stri
     if (r.status !== 0) throw new Error(`tar failed: ${r.stderr}`);
     const diffId = `sha256:${createHash("sha256").update(r.stdout).digest("hex")}`;
     const layer = blob(gzipSync(r.stdout));
-    const config = blob(
+    const imageConfig = blob(
         Buffer.from(
-            JSON.stringify({
-                architecture: "amd64",
-                os: "linux",
-                // fprocess, as every OpenFaaS template's image sets it: faasd reports it back as the function's envProcess.
-                config: { Env: ["PATH=/bin", "fprocess=/entry.sh"], Cmd: ["/entry.sh"], ExposedPorts: { "8080/tcp": {} }, WorkingDir: "/" },
-                rootfs: { type: "layers", diff_ids: [diffId] },
-            }),
+            JSON.stringify({ architecture: "amd64", os: "linux", config: { WorkingDir: "/", ...config }, rootfs: { type: "layers", diff_ids: [diffId] } }),
         ),
     );
     const manifest = blob(
@@ -84,7 +85,7 @@ export function functionOciArchive(dir: string, ref: string, text: string): stri
             JSON.stringify({
                 schemaVersion: 2,
                 mediaType: "application/vnd.oci.image.manifest.v1+json",
-                config: { mediaType: "application/vnd.oci.image.config.v1+json", ...config },
+                config: { mediaType: "application/vnd.oci.image.config.v1+json", ...imageConfig },
                 layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", ...layer }],
             }),
         ),

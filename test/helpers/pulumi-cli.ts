@@ -29,6 +29,19 @@ export const PLUGINS = [
 /** `pulumi-resource-pulumi-nodejs` is the script the CLI ships to start dynamic providers (ours among them). */
 const BINARIES = ["pulumi", "pulumi-language-nodejs", "pulumi-resource-pulumi-nodejs", ...PLUGINS.map((p) => p.binary)];
 
+/**
+ * Every plugin to install, with its file: the engine's three, and the kubernetes provider (the version
+ * package-lock.json pins for @pulumi/kubernetes) when FAASREG_KUBERNETES_BIN holds it (test/helpers/k8s-lab.ts).
+ */
+function pluginFiles(bin: string): { name: string; version: string; file: string }[] {
+    const k8s = process.env.FAASREG_KUBERNETES_BIN;
+    const kubernetes =
+        k8s !== undefined && existsSync(join(k8s, "pulumi-resource-kubernetes"))
+            ? [{ name: "kubernetes", version: "4.32.0", file: join(k8s, "pulumi-resource-kubernetes") }]
+            : [];
+    return [...PLUGINS.map((p) => ({ name: p.name, version: p.version, file: join(bin, p.binary) })), ...kubernetes];
+}
+
 /** Why the real engine cannot run here (undefined when it can). */
 export function pulumiSkipReason(): string | undefined {
     const dir = process.env[PULUMI_BIN_ENV];
@@ -52,16 +65,17 @@ function binDir(): string {
  */
 export function pulumiHome(): string {
     const bin = binDir();
+    const plugins = pluginFiles(bin);
     const stamp = createHash("sha256")
-        .update(BINARIES.map((b) => `${b}:${statSync(join(bin, b)).size}:${statSync(join(bin, b)).mtimeMs}`).join("\n"))
+        .update([...BINARIES.map((b) => join(bin, b)), ...plugins.map((p) => p.file)].map((f) => `${f}:${statSync(f).size}:${statSync(f).mtimeMs}`).join("\n"))
         .digest("hex")
         .slice(0, 16);
     const home = join(CACHE_DIR, `pulumi-home-${stamp}`);
     if (existsSync(join(home, "ready"))) return home;
     mkdirSync(CACHE_DIR, { recursive: true });
     const building = mkdtempSync(join(CACHE_DIR, "pulumi-home-new-"));
-    for (const plugin of PLUGINS) {
-        const r = spawnSync(join(bin, "pulumi"), ["plugin", "install", "resource", plugin.name, plugin.version, "--file", join(bin, plugin.binary)], {
+    for (const plugin of plugins) {
+        const r = spawnSync(join(bin, "pulumi"), ["plugin", "install", "resource", plugin.name, plugin.version, "--file", plugin.file], {
             encoding: "utf8",
             env: { ...cliEnv(building), PATH: `${bin}:/usr/bin:/bin` },
         });

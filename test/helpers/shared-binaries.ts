@@ -1,6 +1,7 @@
 // The binaries the tests and the bench run, from ../shared beside the clone, as .ci/run finds them: the OpenFaaS
-// and registry binaries as files, the Pulumi engine and MinIO as xz archives that ../shared/*/unpack unpacks once
-// into /var/tmp/faasreg-*-<hash> and names. A FAASREG_* variable already set (a developer's own build) wins.
+// and registry binaries as files, the Pulumi engine, MinIO and Kubernetes as xz archives that ../shared/*/unpack
+// unpacks once into /var/tmp/faasreg-*-<hash> and names (or as unpacked folders). A FAASREG_* variable already set
+// (a developer's own build) wins.
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -21,7 +22,13 @@ const FILES: Record<string, string> = {
     FAASREG_FAASD_GATEWAY_BIN: "openfaas/bin/gateway-0.25.4",
     FAASREG_REGISTRY_BIN: "registry/bin/registry",
 };
-const ARCHIVES: Record<string, string> = { FAASREG_PULUMI_BIN: "pulumi/unpack", FAASREG_MINIO_BIN: "minio/unpack" };
+/** Archives, each unpacked by `<folder>/unpack` (which prints the path); without one, an unpacked `<folder>/<fallback>`. */
+const ARCHIVES: Record<string, { folder: string; fallback: string }> = {
+    FAASREG_PULUMI_BIN: { folder: "pulumi", fallback: "bin" },
+    FAASREG_MINIO_BIN: { folder: "minio", fallback: "bin/minio" },
+    // Kubernetes 1.37.2, etcd, faas-netes and the kubernetes provider plugin (test/helpers/k8s-lab.ts).
+    FAASREG_KUBERNETES_BIN: { folder: "kubernetes", fallback: "bin" },
+};
 
 /** Sets every FAASREG_* variable that is unset and that ../shared can provide; says which it could not. */
 export function useSharedBinaries(): string[] {
@@ -31,10 +38,12 @@ export function useSharedBinaries(): string[] {
         if (existsSync(join(SHARED, file))) process.env[name] = join(SHARED, file);
         else missing.push(name);
     }
-    for (const [name, script] of Object.entries(ARCHIVES)) {
+    for (const [name, { folder, fallback }] of Object.entries(ARCHIVES)) {
         if (process.env[name]) continue;
-        const r = existsSync(join(SHARED, script)) ? spawnSync(join(SHARED, script), { encoding: "utf8" }) : undefined;
+        const unpack = join(SHARED, folder, "unpack");
+        const r = existsSync(unpack) ? spawnSync(unpack, { encoding: "utf8" }) : undefined;
         if (r?.status === 0 && r.stdout.trim() !== "") process.env[name] = r.stdout.trim();
+        else if (existsSync(join(SHARED, folder, fallback))) process.env[name] = join(SHARED, folder, fallback);
         else missing.push(name);
     }
     return missing;

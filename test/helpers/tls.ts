@@ -92,3 +92,33 @@ export function makeMutualTls(names: string[], ips: string[] = []): { ca: string
     );
     return { ca: files.ca, cert: files.server, key: files["server-key"], clientCert: files.client, clientKey: files["client-key"] };
 }
+
+/** One certificate a throwaway CA signs: its subject, its DNS names and IPs, what it is for. */
+export interface Issued {
+    name: string;
+    subject: string;
+    names?: string[];
+    ips?: string[];
+    usage: "server" | "client" | "server,client";
+}
+
+/** A throwaway CA and every certificate asked for (a cluster's: the API server's, the admin's, the kubelet's...). */
+export function makeCaIssuing(certs: Issued[]): { ca: string; caKey: string } & Record<string, { cert: string; key: string }> {
+    const files = withOpenssl(
+        (dir) => [
+            ["req", "-x509", ...NEW_KEY, "-days", "2", "-subj", "/CN=faasreg test cluster CA", "-keyout", "ca-key.pem", "-out", "ca.pem"],
+            ...certs.flatMap((c) => {
+                const san = [...(c.names ?? []).map((n) => `DNS:${n}`), ...(c.ips ?? []).map((i) => `IP:${i}`)].join(",");
+                const usage = c.usage.split(",").map((u) => (u === "server" ? "serverAuth" : "clientAuth"));
+                writeFileSync(
+                    join(dir, `${c.name}.cnf`),
+                    `basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=${usage.join(",")}\n${san ? `subjectAltName=${san}\n` : ""}`,
+                );
+                return signed(c.name, c.subject, `${c.name}.cnf`);
+            }),
+        ],
+        ["ca", "ca-key", ...certs.flatMap((c) => [c.name, `${c.name}-key`])],
+    );
+    const issued = Object.fromEntries(certs.map((c) => [c.name, { cert: files[c.name], key: files[`${c.name}-key`] }]));
+    return { ...issued, ca: files.ca, caKey: files["ca-key"] } as { ca: string; caKey: string } & Record<string, { cert: string; key: string }>;
+}

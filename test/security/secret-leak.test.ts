@@ -21,6 +21,7 @@ const API_KEY = "Api-Key-Secret-3c4d5e6f7a8b";
 const SSH_KEY_BODY = "Ssh-Key-Secret-9a8b7c6d5e4f";
 const SSH_KEY = `-----BEGIN OPENSSH PRIVATE KEY-----\n${SSH_KEY_BODY}\n-----END OPENSSH PRIVATE KEY-----\n`;
 const S3_KEY = "S3-Key-Secret-1d2e3f4a5b6c";
+const KUBE_TOKEN = "Kube-Token-Secret-8b7a6c5d4e3f";
 const { cert, key } = makeCertificate("registry.example.com");
 
 const CONFIG = {
@@ -160,6 +161,19 @@ describe("secret-leak scan of the whole stack", () => {
             [SSH_KEY_BODY, Buffer.from(`ci:${ci}`).toString("base64")],
         );
         expect(recorded.some((r: RecordedResource) => r.type === "command:remote:Command")).toBe(true);
+        expect(found).toEqual([]);
+    });
+
+    it("finds none with faas:backend kubernetes: the image pull secret, the kubeconfig, the gate", async () => {
+        const ci = fakeRandom("registry-password-ci", 40);
+        const kubeconfig = `apiVersion: v1\nclusters:\n- name: c\n  cluster: {server: "https://k8s.example.com:6443"}\nusers:\n- name: u\n  user: {token: ${KUBE_TOKEN}}\n`;
+        const config = { ...CONFIG, "faas:backend": "kubernetes", "kubernetes:kubeconfig": kubeconfig };
+        const { found, recorded } = await scan(
+            config,
+            ["registry:certificate", "registry:privateKey", "registry:users", "faas:password", "faas:functions", "kubernetes:kubeconfig"],
+            [KUBE_TOKEN, Buffer.from(`ci:${ci}`).toString("base64")],
+        );
+        expect(recorded.some((r: RecordedResource) => r.type === "kubernetes:core/v1:Secret")).toBe(true);
         expect(found).toEqual([]);
     });
 
