@@ -22,7 +22,7 @@ import { containsUnknown, isUnknown } from "./unknown";
  * What the dynamic resource receives: plain values (the engine unwraps secrets before calling us), and,
  * during a preview, the engine's unknown marker (`./unknown`) wherever a value is not known yet.
  * Few top-level properties on purpose: the SDK spends four promises and stack traces on each one, per
- * function (see README, "Performance"), so what is not a deployment field is grouped.
+ * function (see docs/performance.md), so what is not a deployment field is grouped.
  */
 export interface FunctionInputs extends DeploymentFields {
     gateway: { url: string; username: string };
