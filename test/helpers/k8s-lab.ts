@@ -2,7 +2,7 @@
 // server, the controller manager and the scheduler built from their Go modules (k8s.io/kubernetes v1.37.2,
 // go.etcd.io/etcd/server/v3 v3.7.3), the kubelet on Debian's containerd (its CRI plugin), runc and CNI bridge
 // plugin, faas-netes built from its snapshot (0.18.17+) and the gateway of ../shared/openfaas. Binaries: the folder
-// FAASREG_KUBERNETES_BIN (README, "Development"). No kube-proxy and no cluster DNS: faas-netes resolves a function
+// FAASREG_KUBERNETES_BIN (docs/building.md). No kube-proxy and no cluster DNS: faas-netes resolves a function
 // through its Endpoints to pod IPs, and everything else talks to the API server's address. The pause image and
 // every function image are made here; nothing is pulled from a public registry.
 import { spawnSync } from "node:child_process";
@@ -40,7 +40,7 @@ export function k8sSkipReason(): string | undefined {
     const dir = process.env[K8S_BIN_ENV];
     const binaries =
         dir === undefined || dir === ""
-            ? `${K8S_BIN_ENV} is not set (a folder with ${K8S_BINARIES.join(", ")}; README, "Development")`
+            ? `${K8S_BIN_ENV} is not set (a folder with ${K8S_BINARIES.join(", ")}; docs/building.md: export FAASREG_KUBERNETES_BIN="$(../shared/kubernetes/unpack)")`
             : K8S_BINARIES.some((b) => !existsSync(join(dir, b)))
               ? `${K8S_BIN_ENV}=${dir} lacks ${K8S_BINARIES.filter((b) => !existsSync(join(dir, b))).join(", ")}`
               : undefined;

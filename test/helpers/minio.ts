@@ -1,5 +1,5 @@
 // A real S3 server for the tests: MinIO (FAASREG_MINIO_BIN; .ci/run unpacks ../shared/minio/minio.tar.xz,
-// built with `go install github.com/minio/minio@<pinned pseudo-version>`, README "Development"). One server
+// built with `go install github.com/minio/minio@<pinned pseudo-version>`, docs/building.md). One server
 // per call, on free loopback ports, its data in a temp folder, root credentials made here. Requests are
 // signed with `aws4` (AWS Signature V4), as any S3 client signs them.
 import { type ChildProcess, spawn } from "node:child_process";

@@ -7,7 +7,7 @@
 // The binaries come from one folder named by FAASREG_PULUMI_BIN (`.ci/run` unpacks ../shared/pulumi/engine.tar.xz there):
 // pulumi, pulumi-language-nodejs, pulumi-resource-pulumi-nodejs, pulumi-resource-docker, pulumi-resource-command,
 // pulumi-resource-random.
-// They are built from their public sources (README, "Development"); without them these tests say SKIPPED.
+// They are built from their public sources (docs/building.md); without them these tests say SKIPPED.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
