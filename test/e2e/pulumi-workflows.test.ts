@@ -128,7 +128,8 @@ describe.skipIf(skip !== undefined)("what users type, for real: npm run up (the 
             squatter.kill("SIGKILL");
             await gone;
         }
-        const bindable = `python3 -c 'import socket; socket.socket().bind(("127.0.0.1", 5000))'`;
+        // As a server binds (SO_REUSEADDR: the squatter's closed connections may linger in TIME_WAIT).
+        const bindable = `python3 -c 'import socket; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", 5000)); s.listen()'`;
         await waitFor("port 5000 free again", async () => (await sh(bindable)).status === 0, 15_000).catch(async (e) => {
             throw new Error(`${e.message}: ${(await sh(`${bindable}; ss -ltnp`)).out}`);
         });
