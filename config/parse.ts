@@ -293,7 +293,8 @@ export function parseStackConfig(source: ConfigSource): ParseResult {
     };
     const dockerHost = r.string("docker:host");
     const docker = dockerConnection(r, source, dockerHost);
-    if (registry.mode === "swarm") registry.docker = docker;
+    // The Swarm gate, and in container mode the htpasswd written into the running container, reach the engine so.
+    registry.docker = docker;
     const typeProblemKeys = new Set(r.problems.map((p) => p.key));
     for (const p of validateRegistryArgs(registry)) {
         const key = tlsMode === "certificate" && p.path === "tls.root" ? "registry:certificateRoot" : registryKeyOf(p.path);

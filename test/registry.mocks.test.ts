@@ -3,6 +3,7 @@ import bcrypt from "bcryptjs";
 import { describe, expect, it } from "vitest";
 import { CONTAINER_PATHS } from "../components/registry/registry-config";
 import { DRAIN_TIMEOUT_SECONDS } from "../components/registry/args";
+import { EMPTY_HTPASSWD } from "../components/registry";
 import { fakeRandom, findResource, isSecretWrapped, outputValue, SECRET_SIG, unwrap } from "./helpers/mocks";
 import { evaluateStack, LOCAL_CONFIG } from "./helpers/stack";
 import { makeCertificate } from "./helpers/tls";
@@ -35,6 +36,7 @@ describe("PrivateRegistry under mocks", () => {
                 "docker:index/remoteImage:RemoteImage::registry-image",
                 "docker:index/volume:Volume::registry-data",
                 "faasreg:registry:PrivateRegistry::registry",
+                "pulumi-nodejs:dynamic:Resource::registry-htpasswd",
                 "random:index/randomPassword:RandomPassword::registry-http-secret",
                 "random:index/randomPassword:RandomPassword::registry-password-admin",
             ].sort(),
@@ -60,11 +62,20 @@ describe("PrivateRegistry under mocks", () => {
     it("carries htpasswd, registry config (HTTP secret) and the probe's credentials secret-wrapped", async () => {
         const { recorded } = await evaluateStack(LOCAL_CONFIG);
         const container = findResource(recorded, CONTAINER, "registry-container");
-        // The SDK marks the whole `uploads` property secret when any file in it is: config and htpasswd.
+        // The SDK marks the whole `uploads` property secret when any file in it is: the config.
         expect(isSecretWrapped(container.inputs.uploads)).toBe(true);
         expect(JSON.stringify(container.inputs).split(SECRET_SIG).length).toBe(2);
         expect(isSecretWrapped(findResource(recorded, COMMAND, "registry-ready").inputs.stdin)).toBe(true);
-        const htpasswd = unwrap(upload(container, CONTAINER_PATHS.htpasswd)) as string;
+        // The container starts with no user; the users are written into it once it runs, in place on a rotation.
+        expect(unwrap(upload(container, CONTAINER_PATHS.htpasswd))).toBe(EMPTY_HTPASSWD);
+        const users = findResource(recorded, "pulumi-nodejs:dynamic:Resource", "registry-htpasswd");
+        expect(isSecretWrapped(users.inputs.content)).toBe(true);
+        expect(users.options.additionalSecretOutputs).toEqual(expect.arrayContaining(["content"]));
+        expect(users.dependencies).toContain(
+            "urn:pulumi:test::faas-registry::faasreg:registry:PrivateRegistry$docker:index/container:Container::registry-container",
+        );
+        expect(unwrap(users.inputs.path)).toBe(CONTAINER_PATHS.htpasswd);
+        const htpasswd = unwrap(users.inputs.content) as string;
         const [user, hash] = htpasswd.trim().split(":");
         expect(user).toBe("admin");
         expect(bcrypt.compareSync(fakeRandom("registry-password-admin", 40), hash)).toBe(true);
@@ -87,7 +98,7 @@ describe("PrivateRegistry under mocks", () => {
                 .map((r) => r.name)
                 .sort(),
         ).toEqual(["registry-acme-cache", "registry-data"]);
-        const htpasswd = unwrap(upload(container, CONTAINER_PATHS.htpasswd)) as string;
+        const htpasswd = unwrap(findResource(recorded, "pulumi-nodejs:dynamic:Resource", "registry-htpasswd").inputs.content) as string;
         const lines = htpasswd.trim().split("\n");
         expect(lines.map((l) => l.split(":")[0])).toEqual(["ci", "alice"]);
         expect(bcrypt.compareSync("alice-chose-this-long-one", lines[1].slice("alice:".length))).toBe(true);

@@ -78,8 +78,7 @@ describe.skipIf(skip !== undefined).each(scenarios)("the declared registry, run 
 
     beforeAll(async () => {
         const { recorded, exports } = await evaluateStack(scenario.config());
-        const container = findResource(recorded, "docker:index/container:Container", "registry-container");
-        registry = await startRealRegistry(containerSpec(container.inputs));
+        registry = await startRealRegistry(containerSpec(recorded));
         base = scenario.base(registry.port);
         passwords = await value<Record<string, string>>(exports.registryPasswords);
         const gate = findResource(recorded, "command:local:Command", "registry-ready");
@@ -155,7 +154,7 @@ describe.skipIf(skip !== undefined).each(scenarios)("the declared registry, run 
 describe.skipIf(skip !== undefined)("the declared registry, run for real: upload state and data across restarts (tls none)", () => {
     it("control: without the HTTP secret the same interrupted upload fails after the restart", async () => {
         const { recorded } = await evaluateStack({ "registry:tls": "none" });
-        const spec = containerSpec(findResource(recorded, "docker:index/container:Container", "registry-container").inputs);
+        const spec = containerSpec(recorded);
         const config = spec.uploads.find((u) => u.file === spec.command[0]);
         if (config === undefined) throw new Error("no config upload");
         const parsed = JSON.parse(config.content);
@@ -180,8 +179,7 @@ describe.skipIf(skip !== undefined)("the declared registry, run for real: upload
 
     it("completes a blob upload interrupted by a restart (same HTTP secret) and keeps pushed data", async () => {
         const { recorded, exports } = await evaluateStack({ "registry:tls": "none" });
-        const container = findResource(recorded, "docker:index/container:Container", "registry-container");
-        const registry = await startRealRegistry(containerSpec(container.inputs));
+        const registry = await startRealRegistry(containerSpec(recorded));
         try {
             const password = (await value<Record<string, string>>(exports.registryPasswords)).admin;
             const ci = new RegistryClient(`http://127.0.0.1:${registry.port}`, ["admin", password]);
@@ -228,9 +226,8 @@ describe.skipIf(skip !== undefined)("the declared registry, run for real (tls le
 
     it("accepts the declared config, and a handshake for host reaches the ACME step (not the HostWhitelist)", async () => {
         const { recorded } = await evaluateStack({ "registry:host": "registry.example.com", "registry:email": "ops@example.com" });
-        const container = findResource(recorded, "docker:index/container:Container", "registry-container");
         const proxyUrl = `http://127.0.0.1:${proxyPort}`;
-        const registry = await startRealRegistry(containerSpec(container.inputs), { env: { HTTPS_PROXY: proxyUrl, https_proxy: proxyUrl } });
+        const registry = await startRealRegistry(containerSpec(recorded), { env: { HTTPS_PROXY: proxyUrl, https_proxy: proxyUrl } });
         const handshake = (servername: string) =>
             new Promise<string>((resolve) => {
                 const socket = tls.connect({ host: "127.0.0.1", port: registry.port, servername, rejectUnauthorized: false }, () => {

@@ -50,7 +50,7 @@ describe.skipIf(skip !== undefined)("s3 storage on a real S3 server (MinIO)", ()
         const stack = await declare();
         const password = (await outputValue(stack.exports.registryPasswords as pulumi.Output<Record<string, string>>)).ci;
         const container = findResource(stack.recorded, "docker:index/container:Container", "registry-container");
-        const spec = containerSpec(container.inputs);
+        const spec = containerSpec(stack.recorded);
         config = spec.uploads.find((u) => u.file === CONTAINER_PATHS.config)?.content ?? "";
         // With s3 storage the images live in the bucket: no data volume is declared.
         expect((unwrap(container.inputs.volumes) as unknown[] | undefined) ?? []).toEqual([]);
@@ -81,9 +81,7 @@ describe.skipIf(skip !== undefined)("s3 storage on a real S3 server (MinIO)", ()
         expect(direct.status).toBe(200);
         // The control, and the opt-in: the same registry rendered with registry:s3Redirect true.
         const stack = await declare({ "registry:s3Redirect": "true" });
-        const redirecting = await startRealRegistry(
-            containerSpec(findResource(stack.recorded, "docker:index/container:Container", "registry-container").inputs),
-        );
+        const redirecting = await startRealRegistry(containerSpec(stack.recorded));
         try {
             const other = new RegistryClient(`http://127.0.0.1:${redirecting.port}`, client.auth);
             const answer = await other.getBlob("team/redirect", pushed.layerDigest);

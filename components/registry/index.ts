@@ -3,6 +3,7 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { computed } from "../computed";
+import { ContainerFile } from "./container-file";
 import * as random from "@pulumi/random";
 import {
     DEFAULT_BCRYPT_COST,
@@ -35,6 +36,9 @@ export interface RegistryCredentials {
 }
 
 /** The readiness probe, relative to the project root (the working directory of `pulumi up`), so the command text is the same on every machine. */
+/** The htpasswd a new registry container starts with: no user (a comment line: the registry skips it). */
+export const EMPTY_HTPASSWD = "# faasreg: the users are written once the registry runs (ContainerFile)\n";
+
 export const PROBE_SCRIPT = path.relative(process.cwd(), path.join(__dirname, "probe.mjs")).split(path.sep).join("/");
 
 /**
@@ -146,13 +150,20 @@ export class PrivateRegistry extends pulumi.ComponentResource {
                 bindAddress,
                 retainData,
                 endpoint,
-                htpasswd,
                 httpSecret,
                 storage,
                 s3SecretKey,
             });
-            readyAfter = [this.container];
-            readyTriggers = [this.container.id];
+            // The users, written into the running container: a rotation rewrites the file in place, and the registry
+            // re-reads it when its mtime changes, so no request is refused (a replaced container refuses them for
+            // about a second). The container's own upload holds none, so it is not replaced.
+            const users = new ContainerFile(
+                `${name}-htpasswd`,
+                { connection: args.docker ?? {}, container: this.container.id, path: CONTAINER_PATHS.htpasswd, content: htpasswd, mode: 0o400 },
+                { parent: this },
+            );
+            readyAfter = [this.container, users];
+            readyTriggers = [this.container.id, users.sha256];
         }
 
         const firstUser = users[0];
@@ -220,7 +231,6 @@ export class PrivateRegistry extends pulumi.ComponentResource {
             bindAddress: string;
             retainData: boolean;
             endpoint: ReturnType<typeof registryEndpoint>;
-            htpasswd: pulumi.Output<string>;
             httpSecret: pulumi.Output<string>;
             storage: StorageArgs;
             s3SecretKey: pulumi.Output<string> | undefined;
@@ -258,9 +268,11 @@ export class PrivateRegistry extends pulumi.ComponentResource {
 
         // Every file exists before the registry starts: the provider copies uploads into the created
         // container before starting it (a missing htpasswd makes the registry invent a user and log its password).
+        // The htpasswd starts empty (no user: every request is refused) and the users are written right after the
+        // start by ContainerFile, in place, so a new password does not replace the container.
         const uploads: docker.types.input.ContainerUpload[] = [
             { file: CONTAINER_PATHS.config, content: registryConfig, permissions: "0400" },
-            { file: CONTAINER_PATHS.htpasswd, content: o.htpasswd, permissions: "0400" },
+            { file: CONTAINER_PATHS.htpasswd, content: EMPTY_HTPASSWD, permissions: "0400" },
         ];
         if (tls.mode === "certificate") {
             uploads.push(

@@ -16,6 +16,7 @@
 // keyMaterial are set, as the docker provider does), or ssh:// through `docker system dial-stdio` on the host with
 // docker:sshOpts (what the docker CLI and provider do).
 import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import http from "node:http";
 import https from "node:https";
@@ -157,20 +158,26 @@ const NO_ANSWER = /ECONNREFUSED|ENOENT|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|ENOTFO
 
 /** GET PATH on the engine: the parsed JSON body and the status, or a failure naming docker:host. */
 function get(path) {
+    return call("GET", path);
+}
+
+/** METHOD PATH on the engine, with an optional body: the status, the body (text and JSON, and raw), or a failure naming docker:host. */
+function call(method, path, data, contentType) {
     return new Promise((resolve) => {
-        const req = module.request({ ...options, path, method: "GET", headers: { host: "docker" }, timeout: 30_000 }, (res) => {
-            let body = "";
-            res.setEncoding("utf8")
-                .on("data", (c) => (body += c))
-                .on("end", () => {
-                    let json;
-                    try {
-                        json = JSON.parse(body);
-                    } catch {
-                        json = undefined;
-                    }
-                    resolve({ status: res.statusCode, json, body });
-                });
+        const headers = { host: "docker", ...(data === undefined ? {} : { "content-type": contentType, "content-length": data.length }) };
+        const req = module.request({ ...options, path, method, headers, timeout: 30_000 }, (res) => {
+            const chunks = [];
+            res.on("data", (c) => chunks.push(c)).on("end", () => {
+                const raw = Buffer.concat(chunks);
+                const body = raw.toString("utf8");
+                let json;
+                try {
+                    json = JSON.parse(body);
+                } catch {
+                    json = undefined;
+                }
+                resolve({ status: res.statusCode, json, body, raw });
+            });
         });
         req.on("timeout", () => req.destroy(new Error("no answer within 30 s")));
         req.on("error", async (e) => {
@@ -187,7 +194,7 @@ function get(path) {
                 NO_ANSWER.test(`${e.code ?? ""} ${e.message}`) || sshExit !== undefined ? UNREACHABLE : REFUSED,
             );
         });
-        req.end();
+        req.end(data);
     });
 }
 
@@ -200,6 +207,94 @@ if (info.status !== 200 || info.json === undefined) {
     }
     fail(`${shown} answered GET /info with HTTP ${info.status}: ${info.body.slice(0, 200)}: is it a Docker engine?`);
 }
+// `{"file": {"container", "path", "content"?, "mode"?}}`: writes a file into a container (content given) or reads its
+// sha256 (no content), through the Engine API's archive endpoint, as `docker cp` does; no Swarm needed. The
+// registry's htpasswd is written so (container-file.ts): the registry re-reads it when its mtime changes.
+if (input.file !== undefined) {
+    const { container, path: file, content, mode } = input.file;
+    const dir = file.slice(0, file.lastIndexOf("/")) || "/";
+    const name = file.slice(file.lastIndexOf("/") + 1);
+    const where = `${file} in the container ${container} on ${shown}`;
+    if (content === undefined) {
+        const r = await call("GET", `/containers/${encodeURIComponent(container)}/archive?path=${encodeURIComponent(file)}`);
+        if (r.status === 404) {
+            process.stdout.write(JSON.stringify({ exists: false }));
+            process.exit(0);
+        }
+        if (r.status !== 200) fail(`could not read ${where}: HTTP ${r.status} ${r.body.slice(0, 200)}`);
+        const data = untarFirstFile(r.raw);
+        process.stdout.write(JSON.stringify({ exists: true, sha256: createHash("sha256").update(data).digest("hex") }));
+        process.exit(0);
+    }
+    const data = Buffer.from(content, "utf8");
+    const r = await call(
+        "PUT",
+        `/containers/${encodeURIComponent(container)}/archive?path=${encodeURIComponent(dir)}`,
+        tarOf(name, data, mode ?? 0o400),
+        "application/x-tar",
+    );
+    if (r.status !== 200) fail(`could not write ${where}: HTTP ${r.status} ${r.body.slice(0, 200)}`);
+    process.stdout.write(JSON.stringify({ exists: true, sha256: createHash("sha256").update(data).digest("hex") }));
+    process.exit(0);
+}
+
+/**
+ * A tar of one file, owned by root, with its mtime to the nanosecond in a PAX header: a reader that reloads the file
+ * when its mtime changes (the registry's htpasswd) must see a change even within the second it last loaded it.
+ */
+function tarOf(name, data, mode) {
+    const header = (entryName, size, type) => {
+        const h = Buffer.alloc(512);
+        const field = (value, offset, length) => h.write(`${value.toString(8).padStart(length - 1, "0")}\0`, offset, length, "ascii");
+        h.write(entryName, 0, 100, "utf8");
+        field(type === "x" ? 0o644 : mode, 100, 8);
+        field(0, 108, 8);
+        field(0, 116, 8);
+        field(size, 124, 12);
+        field(Math.floor(Date.now() / 1000), 136, 12);
+        h.write("        ", 148, 8, "ascii");
+        h.write(type, 156, 1, "ascii");
+        h.write("ustar\0", 257, 6, "ascii");
+        h.write("00", 263, 2, "ascii");
+        let sum = 0;
+        for (const b of h) sum += b;
+        h.write(`${sum.toString(8).padStart(6, "0")}\0 `, 148, 8, "ascii");
+        return h;
+    };
+    const pad = (length) => Buffer.alloc((512 - (length % 512)) % 512);
+    const [seconds, nanos] = [Math.floor(Date.now() / 1000), process.hrtime.bigint() % 1_000_000_000n];
+    const record = (text) => {
+        // "LEN key=value\n", LEN counting itself.
+        let length = text.length + 3;
+        while (`${length} ${text}\n`.length !== length) length = `${length} ${text}\n`.length;
+        return `${length} ${text}\n`;
+    };
+    const pax = Buffer.from(record(`mtime=${seconds}.${nanos.toString().padStart(9, "0")}`), "utf8");
+    return Buffer.concat([
+        header(`PaxHeaders/${name}`, pax.length, "x"),
+        pax,
+        pad(pax.length),
+        header(name, data.length, "0"),
+        data,
+        pad(data.length),
+        Buffer.alloc(1024),
+    ]);
+}
+
+/** The content of the first regular file of a tar (skipping PAX headers). */
+function untarFirstFile(tar) {
+    for (let offset = 0; offset + 512 <= tar.length;) {
+        const h = tar.subarray(offset, offset + 512);
+        if (h.every((b) => b === 0)) break;
+        const size = Number.parseInt(h.subarray(124, 136).toString("ascii").replace(/\0.*$/, "").trim() || "0", 8);
+        const type = String.fromCharCode(h[156] || 48);
+        const start = offset + 512;
+        if (type === "0") return tar.subarray(start, start + size);
+        offset = start + Math.ceil(size / 512) * 512;
+    }
+    return Buffer.alloc(0);
+}
+
 // `{"platform": true}`: only the engine's platform, for builds (components/docker-platform.ts); no Swarm needed.
 if (input.platform === true) {
     const arch = {

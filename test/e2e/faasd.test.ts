@@ -57,7 +57,7 @@ describe.skipIf(skip !== undefined)("end to end on the real faasd: credentials f
             create: command.create as string,
             delete: command.delete as string,
             stdin: unwrap(command.stdin) as string,
-            registrySpec: containerSpec(findResource(stack.recorded, "docker:index/container:Container", "registry-container").inputs),
+            registrySpec: containerSpec(stack.recorded),
         };
     };
     const configFile = () => JSON.parse(faasd.sh(`cat ${CONFIG_FILE}`).stdout) as { auths: Record<string, { auth: string }> };

@@ -90,10 +90,9 @@ describe.skipIf(skip !== undefined)("Let's Encrypt through a real ACME server (p
             "registry:users": JSON.stringify([{ username: "ci" }]),
         });
         password = (await outputValue(stack.exports.registryPasswords as pulumi.Output<Record<string, string>>)).ci;
-        const container = findResource(stack.recorded, "docker:index/container:Container", "registry-container").inputs;
         return {
             gate: JSON.parse(unwrap(findResource(stack.recorded, "command:local:Command", "registry-ready").inputs.stdin) as string) as Record<string, unknown>,
-            spec: containerSpec(container),
+            spec: containerSpec(stack.recorded),
         };
     };
     /** Pebble's root for the certificates it issues (new at every start), from its management API. */

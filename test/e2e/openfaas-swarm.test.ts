@@ -87,7 +87,7 @@ describe.skipIf(skip !== undefined)("end to end on the real OpenFaaS for Swarm, 
         env = await startSwarmLab({
             name: "swarm-e2e",
             host: HOST,
-            registrySpec: containerSpec(findResource(stack.recorded, "docker:index/container:Container", "registry-container").inputs),
+            registrySpec: containerSpec(stack.recorded),
             certificate: tls.cert,
             user: "ci",
             registryPassword: REGISTRY_PASSWORD,

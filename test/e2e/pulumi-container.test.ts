@@ -100,12 +100,40 @@ describe.skipIf(skip !== undefined)("pulumi up twice, for real: the registry con
         const preview = await stack.preview(["--diff"]);
         expect(preview.status, preview.out).toBe(0);
         expectNoSecret(preview.out);
-        // The htpasswd file is an upload of the container: a new container (delete first: it holds the port),
-        // and the readiness gate runs again. Nothing else.
-        expect(changedResources(await stack.preview(["--json"]))).toEqual(["registry-container", "registry-ready"]);
+        // The users are written into the running container (ContainerFile), not uploaded with it: the file and the
+        // readiness gate change; the container stays.
+        expect(changedResources(await stack.preview(["--json"]))).toEqual(["registry-htpasswd", "registry-ready"]);
     }, 120_000);
 
-    it("pulumi up applies it, draining the old container: a push in flight completes; the old password is then refused", async () => {
+    it("pulumi up rotates it in place: no request refused meanwhile, the container is the same, the old password is then refused", async () => {
+        const id = docker.must(["inspect", "-f", "{{.Id}}", CONTAINER]).trim();
+        let polling = true;
+        const seen: number[] = [];
+        const poll = (async () => {
+            while (polling) {
+                seen.push(await v2("ci", ciPassword));
+                await new Promise((r) => setTimeout(r, 10));
+            }
+        })();
+        const up = await stack.up();
+        polling = false;
+        await poll;
+        expect(up.status, up.out).toBe(0);
+        expectNoSecret(up.out);
+        const refused = seen.filter((status) => status !== 200).length;
+        process.stderr.write(
+            `pulumi-container: a password rotation in place: ${seen.length} requests of the other user during the up, ${refused} refused (up took ${up.ms} ms)\n`,
+        );
+        expect(seen.length).toBeGreaterThan(50);
+        expect(refused).toBe(0);
+        expect(docker.must(["inspect", "-f", "{{.Id}}", CONTAINER]).trim()).toBe(id);
+        expect(await v2("alice", ALICE_1)).toBe(401);
+        expect(await v2("alice", ALICE_2)).toBe(200);
+        const again = await stack.up(["--expect-no-changes"]);
+        expect(again.status, again.out).toBe(0);
+    }, 300_000);
+
+    it("a replaced container drains: a push in flight completes (pulumi up --replace), the users are written into the new one", async () => {
         // A 40 MB blob pushed at 8 MB/s: still in flight when the container is replaced (delete first, stopped
         // with destroyGraceSeconds while the registry drains).
         const push = runInLab(lab, [process.execPath, SLOW_UPLOAD, `https://${HOST}`, "team/big", "ci", "8000000", "40000000"], {
@@ -114,12 +142,13 @@ describe.skipIf(skip !== undefined)("pulumi up twice, for real: the registry con
             env: { PATH: process.env.PATH, NODE_EXTRA_CA_CERTS: join(lab.dir, "registry-ca.pem") },
         });
         await new Promise((r) => setTimeout(r, 1500));
-        const up = await stack.up();
+        const urn = "urn:pulumi:ctr::faas-registry::faasreg:registry:PrivateRegistry$docker:index/container:Container::registry-container";
+        const up = await stack.up(["--replace", urn]);
         expect(up.status, up.out).toBe(0);
         const pushed = JSON.parse((await push).stdout);
         process.stderr.write(`pulumi-container: a push across the replacement: ${JSON.stringify(pushed)} (up took ${up.ms} ms)\n`);
         expect(pushed.status).toBe(201);
-        // Stored on the volume: the new container serves it.
+        // Stored on the volume: the new container serves it, to the users written into it.
         const head = await request(`https://127.0.0.1:${httpsPort}/v2/team/big/blobs/${pushed.digest}`, {
             method: "HEAD",
             auth: ["ci", ciPassword],
@@ -138,11 +167,30 @@ describe.skipIf(skip !== undefined)("pulumi up twice, for real: the registry con
         docker.must(["stop", "-t", "0", CONTAINER]);
         expect(JSON.parse((await cut).stdout).status).not.toBe(201);
         docker.must(["start", CONTAINER]);
+        // The users written into the container survive its restart (they are in its own file system).
         for (let i = 0; i < 100 && (await v2("alice", ALICE_2)) !== 200; i++) await new Promise((r) => setTimeout(r, 100));
         expect(await v2("alice", ALICE_1)).toBe(401);
         expect(await v2("alice", ALICE_2)).toBe(200);
         docker.must(["rmi", `${HOST}/team/app:1`]);
         docker.must(["pull", `${HOST}/team/app:1`]);
+        const again = await stack.up(["--expect-no-changes"]);
+        expect(again.status, again.out).toBe(0);
+    }, 300_000);
+
+    it("a users file changed behind pulumi's back is drift: refresh sees it, up writes it back", async () => {
+        docker.must([
+            "exec",
+            CONTAINER,
+            "sh",
+            "-c",
+            "echo 'intruder:$2y$05$abcdefghijklmnopqrstuuH4Xo0Q8c4QYF0zZ2B6w7yDq8xPvJ4xe' >> /etc/distribution/htpasswd",
+        ]);
+        const refresh = await stack.refresh();
+        expect(refresh.status, refresh.out).toBe(0);
+        expect(changedResources(await stack.preview(["--json"]))).toEqual(["registry-htpasswd", "registry-ready"]);
+        const up = await stack.up();
+        expect(up.status, up.out).toBe(0);
+        expect(docker.must(["exec", CONTAINER, "cat", "/etc/distribution/htpasswd"])).not.toMatch(/intruder/);
         const again = await stack.up(["--expect-no-changes"]);
         expect(again.status, again.out).toBe(0);
     }, 300_000);
@@ -155,7 +203,11 @@ describe.skipIf(skip !== undefined)("pulumi up twice, for real: the registry con
         const steps = (JSON.parse(plan.stdout) as { steps: { op: string; urn: string }[] }).steps.filter((x) => x.op !== "same");
         // resourceDockerContainerRead reads a stopped container's published ports as empty, and ports force a new
         // container: the next up replaces it (on the same volumes) rather than starting it. README, Troubleshooting.
-        expect(steps.map((x) => `${x.op} ${x.urn.split("::").pop()}`)).toEqual(["replace registry-container", "replace registry-ready"]);
+        expect(steps.map((x) => `${x.op} ${x.urn.split("::").pop()}`)).toEqual([
+            "replace registry-container",
+            "update registry-htpasswd",
+            "replace registry-ready",
+        ]);
         const up = await stack.up();
         expect(up.status, up.out).toBe(0);
         expect(await v2("alice", ALICE_2)).toBe(200);

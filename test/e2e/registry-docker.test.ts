@@ -1,7 +1,8 @@
 // The registry as the docker provider runs it, on a real Docker engine (in a private lab): the stack's
-// declared container (image, published port, data volume, uploaded config and htpasswd), replaced the way
-// the provider replaces it (delete first, then create, copy the uploads, start) when a password rotates,
-// with what clients see meanwhile measured; and `npm run registry:gc` (scripts/registry-gc.ts) run as users
+// declared container (image, published port, data volume, uploaded config and htpasswd), created the way
+// the provider creates it (create, copy the uploads, start), a password rotated in place as the stack does it
+// (the engine check's file write), with what clients see meanwhile measured; and `npm run registry:gc`
+// (scripts/registry-gc.ts) run as users
 // run it against it. The image is the distribution v3 binary shaped like the official one
 // (test/helpers/registry-image.ts).
 import { execFileSync, spawn, spawnSync } from "node:child_process";
@@ -12,12 +13,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { planRetention, RegistryApi } from "../../scripts/registry-prune";
 import { request } from "../helpers/http";
 import { type DockerEngine, Lab, labSkipReason } from "../helpers/lab";
-import { findResource, outputValue } from "../helpers/mocks";
+import { outputValue } from "../helpers/mocks";
 import { type ContainerSpec, containerSpec } from "../helpers/real-registry";
 import { RegistryClient } from "../helpers/registry-client";
 import { importRegistryImage } from "../helpers/registry-image";
 import { evaluateStack } from "../helpers/stack";
 import { registrySkipReason } from "../helpers/registry-binary";
+import { SWARM_CHECK } from "../helpers/swarm-registry-lab";
+import { CONTAINER_PATHS } from "../../components/registry/registry-config";
 import { skipping } from "../helpers/skip";
 
 const skip = skipping("test/e2e/registry-docker.test.ts", labSkipReason({ dockerd: true }), registrySkipReason());
@@ -50,7 +53,7 @@ describe.skipIf(skip !== undefined)("the registry container on a real Docker eng
     };
     const declared = async (alice: string) => {
         const stack = await evaluateStack(config(alice));
-        return { stack, spec: containerSpec(findResource(stack.recorded, "docker:index/container:Container", "registry-container").inputs) };
+        return { stack, spec: containerSpec(stack.recorded) };
     };
     const status = async (user: string, password: string) => (await request(`${base}/v2/`, { auth: [user, password] }).catch(() => ({ status: 0 }))).status;
     const volumeBytes = () =>
@@ -73,28 +76,44 @@ describe.skipIf(skip !== undefined)("the registry container on a real Docker eng
         await lab?.stop();
     }, 60_000);
 
-    it("rotates a password by replacing the container (delete first, as the provider does): the old one stops working", async () => {
+    it("rotates a password in place, as the stack does (the users written into the running container): no request refused, the old one stops working", async () => {
         expect(await status("alice", "alice-first-password-0123")).toBe(200);
         const second = await declared("alice-rotated-password-4567");
-        let down = 0;
+        const htpasswd = second.spec.uploads.find((u) => u.file === CONTAINER_PATHS.htpasswd)?.content as string;
+        const id = docker.must(["inspect", "-f", "{{.Id}}", NAME]).trim();
+        let refused = 0;
+        let requests = 0;
         let polling = true;
         const poll = (async () => {
             while (polling) {
-                const t = Date.now();
-                if ((await status("ci", ci)) !== 200) down += Date.now() - t + 10;
+                requests++;
+                if ((await status("ci", ci)) !== 200) refused++;
                 await new Promise((r) => setTimeout(r, 10));
             }
         })();
+        await new Promise((r) => setTimeout(r, 300));
+        // What ContainerFile does: the engine check's file write (the Engine API's archive endpoint).
         const started = Date.now();
-        docker.must(["rm", "-f", NAME]);
-        createContainer(second.spec);
-        for (let i = 0; i < 100 && (await status("ci", ci)) !== 200; i++) await new Promise((r) => setTimeout(r, 20));
-        const replaced = Date.now() - started;
+        const write = spawnSync(process.execPath, [SWARM_CHECK], {
+            input: JSON.stringify({
+                connection: { host: docker.host },
+                file: { container: id, path: CONTAINER_PATHS.htpasswd, content: htpasswd, mode: 0o400 },
+            }),
+            encoding: "utf8",
+        });
+        expect(write.status, write.stderr).toBe(0);
+        for (let i = 0; i < 100 && (await status("alice", "alice-rotated-password-4567")) !== 200; i++) await new Promise((r) => setTimeout(r, 20));
+        const applied = Date.now() - started;
+        await new Promise((r) => setTimeout(r, 300));
         polling = false;
         await poll;
-        process.stderr.write(`registry-docker: the container replacement took ${replaced} ms; clients got no answer for about ${down} ms\n`);
+        process.stderr.write(
+            `registry-docker: a rotation in place took ${applied} ms; ${refused} of ${requests} requests of the other user refused meanwhile\n`,
+        );
+        expect(refused).toBe(0);
         expect(await status("alice", "alice-first-password-0123")).toBe(401);
         expect(await status("alice", "alice-rotated-password-4567")).toBe(200);
+        expect(JSON.parse(write.stdout).sha256).toMatch(/^[0-9a-f]{64}$/);
     });
 
     const gc = (...args: string[]) =>

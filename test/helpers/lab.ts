@@ -278,6 +278,10 @@ export class Lab {
         }
         await killAndWait(this.pid, 2000);
         this.holder.unref();
+        // What runs in mount namespaces of its own (a Kubernetes pod, a Docker container) is found by its cgroup: the
+        // lab's own cgroup parent holds every container its engines started. (Not the shared ones in `cgroups`, such
+        // as faasd's fixed /openfaas-fn: another lab's functions may run there.)
+        for (const pid of cgroupProcs(`/${this.dir.split("/").pop()}`)) await killAndWait(pid, 500);
         for (const cgroup of [`/${this.dir.split("/").pop()}`, ...this.cgroups]) rmCgroups(cgroup);
         rmSync(this.dir, { recursive: true, force: true });
     }
@@ -307,6 +311,19 @@ async function killAndWait(pid: number, graceMs: number): Promise<void> {
             // gone
         }
     }
+}
+
+/** Every process in the cgroup `parent` and below, in every hierarchy. */
+function cgroupProcs(parent: string): number[] {
+    const roots = existsSync("/sys/fs/cgroup/cgroup.controllers") ? ["/sys/fs/cgroup"] : readdirSync("/sys/fs/cgroup").map((d) => join("/sys/fs/cgroup", d));
+    const pids = new Set<number>();
+    for (const root of roots) {
+        const dir = join(root, parent);
+        if (!existsSync(dir)) continue;
+        const r = spawnSync("find", [dir, "-name", "cgroup.procs", "-exec", "cat", "{}", "+"], { encoding: "utf8" });
+        for (const line of (r.stdout ?? "").split("\n")) if (/^\d+$/.test(line)) pids.add(Number(line));
+    }
+    return [...pids];
 }
 
 function rmCgroups(parent: string): void {

@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } 
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { unwrap } from "./mocks";
+import { findResource, type RecordedResource, unwrap } from "./mocks";
 import { type RegistryVersion, registryBinary } from "./registry-binary";
 
 /** The container spec PrivateRegistry declared, as recorded by the mocks (secrets unwrapped). */
@@ -14,11 +14,15 @@ export interface ContainerSpec {
     envs?: string[];
 }
 
-export function containerSpec(inputs: Record<string, unknown>): ContainerSpec {
-    const plain = unwrap(inputs) as Record<string, unknown>;
+export function containerSpec(recorded: RecordedResource[]): ContainerSpec {
+    const plain = unwrap(findResource(recorded, "docker:index/container:Container", "registry-container").inputs) as Record<string, unknown>;
+    // The users the stack writes into the running container (ContainerFile), over the empty htpasswd it starts with:
+    // a registry process here gets them before it starts, which is what the container has a moment after its start.
+    const users = unwrap(findResource(recorded, "pulumi-nodejs:dynamic:Resource", "registry-htpasswd").inputs) as { path: string; content: string };
+    const uploads = (plain.uploads as ContainerSpec["uploads"]).map((u) => (u.file === users.path ? { ...u, content: users.content } : u));
     return {
         command: plain.command as string[],
-        uploads: plain.uploads as ContainerSpec["uploads"],
+        uploads,
         volumes: (plain.volumes ?? []) as ContainerSpec["volumes"],
         envs: plain.envs as string[] | undefined,
     };

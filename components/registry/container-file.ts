@@ -1,0 +1,95 @@
+import * as pulumi from "@pulumi/pulumi";
+import { mustCheck } from "../check-process";
+import type { DockerConnection } from "./args";
+import { SWARM_CHECK_SCRIPT } from "./swarm-gate";
+
+interface FileInputs {
+    connection: DockerConnection;
+    /** The container's id. */
+    container: string;
+    path: string;
+    /** The file's content (a secret). */
+    content: string;
+    /** Its mode, e.g. 0o400. */
+    mode: number;
+}
+
+interface FileState extends FileInputs {
+    /** sha256 of the content in the container: a refresh reads it again, so a file changed by hand is drift. */
+    sha256: string;
+}
+
+interface FileAnswer {
+    exists: boolean;
+    sha256?: string;
+}
+
+/** sha256 of a text; `require` inside: the provider is serialized with its closure. */
+function sha256(text: string): string {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { createHash } = require("node:crypto") as typeof import("node:crypto");
+    return createHash("sha256").update(text, "utf8").digest("hex");
+}
+
+const write = (inputs: FileInputs) =>
+    mustCheck<FileAnswer>(SWARM_CHECK_SCRIPT, {
+        connection: inputs.connection,
+        file: { container: inputs.container, path: inputs.path, content: inputs.content, mode: inputs.mode },
+    });
+
+/**
+ * A file written into a running container through the Engine API (as `docker cp` does: swarm-check.mjs's `file`),
+ * rewritten in place when its content changes, so the container is not replaced. The registry's htpasswd is kept
+ * so: distribution re-reads it when its mtime changes, and a password rotation then costs no request (a replaced
+ * container costs about a second of refused connections). The content goes to the engine over stdin only. A new
+ * container (an id of its own) gets the file written again. diff asks no engine: a PR preview needs none; a
+ * refresh reads the file's sha256 back.
+ */
+class ContainerFileProvider implements pulumi.dynamic.ResourceProvider {
+    async create(inputs: FileInputs): Promise<pulumi.dynamic.CreateResult> {
+        const answer = await write(inputs);
+        return { id: `${inputs.container}:${inputs.path}`, outs: { ...inputs, sha256: answer.sha256 } };
+    }
+
+    async diff(_id: string, olds: FileState, news: FileInputs): Promise<pulumi.dynamic.DiffResult> {
+        const changes = olds.container !== news.container || olds.path !== news.path || olds.mode !== news.mode || olds.sha256 !== sha256(news.content);
+        return { changes, replaces: [], deleteBeforeReplace: false };
+    }
+
+    async update(_id: string, _olds: FileState, news: FileInputs): Promise<pulumi.dynamic.UpdateResult> {
+        const answer = await write(news);
+        return { outs: { ...news, sha256: answer.sha256 } };
+    }
+
+    async read(id: string, props: FileState): Promise<pulumi.dynamic.ReadResult> {
+        const answer = await mustCheck<FileAnswer>(SWARM_CHECK_SCRIPT, {
+            connection: props.connection,
+            file: { container: props.container, path: props.path },
+        });
+        if (!answer.exists) return { id: "", props: {} };
+        return { id, props: { ...props, sha256: answer.sha256 } };
+    }
+
+    async delete(): Promise<void> {
+        // The file goes with its container.
+    }
+}
+
+export const containerFileProvider = new ContainerFileProvider();
+
+export class ContainerFile extends pulumi.dynamic.Resource {
+    declare readonly sha256: pulumi.Output<string>;
+
+    constructor(
+        name: string,
+        args: { connection: pulumi.Input<pulumi.Inputs>; container: pulumi.Input<string>; path: string; content: pulumi.Input<string>; mode: number },
+        opts?: pulumi.CustomResourceOptions,
+    ) {
+        super(
+            containerFileProvider,
+            name,
+            { ...args, content: pulumi.secret(args.content), sha256: undefined },
+            { ...opts, additionalSecretOutputs: ["content", "connection"] },
+        );
+    }
+}
