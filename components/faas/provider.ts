@@ -568,7 +568,7 @@ export async function waitForDeployment(
         const cause = canAskRegistry
             ? (await checkPull(inputs.image, inputs.registryAuth)).cause
             : backend === "kubernetes"
-              ? `kubectl -n ${inputs.namespace ?? "openfaas-fn"} describe pods -l faas_function=${inputs.service} says (ImagePullBackOff: the registry refused the image pull secret's credentials, or the node's containerd does not trust the registry's certificate)`
+              ? `kubectl -n ${inputs.namespace ?? "openfaas-fn"} describe pods -l faas_function=${inputs.service} says (ImagePullBackOff: the image is not in the registry, the registry refused the image pull secret's credentials, or the node's containerd does not trust the registry's certificate)`
               : "the faasd host's journal says (journalctl -u faasd-provider): the container probably exits on start";
         throw gatewayError(`${functionLabel(inputs)} on ${conn.url}: ${what}. Why: ${cause}. ${nextStep(phase)}`);
     };

@@ -1,10 +1,11 @@
 // A real one-node Kubernetes with OpenFaaS on it (faas-netes and the gateway), in a private lab: etcd, the API
 // server, the controller manager and the scheduler built from their Go modules (k8s.io/kubernetes v1.37.2,
 // go.etcd.io/etcd/server/v3 v3.7.3), the kubelet on Debian's containerd (its CRI plugin), runc and CNI bridge
-// plugin, faas-netes built from its snapshot (0.18.17+) and the gateway of ../shared/openfaas. Binaries: the folder
-// FAASREG_KUBERNETES_BIN (docs/building.md). No kube-proxy and no cluster DNS: faas-netes resolves a function
-// through its Endpoints to pod IPs, and everything else talks to the API server's address. The pause image and
-// every function image are made here; nothing is pulled from a public registry.
+// plugin, faas-netes CE built from its snapshot at acb476a9 (the chart's 0.17.6: later CE deploys only public
+// images) and the gateway of ../shared/openfaas. Binaries: the folder FAASREG_KUBERNETES_BIN (docs/building.md).
+// No kube-proxy and no cluster DNS: faas-netes resolves a function through its Endpoints to pod IPs, and
+// everything else talks to the API server's address. The pause image and every function image are made here;
+// nothing is pulled from a public registry.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import https from "node:https";
