@@ -11,7 +11,9 @@
 //  - the real Pulumi engine: the dev stack's up, preview of 1/20/50 functions, a no-op up in swarm mode (bench/pulumi.ts).
 //  - a Swarm of three nodes: 20 MB push/pull with 1 vs 3 replicas, shared path vs S3 (MinIO), a worker lost;
 //  - the data path: a 100 MB blob straight to one registry, through the Swarm front, and the TLS limit (bench/data-path.ts).
-// BENCH_ONLY=registry | openfaas | faasd | data | nodes | eval | pulumi: those rows only.
+//  - a fresh `pulumi up` of the registry and 20 functions built from source, to the first and the last function
+//    answering, and where the time went (bench/fresh-stack.ts).
+// BENCH_ONLY=registry | openfaas | faasd | data | nodes | eval | pulumi | fresh: those rows only.
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
@@ -22,6 +24,7 @@ import { renderHtpasswd } from "../components/registry/htpasswd";
 import { CONTAINER_PATHS, renderRegistryConfig } from "../components/registry/registry-config";
 import { FakeGateway } from "../test/helpers/fake-gateway";
 import { dataPathFigures } from "./data-path";
+import { freshStackFigures, freshStackSkipReason } from "./fresh-stack";
 import { faasdBenchSkipReason, faasdFigures, openfaasFigures, openfaasSkipReason } from "./openfaas";
 import { pulumiBenchSkipReason, pulumiFigures } from "./pulumi";
 import { registrySwarmFigures, registrySwarmNodesFigures, registrySwarmSkipReason } from "./registry-swarm";
@@ -207,6 +210,7 @@ async function main(): Promise<void> {
         openfaas: { skip: openfaasSkipReason, run: () => openfaasFigures(add, RUNS) },
         faasd: { skip: faasdBenchSkipReason, run: () => faasdFigures(add, RUNS) },
         pulumi: { skip: pulumiBenchSkipReason, run: () => pulumiFigures(add, RUNS) },
+        fresh: { skip: freshStackSkipReason, run: () => freshStackFigures(add, RUNS) },
         eval: { skip: () => undefined, run: async () => (await checkDiffRows(add), evaluationRows(add)) },
         data: { skip: registrySwarmSkipReason, run: () => dataPathFigures(add, RUNS) },
         nodes: { skip: registrySwarmSkipReason, run: () => registrySwarmNodesFigures(add, RUNS, minioSkipReason() === undefined) },
@@ -269,6 +273,9 @@ async function main(): Promise<void> {
     const pulumiSkip = pulumiBenchSkipReason();
     if (pulumiSkip === undefined) await pulumiFigures(add, RUNS);
     else process.stderr.write(`  real Pulumi engine figures SKIPPED: ${pulumiSkip}\n`);
+    const freshSkip = freshStackSkipReason();
+    if (freshSkip === undefined) await freshStackFigures(add, RUNS);
+    else process.stderr.write(`  fresh stack figures SKIPPED: ${freshSkip}\n`);
 
     evaluationRows(add);
     print(rows);

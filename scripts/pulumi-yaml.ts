@@ -23,6 +23,8 @@ runtime:
   name: nodejs
   options:
     typescript: true
+    # ts-node transpiles only (noCheck there): npm run typecheck and CI check the types, once.
+    tsconfig: tsconfig.pulumi.json
 main: index.ts
 `;
 

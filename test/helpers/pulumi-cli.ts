@@ -100,6 +100,8 @@ function cliEnv(home: string): NodeJS.ProcessEnv {
         PULUMI_IGNORE_AMBIENT_PLUGINS: "true",
         PULUMI_SKIP_CONFIRMATIONS: "true",
         NO_COLOR: "1",
+        // ts-node's cache of the compiled program: one for every test (it defaults to a folder per home, in /tmp).
+        TS_NODE_CACHE_DIRECTORY: join(CACHE_DIR, "ts-node"),
     };
 }
 
