@@ -17,10 +17,18 @@ describe("config declarations", () => {
         expect(readFileSync(PULUMI_YAML, "utf8")).toBe(renderPulumiYaml());
     });
 
+    it("the program is transpiled only: Pulumi reads noCheck from tsconfig.pulumi.json's own compilerOptions (it does not follow extends)", () => {
+        const pulumiTsconfig = parse(readFileSync(join(ROOT, "tsconfig.pulumi.json"), "utf8"));
+        expect(pulumiTsconfig.compilerOptions.noCheck).toBe(true);
+        expect(pulumiTsconfig.extends).toBe("./tsconfig.json");
+        // npm run typecheck still checks everything.
+        expect(parse(readFileSync(join(ROOT, "tsconfig.json"), "utf8")).compilerOptions.noCheck).toBeUndefined();
+    });
+
     it("Pulumi.yaml declares every key in template.config, in the shape Pulumi accepts", () => {
         const project = parse(readFileSync(PULUMI_YAML, "utf8"));
         expect(project.name).toBe("faas-registry");
-        expect(project.runtime).toEqual({ name: "nodejs", options: { typescript: true } });
+        expect(project.runtime).toEqual({ name: "nodejs", options: { typescript: true, tsconfig: "tsconfig.pulumi.json" } });
         // Typed declarations outside the project's namespace are rejected by Pulumi: none at the top level.
         expect(project.config).toBeUndefined();
         const config = project.template.config as Record<string, Record<string, unknown>>;
