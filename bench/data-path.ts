@@ -4,10 +4,13 @@
 //    mode, on the filesystem;
 //  - front: registry:mode swarm with 1 replica, through the front (Caddy: TLS there, plain HTTP over the
 //    overlay to the replica), on the same disk;
+//  - l4 (when Debian's haproxy is installed): a layer-4 front, HAProxy in TCP mode, before the direct registry,
+//    which terminates TLS itself: the design that keeps the bytes' encryption off the front;
 //  - limit: the same bytes over TLS to a server that does nothing else (bench/tls-copy.mjs: the body read and
 //    dropped; the file served from disk), the same certificate and client.
 // Each with a client asking for HTTP/1.1 (as the Docker engine does) and one offering HTTP/2 (as containerd
 // does; the version the server chose is in the row's name). Used by bench/run.ts.
+import { spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -26,7 +29,13 @@ const MB = 1_000_000;
 const SIZE = Number(process.env.BENCH_BLOB_MB ?? 100) * MB;
 
 type Add = (figure: string, value: number, unit: string, goal?: string) => void;
-type Target = "direct" | "front" | "limit";
+type Target = "direct" | "front" | "l4" | "limit";
+
+/** Debian's haproxy, when installed (`apt-get install haproxy`): the l4 target is measured only then. */
+function haproxyBinary(): string | undefined {
+    const r = spawnSync("sh", ["-c", "command -v haproxy"], { encoding: "utf8" });
+    return r.status === 0 ? r.stdout.trim() : undefined;
+}
 type Protocol = "1.1" | "2";
 
 export async function dataPathFigures(add: Add, runs: number): Promise<void> {
@@ -70,6 +79,36 @@ export async function dataPathFigures(add: Add, runs: number): Promise<void> {
             direct.remove();
         });
 
+        // l4: HAProxy in TCP mode (no TLS of its own) before the direct registry, in the lab.
+        const haproxy = haproxyBinary();
+        const l4Port = await freePort();
+        const l4Config = join(dir, "haproxy-l4.cfg");
+        if (haproxy !== undefined) {
+            writeFileSync(
+                l4Config,
+                [
+                    "global",
+                    "  maxconn 100",
+                    "defaults",
+                    "  mode tcp",
+                    "  timeout connect 5s",
+                    "  timeout client 120s",
+                    "  timeout server 120s",
+                    "frontend l4",
+                    `  bind ${LAB_ADDRESS}:${l4Port}`,
+                    "  default_backend registry",
+                    "backend registry",
+                    `  server direct ${LAB_ADDRESS}:${directPort}`,
+                    "",
+                ].join("\n"),
+            );
+            const front = swarm.lab.spawn("haproxy", [haproxy, "-db", "-f", l4Config]);
+            stops.push(async () => {
+                front.kill();
+            });
+            await new Promise((resolve) => setTimeout(resolve, 500));
+        } else process.stderr.write("  data path through a layer-4 front SKIPPED: no haproxy (apt-get install haproxy)\n");
+
         const limitPort = await freePort();
         const limit = swarm.lab.spawn("tls-copy", [process.execPath, join(__dirname, "tls-copy.mjs"), String(limitPort), files.cert, files.key, files.blob]);
         stops.push(async () => {
@@ -81,19 +120,24 @@ export async function dataPathFigures(add: Add, runs: number): Promise<void> {
          * CPU time (ms) the server side of a target has used so far: every process of it on this machine, from
          * /proc (10 ms ticks). direct: the registry process; front: Caddy and the replica; limit: tls-copy.
          */
-        const sides: Record<Target | "caddy", (cmdline: string) => boolean> = {
-            direct: (c) => c.includes("registry") && c.includes("faasreg-registry-"),
+        const isDirect = (c: string) => c.includes("registry") && c.includes("faasreg-registry-");
+        const isHaproxy = (c: string) => c.includes(l4Config);
+        const sides: Record<Target | "caddy" | "haproxy", (cmdline: string) => boolean> = {
+            direct: isDirect,
+            l4: (c) => isDirect(c) || isHaproxy(c),
+            haproxy: isHaproxy,
             front: (c) => c.startsWith("caddy") || c.includes("/etc/caddy/") || c.includes("registry serve /etc/distribution/"),
             limit: (c) => c.includes("tls-copy.mjs"),
             caddy: (c) => c.startsWith("caddy"),
         };
-        const serverCpu = (side: Target | "caddy"): number => processCpuMs(sides[side]);
-        const ports: Record<Target, number> = { direct: direct.port, front: 443, limit: limitPort };
+        const serverCpu = (side: Target | "caddy" | "haproxy"): number => processCpuMs(sides[side]);
+        const ports: Record<Target, number> = { direct: direct.port, front: 443, l4: l4Port, limit: limitPort };
         /** One curl inside the lab; returns its status, time and HTTP version, and the response headers. */
         const curl = (target: Target, protocol: Protocol, args: string[]) => {
             const port = ports[target];
             const serversBefore = serverCpu(target);
             const caddyBefore = serverCpu("caddy");
+            const haproxyBefore = serverCpu("haproxy");
             const r = swarm.lab.exec(
                 [
                     "bash",
@@ -124,11 +168,22 @@ export async function dataPathFigures(add: Add, runs: number): Promise<void> {
             );
             const servers = serverCpu(target) - serversBefore;
             const caddy = serverCpu("caddy") - caddyBefore;
+            const haproxyCpu = serverCpu("haproxy") - haproxyBefore;
             const lines = r.stdout.trim().split("\n");
             const [code, seconds, version] = (lines.pop() ?? "").split(" ");
             const cpu = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(r.stderr);
             const client = cpu === null ? Number.NaN : (Number(cpu[1]) + Number(cpu[2])) * 1000;
-            return { code: Number(code), ms: Number(seconds) * 1000, version, headers: lines.join("\n"), stderr: r.stderr, client, servers, caddy };
+            return {
+                code: Number(code),
+                ms: Number(seconds) * 1000,
+                version,
+                headers: lines.join("\n"),
+                stderr: r.stderr,
+                client,
+                servers,
+                caddy,
+                haproxy: haproxyCpu,
+            };
         };
         /** What each target answered a client offering HTTP/2 with (the stack's registry and front: 1.1). */
         const spoken = new Map<Target, string>();
@@ -141,7 +196,7 @@ export async function dataPathFigures(add: Add, runs: number): Promise<void> {
 
         const samples = new Map<string, number[]>();
         const note = (key: string, ms: number) => samples.set(key, [...(samples.get(key) ?? []), ms]);
-        const targets: Target[] = ["direct", "front", "limit"];
+        const targets: Target[] = haproxy === undefined ? ["direct", "front", "limit"] : ["direct", "front", "l4", "limit"];
         for (let round = -1; round < runs; round++) {
             // A new blob each round (a registry that has it would not need it again); round -1 warms up.
             const blob = randomBytes(SIZE);
@@ -184,6 +239,8 @@ export async function dataPathFigures(add: Add, runs: number): Promise<void> {
                     note(`${target} ${protocol} pull server-cpu`, pull.servers);
                     note(`${target} ${protocol} push caddy-cpu`, push.caddy);
                     note(`${target} ${protocol} pull caddy-cpu`, pull.caddy);
+                    note(`${target} ${protocol} push haproxy-cpu`, push.haproxy);
+                    note(`${target} ${protocol} pull haproxy-cpu`, pull.haproxy);
                 }
             }
         }
@@ -191,6 +248,7 @@ export async function dataPathFigures(add: Add, runs: number): Promise<void> {
         const names: Record<Target, string> = {
             direct: "straight to one registry process (TLS)",
             front: "through the Swarm front (Caddy, 1 replica)",
+            l4: "through a layer-4 front (HAProxy, TCP) to the registry's own TLS",
             limit: "limit: the same bytes over TLS, nothing else",
         };
         for (const protocol of ["1.1", "2"] as Protocol[]) {
@@ -203,11 +261,12 @@ export async function dataPathFigures(add: Add, runs: number): Promise<void> {
                     const cpu = (side: string) => median(samples.get(`${target} ${protocol} ${way} ${side}-cpu`) ?? []);
                     add(`  CPU of that ${way}: client (curl)`, cpu("client"), "ms");
                     add(
-                        `  CPU of that ${way}: server side (${target === "front" ? "Caddy + replica" : target === "direct" ? "registry" : "tls-copy"})`,
+                        `  CPU of that ${way}: server side (${{ front: "Caddy + replica", direct: "registry", l4: "HAProxy + registry", limit: "tls-copy" }[target]})`,
                         cpu("server"),
                         "ms",
                     );
                     if (target === "front") add(`  CPU of that ${way}: of which Caddy`, cpu("caddy"), "ms");
+                    if (target === "l4") add(`  CPU of that ${way}: of which HAProxy`, cpu("haproxy"), "ms");
                 }
                 const front = mbps(`front ${protocol} ${way}`);
                 const straight = mbps(`direct ${protocol} ${way}`);
@@ -217,6 +276,15 @@ export async function dataPathFigures(add: Add, runs: number): Promise<void> {
                     "%",
                     "<= 10",
                 );
+                if (targets.includes("l4")) {
+                    const l4 = mbps(`l4 ${protocol} ${way}`);
+                    add(
+                        `data path ${way}, ${protocol === "2" ? "client offering HTTP/2" : "HTTP/1.1"}: a layer-4 front's cost against direct`,
+                        (100 * (straight - l4)) / straight,
+                        "%",
+                        "<= 10",
+                    );
+                }
                 add(
                     `data path ${way}, ${protocol === "2" ? "client offering HTTP/2" : "HTTP/1.1"}: limit / direct`,
                     mbps(`limit 1.1 ${way}`) / straight,

@@ -10,7 +10,8 @@
 //  - registry:mode swarm: 20 MB push/pull through 1 vs 3 replicas, pulls lost in a rolling update (bench/registry-swarm.ts);
 //  - the real Pulumi engine: the dev stack's up, preview of 1/20/50 functions, a no-op up in swarm mode (bench/pulumi.ts).
 //  - a Swarm of three nodes: 20 MB push/pull with 1 vs 3 replicas, shared path vs S3 (MinIO), a worker lost;
-//  - the data path: a 100 MB blob straight to one registry, through the Swarm front, and the TLS limit (bench/data-path.ts).
+//  - the data path: a 100 MB blob straight to one registry, through the Swarm front, through a layer-4 front
+//    (HAProxy, when installed), and the TLS limit (bench/data-path.ts).
 //  - a fresh `pulumi up` of the registry and 20 functions built from source, to the first and the last function
 //    answering, and where the time went (bench/fresh-stack.ts).
 // BENCH_ONLY=registry | openfaas | faasd | data | nodes | eval | pulumi | fresh: those rows only.
