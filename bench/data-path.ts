@@ -106,7 +106,7 @@ export async function dataPathFigures(add: Add, runs: number): Promise<void> {
             stops.push(async () => {
                 front.kill();
             });
-            await new Promise((resolve) => setTimeout(resolve, 500));
+            await waitFor("haproxy to listen", async () => swarm.lab.exec(["bash", "-c", `exec 3<>/dev/tcp/${LAB_ADDRESS}/${l4Port}`]).status === 0, 10_000);
         } else process.stderr.write("  data path through a layer-4 front SKIPPED: no haproxy (apt-get install haproxy)\n");
 
         const limitPort = await freePort();

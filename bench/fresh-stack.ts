@@ -18,6 +18,7 @@ import { importRegistryImage } from "../test/helpers/registry-image";
 import { missing } from "../test/helpers/skip";
 import { makeCaSignedCertificate } from "../test/helpers/tls";
 import { median } from "./measure";
+import { flags, timed } from "./pulumi";
 
 type Add = (figure: string, value: number, unit: string, goal?: string) => void;
 
@@ -104,36 +105,15 @@ async function freshRun(round: number): Promise<Record<string, number>> {
                 await new Promise((resolve) => setTimeout(resolve, 100));
             }
         })();
-        const up = await stack.spawnInLab(
-            [
-                "/usr/bin/env",
-                "bash",
-                "-c",
-                // --json streams the engine's events, one JSON object per line, to the event log.
-                'log="$1"; shift; TIMEFORMAT="cpu %U %S"; time pulumi "$@" > "$log" 2>&1',
-                "_",
-                eventLog,
-                "up",
-                "--yes",
-                "--skip-preview",
-                "--json",
-                "--stack",
-                stack.name,
-                "--config-file",
-                stack.configFile,
-                "--non-interactive",
-            ],
-            {
-                // ts-node's cache cold, as after a clone or an edit, or on a CI runner.
-                env: {
-                    TS_NODE_CACHE: "false",
-                    ...(process.env.PULUMI_NODEJS_TRANSPILE_ONLY === undefined
-                        ? {}
-                        : { PULUMI_NODEJS_TRANSPILE_ONLY: process.env.PULUMI_NODEJS_TRANSPILE_ONLY }),
-                },
+        // --json streams the engine's events, one JSON object per line, to the event log.
+        const up = await timed(stack, ["up", "--yes", "--skip-preview", "--json", ...flags(stack)], {
+            outputFile: eventLog,
+            // ts-node's cache cold, as after a clone or an edit, or on a CI runner.
+            env: {
+                TS_NODE_CACHE: "false",
+                ...(process.env.PULUMI_NODEJS_TRANSPILE_ONLY === undefined ? {} : { PULUMI_NODEJS_TRANSPILE_ONLY: process.env.PULUMI_NODEJS_TRANSPILE_ONLY }),
             },
-        );
-        if (up.status !== 0) throw new Error(`the fresh pulumi up failed:\n${readFileSync(eventLog, "utf8").slice(-4000)}${up.out.slice(-1000)}`);
+        });
         const upMs = Date.now() - started;
         // The last functions may answer a moment after the CLI exits (the gateway's first route to a new task).
         const deadline = Date.now() + 30_000;
@@ -141,7 +121,6 @@ async function freshRun(round: number): Promise<Record<string, number>> {
         polling = false;
         await poller;
         if (answered.size < FUNCTIONS) throw new Error(`only ${answered.size} of ${FUNCTIONS} functions answered within 30 s of the up`);
-        const cpu = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(up.stderr);
         const steps = stepEnds(eventLog);
         if (process.env.BENCH_TIMELINE === "1")
             for (const s of steps) process.stderr.write(`    ${(s.at / 1000).toFixed(0).padStart(4)} s ${s.op} ${s.type} ${s.name}\n`);
@@ -154,7 +133,7 @@ async function freshRun(round: number): Promise<Record<string, number>> {
             first: Math.min(...times),
             last: Math.max(...times),
             up: upMs,
-            cpu: cpu === null ? Number.NaN : (Number(cpu[1]) + Number(cpu[2])) * 1000,
+            cpu: up.cpu,
             registryReady: at((s) => s.name === "registry-ready", "last"),
             firstImage: at((s) => s.type === "docker:index/image:Image", "first"),
             lastImage: at((s) => s.type === "docker:index/image:Image", "last"),

@@ -6,6 +6,7 @@
 //  - a no-op `pulumi up` of a stack with 1, 20 and 50 functions deployed on the real OpenFaaS for Swarm (the
 //    stack's registry holding their image), the sizes one after another (each needs its first `up`);
 //  - a no-op `pulumi up` of the swarm-mode stack (3 replicas, the front, Redis).
+import { readFileSync } from "node:fs";
 import { importFunctionImage } from "../test/helpers/function-image";
 import { Lab } from "../test/helpers/lab";
 import { openfaasSwarmSkipReason, startSwarmOpenFaas } from "../test/helpers/openfaas";
@@ -20,15 +21,30 @@ import { missing } from "../test/helpers/skip";
 
 type Add = (figure: string, value: number, unit: string, goal?: string) => void;
 
-/** Runs a CLI command and returns wall and CPU time (the command and its children, from /usr/bin/time). */
-async function timed(stack: PulumiStack, args: string[]): Promise<{ wall: number; cpu: number; r: CliResult }> {
-    const r = await stack.spawnInLab(["/usr/bin/env", "bash", "-c", 'TIMEFORMAT="cpu %U %S"; time pulumi "$@" 2>&1', "_", ...args]);
-    if (r.status !== 0) throw new Error(`pulumi ${args.join(" ")} failed:\n${r.out.slice(-3000)}`);
+/**
+ * Runs a CLI command and returns wall and CPU time (the command and its children, from bash's `time`). With
+ * `outputFile`, the command's output goes there (an event stream, say) instead of into the result.
+ */
+export async function timed(
+    stack: PulumiStack,
+    args: string[],
+    options: { env?: NodeJS.ProcessEnv; outputFile?: string } = {},
+): Promise<{ wall: number; cpu: number; r: CliResult }> {
+    const { outputFile } = options;
+    const script =
+        outputFile === undefined ? 'TIMEFORMAT="cpu %U %S"; time pulumi "$@" 2>&1' : 'out="$1"; shift; TIMEFORMAT="cpu %U %S"; time pulumi "$@" > "$out" 2>&1';
+    const r = await stack.spawnInLab(["/usr/bin/env", "bash", "-c", script, "_", ...(outputFile === undefined ? [] : [outputFile]), ...args], {
+        env: options.env,
+    });
+    if (r.status !== 0) {
+        const out = outputFile === undefined ? r.out : `${readFileSync(outputFile, "utf8")}${r.out}`;
+        throw new Error(`pulumi ${args.join(" ")} failed:\n${out.slice(-3000)}`);
+    }
     const m = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(r.stderr);
     return { wall: r.ms, cpu: m === null ? Number.NaN : (Number(m[1]) + Number(m[2])) * 1000, r };
 }
 
-const flags = (stack: PulumiStack) => ["--stack", stack.name, "--config-file", stack.configFile, "--non-interactive"];
+export const flags = (stack: PulumiStack) => ["--stack", stack.name, "--config-file", stack.configFile, "--non-interactive"];
 
 /** Why the real engine's figures cannot be measured here (undefined when they can). */
 export function pulumiBenchSkipReason(): string | undefined {
