@@ -28,6 +28,8 @@ const ARCHIVES: Record<string, { folder: string; fallback: string }> = {
     FAASREG_MINIO_BIN: { folder: "minio", fallback: "bin/minio" },
     // Kubernetes 1.37.2, etcd, faas-netes and the kubernetes provider plugin (test/helpers/k8s-lab.ts).
     FAASREG_KUBERNETES_BIN: { folder: "kubernetes", fallback: "bin" },
+    // The Python and YAML language hosts, built from source (the package used from other languages, provider/).
+    FAASREG_LANGUAGES_BIN: { folder: "languages", fallback: "bin" },
 };
 
 /** Sets every FAASREG_* variable that is unset and that ../shared can provide; says which it could not. */
