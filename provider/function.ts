@@ -3,7 +3,13 @@
 // (components/faas/provider.ts: deploy, wait, drift, ownership, moves), so there is one implementation of it.
 import type * as provider from "@pulumi/pulumi/provider";
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
-import { DEFAULT_GATEWAY_USERNAME, DEFAULT_NETWORK, DEFAULT_READINESS_TIMEOUT_SECONDS, FAAS_BACKEND_NAMES, type FaasBackendName } from "../components/faas/args";
+import {
+    DEFAULT_GATEWAY_USERNAME,
+    DEFAULT_NETWORK,
+    DEFAULT_READINESS_TIMEOUT_SECONDS,
+    FAAS_BACKEND_NAMES,
+    type FaasBackendName,
+} from "../components/faas/args";
 import { checkInputs, type FunctionInputs, type FunctionOutputs, FunctionProvider } from "../components/faas/provider";
 import { containsUnknown, isUnknown } from "../components/faas/unknown";
 import { checkGatewayUrl } from "../components/faas/validate";
@@ -154,7 +160,8 @@ export function checkFunction(p: Wire): provider.CheckFailure[] {
     const add = (property: string, reason: string | undefined) => reason !== undefined && failures.push({ property, reason });
     const known = (k: string) => p[k] !== undefined && !containsUnknown(p[k]);
     for (const key of Object.keys(p)) {
-        if (!(key in FUNCTION_INPUTS) && !key.startsWith("__")) add(key, `is not an input of faasreg:index:Function: the inputs are ${Object.keys(FUNCTION_INPUTS).join(", ")}`);
+        if (!(key in FUNCTION_INPUTS) && !key.startsWith("__"))
+            add(key, `is not an input of faasreg:index:Function: the inputs are ${Object.keys(FUNCTION_INPUTS).join(", ")}`);
     }
     if (!isUnknown(p.gatewayUrl)) add("gatewayUrl", checkGatewayUrl(p.gatewayUrl, p.allowHttp === true, "allowHttp"));
     if (p.service === undefined) add("service", 'is required: the function\'s name, e.g. "hello"');

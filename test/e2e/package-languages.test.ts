@@ -4,7 +4,7 @@
 // (the function answers; Swarm pulled the private image with registryAuth), a second `up --expect-no-changes`,
 // the secrets kept secret in state and output, `destroy` (the function leaves the gateway).
 // Needs the language hosts built from source (FAASREG_LANGUAGES_BIN, ../shared/languages) besides the engine.
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -25,7 +25,7 @@ const PYTHON_SDK_VERSION = "3.248.0";
 function languagesSkipReason(): string | undefined {
     const dir = process.env.FAASREG_LANGUAGES_BIN;
     if (dir === undefined || dir === "")
-        return "FAASREG_LANGUAGES_BIN is not set (the Python and YAML language hosts: export FAASREG_LANGUAGES_BIN=\"$(../shared/languages/unpack)\")";
+        return 'FAASREG_LANGUAGES_BIN is not set (the Python and YAML language hosts: export FAASREG_LANGUAGES_BIN="$(../shared/languages/unpack)")';
     const missing = ["pulumi-language-yaml", "pulumi-language-python", "pulumi-language-python-exec"].filter((b) => !existsSync(join(dir, b)));
     return missing.length > 0 ? `FAASREG_LANGUAGES_BIN=${dir} lacks ${missing.join(", ")}` : undefined;
 }
@@ -36,140 +36,179 @@ const skip = skipping(
     registrySkipReason(),
     openfaasSwarmSkipReason(),
     pulumiSkipReason(),
-    languagesSkipReason(),
 );
+// YAML and Python need their language hosts; TypeScript runs on the engine's own Node.js host.
+const skipOtherLanguages = skip ?? skipping("test/e2e/package-languages.test.ts (YAML, Python)", languagesSkipReason());
 
 const HOST = "registry.package.test";
 const REGISTRY_PASSWORD = "ci-Package-Pass:0123456789";
 const GATEWAY_PASSWORD = "gw-Package-Pass-0123456789";
 const PROVIDER = join(PROJECT_ROOT, "provider");
 
-describe.skipIf(skip !== undefined)("the faasreg package from Pulumi YAML and Python, through the real engine, on the real OpenFaaS for Swarm", () => {
-    let env: SwarmLab;
-    let image: string;
+describe.skipIf(skip !== undefined)(
+    "the faasreg package from TypeScript, Pulumi YAML and Python, through the real engine, on the real OpenFaaS for Swarm",
+    () => {
+        let env: SwarmLab;
+        let image: string;
 
-    /** The example copied into the lab, its `packages:` path made absolute (the copy is not beside the provider). */
-    const projectCopy = (language: string): string => {
-        const dir = join(env.lab.dir, `example-${language}`);
-        cpSync(join(PROJECT_ROOT, "examples", "package", language), dir, { recursive: true });
-        const file = join(dir, "Pulumi.yaml");
-        writeFileSync(file, readFileSync(file, "utf8").replace("faasreg: ../../../provider", `faasreg: ${PROVIDER}`));
-        return dir;
-    };
-    const stackFor = (language: string, project: string, extraEnv: NodeJS.ProcessEnv = {}) =>
-        PulumiStack.init(
-            env.lab,
-            language,
-            {
-                gatewayUrl: env.faas.url,
-                gatewayPassword: GATEWAY_PASSWORD,
-                registryServer: HOST,
-                registryUsername: "ci",
-                registryPassword: REGISTRY_PASSWORD,
-                image,
-            },
-            ["gatewayPassword", "registryPassword"],
-            {
-                project,
-                env: {
-                    PATH: `${process.env.FAASREG_LANGUAGES_BIN}:${process.env.FAASREG_PULUMI_BIN}:/usr/local/bin:/usr/bin:/bin`,
-                    // The provider asks the registry why a pull fails; it trusts the registry's CA as Docker does.
-                    NODE_EXTRA_CA_CERTS: env.caFile,
-                    // The language hosts are found on PATH, as a user's are (the tests' home holds only the resource plugins).
-                    PULUMI_IGNORE_AMBIENT_PLUGINS: "false",
-                    ...extraEnv,
-                },
-            },
-        );
-    const invoke = async (service: string) => {
-        const r = await fetch(`${env.faas.hostUrl}/function/${service}`, { signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
-        return r === undefined ? "no answer" : `${r.status} ${(await r.text()).trim()}`;
-    };
-    const onGateway = async (service: string) =>
-        (
-            await fetch(`${env.faas.hostUrl}/system/function/${service}`, {
-                headers: { authorization: `Basic ${Buffer.from(`admin:${GATEWAY_PASSWORD}`).toString("base64")}` },
-            })
-        ).status;
-    const auth = Buffer.from(`ci:${REGISTRY_PASSWORD}`).toString("base64");
-    const expectNoSecret = (text: string, where: string) => {
-        for (const secret of [REGISTRY_PASSWORD, GATEWAY_PASSWORD, auth]) expect(text.includes(secret), `a secret in ${where}`).toBe(false);
-    };
-
-    /** up, the function answers; up --expect-no-changes; no secret in state or output; destroy, the function is gone. */
-    const lifecycle = async (stack: PulumiStack, service: string, answer: string) => {
-        const up = await stack.up();
-        expect(up.status, up.out.slice(-4000)).toBe(0);
-        expect(await invoke(service)).toBe(`200 ${answer}`);
-        const again = await stack.run(["up", "--yes", "--expect-no-changes"]);
-        expect(again.status, again.out.slice(-4000)).toBe(0);
-        const state = await stack.exportState();
-        expect(state).toContain('"type": "faasreg:index:Function"');
-        expect(state).toContain("ciphertext");
-        for (const [text, where] of [
-            [state, "the state"],
-            [up.out, "pulumi up's output"],
-            [again.out, "the second up's output"],
-        ])
-            expectNoSecret(text, where);
-        process.stderr.write(`package-languages: ${stack.name}: first up ${up.ms} ms, no-op up ${again.ms} ms\n`);
-        const destroy = await stack.destroy();
-        expect(destroy.status, destroy.out.slice(-4000)).toBe(0);
-        expect(await onGateway(service)).toBe(404);
-    };
-
-    beforeAll(async () => {
-        const tls = makeCertificate(HOST);
-        const config = {
-            "registry:host": HOST,
-            "registry:tls": "certificate",
-            "registry:certificate": tls.cert,
-            "registry:privateKey": tls.key,
-            "registry:users": JSON.stringify([{ username: "ci", password: REGISTRY_PASSWORD }]),
+        /** The example copied into the lab, its `packages:` path made absolute (the copy is not beside the provider). */
+        const projectCopy = (language: string): string => {
+            const dir = join(env.lab.dir, `example-${language}`);
+            cpSync(join(PROJECT_ROOT, "examples", "package", language), dir, { recursive: true });
+            const file = join(dir, "Pulumi.yaml");
+            writeFileSync(file, readFileSync(file, "utf8").replace("faasreg: ../../../provider", `faasreg: ${PROVIDER}`));
+            return dir;
         };
-        const secretKeys = ["registry:certificate", "registry:privateKey", "registry:users"];
-        const stack = await evaluateStack(config, { secretKeys });
-        expect(engineInputs(findResource(stack.recorded, "docker:index/container:Container", "registry-container").inputs)).toBeDefined();
-        env = await startSwarmLab({
-            name: "package-languages",
-            host: HOST,
-            registrySpec: containerSpec(stack.recorded),
-            certificate: tls.cert,
-            user: "ci",
-            registryPassword: REGISTRY_PASSWORD,
-            gatewayPassword: GATEWAY_PASSWORD,
-        });
-        image = env.push("team/hello", "1", "hello from the package");
-    }, 300_000);
+        const stackFor = (language: string, project: string, extraEnv: NodeJS.ProcessEnv = {}) =>
+            PulumiStack.init(
+                env.lab,
+                language,
+                {
+                    gatewayUrl: env.faas.url,
+                    gatewayPassword: GATEWAY_PASSWORD,
+                    registryServer: HOST,
+                    registryUsername: "ci",
+                    registryPassword: REGISTRY_PASSWORD,
+                    image,
+                },
+                ["gatewayPassword", "registryPassword"],
+                {
+                    project,
+                    env: {
+                        PATH: `${process.env.FAASREG_LANGUAGES_BIN}:${process.env.FAASREG_PULUMI_BIN}:/usr/local/bin:/usr/bin:/bin`,
+                        // The provider asks the registry why a pull fails; it trusts the registry's CA as Docker does.
+                        NODE_EXTRA_CA_CERTS: env.caFile,
+                        // The language hosts are found on PATH, as a user's are (the tests' home holds only the resource plugins).
+                        PULUMI_IGNORE_AMBIENT_PLUGINS: "false",
+                        ...extraEnv,
+                    },
+                },
+            );
+        const invoke = async (service: string) => {
+            const r = await fetch(`${env.faas.hostUrl}/function/${service}`, { signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
+            return r === undefined ? "no answer" : `${r.status} ${(await r.text()).trim()}`;
+        };
+        const onGateway = async (service: string) =>
+            (
+                await fetch(`${env.faas.hostUrl}/system/function/${service}`, {
+                    headers: { authorization: `Basic ${Buffer.from(`admin:${GATEWAY_PASSWORD}`).toString("base64")}` },
+                })
+            ).status;
+        const auth = Buffer.from(`ci:${REGISTRY_PASSWORD}`).toString("base64");
+        const expectNoSecret = (text: string, where: string) => {
+            for (const secret of [REGISTRY_PASSWORD, GATEWAY_PASSWORD, auth]) expect(text.includes(secret), `a secret in ${where}`).toBe(false);
+        };
 
-    afterAll(async () => {
-        await env?.stop();
-    }, 60_000);
+        /** up, the function answers; up --expect-no-changes; no secret in state or output; destroy, the function is gone. */
+        const lifecycle = async (stack: PulumiStack, service: string, answer: string) => {
+            const up = await stack.up();
+            expect(up.status, up.out.slice(-4000)).toBe(0);
+            expect(await invoke(service)).toBe(`200 ${answer}`);
+            const again = await stack.run(["up", "--yes", "--expect-no-changes"]);
+            expect(again.status, again.out.slice(-4000)).toBe(0);
+            const state = await stack.exportState();
+            expect(state).toContain('"type": "faasreg:index:Function"');
+            expect(state).toContain("ciphertext");
+            for (const [text, where] of [
+                [state, "the state"],
+                [up.out, "pulumi up's output"],
+                [again.out, "the second up's output"],
+            ])
+                expectNoSecret(text, where);
+            process.stderr.write(`package-languages: ${stack.name}: first up ${up.ms} ms, no-op up ${again.ms} ms\n`);
+            const destroy = await stack.destroy();
+            expect(destroy.status, destroy.out.slice(-4000)).toBe(0);
+            expect(await onGateway(service)).toBe(404);
+        };
 
-    it("Pulumi YAML (examples/package/yaml): up, a second up with no changes, destroy; registryAuth and the passwords secret throughout", async () => {
-        const stack = await stackFor("yaml", projectCopy("yaml"));
-        await lifecycle(stack, "hello-yaml", "hello from the package GREETING=hello from YAML");
-    }, 600_000);
+        beforeAll(async () => {
+            const tls = makeCertificate(HOST);
+            const config = {
+                "registry:host": HOST,
+                "registry:tls": "certificate",
+                "registry:certificate": tls.cert,
+                "registry:privateKey": tls.key,
+                "registry:users": JSON.stringify([{ username: "ci", password: REGISTRY_PASSWORD }]),
+            };
+            const secretKeys = ["registry:certificate", "registry:privateKey", "registry:users"];
+            const stack = await evaluateStack(config, { secretKeys });
+            expect(engineInputs(findResource(stack.recorded, "docker:index/container:Container", "registry-container").inputs)).toBeDefined();
+            env = await startSwarmLab({
+                name: "package-languages",
+                host: HOST,
+                registrySpec: containerSpec(stack.recorded),
+                certificate: tls.cert,
+                user: "ci",
+                registryPassword: REGISTRY_PASSWORD,
+                gatewayPassword: GATEWAY_PASSWORD,
+            });
+            image = env.push("team/hello", "1", "hello from the package");
+        }, 300_000);
 
-    it("Python (examples/package/python, its SDK generated from the provider's schema): up, a second up with no changes, destroy", async () => {
-        const project = projectCopy("python");
-        // The program's virtualenv (Pulumi.yaml: virtualenv: venv), with Pulumi's SDK from PyPI; the package's SDK
-        // generated from the provider's schema, as `pulumi package add` does, into sdks/python.
-        symlinkSync(pythonVenv(), join(project, "venv"));
-        const site = join(project, "site");
-        const stack = await stackFor("python", project, { PYTHONPATH: site });
-        const gen = await stack.spawnInLab(["pulumi", "package", "gen-sdk", PROVIDER, "--language", "python", "--out", join(project, "sdks")], { cwd: project });
-        expect(gen.status, gen.out.slice(-4000)).toBe(0);
-        // Installed (its version comes from its metadata), beside the program rather than into the shared virtualenv.
-        // (With the virtualenv's setuptools: the lab has no network to fetch a build backend.)
-        const pip = await stack.spawnInLab(
-            [join(project, "venv", "bin", "pip"), "install", "-q", "--no-deps", "--no-build-isolation", "--target", site, join(project, "sdks", "python")],
-            { cwd: project },
+        afterAll(async () => {
+            await env?.stop();
+        }, 60_000);
+
+        it("TypeScript (examples/package/typescript, its SDK generated from the provider's schema): up, a second up with no changes, destroy; registryAuth and the passwords secret throughout", async () => {
+            const project = projectCopy("typescript");
+            const stack = await stackFor("typescript", project);
+            // `pulumi package add` generates the SDK from the provider's schema; `npm install` links it
+            // (file:sdks/faasreg) beside @pulumi/pulumi and the types, here the repository's own (the lab has no network).
+            const gen = await stack.spawnInLab(["pulumi", "package", "gen-sdk", PROVIDER, "--language", "nodejs", "--out", join(project, "sdks")], {
+                cwd: project,
+            });
+            expect(gen.status, gen.out.slice(-4000)).toBe(0);
+            renameSync(join(project, "sdks", "nodejs"), join(project, "sdks", "faasreg"));
+            mkdirSync(join(project, "node_modules", "@faasreg"), { recursive: true });
+            symlinkSync(join(project, "sdks", "faasreg"), join(project, "node_modules", "@faasreg", "pulumi"));
+            for (const scope of ["@pulumi", "@types"]) symlinkSync(join(PROJECT_ROOT, "node_modules", scope), join(project, "node_modules", scope));
+            await lifecycle(stack, "hello-typescript", "hello from the package GREETING=hello from TypeScript");
+        }, 600_000);
+
+        it.skipIf(skipOtherLanguages !== undefined)(
+            "Pulumi YAML (examples/package/yaml): up, a second up with no changes, destroy; registryAuth and the passwords secret throughout",
+            async () => {
+                const stack = await stackFor("yaml", projectCopy("yaml"));
+                await lifecycle(stack, "hello-yaml", "hello from the package GREETING=hello from YAML");
+            },
+            600_000,
         );
-        expect(pip.status, pip.out.slice(-4000)).toBe(0);
-        await lifecycle(stack, "hello-python", "hello from the package GREETING=hello from Python");
-    }, 600_000);
-});
+
+        it.skipIf(skipOtherLanguages !== undefined)(
+            "Python (examples/package/python, its SDK generated from the provider's schema): up, a second up with no changes, destroy",
+            async () => {
+                const project = projectCopy("python");
+                // The program's virtualenv (Pulumi.yaml: virtualenv: venv), with Pulumi's SDK from PyPI; the package's SDK
+                // generated from the provider's schema, as `pulumi package add` does, into sdks/python.
+                symlinkSync(pythonVenv(), join(project, "venv"));
+                const site = join(project, "site");
+                const stack = await stackFor("python", project, { PYTHONPATH: site });
+                const gen = await stack.spawnInLab(["pulumi", "package", "gen-sdk", PROVIDER, "--language", "python", "--out", join(project, "sdks")], {
+                    cwd: project,
+                });
+                expect(gen.status, gen.out.slice(-4000)).toBe(0);
+                // Installed (its version comes from its metadata), beside the program rather than into the shared virtualenv.
+                // (With the virtualenv's setuptools: the lab has no network to fetch a build backend.)
+                const pip = await stack.spawnInLab(
+                    [
+                        join(project, "venv", "bin", "pip"),
+                        "install",
+                        "-q",
+                        "--no-deps",
+                        "--no-build-isolation",
+                        "--target",
+                        site,
+                        join(project, "sdks", "python"),
+                    ],
+                    { cwd: project },
+                );
+                expect(pip.status, pip.out.slice(-4000)).toBe(0);
+                await lifecycle(stack, "hello-python", "hello from the package GREETING=hello from Python");
+            },
+            600_000,
+        );
+    },
+);
 
 /**
  * A virtualenv with Pulumi's Python SDK at the CLI's version (from PyPI), made once and kept in the tests' cache.

@@ -1,4 +1,4 @@
-// What the language host runs (package.json's main): serve the provider to the engine.
+// Serves the provider to the engine (main.cjs loads this).
 import * as provider from "@pulumi/pulumi/provider";
 import { faasregProvider } from "./index";
 
