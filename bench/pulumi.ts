@@ -5,12 +5,16 @@
 //    needed), interleaved over the rounds, CPU time (the CLI and every child) beside wall time;
 //  - a no-op `pulumi up` of a stack with 1, 20 and 50 functions deployed on the real OpenFaaS for Swarm (the
 //    stack's registry holding their image), the sizes one after another (each needs its first `up`);
+//  - the same functions through the faasreg package (provider/, bench/package-functions), side by side: preview,
+//    first up, no-op up and state bytes per function;
 //  - a no-op `pulumi up` of the swarm-mode stack (3 replicas, the front, Redis).
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { importFunctionImage } from "../test/helpers/function-image";
 import { Lab } from "../test/helpers/lab";
 import { openfaasSwarmSkipReason, startSwarmOpenFaas } from "../test/helpers/openfaas";
-import { type CliResult, PulumiStack, pulumiSkipReason } from "../test/helpers/pulumi-cli";
+import { copyPackageProgram, prepareTypeScriptProgram } from "../test/helpers/package-project";
+import { type CliResult, PROJECT_ROOT, PulumiStack, pulumiSkipReason } from "../test/helpers/pulumi-cli";
 import { registrySkipReason } from "../test/helpers/registry-binary";
 import { importRegistryImage } from "../test/helpers/registry-image";
 import { SECRET_KEYS, SwarmRegistryLab } from "../test/helpers/swarm-registry-lab";
@@ -129,7 +133,7 @@ async function previewFigures(add: Add, runs: number): Promise<void> {
  * functions on the real gateway + faas-swarm, after an `up` deployed them. Its images are in the stack's registry
  * (certificate mode, in the lab), pulled by Swarm with registryAuth.
  */
-async function functionsNoOpFigures(add: Add, runs: number): Promise<void> {
+export async function functionsNoOpFigures(add: Add, runs: number): Promise<void> {
     const host = "registry.bench-functions.test";
     const labAddress = "10.199.0.1";
     const certificate = makeCaSignedCertificate([host]);
@@ -161,6 +165,7 @@ async function functionsNoOpFigures(add: Add, runs: number): Promise<void> {
         importFunctionImage(docker, lab.dir, `${host}/team/fn:1`, "bench");
         docker.must(["push", `${host}/team/fn:1`]);
         const noop = new Map<number, { wall: number; cpu: number }>();
+        const stateBytes = new Map<number, number>();
         for (const n of [1, 20, 50]) {
             const functions = Array.from({ length: n }, (_, i) => ({ service: `fn-${i}`, image: "team/fn:1", envVars: { INDEX: String(i) } }));
             await stack.setConfig({ "faas:functions": JSON.stringify(functions) });
@@ -176,11 +181,75 @@ async function functionsNoOpFigures(add: Add, runs: number): Promise<void> {
             add(`pulumi up with nothing to do, ${n} function(s)`, median(wall), "ms");
             add(`pulumi up with nothing to do, ${n} function(s), CPU of every process`, median(cpu), "ms");
             noop.set(n, { wall: median(wall), cpu: median(cpu) });
+            stateBytes.set(n, (await stack.exportState()).length);
         }
         const [one, fifty] = [noop.get(1), noop.get(50)] as { wall: number; cpu: number }[];
         add("pulumi up with nothing to do: engine cost per function (1 -> 50), wall", (fifty.wall - one.wall) / 49, "ms/function");
         add("pulumi up with nothing to do: engine cost per function (1 -> 50), CPU", (fifty.cpu - one.cpu) / 49, "ms/function");
+        add("state bytes per function, the stack's dynamic resource (1 -> 50)", (stateBytes.get(50)! - stateBytes.get(1)!) / 49, "bytes/function");
+        // The same functions through the faasreg package (provider/), on the same gateway and registry, the stack's taken off first.
+        await stack.setConfig({ "faas:functions": "[]" });
+        await timed(stack, ["up", "--yes", "--skip-preview", ...flags(stack)]);
+        await packageFigures(add, runs, lab, { gateway: faas.url, gatewayPassword: "bench-Gateway-Pass-0123", registry: host, password });
     });
+}
+
+/**
+ * The figures above for functions declared through the faasreg package (bench/package-functions, TypeScript): a
+ * fresh preview, the first up, a no-op up and the state's size at 1, 20 and 50 functions, per function.
+ */
+async function packageFigures(
+    add: Add,
+    runs: number,
+    lab: Lab,
+    target: { gateway: string; gatewayPassword: string; registry: string; password: string },
+): Promise<void> {
+    const project = copyPackageProgram(join(PROJECT_ROOT, "bench", "package-functions"), join(lab.dir, "package-functions"));
+    const stack = await PulumiStack.init(
+        lab,
+        "pkg",
+        {
+            gatewayUrl: target.gateway,
+            gatewayPassword: target.gatewayPassword,
+            registryServer: target.registry,
+            registryUsername: "ci",
+            registryPassword: target.password,
+            image: `${target.registry}/team/fn:1`,
+            count: "1",
+        },
+        ["gatewayPassword", "registryPassword"],
+        { project },
+    );
+    await prepareTypeScriptProgram(stack, project);
+    const preview = new Map<number, number>();
+    const noop = new Map<number, { wall: number; cpu: number }>();
+    const bytes = new Map<number, number>();
+    for (const n of [1, 20, 50]) {
+        await stack.setConfig({ count: String(n) });
+        const previews: number[] = [];
+        for (let round = 0; round < runs; round++) previews.push((await timed(stack, ["preview", ...flags(stack)])).wall);
+        const deployed = await timed(stack, ["up", "--yes", "--skip-preview", ...flags(stack)]);
+        const wall: number[] = [];
+        const cpu: number[] = [];
+        for (let round = 0; round < runs; round++) {
+            const t = await timed(stack, ["up", "--yes", "--expect-no-changes", ...flags(stack)]);
+            wall.push(t.wall);
+            cpu.push(t.cpu);
+        }
+        add(`package: pulumi preview of ${n} new function(s)`, median(previews), "ms");
+        add(`package: pulumi up deploying ${n} function(s) on the real OpenFaaS (from ${n === 1 ? 0 : n === 20 ? 1 : 20})`, deployed.wall, "ms");
+        add(`package: pulumi up with nothing to do, ${n} function(s)`, median(wall), "ms");
+        add(`package: pulumi up with nothing to do, ${n} function(s), CPU of every process`, median(cpu), "ms");
+        preview.set(n, median(previews));
+        noop.set(n, { wall: median(wall), cpu: median(cpu) });
+        bytes.set(n, (await stack.exportState()).length);
+    }
+    const slope = (m: Map<number, number>) => (m.get(50)! - m.get(1)!) / 49;
+    add("package: pulumi preview: engine cost per new function (1 -> 50)", slope(preview), "ms/function");
+    add("package: pulumi up with nothing to do: cost per function (1 -> 50), wall", slope(new Map([...noop].map(([k, v]) => [k, v.wall]))), "ms/function");
+    add("package: pulumi up with nothing to do: cost per function (1 -> 50), CPU", slope(new Map([...noop].map(([k, v]) => [k, v.cpu]))), "ms/function");
+    add("package: state bytes per function (1 -> 50)", slope(bytes), "bytes/function");
+    await stack.destroy();
 }
 
 async function swarmNoOpFigure(add: Add, runs: number): Promise<void> {

@@ -14,7 +14,7 @@
 //    (HAProxy, when installed), and the TLS limit (bench/data-path.ts).
 //  - a fresh `pulumi up` of the registry and 20 functions built from source, to the first and the last function
 //    answering, and where the time went (bench/fresh-stack.ts).
-// BENCH_ONLY=registry | openfaas | faasd | data | nodes | eval | pulumi | fresh: those rows only.
+// BENCH_ONLY=registry | openfaas | faasd | data | nodes | eval | pulumi | package | fresh: those rows only.
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
@@ -27,9 +27,11 @@ import { FakeGateway } from "../test/helpers/fake-gateway";
 import { dataPathFigures } from "./data-path";
 import { freshStackFigures, freshStackSkipReason } from "./fresh-stack";
 import { faasdBenchSkipReason, faasdFigures, openfaasFigures, openfaasSkipReason } from "./openfaas";
-import { pulumiBenchSkipReason, pulumiFigures } from "./pulumi";
+import { functionsNoOpFigures, pulumiBenchSkipReason, pulumiFigures } from "./pulumi";
 import { registrySwarmFigures, registrySwarmNodesFigures, registrySwarmSkipReason } from "./registry-swarm";
 import { minioSkipReason } from "../test/helpers/minio";
+import { openfaasSwarmSkipReason } from "../test/helpers/openfaas";
+import { missing } from "../test/helpers/skip";
 import { request } from "../test/helpers/http";
 import { startRealRegistry } from "../test/helpers/real-registry";
 import { type RegistryVersion, registrySkipReason } from "../test/helpers/registry-binary";
@@ -203,14 +205,16 @@ async function main(): Promise<void> {
     };
     process.stderr.write(`bench: ${REQUESTS} requests x ${RUNS} runs per registry figure, ${RUNS} runs per other figure\n`);
     // The engine and MinIO unpacked from ../shared's archives (as .ci/run does) when not given.
-    const missing = useSharedBinaries();
-    if (missing.length > 0) process.stderr.write(`bench: not in ../shared, so their figures are skipped: ${missing.join(", ")}\n`);
+    const absent = useSharedBinaries();
+    if (absent.length > 0) process.stderr.write(`bench: not in ../shared, so their figures are skipped: ${absent.join(", ")}\n`);
 
     // The parts that BENCH_ONLY can run alone (besides "registry", below): why each cannot run here, and its rows.
     const parts: Record<string, { skip: () => string | undefined; run: () => Promise<void> }> = {
         openfaas: { skip: openfaasSkipReason, run: () => openfaasFigures(add, RUNS) },
         faasd: { skip: faasdBenchSkipReason, run: () => faasdFigures(add, RUNS) },
         pulumi: { skip: pulumiBenchSkipReason, run: () => pulumiFigures(add, RUNS) },
+        // The functions on the real gateway, the stack's dynamic resource beside the faasreg package's provider.
+        package: { skip: () => missing(pulumiBenchSkipReason(), openfaasSwarmSkipReason()), run: () => functionsNoOpFigures(add, RUNS) },
         fresh: { skip: freshStackSkipReason, run: () => freshStackFigures(add, RUNS) },
         eval: { skip: () => undefined, run: async () => (await checkDiffRows(add), evaluationRows(add)) },
         data: { skip: registrySwarmSkipReason, run: () => dataPathFigures(add, RUNS) },

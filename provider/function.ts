@@ -165,6 +165,7 @@ export function checkFunction(p: Wire): provider.CheckFailure[] {
     }
     if (!isUnknown(p.gatewayUrl)) add("gatewayUrl", checkGatewayUrl(p.gatewayUrl, p.allowHttp === true, "allowHttp"));
     if (p.service === undefined) add("service", 'is required: the function\'s name, e.g. "hello"');
+    if (p.image === undefined) add("image", "is required: the image to run, e.g. registry.example.com/team/hello:1");
     for (const key of ["gatewayUsername", "gatewayPassword", "registryAuth", "registryServer", "envProcess", "network", "namespace"]) {
         if (known(key) && typeof p[key] !== "string") add(key, `must be a string, got ${describe(p[key])}`);
     }

@@ -4,7 +4,7 @@
 // (the function answers; Swarm pulled the private image with registryAuth), a second `up --expect-no-changes`,
 // the secrets kept secret in state and output, `destroy` (the function leaves the gateway).
 // Needs the language hosts built from source (FAASREG_LANGUAGES_BIN, ../shared/languages) besides the engine.
-import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -18,6 +18,7 @@ import { CACHE_DIR } from "../helpers/shared-binaries";
 import { skipping } from "../helpers/skip";
 import { evaluateStack } from "../helpers/stack";
 import { type SwarmLab, startSwarmLab } from "../helpers/swarm-lab";
+import { copyPackageProgram, prepareTypeScriptProgram, PROVIDER_DIR as PROVIDER } from "../helpers/package-project";
 import { makeCertificate } from "../helpers/tls";
 
 const PYTHON_SDK_VERSION = "3.248.0";
@@ -43,7 +44,6 @@ const skipOtherLanguages = skip ?? skipping("test/e2e/package-languages.test.ts 
 const HOST = "registry.package.test";
 const REGISTRY_PASSWORD = "ci-Package-Pass:0123456789";
 const GATEWAY_PASSWORD = "gw-Package-Pass-0123456789";
-const PROVIDER = join(PROJECT_ROOT, "provider");
 
 describe.skipIf(skip !== undefined)(
     "the faasreg package from TypeScript, Pulumi YAML and Python, through the real engine, on the real OpenFaaS for Swarm",
@@ -51,15 +51,9 @@ describe.skipIf(skip !== undefined)(
         let env: SwarmLab;
         let image: string;
 
-        /** The example copied into the lab, its `packages:` path made absolute (the copy is not beside the provider). */
-        const projectCopy = (language: string): string => {
-            const dir = join(env.lab.dir, `example-${language}`);
-            cpSync(join(PROJECT_ROOT, "examples", "package", language), dir, { recursive: true });
-            const file = join(dir, "Pulumi.yaml");
-            writeFileSync(file, readFileSync(file, "utf8").replace("faasreg: ../../../provider", `faasreg: ${PROVIDER}`));
-            return dir;
-        };
-        const stackFor = (language: string, project: string, extraEnv: NodeJS.ProcessEnv = {}) =>
+        /** The example copied into the lab, its `packages:` path made absolute. */
+    const projectCopy = (language: string) => copyPackageProgram(join(PROJECT_ROOT, "examples", "package", language), join(env.lab.dir, `example-${language}`));
+    const stackFor = (language: string, project: string, extraEnv: NodeJS.ProcessEnv = {}) =>
             PulumiStack.init(
                 env.lab,
                 language,
@@ -152,16 +146,15 @@ describe.skipIf(skip !== undefined)(
         it("TypeScript (examples/package/typescript, its SDK generated from the provider's schema): up, a second up with no changes, destroy; registryAuth and the passwords secret throughout", async () => {
             const project = projectCopy("typescript");
             const stack = await stackFor("typescript", project);
-            // `pulumi package add` generates the SDK from the provider's schema; `npm install` links it
-            // (file:sdks/faasreg) beside @pulumi/pulumi and the types, here the repository's own (the lab has no network).
-            const gen = await stack.spawnInLab(["pulumi", "package", "gen-sdk", PROVIDER, "--language", "nodejs", "--out", join(project, "sdks")], {
-                cwd: project,
-            });
-            expect(gen.status, gen.out.slice(-4000)).toBe(0);
-            renameSync(join(project, "sdks", "nodejs"), join(project, "sdks", "faasreg"));
-            mkdirSync(join(project, "node_modules", "@faasreg"), { recursive: true });
-            symlinkSync(join(project, "sdks", "faasreg"), join(project, "node_modules", "@faasreg", "pulumi"));
-            for (const scope of ["@pulumi", "@types"]) symlinkSync(join(PROJECT_ROOT, "node_modules", scope), join(project, "node_modules", scope));
+            // `pulumi package add` generates the SDK from the provider's schema; `npm install` links it beside @pulumi/pulumi.
+        await prepareTypeScriptProgram(stack, project);
+        // Bad input through the engine: the provider's check names the property and the fix, and nothing is created.
+            await stack.setConfig({ image: "team/hello:1" });
+            const bad = await stack.preview();
+            expect(bad.status).not.toBe(0);
+            expect(bad.out).toMatch(/image.*team\/hello:1.*registry\.package\.test/);
+            expect(await onGateway("hello-typescript")).toBe(404);
+            await stack.setConfig({ image });
             await lifecycle(stack, "hello-typescript", "hello from the package GREETING=hello from TypeScript");
         }, 600_000);
 
