@@ -1,5 +1,6 @@
-// The faasreg provider (main.ts serves it): started by the engine (through the Node.js language host, PulumiPlugin.yaml) for any
-// program that declares the package, in any language. `pulumi package get-schema ./provider` prints its schema.
+// The faasreg provider: started by the engine for any program that declares the package, in any language, through
+// the Node.js language host (PulumiPlugin.yaml; main.cjs loads serve.ts, which serves this).
+// `pulumi package get-schema ./provider` prints its schema.
 import * as provider from "@pulumi/pulumi/provider";
 import { FunctionResource } from "./function";
 import { FUNCTION_TOKEN, PACKAGE_VERSION, packageSchema } from "./schema";

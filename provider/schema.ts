@@ -1,6 +1,6 @@
 // The package's schema: what `pulumi package add`, `gen-sdk` and Pulumi YAML read to type and document the
-// resources in every language. One table of the function's inputs drives the schema, the provider's input
-// checks and its translation to the gateway's deployment (./function.ts), so the three cannot drift apart.
+// resources in every language. The table of the function's inputs below is the schema's, and the provider's check
+// refuses any property not in it (./function.ts, which translates them to the stack's gateway logic).
 import { DEFAULT_GATEWAY_USERNAME, DEFAULT_NETWORK, DEFAULT_READINESS_TIMEOUT_SECONDS } from "../components/faas/args";
 
 /** The package's name: short, one word in every language (`faasreg` in TypeScript and YAML, `pulumi_faasreg` in Python). */
