@@ -166,9 +166,14 @@ export async function functionsNoOpFigures(add: Add, runs: number): Promise<void
         docker.must(["push", `${host}/team/fn:1`]);
         const noop = new Map<number, { wall: number; cpu: number }>();
         const stateBytes = new Map<number, number>();
+        const preview = new Map<number, number>();
         for (const n of [1, 20, 50]) {
             const functions = Array.from({ length: n }, (_, i) => ({ service: `fn-${i}`, image: "team/fn:1", envVars: { INDEX: String(i) } }));
             await stack.setConfig({ "faas:functions": JSON.stringify(functions) });
+            const previews: number[] = [];
+            for (let round = 0; round < runs; round++) previews.push((await timed(stack, ["preview", ...flags(stack)])).wall);
+            add(`pulumi preview of ${n} new function(s) (${n === 1 ? 0 : n === 20 ? 1 : 20} deployed)`, median(previews), "ms");
+            preview.set(n, median(previews));
             const deployed = await timed(stack, ["up", "--yes", "--skip-preview", ...flags(stack)]);
             const wall: number[] = [];
             const cpu: number[] = [];
@@ -186,6 +191,7 @@ export async function functionsNoOpFigures(add: Add, runs: number): Promise<void
         const [one, fifty] = [noop.get(1), noop.get(50)] as { wall: number; cpu: number }[];
         add("pulumi up with nothing to do: engine cost per function (1 -> 50), wall", (fifty.wall - one.wall) / 49, "ms/function");
         add("pulumi up with nothing to do: engine cost per function (1 -> 50), CPU", (fifty.cpu - one.cpu) / 49, "ms/function");
+        add("pulumi preview of new functions: cost per function (1 -> 50)", (preview.get(50)! - preview.get(1)!) / 49, "ms/function");
         add("state bytes per function, the stack's dynamic resource (1 -> 50)", (stateBytes.get(50)! - stateBytes.get(1)!) / 49, "bytes/function");
         // The same functions through the faasreg package (provider/), on the same gateway and registry, the stack's taken off first.
         await stack.setConfig({ "faas:functions": "[]" });
@@ -236,7 +242,7 @@ async function packageFigures(
             wall.push(t.wall);
             cpu.push(t.cpu);
         }
-        add(`package: pulumi preview of ${n} new function(s)`, median(previews), "ms");
+        add(`package: pulumi preview of ${n} new function(s) (${n === 1 ? 0 : n === 20 ? 1 : 20} deployed)`, median(previews), "ms");
         add(`package: pulumi up deploying ${n} function(s) on the real OpenFaaS (from ${n === 1 ? 0 : n === 20 ? 1 : 20})`, deployed.wall, "ms");
         add(`package: pulumi up with nothing to do, ${n} function(s)`, median(wall), "ms");
         add(`package: pulumi up with nothing to do, ${n} function(s), CPU of every process`, median(cpu), "ms");
@@ -245,7 +251,7 @@ async function packageFigures(
         bytes.set(n, (await stack.exportState()).length);
     }
     const slope = (m: Map<number, number>) => (m.get(50)! - m.get(1)!) / 49;
-    add("package: pulumi preview: engine cost per new function (1 -> 50)", slope(preview), "ms/function");
+    add("package: pulumi preview of new functions: cost per function (1 -> 50)", slope(preview), "ms/function");
     add("package: pulumi up with nothing to do: cost per function (1 -> 50), wall", slope(new Map([...noop].map(([k, v]) => [k, v.wall]))), "ms/function");
     add("package: pulumi up with nothing to do: cost per function (1 -> 50), CPU", slope(new Map([...noop].map(([k, v]) => [k, v.cpu]))), "ms/function");
     add("package: state bytes per function (1 -> 50)", slope(bytes), "bytes/function");

@@ -17,7 +17,8 @@
 // BENCH_ONLY=registry | openfaas | faasd | data | nodes | eval | pulumi | package | fresh: those rows only.
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type FunctionInputs, functionProvider } from "../components/faas/provider";
 import { DEFAULT_BCRYPT_COST } from "../components/registry/args";
@@ -32,6 +33,8 @@ import { registrySwarmFigures, registrySwarmNodesFigures, registrySwarmSkipReaso
 import { minioSkipReason } from "../test/helpers/minio";
 import { openfaasSwarmSkipReason } from "../test/helpers/openfaas";
 import { missing } from "../test/helpers/skip";
+import { PROVIDER_DIR } from "../test/helpers/package-project";
+import { pulumiHome, pulumiSkipReason } from "../test/helpers/pulumi-cli";
 import { request } from "../test/helpers/http";
 import { startRealRegistry } from "../test/helpers/real-registry";
 import { type RegistryVersion, registrySkipReason } from "../test/helpers/registry-binary";
@@ -216,7 +219,7 @@ async function main(): Promise<void> {
         // The functions on the real gateway, the stack's dynamic resource beside the faasreg package's provider.
         package: { skip: () => missing(pulumiBenchSkipReason(), openfaasSwarmSkipReason()), run: () => functionsNoOpFigures(add, RUNS) },
         fresh: { skip: freshStackSkipReason, run: () => freshStackFigures(add, RUNS) },
-        eval: { skip: () => undefined, run: async () => (await checkDiffRows(add), evaluationRows(add)) },
+        eval: { skip: () => undefined, run: async () => (await checkDiffRows(add), evaluationRows(add), packageEvaluationRows(add)) },
         data: { skip: registrySwarmSkipReason, run: () => dataPathFigures(add, RUNS) },
         nodes: { skip: registrySwarmSkipReason, run: () => registrySwarmNodesFigures(add, RUNS, minioSkipReason() === undefined) },
     };
@@ -283,7 +286,50 @@ async function main(): Promise<void> {
     else process.stderr.write(`  fresh stack figures SKIPPED: ${freshSkip}\n`);
 
     evaluationRows(add);
+    packageEvaluationRows(add);
     print(rows);
+}
+
+/**
+ * Evaluation under mocks of the same functions declared through the faasreg package (its generated SDK: one
+ * CustomResource each), and of bare CustomResources (the SDK's floor per resource), 1 and 200, source maps on
+ * (as pulumi runs a TypeScript program). Needs the engine's CLI to generate the SDK.
+ */
+function packageEvaluationRows(add: (figure: string, value: number, unit: string, goal?: string) => void): void {
+    const why = pulumiSkipReason();
+    if (why !== undefined) return void process.stderr.write(`  package evaluation figures SKIPPED: ${why}\n`);
+    const dir = mkdtempSync(join(tmpdir(), "faasreg-bench-sdk-"));
+    try {
+        const bin = process.env.FAASREG_PULUMI_BIN as string;
+        execFileSync(join(bin, "pulumi"), ["package", "gen-sdk", PROVIDER_DIR, "--language", "nodejs", "--out", dir], {
+            env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, PULUMI_HOME: pulumiHome(), PULUMI_SKIP_UPDATE_CHECK: "true" },
+            stdio: ["ignore", "ignore", "inherit"],
+        });
+        // Its @pulumi/pulumi is the repository's, as npm would link it.
+        mkdirSync(join(dir, "node_modules"));
+        symlinkSync(join(__dirname, "..", "node_modules", "@pulumi"), join(dir, "node_modules", "@pulumi"));
+        for (const mode of ["package", "baseline"]) {
+            const samples = new Map([1, 200].map((n) => [n, { wall: [] as number[], cpu: [] as number[] }]));
+            for (let r = -1; r < EVAL_RUNS; r++) {
+                for (const n of [1, 200]) {
+                    const out = execFileSync(process.execPath, ["--import", "tsx", join(__dirname, "evaluate-package.ts"), mode, String(n)], {
+                        encoding: "utf8",
+                        env: { ...process.env, BENCH_SOURCE_MAPS: "true", FAASREG_BENCH_SDK: join(dir, "nodejs") },
+                    });
+                    const result = JSON.parse(out.trim().split("\n").pop() as string) as { ms: number; cpuMs: number };
+                    if (r < 0) continue;
+                    samples.get(n)?.wall.push(result.ms);
+                    samples.get(n)?.cpu.push(result.cpuMs);
+                }
+            }
+            const [one, many] = [samples.get(1), samples.get(200)] as { wall: number[]; cpu: number[] }[];
+            const what = mode === "package" ? "a function through the faasreg package's SDK" : "a bare CustomResource (baseline)";
+            add(`evaluation per resource beyond the first (1 -> 200), ${what}, source maps on`, (median(many.wall) - median(one.wall)) / 199, "ms/function");
+            add(`CPU per resource beyond the first (1 -> 200), ${what}, source maps on`, (median(many.cpu) - median(one.cpu)) / 199, "ms/function");
+        }
+    } finally {
+        rmSync(dir, { recursive: true, force: true });
+    }
 }
 
 /** Stack evaluation under mocks: 1, 50 and 200 functions, source maps off and on. */
