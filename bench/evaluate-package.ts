@@ -1,6 +1,8 @@
 // One evaluation under mocks, in a fresh process, of N functions declared through the faasreg package (its SDK as
 // `pulumi package gen-sdk` makes it, FAASREG_BENCH_SDK), or of N bare CustomResources without inputs: the SDK's
 // own floor per resource, the baseline the per-function figures are read against. Prints elapsed and CPU ms.
+import { createRequire } from "node:module";
+import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { installMocks, settle } from "../test/helpers/mocks";
 import { FUNCTION_TOKEN } from "../provider/schema";
@@ -24,8 +26,9 @@ async function main(): Promise<void> {
         "project:registryPassword",
     ]);
     if (mode === "package") {
-        // The SDK `pulumi package gen-sdk` generated (bench/run.ts), as a TypeScript user's program loads it.
-        const faasreg = (await import(process.env.FAASREG_BENCH_SDK as string)) as {
+        // The SDK `pulumi package gen-sdk` generated (bench/run.ts). Its function.ts, not its index.ts: the index's lazy
+        // exports are getters esbuild (tsx, this process's loader) shadows with its own; ts-node, Pulumi's, keeps them.
+        const faasreg = createRequire(__filename)(join(process.env.FAASREG_BENCH_SDK as string, "function")) as {
             Function: new (name: string, args: Record<string, unknown>) => pulumi.CustomResource;
         };
         // As the package's examples write it: the credentials secret, registryAuth made from the registry password.
