@@ -17,7 +17,9 @@ export function copyPackageProgram(source: string, dest: string): string {
 
 /** For a TypeScript program: the SDK (`pulumi package gen-sdk`) as node_modules/@faasreg/pulumi, @pulumi and @types the repository's. */
 export async function prepareTypeScriptProgram(stack: PulumiStack, project: string): Promise<void> {
-    const gen = await stack.spawnInLab(["pulumi", "package", "gen-sdk", PROVIDER_DIR, "--language", "nodejs", "--out", join(project, "sdks")], { cwd: project });
+    const gen = await stack.spawnInLab(["pulumi", "package", "gen-sdk", PROVIDER_DIR, "--language", "nodejs", "--out", join(project, "sdks")], {
+        cwd: project,
+    });
     if (gen.status !== 0) throw new Error(`pulumi package gen-sdk failed:\n${gen.out.slice(-4000)}`);
     renameSync(join(project, "sdks", "nodejs"), join(project, "sdks", "faasreg"));
     mkdirSync(join(project, "node_modules", "@faasreg"), { recursive: true });
