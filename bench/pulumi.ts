@@ -170,18 +170,9 @@ export async function functionsNoOpFigures(add: Add, runs: number): Promise<void
         for (const n of [1, 20, 50]) {
             const functions = Array.from({ length: n }, (_, i) => ({ service: `fn-${i}`, image: "team/fn:1", envVars: { INDEX: String(i) } }));
             await stack.setConfig({ "faas:functions": JSON.stringify(functions) });
-            const previews: number[] = [];
-            for (let round = 0; round < runs; round++) previews.push((await timed(stack, ["preview", ...flags(stack)])).wall);
+            const { previews, deployed, wall, cpu } = await previewUpNoOp(stack, runs);
             add(`pulumi preview of ${n} new function(s) (${n === 1 ? 0 : n === 20 ? 1 : 20} deployed)`, median(previews), "ms");
             preview.set(n, median(previews));
-            const deployed = await timed(stack, ["up", "--yes", "--skip-preview", ...flags(stack)]);
-            const wall: number[] = [];
-            const cpu: number[] = [];
-            for (let round = 0; round < runs; round++) {
-                const t = await timed(stack, ["up", "--yes", "--expect-no-changes", ...flags(stack)]);
-                wall.push(t.wall);
-                cpu.push(t.cpu);
-            }
             add(`pulumi up deploying ${n} function(s) on the real OpenFaaS (from ${n === 1 ? 0 : n === 20 ? 1 : 20})`, deployed.wall, "ms");
             add(`pulumi up with nothing to do, ${n} function(s)`, median(wall), "ms");
             add(`pulumi up with nothing to do, ${n} function(s), CPU of every process`, median(cpu), "ms");
@@ -198,6 +189,21 @@ export async function functionsNoOpFigures(add: Add, runs: number): Promise<void
         await timed(stack, ["up", "--yes", "--skip-preview", ...flags(stack)]);
         await packageFigures(add, runs, lab, { gateway: faas.url, gatewayPassword: "bench-Gateway-Pass-0123", registry: host, password });
     });
+}
+
+/** `runs` previews of the stack's new declaration, the up that deploys it, then `runs` no-op ups (wall and CPU). */
+async function previewUpNoOp(stack: PulumiStack, runs: number): Promise<{ previews: number[]; deployed: { wall: number }; wall: number[]; cpu: number[] }> {
+    const previews: number[] = [];
+    for (let round = 0; round < runs; round++) previews.push((await timed(stack, ["preview", ...flags(stack)])).wall);
+    const deployed = await timed(stack, ["up", "--yes", "--skip-preview", ...flags(stack)]);
+    const wall: number[] = [];
+    const cpu: number[] = [];
+    for (let round = 0; round < runs; round++) {
+        const t = await timed(stack, ["up", "--yes", "--expect-no-changes", ...flags(stack)]);
+        wall.push(t.wall);
+        cpu.push(t.cpu);
+    }
+    return { previews, deployed, wall, cpu };
 }
 
 /**
@@ -232,16 +238,7 @@ async function packageFigures(
     const bytes = new Map<number, number>();
     for (const n of [1, 20, 50]) {
         await stack.setConfig({ count: String(n) });
-        const previews: number[] = [];
-        for (let round = 0; round < runs; round++) previews.push((await timed(stack, ["preview", ...flags(stack)])).wall);
-        const deployed = await timed(stack, ["up", "--yes", "--skip-preview", ...flags(stack)]);
-        const wall: number[] = [];
-        const cpu: number[] = [];
-        for (let round = 0; round < runs; round++) {
-            const t = await timed(stack, ["up", "--yes", "--expect-no-changes", ...flags(stack)]);
-            wall.push(t.wall);
-            cpu.push(t.cpu);
-        }
+        const { previews, deployed, wall, cpu } = await previewUpNoOp(stack, runs);
         add(`package: pulumi preview of ${n} new function(s) (${n === 1 ? 0 : n === 20 ? 1 : 20} deployed)`, median(previews), "ms");
         add(`package: pulumi up deploying ${n} function(s) on the real OpenFaaS (from ${n === 1 ? 0 : n === 20 ? 1 : 20})`, deployed.wall, "ms");
         add(`package: pulumi up with nothing to do, ${n} function(s)`, median(wall), "ms");

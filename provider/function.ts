@@ -8,6 +8,7 @@ import {
     DEFAULT_NETWORK,
     DEFAULT_READINESS_TIMEOUT_SECONDS,
     FAAS_BACKEND_NAMES,
+    type DeploymentFields,
     type FaasBackendName,
 } from "../components/faas/args";
 import { checkInputs, type FunctionInputs, type FunctionOutputs, FunctionProvider } from "../components/faas/provider";
@@ -16,8 +17,8 @@ import { checkGatewayUrl } from "../components/faas/validate";
 import { checkStringList, checkStringMap, describe } from "../components/problems";
 import { FUNCTION_INPUTS, FUNCTION_OUTPUTS } from "./schema";
 
-/** The function's inputs as the schema names them (plain values, after the secrets are unwrapped). */
-export interface PublicFunction {
+/** The function's inputs as the schema names them (plain values, after the secrets are unwrapped): the gateway's deployment fields, and ours. */
+export interface PublicFunction extends DeploymentFields {
     gatewayUrl: string;
     gatewayUsername?: string;
     gatewayPassword?: string;
@@ -27,17 +28,6 @@ export interface PublicFunction {
     registryAuth?: string;
     registryServer?: string;
     backend?: FaasBackendName;
-    envProcess?: string;
-    network?: string;
-    envVars?: Record<string, string>;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-    constraints?: string[];
-    secrets?: string[];
-    limits?: { memory?: string; cpu?: string };
-    requests?: { memory?: string; cpu?: string };
-    readOnlyRootFilesystem?: boolean;
-    namespace?: string;
     adopt?: boolean;
     waitForReady?: boolean;
     readinessTimeoutSeconds?: number;
