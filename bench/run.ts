@@ -183,13 +183,19 @@ async function checkDiffRows(add: (figure: string, value: number, unit: string) 
  */
 const EVAL_RUNS = Math.max(RUNS, 9);
 
-function evaluateStacks(sizes: number[], sourceMaps: boolean): Map<number, { wall: number; cpu: number }> {
+/** Medians of EVAL_RUNS evaluations (after one warm-up) at each size, each in a fresh process: `script` (a file of bench/ and its arguments) gets the size last. */
+function evaluateStacks(
+    sizes: number[],
+    sourceMaps: boolean,
+    script: string[] = ["evaluate-stack.ts"],
+    env: NodeJS.ProcessEnv = {},
+): Map<number, { wall: number; cpu: number }> {
     const samples = new Map(sizes.map((n) => [n, { wall: [] as number[], cpu: [] as number[] }]));
     for (let r = -1; r < EVAL_RUNS; r++) {
         for (const n of sizes) {
-            const out = execFileSync(process.execPath, ["--import", "tsx", join(__dirname, "evaluate-stack.ts"), String(n)], {
+            const out = execFileSync(process.execPath, ["--import", "tsx", join(__dirname, script[0]), ...script.slice(1), String(n)], {
                 encoding: "utf8",
-                env: { ...process.env, BENCH_SOURCE_MAPS: String(sourceMaps) },
+                env: { ...process.env, ...env, BENCH_SOURCE_MAPS: String(sourceMaps) },
             });
             const result = JSON.parse(out.trim().split("\n").pop() as string) as { ms: number; cpuMs: number };
             if (r < 0) continue;
@@ -309,23 +315,11 @@ function packageEvaluationRows(add: (figure: string, value: number, unit: string
         mkdirSync(join(dir, "node_modules"));
         symlinkSync(join(__dirname, "..", "node_modules", "@pulumi"), join(dir, "node_modules", "@pulumi"));
         for (const mode of ["package", "baseline"]) {
-            const samples = new Map([1, 200].map((n) => [n, { wall: [] as number[], cpu: [] as number[] }]));
-            for (let r = -1; r < EVAL_RUNS; r++) {
-                for (const n of [1, 200]) {
-                    const out = execFileSync(process.execPath, ["--import", "tsx", join(__dirname, "evaluate-package.ts"), mode, String(n)], {
-                        encoding: "utf8",
-                        env: { ...process.env, BENCH_SOURCE_MAPS: "true", FAASREG_BENCH_SDK: join(dir, "nodejs") },
-                    });
-                    const result = JSON.parse(out.trim().split("\n").pop() as string) as { ms: number; cpuMs: number };
-                    if (r < 0) continue;
-                    samples.get(n)?.wall.push(result.ms);
-                    samples.get(n)?.cpu.push(result.cpuMs);
-                }
-            }
-            const [one, many] = [samples.get(1), samples.get(200)] as { wall: number[]; cpu: number[] }[];
+            const e = evaluateStacks([1, 200], true, ["evaluate-package.ts", mode], { FAASREG_BENCH_SDK: join(dir, "nodejs") });
+            const [one, many] = [e.get(1), e.get(200)] as { wall: number; cpu: number }[];
             const what = mode === "package" ? "a function through the faasreg package's SDK" : "a bare CustomResource (baseline)";
-            add(`evaluation per resource beyond the first (1 -> 200), ${what}, source maps on`, (median(many.wall) - median(one.wall)) / 199, "ms/function");
-            add(`CPU per resource beyond the first (1 -> 200), ${what}, source maps on`, (median(many.cpu) - median(one.cpu)) / 199, "ms/function");
+            add(`evaluation per resource beyond the first (1 -> 200), ${what}, source maps on`, (many.wall - one.wall) / 199, "ms/function");
+            add(`CPU per resource beyond the first (1 -> 200), ${what}, source maps on`, (many.cpu - one.cpu) / 199, "ms/function");
         }
     } finally {
         rmSync(dir, { recursive: true, force: true });
