@@ -48,7 +48,7 @@ const DEFAULTS: Partial<PublicFunction> = {
 
 type Wire = Record<string, unknown>;
 
-function isSecret(value: unknown): value is { value: unknown } {
+export function isSecret(value: unknown): value is { value: unknown } {
     return typeof value === "object" && value !== null && (value as Wire)[specialSigKey] === specialSecretSig;
 }
 
@@ -71,11 +71,14 @@ export function unwrap(props: Wire): { plain: Wire; secret: Set<string> } {
     return { plain, secret };
 }
 
-/** Marks `keys` (and the always-secret ones) secret again on the way back to the engine. */
+/** Marks the top-level properties `keys` secret on the way back to the engine. */
+export function wrapKeys(props: Wire, keys: Set<string>): Wire {
+    return Object.fromEntries(Object.entries(props).map(([k, v]) => [k, keys.has(k) ? { [specialSigKey]: specialSecretSig, value: v } : v]));
+}
+
+/** Marks `keys` (and the function's always-secret ones) secret again on the way back to the engine. */
 export function wrap(props: Wire, keys: Set<string>): Wire {
-    return Object.fromEntries(
-        Object.entries(props).map(([k, v]) => [k, keys.has(k) || ALWAYS_SECRET.includes(k) ? { [specialSigKey]: specialSecretSig, value: v } : v]),
-    );
+    return wrapKeys(props, new Set([...keys, ...ALWAYS_SECRET]));
 }
 
 /** `project/stack` from a URN (`urn:pulumi:STACK::PROJECT::TYPE::NAME`): the owner label the stack's own functions carry. */

@@ -3,6 +3,7 @@
 // `pulumi package get-schema ./provider` prints its schema.
 import * as provider from "@pulumi/pulumi/provider";
 import { FunctionResource } from "./function";
+import { CONTAINER_FILE_TOKEN, ContainerFileResource, REGISTRY_TYPE, constructRegistry } from "./registry";
 import { FUNCTION_TOKEN, PACKAGE_VERSION, packageSchema } from "./schema";
 
 /** The resource type a URN names (`urn:pulumi:STACK::PROJECT::[PARENT$]TYPE::NAME`). */
@@ -11,12 +12,17 @@ function typeOf(urn: string): string {
     return qualified.slice(qualified.lastIndexOf("$") + 1);
 }
 
-const fn = new FunctionResource();
+/** The custom resources, by type: the function, and the registry's htpasswd file (a child of the registry component). */
+const custom: Record<string, FunctionResource | ContainerFileResource> = {
+    [FUNCTION_TOKEN]: new FunctionResource(),
+    [CONTAINER_FILE_TOKEN]: new ContainerFileResource(),
+};
 
-function resourceFor(urn: string): FunctionResource {
+function resourceFor(urn: string): FunctionResource | ContainerFileResource {
     const type = typeOf(urn);
-    if (type !== FUNCTION_TOKEN) throw new Error(`the faasreg provider has no resource type ${type}: it provides ${FUNCTION_TOKEN}`);
-    return fn;
+    const r = custom[type];
+    if (r === undefined) throw new Error(`the faasreg provider has no resource type ${type}: it provides ${Object.keys(custom).join(" and ")}`);
+    return r;
 }
 
 export const faasregProvider: provider.Provider = {
@@ -28,4 +34,8 @@ export const faasregProvider: provider.Provider = {
     read: (id, urn, props) => resourceFor(urn).read(id, urn, props),
     update: (id, urn, olds, news) => resourceFor(urn).update(id, urn, olds, news),
     delete: (id, urn, props) => resourceFor(urn).delete(id, urn, props),
+    construct: async (name, type, inputs, options) => {
+        if (type !== REGISTRY_TYPE) throw new Error(`the faasreg provider has no component ${type}: it provides ${REGISTRY_TYPE}`);
+        return constructRegistry(name, inputs, options);
+    },
 };

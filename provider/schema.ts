@@ -2,16 +2,26 @@
 // resources in every language. The table of the function's inputs below is the schema's, and the provider's check
 // refuses any property not in it (./function.ts, which translates them to the stack's gateway logic).
 import { DEFAULT_GATEWAY_USERNAME, DEFAULT_NETWORK, DEFAULT_READINESS_TIMEOUT_SECONDS } from "../components/faas/args";
+import {
+    DEFAULT_BCRYPT_COST,
+    DEFAULT_HTTPS_PORT,
+    DEFAULT_PORT,
+    DEFAULT_REGISTRY_IMAGE,
+    GENERATED_PASSWORD_LENGTH,
+    MIN_PASSWORD_LENGTH,
+} from "../components/registry/args";
 
 /** The package's name: short, one word in every language (`faasreg` in TypeScript and YAML, `pulumi_faasreg` in Python). */
 export const PACKAGE = "faasreg";
 export const FUNCTION_TOKEN = `${PACKAGE}:index:Function`;
+/** The registry component: the stack's own type token, so a stack that moves to the package keeps its URNs. */
+export const REGISTRY_TOKEN = `${PACKAGE}:registry:PrivateRegistry`;
 /** Kept in step with package.json by a test (the engine records it in state beside every resource). */
 export const PACKAGE_VERSION = "0.1.0";
 
 type PropertySpec = {
     type?: "string" | "boolean" | "integer" | "object" | "array";
-    items?: { type: "string" };
+    items?: { type: "string" } | { $ref: string };
     additionalProperties?: { type: "string" };
     $ref?: string;
     description: string;
@@ -119,14 +129,131 @@ export const FUNCTION_OUTPUTS: Record<string, PropertySpec> = {
     reportedImage: { type: "string", description: "The image the gateway reports (faas-swarm may pin it by digest)." },
 };
 
+const ref = (type: string) => `#/types/${PACKAGE}:registry:${type}`;
+
+/** The registry's object types: PrivateRegistryArgs' (components/registry/args.ts), property by property. */
+const REGISTRY_TYPES: Record<string, { description: string; properties: Record<string, PropertySpec>; required: string[] }> = {
+    Tls: {
+        description: "How the registry gets its TLS certificate.",
+        properties: {
+            mode: {
+                type: "string",
+                description:
+                    '"letsencrypt" (ACMEv2, TLS-ALPN-01 on the public port 443), "certificate" (one you give) or "none" (plain HTTP, only on a loopback `bindAddress`).',
+            },
+            email: { type: "string", description: "`letsencrypt`: the ACME account e-mail Let's Encrypt sends expiry notices to." },
+            directory: {
+                type: "string",
+                description: '`letsencrypt`: "production" (the default), "staging", or the https URL of a private ACME CA.',
+            },
+            certificate: { type: "string", description: "`certificate`: the PEM certificate chain, leaf first." },
+            privateKey: { type: "string", secret: true, description: "`certificate`: the PEM private key. A secret in state and in every SDK." },
+            root: {
+                type: "string",
+                description: "PEM root of a private CA (of the given certificate, or of a private ACME CA) for the readiness gate to trust.",
+            },
+        },
+        required: ["mode"],
+    },
+    User: {
+        description: "A registry user: an htpasswd entry, bcrypt-hashed by the provider (deterministically: no diff when nothing changed).",
+        properties: {
+            username: { type: "string", description: "The login name: non-empty, without `:`, whitespace or control characters." },
+            password: {
+                type: "string",
+                secret: true,
+                description: `The password, ${MIN_PASSWORD_LENGTH} to 72 bytes. Unset: a generated ${GENERATED_PASSWORD_LENGTH}-character one, kept in state as a secret.`,
+            },
+        },
+        required: ["username"],
+    },
+    Storage: {
+        description: "Where the registry keeps images.",
+        properties: {
+            driver: { type: "string", description: '"filesystem" (a named Docker volume on the registry\'s host, the default) or "s3".' },
+            bucket: { type: "string", description: "`s3`: the bucket." },
+            region: { type: "string", description: "`s3`: the region." },
+            regionEndpoint: { type: "string", description: "`s3`: an S3-compatible endpoint, e.g. `https://minio.example.com:9000`. Unset: AWS." },
+            forcePathStyle: { type: "boolean", description: "`s3`: path-style addressing (most S3-compatible stores)." },
+            accessKey: { type: "string", description: "`s3`: the access key. Unset (with `secretKey`): the host's IAM role." },
+            secretKey: { type: "string", secret: true, description: "`s3`: the secret key. A secret in state and in every SDK." },
+            rootDirectory: { type: "string", description: "`s3`: a prefix inside the bucket." },
+            redirect: { type: "boolean", description: "`s3`: answer blob downloads with a redirect to a pre-signed URL of the store." },
+        },
+        required: ["driver"],
+    },
+    DockerConnection: {
+        description:
+            "How to reach the Docker engine that runs the registry, as the docker provider's config says. Unset: the program's own `docker:*` config (the local engine without it).",
+        properties: {
+            host: { type: "string", description: "The engine: `unix:///var/run/docker.sock`, `ssh://user@host`, `tcp://host:2376`." },
+            context: { type: "string", description: "A Docker context whose engine is used instead of `host`." },
+            sshOpts: { type: "array", items: { type: "string" }, description: "Extra ssh options for an `ssh://` host." },
+            certPath: { type: "string", description: "A folder with ca.pem, cert.pem and key.pem, for `tcp://` with TLS." },
+            caMaterial: { type: "string", description: "The CA certificate as PEM text, for `tcp://` with TLS." },
+            certMaterial: { type: "string", description: "The client certificate as PEM text." },
+            keyMaterial: { type: "string", secret: true, description: "The client key as PEM text. A secret." },
+        },
+        required: [],
+    },
+};
+
+/** The registry's inputs, by their names in every language. */
+export const REGISTRY_INPUTS: Record<string, PropertySpec> = {
+    host: { type: "string", description: 'The DNS name the registry serves, e.g. `registry.example.com`. Required unless `tls.mode` is "none".' },
+    tls: { $ref: ref("Tls"), description: "How the registry gets its TLS certificate." },
+    users: {
+        type: "array",
+        items: { $ref: ref("User") },
+        description: "Who may push and pull: at least one. The first one's credentials are the outputs `username`, `password` and `registryAuth`.",
+    },
+    storage: { $ref: ref("Storage"), description: "Where images are stored. Unset: a named volume on the registry's host." },
+    image: { type: "string", description: "The registry image (distribution v3; a 2.x image cannot do Let's Encrypt).", default: DEFAULT_REGISTRY_IMAGE },
+    port: {
+        type: "integer",
+        description: 'The port the registry listens on in the container, and the published one for `tls.mode` "none".',
+        default: DEFAULT_PORT,
+    },
+    httpsPort: { type: "integer", description: "The published HTTPS port (Let's Encrypt's TLS-ALPN-01 needs 443).", default: DEFAULT_HTTPS_PORT },
+    bindAddress: { type: "string", description: 'The host address the port is published on. Unset: `0.0.0.0`, or `127.0.0.1` for `tls.mode` "none".' },
+    bcryptCost: { type: "integer", description: "bcrypt cost of the htpasswd entries, 4 to 31.", default: DEFAULT_BCRYPT_COST },
+    retainData: { type: "boolean", description: "Keep the data and certificate volumes on `pulumi destroy`.", default: true },
+    readinessTimeoutSeconds: {
+        type: "integer",
+        description: "How long `pulumi up` waits for `/v2/` to answer 401 without and 200 with credentials, in seconds.",
+        default: 180,
+    },
+    docker: { $ref: ref("DockerConnection"), description: "How to reach the Docker engine. Unset: the program's `docker:*` config." },
+};
+
+/** What the registry reports. */
+export const REGISTRY_OUTPUTS: Record<string, PropertySpec> = {
+    server: { type: "string", description: "What image references start with: `registry.example.com` (or `host:port`)." },
+    url: { type: "string", description: "`https://registry.example.com` (`http://127.0.0.1:5000` without TLS)." },
+    username: { type: "string", description: "The first user's name." },
+    password: { type: "string", secret: true, description: "The first user's password (given or generated). A secret." },
+    registryAuth: {
+        type: "string",
+        secret: true,
+        description: "base64 of `username:password` of the first user: a function's `registryAuth` on faas-swarm. A secret.",
+    },
+    dockerConfigJson: {
+        type: "string",
+        secret: true,
+        description: '`{"auths":{SERVER:{"auth":...}}}`: a `~/.docker/config.json`, or a Kubernetes image pull secret\'s `.dockerconfigjson`. A secret.',
+    },
+    passwords: { type: "object", additionalProperties: { type: "string" }, secret: true, description: "Every user's password, by name. A secret." },
+};
+
 /** The schema: `pulumi package get-schema provider` prints it. Descriptions are Markdown, as every SDK's docs show them. */
 export function packageSchema(): Record<string, unknown> {
-    const clean = (spec: PropertySpec) => {
+    const cleanOne = (spec: PropertySpec) => {
         const { replaceOnChanges, ...rest } = spec;
         return replaceOnChanges ? { ...rest, replaceOnChanges } : rest;
     };
-    const inputs = Object.fromEntries(Object.entries(FUNCTION_INPUTS).map(([k, v]) => [k, clean(v)]));
-    const outputs = Object.fromEntries(Object.entries(FUNCTION_OUTPUTS).map(([k, v]) => [k, clean(v)]));
+    const cleanAll = (specs: Record<string, PropertySpec>) => Object.fromEntries(Object.entries(specs).map(([k, v]) => [k, cleanOne(v)]));
+    const inputs = cleanAll(FUNCTION_INPUTS);
+    const outputs = cleanAll(FUNCTION_OUTPUTS);
     return {
         name: PACKAGE,
         displayName: "FaaS registry",
@@ -143,6 +270,12 @@ export function packageSchema(): Record<string, unknown> {
         provider: { description: "The faasreg provider. It holds no configuration: every function names its gateway." },
         types: {
             "faasreg:index:FunctionResources": resources,
+            ...Object.fromEntries(
+                Object.entries(REGISTRY_TYPES).map(([name, t]) => [
+                    `${PACKAGE}:registry:${name}`,
+                    { type: "object", description: t.description, properties: t.properties, required: t.required },
+                ]),
+            ),
         },
         resources: {
             [FUNCTION_TOKEN]: {
@@ -155,6 +288,18 @@ export function packageSchema(): Record<string, unknown> {
                 requiredInputs: REQUIRED_INPUTS,
                 properties: { ...inputs, ...outputs },
                 required: [...REQUIRED_INPUTS, "gatewayUsername", "network", "backend", "url", "replicas", "availableReplicas"],
+            },
+            [REGISTRY_TOKEN]: {
+                isComponent: true,
+                description:
+                    "A private Docker registry (CNCF distribution) in a container on a Docker host: htpasswd auth whose bcrypt entries are made " +
+                    "from the users' passwords (secrets), TLS from Let's Encrypt or a given certificate, images and the certificate cache on " +
+                    "volumes, and a readiness gate `pulumi up` waits on (`/v2/` answers 401 without and 200 with credentials). A password " +
+                    "rotation rewrites the htpasswd in the running container: the registry re-reads it and refuses no request.",
+                inputProperties: cleanAll(REGISTRY_INPUTS),
+                requiredInputs: ["tls", "users"],
+                properties: cleanAll(REGISTRY_OUTPUTS),
+                required: Object.keys(REGISTRY_OUTPUTS),
             },
         },
     };

@@ -41,6 +41,24 @@ export const EMPTY_HTPASSWD = "# faasreg: the users are written once the registr
 
 export const PROBE_SCRIPT = path.relative(process.cwd(), path.join(__dirname, "probe.mjs")).split(path.sep).join("/");
 
+/** What `ContainerFile` takes: the file written into the running registry container (the htpasswd). */
+export type ContainerFileArgs = ConstructorParameters<typeof ContainerFile>[1];
+
+/**
+ * How the registry's two helpers run where the component is declared. The stack uses the defaults. The package's
+ * provider (provider/registry.ts) runs the component in its own process for programs in any language, where a
+ * dynamic resource cannot be served (its provider is found through the program's node_modules) and the command
+ * provider's working directory is the consumer's program, not this project.
+ */
+export interface RegistryRuntime {
+    /** Writes the htpasswd into the container. Default: `ContainerFile`, a dynamic resource. */
+    containerFile?: (name: string, args: ContainerFileArgs, opts: pulumi.CustomResourceOptions) => pulumi.CustomResource & { sha256: pulumi.Output<string> };
+    /** The readiness probe's path as the command provider runs it. Default: `PROBE_SCRIPT`, relative to the project root. */
+    probeScript?: string;
+}
+
+export type PrivateRegistryOptions = pulumi.ComponentResourceOptions & { runtime?: RegistryRuntime };
+
 /**
  * A private Docker registry (CNCF distribution) in a container on the Docker host of the docker provider
  * passed in `opts` (the local engine, or a VM over `ssh://`): htpasswd auth with deterministic bcrypt
@@ -67,10 +85,11 @@ export class PrivateRegistry extends pulumi.ComponentResource {
     /** The Swarm services, network and node (`mode: "swarm"`). */
     readonly swarm?: SwarmRegistry;
 
-    constructor(name: string, args: PrivateRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
+    constructor(name: string, args: PrivateRegistryArgs, opts?: PrivateRegistryOptions) {
         const problems = validateRegistryArgs(args);
         if (problems.length > 0) throw new ArgumentError(`PrivateRegistry "${name}"`, problems);
-        super(REGISTRY_TYPE, name, {}, opts);
+        const { runtime = {}, ...componentOpts } = opts ?? {};
+        super(REGISTRY_TYPE, name, {}, componentOpts);
 
         const tls = args.tls;
         const port = args.port ?? DEFAULT_PORT;
@@ -157,11 +176,14 @@ export class PrivateRegistry extends pulumi.ComponentResource {
             // The users, written into the running container: a rotation rewrites the file in place, and the registry
             // re-reads it when its mtime changes, so no request is refused (a replaced container refuses them for
             // about a second). The container's own upload holds none, so it is not replaced.
-            const users = new ContainerFile(
-                `${name}-htpasswd`,
-                { connection: args.docker ?? {}, container: this.container.id, path: CONTAINER_PATHS.htpasswd, content: htpasswd, mode: 0o400 },
-                { parent: this },
-            );
+            const fileArgs: ContainerFileArgs = {
+                connection: args.docker ?? {},
+                container: this.container.id,
+                path: CONTAINER_PATHS.htpasswd,
+                content: htpasswd,
+                mode: 0o400,
+            };
+            const users = (runtime.containerFile ?? ((n, a, o) => new ContainerFile(n, a, o)))(`${name}-htpasswd`, fileArgs, { parent: this });
             readyAfter = [this.container, users];
             readyTriggers = [this.container.id, users.sha256];
         }
@@ -194,7 +216,7 @@ export class PrivateRegistry extends pulumi.ComponentResource {
         this.ready = new command.local.Command(
             `${name}-ready`,
             {
-                create: `node ${JSON.stringify(PROBE_SCRIPT)}`,
+                create: `node ${JSON.stringify(runtime.probeScript ?? PROBE_SCRIPT)}`,
                 // Credentials travel on stdin, never on the command line or in the environment.
                 stdin: probeInput,
                 // The probe prints diagnostics only (never a credential) to stderr; stdout stays silent.

@@ -1,8 +1,10 @@
-// The faasreg package (provider/) consumed for real from Pulumi YAML and Python, the examples of the README
-// (examples/package/*), by the real engine: the real OpenFaaS gateway + faas-swarm, the registry as the stack
-// declares it (TLS, htpasswd), a private image pushed there by a registry user. For each language: `pulumi up`
-// (the function answers; Swarm pulled the private image with registryAuth), a second `up --expect-no-changes`,
-// the secrets kept secret in state and output, `destroy` (the function leaves the gateway).
+// The faasreg package (provider/) consumed for real from TypeScript, Pulumi YAML and Python, the examples of the
+// README (examples/package/*), by the real engine: each program declares a registry (the package's component, a
+// container on the lab's Docker engine, a given certificate, htpasswd) and a function whose image lives in it, on
+// the real OpenFaaS gateway + faas-swarm. For each language: a first `pulumi up` without the function (the
+// registry answers), the image pushed there by the registry's user, `pulumi up` (the function answers: Swarm
+// pulled the private image with the registry's registryAuth output), a second `up --expect-no-changes`, the
+// secrets kept secret in state and output, `destroy` (the function leaves the gateway, the registry its engine).
 // Needs the language hosts built from source (FAASREG_LANGUAGES_BIN, ../shared/languages) besides the engine.
 import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
@@ -10,12 +12,15 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { labSkipReason } from "../helpers/lab";
 import { openfaasSwarmSkipReason } from "../helpers/openfaas";
-import { PROJECT_ROOT, PulumiStack, pulumiSkipReason } from "../helpers/pulumi-cli";
+import { changedResources, PROJECT_ROOT, PulumiStack, pulumiSkipReason } from "../helpers/pulumi-cli";
 import { containerSpec } from "../helpers/real-registry";
 import { registrySkipReason } from "../helpers/registry-binary";
 import { CACHE_DIR } from "../helpers/shared-binaries";
 import { skipping } from "../helpers/skip";
 import { evaluateStack } from "../helpers/stack";
+import { importFunctionImage } from "../helpers/function-image";
+import { ImageSource } from "../helpers/image-source";
+import { importRegistryImage } from "../helpers/registry-image";
 import { type SwarmLab, startSwarmLab } from "../helpers/swarm-lab";
 import { copyPackageProgram, prepareTypeScriptProgram, PROVIDER_DIR as PROVIDER } from "../helpers/package-project";
 import { makeCertificate } from "../helpers/tls";
@@ -43,12 +48,16 @@ const skipOtherLanguages = skip ?? skipping("test/e2e/package-languages.test.ts 
 const HOST = "registry.package.test";
 const REGISTRY_PASSWORD = "ci-Package-Pass:0123456789";
 const GATEWAY_PASSWORD = "gw-Package-Pass-0123456789";
+const ROTATED_PASSWORD = "ci-Rotated-Pass:9876543210";
 
 describe.skipIf(skip !== undefined)(
     "the faasreg package from TypeScript, Pulumi YAML and Python, through the real engine, on the real OpenFaaS for Swarm",
     () => {
         let env: SwarmLab;
-        let image: string;
+        let registryImage: string;
+        const tls = makeCertificate(HOST);
+        /** Each language's registry on a port of its own (the lab's registry, which the test itself uses, has 443). */
+        const ports: Record<string, number> = { typescript: 5443, yaml: 5444, python: 5445 };
 
         /** The example copied into the lab, its `packages:` path made absolute. */
         const projectCopy = (language: string) =>
@@ -58,14 +67,18 @@ describe.skipIf(skip !== undefined)(
                 env.lab,
                 language,
                 {
+                    "docker:host": env.docker.host,
+                    registryHost: HOST,
+                    registryHttpsPort: String(ports[language]),
+                    registryImage,
+                    certificate: tls.cert,
+                    privateKey: tls.key,
+                    registryPassword: REGISTRY_PASSWORD,
                     gatewayUrl: env.faas.url,
                     gatewayPassword: GATEWAY_PASSWORD,
-                    registryServer: HOST,
-                    registryUsername: "ci",
-                    registryPassword: REGISTRY_PASSWORD,
-                    image,
+                    image: "team/hello:1",
                 },
-                ["gatewayPassword", "registryPassword"],
+                ["gatewayPassword", "registryPassword", "privateKey"],
                 {
                     project,
                     env: {
@@ -89,34 +102,94 @@ describe.skipIf(skip !== undefined)(
                 })
             ).status;
         const auth = Buffer.from(`ci:${REGISTRY_PASSWORD}`).toString("base64");
+        const keyLine = tls.key.split("\n")[1];
         const expectNoSecret = (text: string, where: string) => {
-            for (const secret of [REGISTRY_PASSWORD, GATEWAY_PASSWORD, auth]) expect(text.includes(secret), `a secret in ${where}`).toBe(false);
+            for (const secret of [REGISTRY_PASSWORD, GATEWAY_PASSWORD, auth, keyLine]) expect(text.includes(secret), `a secret in ${where}`).toBe(false);
         };
 
-        /** up, the function answers; up --expect-no-changes; no secret in state or output; destroy, the function is gone. */
-        const lifecycle = async (stack: PulumiStack, service: string, answer: string) => {
+        /** The lab's containers made by this language's stack (the registry's is named after its project and stack). */
+        const containers = (language: string) =>
+            env.docker
+                .must(["ps", "-a", "--format", "{{.Names}}"])
+                .split("\n")
+                .filter((n) => n.includes(`-${language}-registry`));
+
+        /**
+         * A password rotation through the package: the htpasswd is rewritten in the running container (the container is not
+         * replaced), the function is redeployed with the new registryAuth; the new password logs in, the old one no longer does.
+         */
+        const rotation = async (stack: PulumiStack, language: string, server: string) => {
+            const id = () => env.docker.must(["ps", "-q", "--no-trunc", "--filter", `name=-${language}-registry`]).trim();
+            const before = id();
+            await stack.setConfig({ registryPassword: ROTATED_PASSWORD }, ["registryPassword"]);
+            const preview = await stack.preview(["--diff"]);
+            expect(preview.status, preview.out.slice(-4000)).toBe(0);
+            // The htpasswd is updated in place, the readiness gate runs again, the function is redeployed: the container stays.
+            expect(preview.out).toMatch(/faasreg:registry:ContainerFile: \(update\)/);
+            expect(changedResources(await stack.preview(["--json"]))).toEqual(["hello", "registry-htpasswd", "registry-ready"]);
+            expectNoSecret(preview.out, "pulumi preview --diff of the rotation");
+            expect(preview.out.includes(ROTATED_PASSWORD), "the new password in the preview").toBe(false);
+            const up = await stack.up();
+            expect(up.status, up.out.slice(-4000)).toBe(0);
+            expect(up.out.includes(ROTATED_PASSWORD), "the new password in pulumi up's output").toBe(false);
+            expect(id()).toBe(before);
+            expect(env.docker.must(["login", server, "-u", "ci", "--password-stdin"], ROTATED_PASSWORD)).toMatch(/Login Succeeded/);
+            expect(env.docker.cli(["login", server, "-u", "ci", "--password-stdin"], REGISTRY_PASSWORD).status).not.toBe(0);
+            process.stderr.write(`package-languages: ${stack.name}: rotation up ${up.ms} ms, container ${before.slice(0, 12)} kept\n`);
+        };
+
+        /**
+         * up without the function (the registry answers); the image pushed; up (the function answers); up --expect-no-changes;
+         * no secret in state or output; destroy (the function and the registry's container are gone).
+         */
+        const lifecycle = async (stack: PulumiStack, language: string, service: string, answer: string, rotate = false) => {
+            const server = `${HOST}:${ports[language]}`;
+            // The first time, the registry alone: the function's image is pushed there once it answers.
+            const first = await stack.up(["--exclude", "**faasreg:index:Function**"]);
+            expect(first.status, first.out.slice(-4000)).toBe(0);
+            expect(first.out).toMatch(/registry ready at https:\/\/registry\.package\.test:\d+\/v2\/: 401 without credentials, 200 with them/);
+            expect(await stack.output("registryServer")).toBe(server);
+            // Docker trusts the registry's certificate as a user's engine does (certs.d), and logs in as the registry's user.
+            env.lab.writeFile(`/etc/docker/certs.d/${server}/ca.crt`, tls.cert);
+            env.docker.must(["login", server, "-u", "ci", "--password-stdin"], REGISTRY_PASSWORD);
+            importFunctionImage(env.docker, env.lab.dir, `${server}/team/hello:1`, "hello from the package");
+            env.docker.must(["push", `${server}/team/hello:1`]);
+            env.docker.must(["rmi", "-f", `${server}/team/hello:1`]);
             const up = await stack.up();
             expect(up.status, up.out.slice(-4000)).toBe(0);
             expect(await invoke(service)).toBe(`200 ${answer}`);
             const again = await stack.run(["up", "--yes", "--expect-no-changes"]);
             expect(again.status, again.out.slice(-4000)).toBe(0);
+            // A refresh reads the registry's container, its htpasswd (the provider's ContainerFile) and the function back: no drift.
+            const refresh = await stack.refresh(["--expect-no-changes"]);
+            expect(refresh.status, refresh.out.slice(-4000)).toBe(0);
             const state = await stack.exportState();
-            expect(state).toContain('"type": "faasreg:index:Function"');
+            for (const type of [
+                "faasreg:index:Function",
+                "faasreg:registry:PrivateRegistry",
+                "faasreg:registry:ContainerFile",
+                "docker:index/container:Container",
+            ])
+                expect(state).toContain(`"type": "${type}"`);
             expect(state).toContain("ciphertext");
             for (const [text, where] of [
                 [state, "the state"],
+                [first.out, "the first pulumi up's output"],
                 [up.out, "pulumi up's output"],
                 [again.out, "the second up's output"],
+                [refresh.out, "pulumi refresh's output"],
             ])
                 expectNoSecret(text, where);
-            process.stderr.write(`package-languages: ${stack.name}: first up ${up.ms} ms, no-op up ${again.ms} ms\n`);
+            if (rotate) await rotation(stack, language, server);
+            process.stderr.write(`package-languages: ${stack.name}: registry up ${first.ms} ms, function up ${up.ms} ms, no-op up ${again.ms} ms\n`);
+            expect(containers(language)).toHaveLength(1);
             const destroy = await stack.destroy();
             expect(destroy.status, destroy.out.slice(-4000)).toBe(0);
             expect(await onGateway(service)).toBe(404);
+            expect(containers(language)).toEqual([]);
         };
 
         beforeAll(async () => {
-            const tls = makeCertificate(HOST);
             const config = {
                 "registry:host": HOST,
                 "registry:tls": "certificate",
@@ -135,39 +208,42 @@ describe.skipIf(skip !== undefined)(
                 registryPassword: REGISTRY_PASSWORD,
                 gatewayPassword: GATEWAY_PASSWORD,
             });
-            image = env.push("team/hello", "1", "hello from the package");
+            // The registry image the programs' registries run, pulled from a registry in the lab as registry:3.1.2 is from Docker Hub.
+            const source = await ImageSource.start(env.lab, env.docker);
+            importRegistryImage(env.docker, env.lab.dir, "faasreg-test/registry:3");
+            registryImage = source.publish("faasreg-test/registry:3").ref;
         }, 300_000);
 
         afterAll(async () => {
             await env?.stop();
         }, 60_000);
 
-        it("TypeScript (examples/package/typescript, its SDK generated from the provider's schema): up, a second up with no changes, destroy; registryAuth and the passwords secret throughout", async () => {
+        it("TypeScript (examples/package/typescript, its SDK generated from the provider's schema): the registry, then a function from it; no change on a second up or a refresh; a password rotation keeps the container; destroy; the secrets secret throughout", async () => {
             const project = projectCopy("typescript");
             const stack = await stackFor("typescript", project);
             // `pulumi package add` generates the SDK from the provider's schema; `npm install` links it beside @pulumi/pulumi.
             await prepareTypeScriptProgram(stack, project);
-            // Bad input through the engine: the provider's check names the property and the fix, and nothing is created.
-            await stack.setConfig({ image: "team/hello:1" });
-            const bad = await stack.preview();
+            // Bad input through the engine: the component names the property and the fix, and nothing is created.
+            await stack.setConfig({ registryHost: `${HOST}:5443` });
+            const bad = await stack.up();
             expect(bad.status).not.toBe(0);
-            expect(bad.out).toMatch(/image.*team\/hello:1.*registry\.package\.test/);
-            expect(await onGateway("hello-typescript")).toBe(404);
-            await stack.setConfig({ image });
-            await lifecycle(stack, "hello-typescript", "hello from the package GREETING=hello from TypeScript");
+            expect(bad.out).toMatch(/host.*"registry\.package\.test:5443" is not a bare host name/);
+            expect(containers("typescript")).toEqual([]);
+            await stack.setConfig({ registryHost: HOST });
+            await lifecycle(stack, "typescript", "hello-typescript", "hello from the package GREETING=hello from TypeScript", true);
         }, 600_000);
 
         it.skipIf(skipOtherLanguages !== undefined)(
-            "Pulumi YAML (examples/package/yaml): up, a second up with no changes, destroy; registryAuth and the passwords secret throughout",
+            "Pulumi YAML (examples/package/yaml): the registry, then a function from it; no change on a second up or a refresh; destroy; the secrets secret throughout",
             async () => {
                 const stack = await stackFor("yaml", projectCopy("yaml"));
-                await lifecycle(stack, "hello-yaml", "hello from the package GREETING=hello from YAML");
+                await lifecycle(stack, "yaml", "hello-yaml", "hello from the package GREETING=hello from YAML");
             },
             600_000,
         );
 
         it.skipIf(skipOtherLanguages !== undefined)(
-            "Python (examples/package/python, its SDK generated from the provider's schema): up, a second up with no changes, destroy",
+            "Python (examples/package/python, its SDK generated from the provider's schema): the registry, then a function from it; no change on a second up or a refresh; destroy; the secrets secret throughout",
             async () => {
                 const project = projectCopy("python");
                 // The program's virtualenv (Pulumi.yaml: virtualenv: venv), with Pulumi's SDK from PyPI; the package's SDK
@@ -195,7 +271,7 @@ describe.skipIf(skip !== undefined)(
                     { cwd: project },
                 );
                 expect(pip.status, pip.out.slice(-4000)).toBe(0);
-                await lifecycle(stack, "hello-python", "hello from the package GREETING=hello from Python");
+                await lifecycle(stack, "python", "hello-python", "hello from the package GREETING=hello from Python");
             },
             600_000,
         );

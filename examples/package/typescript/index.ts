@@ -1,21 +1,29 @@
-// A function from a private registry, with the faasreg package.
+// A private registry and a function whose image lives in it, with the faasreg package.
 import * as faasreg from "@faasreg/pulumi";
 import * as pulumi from "@pulumi/pulumi";
 
 const config = new pulumi.Config();
-const username = config.require("registryUsername");
-// faas-swarm pulls with registryAuth: base64 of user:password, a secret because the password is one.
-const registryAuth = config.requireSecret("registryPassword").apply((password) => Buffer.from(`${username}:${password}`).toString("base64"));
 
+// The registry, in a container on the Docker host of docker:host (the local engine without it).
+const registry = new faasreg.registry.PrivateRegistry("registry", {
+    host: config.require("registryHost"),
+    httpsPort: config.getNumber("registryHttpsPort"),
+    tls: { mode: "certificate", certificate: config.require("certificate"), privateKey: config.requireSecret("privateKey") },
+    users: [{ username: "ci", password: config.requireSecret("registryPassword") }],
+    image: config.get("registryImage"),
+});
+
+// The function, its image in that registry; faas-swarm pulls it with registryAuth (a secret output).
 const hello = new faasreg.Function("hello", {
     gatewayUrl: config.require("gatewayUrl"),
     gatewayPassword: config.requireSecret("gatewayPassword"),
     service: "hello-typescript",
-    image: config.require("image"),
-    registryServer: config.require("registryServer"),
-    registryAuth,
+    image: pulumi.interpolate`${registry.server}/${config.require("image")}`,
+    registryServer: registry.server,
+    registryAuth: registry.registryAuth,
     envVars: { GREETING: "hello from TypeScript" },
 });
 
+export const registryServer = registry.server;
 export const url = hello.url;
 export const availableReplicas = hello.availableReplicas;

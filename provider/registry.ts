@@ -1,0 +1,188 @@
+// faasreg:registry:PrivateRegistry, the package's component: the stack's own PrivateRegistry
+// (components/registry), constructed in the provider's process for a program in any language. Its one dynamic
+// resource, the htpasswd written into the running container, is a custom resource of this provider here
+// (faasreg:registry:ContainerFile, the same code): a dynamic resource's provider is found through the program's
+// node_modules, which a Python or YAML program does not have.
+import { join } from "node:path";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import type * as provider from "@pulumi/pulumi/provider";
+import { unknownValue } from "@pulumi/pulumi/runtime/rpc";
+import type { DockerConnectionArgs, PrivateRegistryArgs } from "../components/registry/args";
+import { containerFileProvider } from "../components/registry/container-file";
+import { type ContainerFileArgs, PrivateRegistry, REGISTRY_TYPE } from "../components/registry";
+import { describe } from "../components/problems";
+import { PACKAGE_VERSION, REGISTRY_INPUTS } from "./schema";
+import { isSecret, unwrap, wrapKeys } from "./function";
+
+export { REGISTRY_TYPE };
+export const CONTAINER_FILE_TOKEN = "faasreg:registry:ContainerFile";
+
+/** The probe, by its absolute path: the command provider runs it in the consumer's program folder. */
+const PROBE = join(__dirname, "..", "components", "registry", "probe.mjs");
+
+type Wire = Record<string, unknown>;
+
+/** An Output for a value the engine sent (a secret stays one; an unknown one, in a preview, stays unknown). */
+function outputOf(value: unknown, secret: boolean): pulumi.Output<unknown> {
+    const known = value !== unknownValue;
+    // The SDK's own constructor: pulumi.output() cannot make an unknown value.
+    const Output = pulumi.Output as unknown as new (...args: unknown[]) => pulumi.Output<unknown>;
+    return new Output([], Promise.resolve(known ? value : undefined), Promise.resolve(known), Promise.resolve(secret), Promise.resolve([]));
+}
+
+/**
+ * The component's arguments from what the engine sent: secrets anywhere inside (a user's password, the private
+ * key) become secret Outputs, where PrivateRegistryArgs takes an Input; any other value must be plain, because the
+ * component decides what to declare from it (a mode, a port, a user's name) before anything is created.
+ */
+export function registryArgs(name: string, inputs: pulumi.Inputs): PrivateRegistryArgs {
+    const where = `faasreg:registry:PrivateRegistry "${name}"`;
+    for (const key of Object.keys(inputs)) {
+        if (key === "mode" || key === "swarm") {
+            throw new Error(
+                `${where}: ${key}: the package declares the registry in a container only; the Swarm mode (replicas behind one front) is the stack's ` +
+                    "(registry:mode swarm, see the README): remove " +
+                    key,
+            );
+        }
+        if (!(key in REGISTRY_INPUTS))
+            throw new Error(`${where}: ${key} is not an input of the registry: the inputs are ${Object.keys(REGISTRY_INPUTS).join(", ")}`);
+    }
+    // Where a value may be an Output (a secret, or another resource's output): the component takes an Input there.
+    const outputPaths = new Set(["tls.certificate", "tls.privateKey", "tls.root", "users.password", "storage.secretKey", "docker.keyMaterial"]);
+    const convert = (value: unknown, path: string): unknown => {
+        const general = path.replace(/\[\d+\]/g, "");
+        if (pulumi.Output.isInstance(value)) {
+            if (outputPaths.has(general)) return value;
+            throw new Error(
+                `${where}: ${path} must be a plain value when the program runs, not a secret or another resource's output: ` +
+                    "the registry decides what to declare from it",
+            );
+        }
+        if (isSecret(value) || value === unknownValue) {
+            if (outputPaths.has(general)) return isSecret(value) ? outputOf(unwrap({ v: value.value }).plain.v, true) : outputOf(value, false);
+            throw new Error(
+                `${where}: ${path} must be a plain value when the program runs, not ${value === unknownValue ? "an output not known yet" : "a secret"}: ` +
+                    "the registry decides what to declare from it",
+            );
+        }
+        if (Array.isArray(value)) return value.map((v, i) => convert(v, `${path}[${i}]`));
+        if (typeof value === "object" && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, convert(v, `${path}.${k}`)]));
+        return value;
+    };
+    const args = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, convert(v, k)])) as unknown as PrivateRegistryArgs;
+    if (args.tls === undefined)
+        throw new Error(`${where}: tls is required: { mode: "letsencrypt", email } , { mode: "certificate", certificate, privateKey } or { mode: "none" }`);
+    if (!Array.isArray(args.users))
+        throw new Error(`${where}: users is required: at least one { username }, e.g. [{ username: "ci" }], got ${describe(args.users)}`);
+    return args;
+}
+
+/** How the docker provider reaches its engine when the registry's `docker` is not given: the program's docker:* config. */
+function connectionFromConfig(): DockerConnectionArgs {
+    const config = new pulumi.Config("docker");
+    const sshOpts = config.getObject<string[]>("sshOpts");
+    const keyMaterial = config.getSecret("keyMaterial");
+    const c: Record<string, unknown> = {
+        host: config.get("host"),
+        context: config.get("context"),
+        sshOpts,
+        certPath: config.get("certPath"),
+        caMaterial: config.get("caMaterial"),
+        certMaterial: config.get("certMaterial"),
+        keyMaterial,
+    };
+    return Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined)) as DockerConnectionArgs;
+}
+
+/** The htpasswd (or any file) written into a running container: ContainerFile's logic as a custom resource of this provider. */
+class PackageContainerFile extends pulumi.CustomResource {
+    declare readonly sha256: pulumi.Output<string>;
+    constructor(name: string, args: ContainerFileArgs, opts: pulumi.CustomResourceOptions) {
+        super(
+            CONTAINER_FILE_TOKEN,
+            name,
+            { ...args, content: pulumi.secret(args.content), connection: pulumi.secret(args.connection), sha256: undefined },
+            { ...opts, version: PACKAGE_VERSION },
+        );
+    }
+}
+
+/** construct() of the component. */
+export async function constructRegistry(name: string, inputs: pulumi.Inputs, options: pulumi.ComponentResourceOptions): Promise<provider.ConstructResult> {
+    const args = registryArgs(name, inputs);
+    let opts: pulumi.ComponentResourceOptions = options;
+    if (args.docker === undefined) {
+        args.docker = connectionFromConfig();
+    } else {
+        // The registry's own docker provider, from the connection given (its client key a secret).
+        const d = args.docker;
+        const dockerProvider = new docker.Provider(
+            `${name}-docker`,
+            {
+                host: d.host,
+                context: d.context,
+                sshOpts: d.sshOpts,
+                certPath: d.certPath,
+                caMaterial: d.caMaterial,
+                certMaterial: d.certMaterial,
+                keyMaterial: d.keyMaterial,
+            },
+            { parent: options.parent },
+        );
+        opts = { ...options, providers: { ...(options.providers as Record<string, pulumi.ProviderResource>), docker: dockerProvider } };
+    }
+    const registry = new PrivateRegistry(name, args, {
+        ...opts,
+        runtime: { containerFile: (n, a, o) => new PackageContainerFile(n, a, o), probeScript: PROBE },
+    });
+    return {
+        urn: registry.urn,
+        state: {
+            server: registry.server,
+            url: registry.url,
+            username: pulumi.output(args.users[0].username),
+            password: pulumi.secret(registry.credentials.apply((c) => c.password)),
+            registryAuth: registry.registryAuth,
+            dockerConfigJson: registry.dockerConfigJson,
+            passwords: registry.passwords,
+        },
+    };
+}
+
+/** The custom resource's methods: ContainerFile's dynamic provider, its secrets unwrapped on the way in and marked on the way out. */
+export class ContainerFileResource {
+    private readonly secretKeys = new Set(["content", "connection"]);
+
+    async check(_urn: string, _olds: Wire, news: Wire): Promise<provider.CheckResult> {
+        return { inputs: news, failures: [] };
+    }
+
+    async diff(id: string, _urn: string, olds: Wire, news: Wire): Promise<provider.DiffResult> {
+        const d = await containerFileProvider.diff(id, unwrap(olds).plain as never, unwrap(news).plain as never);
+        return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: d.deleteBeforeReplace };
+    }
+
+    async create(_urn: string, inputs: Wire): Promise<provider.CreateResult> {
+        const r = await containerFileProvider.create(unwrap(inputs).plain as never);
+        return { id: r.id, outs: wrapKeys(r.outs, this.secretKeys) };
+    }
+
+    async update(id: string, _urn: string, olds: Wire, news: Wire): Promise<provider.UpdateResult> {
+        const r = await containerFileProvider.update(id, unwrap(olds).plain as never, unwrap(news).plain as never);
+        return { outs: wrapKeys(r.outs ?? {}, this.secretKeys) };
+    }
+
+    async read(id: string, _urn: string, props: Wire): Promise<provider.ReadResult> {
+        const r = await containerFileProvider.read(id, unwrap(props).plain as never);
+        if (r.id === "" || r.id === undefined) return { id: "", props: {} };
+        const state = wrapKeys(r.props ?? {}, this.secretKeys);
+        const inputs = Object.fromEntries(Object.entries(state).filter(([k]) => k !== "sha256"));
+        return { id: r.id, props: state, inputs };
+    }
+
+    async delete(): Promise<void> {
+        await containerFileProvider.delete();
+    }
+}
