@@ -3,7 +3,9 @@
 // `pulumi package get-schema ./provider` prints its schema.
 import * as provider from "@pulumi/pulumi/provider";
 import { FunctionResource } from "./function";
-import { CONTAINER_FILE_TOKEN, ContainerFileResource, REGISTRY_TYPE, constructRegistry } from "./registry";
+import type { DynamicAdapter } from "./adapter";
+import { constructPullSecret, KUBERNETES_GATE_TOKEN, kubernetesGateResource, PULL_SECRET_TYPE } from "./kubernetes";
+import { CONTAINER_FILE_TOKEN, containerFileResource, REGISTRY_TYPE, constructRegistry } from "./registry";
 import { FUNCTION_TOKEN, PACKAGE_VERSION, packageSchema } from "./schema";
 
 /** The resource type a URN names (`urn:pulumi:STACK::PROJECT::[PARENT$]TYPE::NAME`). */
@@ -12,16 +14,25 @@ function typeOf(urn: string): string {
     return qualified.slice(qualified.lastIndexOf("$") + 1);
 }
 
-/** The custom resources, by type: the function, and the registry's htpasswd file (a child of the registry component). */
-const custom: Record<string, FunctionResource | ContainerFileResource> = {
+type CustomResource = FunctionResource | DynamicAdapter;
+
+/** The custom resources, by type: the function; the registry's htpasswd file and the pull secret's gate (children of the components). */
+const custom: Record<string, CustomResource> = {
     [FUNCTION_TOKEN]: new FunctionResource(),
-    [CONTAINER_FILE_TOKEN]: new ContainerFileResource(),
+    [CONTAINER_FILE_TOKEN]: containerFileResource,
+    [KUBERNETES_GATE_TOKEN]: kubernetesGateResource,
 };
 
-function resourceFor(urn: string): FunctionResource | ContainerFileResource {
+/** The components, by type. */
+const components: Record<string, typeof constructRegistry> = {
+    [REGISTRY_TYPE]: constructRegistry,
+    [PULL_SECRET_TYPE]: constructPullSecret,
+};
+
+function resourceFor(urn: string): CustomResource {
     const type = typeOf(urn);
     const r = custom[type];
-    if (r === undefined) throw new Error(`the faasreg provider has no resource type ${type}: it provides ${Object.keys(custom).join(" and ")}`);
+    if (r === undefined) throw new Error(`the faasreg provider has no resource type ${type}: it provides ${Object.keys(custom).join(", ")}`);
     return r;
 }
 
@@ -35,7 +46,8 @@ export const faasregProvider: provider.Provider = {
     update: (id, urn, olds, news) => resourceFor(urn).update(id, urn, olds, news),
     delete: (id, urn, props) => resourceFor(urn).delete(id, urn, props),
     construct: async (name, type, inputs, options) => {
-        if (type !== REGISTRY_TYPE) throw new Error(`the faasreg provider has no component ${type}: it provides ${REGISTRY_TYPE}`);
-        return constructRegistry(name, inputs, options);
+        const construct = components[type];
+        if (construct === undefined) throw new Error(`the faasreg provider has no component ${type}: it provides ${Object.keys(components).join(" and ")}`);
+        return construct(name, inputs, options);
     },
 };

@@ -13,15 +13,14 @@ import { containerFileProvider } from "../components/registry/container-file";
 import { type ContainerFileArgs, PrivateRegistry, REGISTRY_TYPE } from "../components/registry";
 import { describe } from "../components/problems";
 import { PACKAGE_VERSION, REGISTRY_INPUTS } from "./schema";
-import { isSecret, unwrap, wrapKeys } from "./function";
+import { DynamicAdapter } from "./adapter";
+import { isSecret, unwrap } from "./function";
 
 export { REGISTRY_TYPE };
 export const CONTAINER_FILE_TOKEN = "faasreg:registry:ContainerFile";
 
 /** The probe, by its absolute path: the command provider runs it in the consumer's program folder. */
 const PROBE = join(__dirname, "..", "components", "registry", "probe.mjs");
-
-type Wire = Record<string, unknown>;
 
 /** An Output for a value the engine sent (a secret stays one; an unknown one, in a preview, stays unknown). */
 function outputOf(value: unknown, secret: boolean): pulumi.Output<unknown> {
@@ -31,49 +30,62 @@ function outputOf(value: unknown, secret: boolean): pulumi.Output<unknown> {
     return new Output([], Promise.resolve(known ? value : undefined), Promise.resolve(known), Promise.resolve(secret), Promise.resolve([]));
 }
 
+type OutputInternals = { promise(withUnknowns?: boolean): Promise<unknown>; isKnown: Promise<boolean>; isSecret: Promise<boolean> };
+
 /**
- * The component's arguments from what the engine sent: secrets anywhere inside (a user's password, the private
- * key) become secret Outputs, where PrivateRegistryArgs takes an Input; any other value must be plain, because the
- * component decides what to declare from it (a mode, a port, a user's name) before anything is created.
+ * Plain values from what the engine sent for a component: secrets and other resources' outputs (Output objects, at
+ * any depth) where the component takes an Input (`outputPaths`, by their paths without indexes) are kept as Outputs,
+ * a secret wrapper becoming a secret Output; anywhere else the value must be plain, because the component decides
+ * what to declare from it (a mode, a port, a user's name) before anything is created. An output that is known and
+ * not secret is plain enough: its value is used (in an `up` it is always known).
  */
-export function registryArgs(name: string, inputs: pulumi.Inputs): PrivateRegistryArgs {
+export async function plainInputs(where: string, inputs: pulumi.Inputs, outputPaths: ReadonlySet<string>): Promise<Record<string, unknown>> {
+    const refuse = (path: string, what: string) =>
+        new Error(`${where}: ${path} must be a plain value when the program runs, not ${what}: it decides what is declared`);
+    const convert = async (value: unknown, path: string): Promise<unknown> => {
+        const general = path.replace(/\[\d+\]/g, "");
+        if (pulumi.Output.isInstance(value)) {
+            if (outputPaths.has(general)) return value;
+            const o = value as unknown as OutputInternals;
+            const [known, secret] = await Promise.all([o.isKnown, o.isSecret]);
+            if (!known) throw refuse(path, "an output not known yet");
+            if (secret) throw refuse(path, "a secret");
+            return convert(await o.promise(), path);
+        }
+        if (isSecret(value) || value === unknownValue) {
+            if (outputPaths.has(general)) return isSecret(value) ? outputOf(unwrap({ v: value.value }).plain.v, true) : outputOf(value, false);
+            throw refuse(path, value === unknownValue ? "an output not known yet" : "a secret");
+        }
+        if (Array.isArray(value)) return Promise.all(value.map((v, i) => convert(v, `${path}[${i}]`)));
+        if (typeof value === "object" && value !== null) {
+            const entries = await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await convert(v, `${path}.${k}`)] as const));
+            return Object.fromEntries(entries);
+        }
+        return value;
+    };
+    const entries = await Promise.all(Object.entries(inputs).map(async ([k, v]) => [k, await convert(v, k)] as const));
+    return Object.fromEntries(entries);
+}
+
+/** Where the registry takes an Input: the secrets, and the PEM texts another resource may make. */
+const REGISTRY_OUTPUT_PATHS = new Set(["tls.certificate", "tls.privateKey", "tls.root", "users.password", "storage.secretKey", "docker.keyMaterial"]);
+
+/** The registry's arguments from what the engine sent (plainInputs), its inputs checked by name. */
+export async function registryArgs(name: string, inputs: pulumi.Inputs): Promise<PrivateRegistryArgs> {
     const where = `faasreg:registry:PrivateRegistry "${name}"`;
     for (const key of Object.keys(inputs)) {
         if (key === "mode" || key === "swarm") {
             throw new Error(
                 `${where}: ${key}: the package declares the registry in a container only; the Swarm mode (replicas behind one front) is the stack's ` +
-                    "(registry:mode swarm, see the README): remove " +
-                    key,
+                    `(registry:mode swarm, see the README): remove ${key}`,
             );
         }
         if (!(key in REGISTRY_INPUTS))
             throw new Error(`${where}: ${key} is not an input of the registry: the inputs are ${Object.keys(REGISTRY_INPUTS).join(", ")}`);
     }
-    // Where a value may be an Output (a secret, or another resource's output): the component takes an Input there.
-    const outputPaths = new Set(["tls.certificate", "tls.privateKey", "tls.root", "users.password", "storage.secretKey", "docker.keyMaterial"]);
-    const convert = (value: unknown, path: string): unknown => {
-        const general = path.replace(/\[\d+\]/g, "");
-        if (pulumi.Output.isInstance(value)) {
-            if (outputPaths.has(general)) return value;
-            throw new Error(
-                `${where}: ${path} must be a plain value when the program runs, not a secret or another resource's output: ` +
-                    "the registry decides what to declare from it",
-            );
-        }
-        if (isSecret(value) || value === unknownValue) {
-            if (outputPaths.has(general)) return isSecret(value) ? outputOf(unwrap({ v: value.value }).plain.v, true) : outputOf(value, false);
-            throw new Error(
-                `${where}: ${path} must be a plain value when the program runs, not ${value === unknownValue ? "an output not known yet" : "a secret"}: ` +
-                    "the registry decides what to declare from it",
-            );
-        }
-        if (Array.isArray(value)) return value.map((v, i) => convert(v, `${path}[${i}]`));
-        if (typeof value === "object" && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, convert(v, `${path}.${k}`)]));
-        return value;
-    };
-    const args = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, convert(v, k)])) as unknown as PrivateRegistryArgs;
+    const args = (await plainInputs(where, inputs, REGISTRY_OUTPUT_PATHS)) as unknown as PrivateRegistryArgs;
     if (args.tls === undefined)
-        throw new Error(`${where}: tls is required: { mode: "letsencrypt", email } , { mode: "certificate", certificate, privateKey } or { mode: "none" }`);
+        throw new Error(`${where}: tls is required: { mode: "letsencrypt", email }, { mode: "certificate", certificate, privateKey } or { mode: "none" }`);
     if (!Array.isArray(args.users))
         throw new Error(`${where}: users is required: at least one { username }, e.g. [{ username: "ci" }], got ${describe(args.users)}`);
     return args;
@@ -111,7 +123,7 @@ class PackageContainerFile extends pulumi.CustomResource {
 
 /** construct() of the component. */
 export async function constructRegistry(name: string, inputs: pulumi.Inputs, options: pulumi.ComponentResourceOptions): Promise<provider.ConstructResult> {
-    const args = registryArgs(name, inputs);
+    const args = await registryArgs(name, inputs);
     let opts: pulumi.ComponentResourceOptions = options;
     if (args.docker === undefined) {
         args.docker = connectionFromConfig();
@@ -151,38 +163,5 @@ export async function constructRegistry(name: string, inputs: pulumi.Inputs, opt
     };
 }
 
-/** The custom resource's methods: ContainerFile's dynamic provider, its secrets unwrapped on the way in and marked on the way out. */
-export class ContainerFileResource {
-    private readonly secretKeys = new Set(["content", "connection"]);
-
-    async check(_urn: string, _olds: Wire, news: Wire): Promise<provider.CheckResult> {
-        return { inputs: news, failures: [] };
-    }
-
-    async diff(id: string, _urn: string, olds: Wire, news: Wire): Promise<provider.DiffResult> {
-        const d = await containerFileProvider.diff(id, unwrap(olds).plain as never, unwrap(news).plain as never);
-        return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: d.deleteBeforeReplace };
-    }
-
-    async create(_urn: string, inputs: Wire): Promise<provider.CreateResult> {
-        const r = await containerFileProvider.create(unwrap(inputs).plain as never);
-        return { id: r.id, outs: wrapKeys(r.outs, this.secretKeys) };
-    }
-
-    async update(id: string, _urn: string, olds: Wire, news: Wire): Promise<provider.UpdateResult> {
-        const r = await containerFileProvider.update(id, unwrap(olds).plain as never, unwrap(news).plain as never);
-        return { outs: wrapKeys(r.outs ?? {}, this.secretKeys) };
-    }
-
-    async read(id: string, _urn: string, props: Wire): Promise<provider.ReadResult> {
-        const r = await containerFileProvider.read(id, unwrap(props).plain as never);
-        if (r.id === "" || r.id === undefined) return { id: "", props: {} };
-        const state = wrapKeys(r.props ?? {}, this.secretKeys);
-        const inputs = Object.fromEntries(Object.entries(state).filter(([k]) => k !== "sha256"));
-        return { id: r.id, props: state, inputs };
-    }
-
-    async delete(): Promise<void> {
-        await containerFileProvider.delete();
-    }
-}
+/** The htpasswd file's methods: ContainerFile's dynamic provider (its content and the engine's connection secret). */
+export const containerFileResource = new DynamicAdapter(containerFileProvider, new Set(["content", "connection"]), new Set(["sha256"]));

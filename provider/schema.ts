@@ -245,6 +245,36 @@ export const REGISTRY_OUTPUTS: Record<string, PropertySpec> = {
     passwords: { type: "object", additionalProperties: { type: "string" }, secret: true, description: "Every user's password, by name. A secret." },
 };
 
+/** The image pull secret for faas-netes: the stack's own component type (components/faas/kubernetes.ts). */
+export const PULL_SECRET_TOKEN = `${PACKAGE}:faas:KubernetesPullSecret`;
+
+const REGISTRY_LOGIN = {
+    type: "object",
+    description: "A registry login: what the image pull secret holds. Pass a registry's outputs (`server`, `username`, `password`).",
+    properties: {
+        server: { type: "string", description: "The registry's server, as image references start with (`registry.example.com`)." },
+        username: { type: "string", description: "The user's name." },
+        password: { type: "string", secret: true, description: "The user's password. A secret in state and in every SDK." },
+    },
+    required: ["server", "username", "password"],
+};
+
+/** The pull secret's inputs, by their names in every language. */
+export const PULL_SECRET_INPUTS: Record<string, PropertySpec> = {
+    registry: { $ref: `#/types/${PACKAGE}:faas:RegistryLogin`, description: "The registry login the kubelet pulls the functions' images with." },
+    namespace: {
+        type: "string",
+        description: "The functions' namespace (faas-netes' `function_namespace`, e.g. `openfaas-fn`). It must exist; the Secret is written there.",
+    },
+    kubeconfig: {
+        type: "string",
+        secret: true,
+        description:
+            "The cluster's kubeconfig: the gate asks the API server with it, and the Secret is written with it. Unset: the program's " +
+            "`kubernetes:kubeconfig` config. A secret.",
+    },
+};
+
 /** The schema: `pulumi package get-schema provider` prints it. Descriptions are Markdown, as every SDK's docs show them. */
 export function packageSchema(): Record<string, unknown> {
     const cleanOne = (spec: PropertySpec) => {
@@ -270,6 +300,7 @@ export function packageSchema(): Record<string, unknown> {
         provider: { description: "The faasreg provider. It holds no configuration: every function names its gateway." },
         types: {
             "faasreg:index:FunctionResources": resources,
+            [`${PACKAGE}:faas:RegistryLogin`]: REGISTRY_LOGIN,
             ...Object.fromEntries(
                 Object.entries(REGISTRY_TYPES).map(([name, t]) => [
                     `${PACKAGE}:registry:${name}`,
@@ -300,6 +331,21 @@ export function packageSchema(): Record<string, unknown> {
                 requiredInputs: ["tls", "users"],
                 properties: cleanAll(REGISTRY_OUTPUTS),
                 required: Object.keys(REGISTRY_OUTPUTS),
+            },
+            [PULL_SECRET_TOKEN]: {
+                isComponent: true,
+                description:
+                    "The image pull secret of functions on faas-netes: a `kubernetes.io/dockerconfigjson` Secret in the functions' namespace, " +
+                    "its data a secret end to end. A function names it in `secrets` (faas-netes adds it to the Deployment's " +
+                    "`imagePullSecrets`). Before writing it, a gate asks the API server whether the namespace exists and the kubeconfig may " +
+                    "manage Secrets there; a preview that cannot reach the API server shows no change, with a warning. A password rotation " +
+                    "updates it under its name.",
+                inputProperties: cleanAll(PULL_SECRET_INPUTS),
+                requiredInputs: ["registry", "namespace"],
+                properties: {
+                    secretName: { type: "string", description: "The Secret's name (`PROJECT-STACK-NAME`): name it in a function's `secrets`." },
+                },
+                required: ["secretName"],
             },
         },
     };

@@ -7,10 +7,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { join } from "node:path";
 import { specialSecretSig, specialSigKey, unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import { describe, expect, it } from "vitest";
+import { DynamicAdapter } from "../provider/adapter";
 import { faasregProvider } from "../provider/index";
 import { ownerOf, unwrap, wrap } from "../provider/function";
 import { CONTAINER_FILE_TOKEN, registryArgs } from "../provider/registry";
-import { FUNCTION_INPUTS, FUNCTION_OUTPUTS, FUNCTION_TOKEN, PACKAGE_VERSION, REGISTRY_TOKEN, packageSchema } from "../provider/schema";
+import { pullSecretArgs, PULL_SECRET_TYPE } from "../provider/kubernetes";
+import { FUNCTION_INPUTS, FUNCTION_OUTPUTS, FUNCTION_TOKEN, PACKAGE_VERSION, PULL_SECRET_TOKEN, REGISTRY_TOKEN, packageSchema } from "../provider/schema";
 import { REGISTRY_TYPE } from "../components/registry";
 
 const URN = `urn:pulumi:dev::faas-registry::${FUNCTION_TOKEN}::hello`;
@@ -56,6 +58,7 @@ describe("the README's package examples", () => {
         expect(readme).toContain(example("python/__main__.py"));
         const yaml = example("yaml/Pulumi.yaml");
         expect(readme).toContain(yaml.slice(yaml.indexOf("name: faasreg-yaml-example")));
+        expect(readme).toContain(example("kubernetes/index.ts"));
     });
 });
 
@@ -136,6 +139,11 @@ describe("the faasreg package's registry component (faasreg:registry:PrivateRegi
     const registry = schema.resources[REGISTRY_TOKEN];
     const where = `faasreg:registry:PrivateRegistry "registry"`;
     const isSecretOutput = async (o: unknown) => pulumi.Output.isInstance(o) && (await (o as unknown as { isSecret: Promise<boolean> }).isSecret);
+    /** What the server hands construct() for an input with dependencies: an Output (known or not, secret or not). */
+    const outputValue = (value: unknown, known: boolean, isSecret: boolean) => {
+        const Output = pulumi.Output as unknown as new (...args: unknown[]) => pulumi.Output<unknown>;
+        return new Output([], Promise.resolve(value), Promise.resolve(known), Promise.resolve(isSecret), Promise.resolve([]));
+    };
     const valueOf = (o: unknown) => new Promise((resolve) => (o as pulumi.Output<unknown>).apply(resolve));
 
     it("is the stack's own component type, documented property by property, its credentials secret in the schema", () => {
@@ -166,7 +174,7 @@ describe("the faasreg package's registry component (faasreg:registry:PrivateRegi
     });
 
     it("takes secrets anywhere inside as secret Outputs, and values not known yet (a preview) as unknown ones", async () => {
-        const args = registryArgs("registry", {
+        const args = await registryArgs("registry", {
             host: "registry.example.com",
             tls: { mode: "certificate", certificate: "CERT", privateKey: secret("KEY") },
             users: [
@@ -184,21 +192,41 @@ describe("the faasreg package's registry component (faasreg:registry:PrivateRegi
         expect(await (args.users[1].password as unknown as { isKnown: Promise<boolean> }).isKnown).toBe(false);
     });
 
-    it("refuses, naming the input, what the registry must know as a plain value, an unknown input, and the Swarm mode", () => {
-        expect(() => registryArgs("registry", { host: secret("registry.example.com"), tls: { mode: "none" }, users: [{ username: "ci" }] })).toThrow(
+    it("takes another resource's output (sent as an Output, with its dependencies) where it is known and not secret", async () => {
+        // users from another resource (its dependencies make the engine send an Output), a secret password inside.
+        const args = await registryArgs("registry", {
+            host: outputValue("registry.example.com", true, false),
+            tls: { mode: "none" },
+            users: outputValue([{ username: "ci", password: secret(PASSWORD) }], true, false),
+        });
+        expect(args.host).toBe("registry.example.com");
+        expect(args.users[0].username).toBe("ci");
+        expect(await isSecretOutput(args.users[0].password)).toBe(true);
+        expect(await valueOf(args.users[0].password)).toBe(PASSWORD);
+    });
+
+    it("refuses, naming the input, what the registry must know as a plain value, an unknown input, and the Swarm mode", async () => {
+        const refused = (inputs: Record<string, unknown>) => registryArgs("registry", inputs);
+        await expect(refused({ host: secret("registry.example.com"), tls: { mode: "none" }, users: [{ username: "ci" }] })).rejects.toThrow(
             `${where}: host must be a plain value when the program runs, not a secret`,
         );
-        expect(() => registryArgs("registry", { tls: { mode: "none" }, users: [{ username: unknownValue }] })).toThrow(
+        await expect(refused({ host: outputValue("x", false, false), tls: { mode: "none" }, users: [{ username: "ci" }] })).rejects.toThrow(
+            `${where}: host must be a plain value when the program runs, not an output not known yet`,
+        );
+        await expect(refused({ tls: outputValue({ mode: "none" }, true, true), users: [{ username: "ci" }] })).rejects.toThrow(
+            `${where}: tls must be a plain value when the program runs, not a secret`,
+        );
+        await expect(refused({ tls: { mode: "none" }, users: [{ username: unknownValue }] })).rejects.toThrow(
             `${where}: users[0].username must be a plain value when the program runs, not an output not known yet`,
         );
-        expect(() => registryArgs("registry", { tls: { mode: "none" }, users: [{ username: "ci" }], replicas: 2 })).toThrow(
+        await expect(refused({ tls: { mode: "none" }, users: [{ username: "ci" }], replicas: 2 })).rejects.toThrow(
             /replicas is not an input of the registry: the inputs are host, tls, users, /,
         );
-        expect(() => registryArgs("registry", { tls: { mode: "none" }, users: [{ username: "ci" }], mode: "swarm" })).toThrow(
+        await expect(refused({ tls: { mode: "none" }, users: [{ username: "ci" }], mode: "swarm" })).rejects.toThrow(
             /mode: the package declares the registry in a container only/,
         );
-        expect(() => registryArgs("registry", { users: [{ username: "ci" }] })).toThrow(`${where}: tls is required`);
-        expect(() => registryArgs("registry", { tls: { mode: "none" } })).toThrow(`${where}: users is required`);
+        await expect(refused({ users: [{ username: "ci" }] })).rejects.toThrow(`${where}: tls is required`);
+        await expect(refused({ tls: { mode: "none" } })).rejects.toThrow(`${where}: users is required`);
     });
 
     it("diffs the htpasswd file (faasreg:registry:ContainerFile) by the content's sha256 without asking the engine, the content secret", async () => {
@@ -210,5 +238,69 @@ describe("the faasreg package's registry component (faasreg:registry:PrivateRegi
         expect((await faasregProvider.diff!("abc:/auth/htpasswd", urn, olds, { ...file, container: "def", content: secret("ci:$2b$04$hash\n") })).changes).toBe(
             true,
         );
+    });
+});
+
+describe("the faasreg package's image pull secret for faas-netes (faasreg:faas:KubernetesPullSecret)", () => {
+    const schema = packageSchema() as {
+        resources: Record<
+            string,
+            { isComponent?: boolean; inputProperties: Record<string, { description?: string; secret?: boolean }>; properties: Record<string, unknown> }
+        >;
+        types: Record<string, { properties: Record<string, { secret?: boolean }> }>;
+    };
+    const where = `faasreg:faas:KubernetesPullSecret "pull-secret"`;
+    const login = { server: "registry.example.com", username: "ci", password: secret(PASSWORD) };
+
+    it("is the stack's own component type; the kubeconfig and the registry's password are secret in the schema", () => {
+        expect(PULL_SECRET_TOKEN).toBe(PULL_SECRET_TYPE);
+        const r = schema.resources[PULL_SECRET_TOKEN];
+        expect(r.isComponent).toBe(true);
+        for (const [name, spec] of Object.entries(r.inputProperties)) expect(spec.description, name).toMatch(/\w{3,}/);
+        expect(Object.keys(r.inputProperties).filter((k) => r.inputProperties[k].secret === true)).toEqual(["kubeconfig"]);
+        expect(schema.types["faasreg:faas:RegistryLogin"].properties.password.secret).toBe(true);
+        expect(Object.keys(r.properties)).toEqual(["secretName"]);
+    });
+
+    it("takes the registry's login with its password a secret Output, and refuses a missing field or a bad namespace by name", async () => {
+        const args = await pullSecretArgs("pull-secret", { registry: login, namespace: "openfaas-fn" });
+        expect(args.registry.server).toBe("registry.example.com");
+        expect(pulumi.Output.isInstance(args.registry.password)).toBe(true);
+        expect(await (args.registry.password as unknown as { isSecret: Promise<boolean> }).isSecret).toBe(true);
+        await expect(pullSecretArgs("pull-secret", { registry: { server: "registry.example.com" }, namespace: "openfaas-fn" })).rejects.toThrow(
+            `${where}: registry needs server, username and password (username, password missing)`,
+        );
+        await expect(pullSecretArgs("pull-secret", { registry: login, namespace: "OpenFaaS_fn" })).rejects.toThrow(
+            `${where}: namespace must be the functions' namespace`,
+        );
+        await expect(pullSecretArgs("pull-secret", { registry: login, namespace: "openfaas-fn", secretName: "x" })).rejects.toThrow(
+            `${where}: secretName is not an input of the pull secret: the inputs are registry, namespace, kubeconfig`,
+        );
+    });
+});
+
+describe("a stack's dynamic provider served as the package's custom resource (provider/adapter.ts)", () => {
+    // A dynamic provider that records what it was handed: the adapter's translation is what is tested.
+    const seen: unknown[] = [];
+    const dynamic: pulumi.dynamic.ResourceProvider = {
+        create: async (inputs) => (seen.push(inputs), { id: "f1", outs: { ...inputs, sha256: "abc" } }),
+        read: async (id, props) => (seen.push(props), id === "gone" ? { id: "", props: {} } : { id, props: { ...props, sha256: "def" } }),
+    };
+    const adapter = new DynamicAdapter(dynamic, new Set(["content"]), new Set(["sha256"]));
+
+    it("hands the dynamic provider plain values, and marks the secret properties secret on the way back", async () => {
+        const created = await adapter.create("urn", { content: secret("users"), path: "/auth/htpasswd" });
+        expect(seen.pop()).toEqual({ content: "users", path: "/auth/htpasswd" });
+        expect(created).toEqual({ id: "f1", outs: { content: secret("users"), path: "/auth/htpasswd", sha256: "abc" } });
+    });
+
+    it("reads back the state and the inputs (without what the provider reports), or nothing when it is gone", async () => {
+        const read = await adapter.read("f1", "urn", { content: secret("users"), path: "/auth/htpasswd", sha256: "abc" });
+        expect(read).toEqual({
+            id: "f1",
+            props: { content: secret("users"), path: "/auth/htpasswd", sha256: "def" },
+            inputs: { content: secret("users"), path: "/auth/htpasswd" },
+        });
+        expect(await adapter.read("gone", "urn", { content: secret("users") })).toEqual({ id: "", props: {} });
     });
 });

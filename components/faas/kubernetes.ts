@@ -81,6 +81,8 @@ export class KubernetesGate extends pulumi.dynamic.Resource {
     }
 }
 
+export const PULL_SECRET_TYPE = "faasreg:faas:KubernetesPullSecret";
+
 /** The image pull secret's name: `<project>-<stack>-<name>`, as a DNS label (what Secrets' names are). */
 export function pullSecretName(name: string): string {
     return dnsLabel(`${pulumi.getProject()}-${pulumi.getStack()}-${name}`, 63);
@@ -94,7 +96,16 @@ export interface KubernetesPullSecretArgs {
     /** The kubeconfig (a secret): the gate asks the cluster with it; the Secret is written with the provider's. */
     kubeconfig: pulumi.Input<string>;
     /** A gate declared before (the stack declares it first, so nothing is created before it passes). Else one is made. */
-    gate?: KubernetesGate;
+    gate?: pulumi.CustomResource;
+}
+
+/**
+ * How the gate is made where the component is declared: the stack's is `KubernetesGate`, a dynamic resource; the
+ * package's provider (provider/kubernetes.ts) makes a custom resource of its own with the same code, for programs
+ * without the node_modules a dynamic provider is found through.
+ */
+export interface PullSecretRuntime {
+    gate?: (name: string, args: ConstructorParameters<typeof KubernetesGate>[1], opts: pulumi.CustomResourceOptions) => pulumi.CustomResource;
 }
 
 /**
@@ -110,12 +121,14 @@ export class KubernetesPullSecret extends pulumi.ComponentResource {
     /** The Secret's name, what functions name in `secrets`. */
     readonly secretName: string;
     readonly secret: core.Secret;
-    readonly gate: KubernetesGate;
+    readonly gate: pulumi.CustomResource;
 
-    constructor(name: string, args: KubernetesPullSecretArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("faasreg:faas:KubernetesPullSecret", name, {}, opts);
+    constructor(name: string, args: KubernetesPullSecretArgs, opts?: pulumi.ComponentResourceOptions & { runtime?: PullSecretRuntime }) {
+        const { runtime = {}, ...componentOpts } = opts ?? {};
+        super(PULL_SECRET_TYPE, name, {}, componentOpts);
         this.secretName = pullSecretName(name);
-        this.gate = args.gate ?? new KubernetesGate(`${name}-gate`, { kubeconfig: args.kubeconfig, namespace: args.namespace }, { parent: this });
+        const gate = runtime.gate ?? ((n, a, o) => new KubernetesGate(n, a, o));
+        this.gate = args.gate ?? gate(`${name}-gate`, { kubeconfig: args.kubeconfig, namespace: args.namespace }, { parent: this });
         const dockerConfigJson = pulumi.secret(
             pulumi
                 .output(args.registry)
@@ -131,7 +144,7 @@ export class KubernetesPullSecret extends pulumi.ComponentResource {
             // Explicitly: a component's dependsOn is not inherited by the children it declares.
             {
                 parent: this,
-                dependsOn: [this.gate, ...(opts?.dependsOn === undefined ? [] : [opts.dependsOn].flat())] as pulumi.Input<pulumi.Resource>[],
+                dependsOn: [this.gate, ...(componentOpts.dependsOn === undefined ? [] : [componentOpts.dependsOn].flat())] as pulumi.Input<pulumi.Resource>[],
                 additionalSecretOutputs: ["data", "stringData"],
             },
         );

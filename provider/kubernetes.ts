@@ -1,0 +1,92 @@
+// faasreg:faas:KubernetesPullSecret, the package's component for faas-netes: the stack's own image pull secret
+// (components/faas/kubernetes.ts), a `kubernetes.io/dockerconfigjson` Secret in the functions' namespace, behind
+// the gate that asks the API server first. The gate, a dynamic resource in the stack, is a custom resource of this
+// provider here (faasreg:faas:KubernetesGate, the same code).
+import * as kubernetes from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type * as provider from "@pulumi/pulumi/provider";
+import { kubernetesGateProvider, KubernetesPullSecret, PULL_SECRET_TYPE } from "../components/faas/kubernetes";
+import type { KubernetesGate } from "../components/faas/kubernetes";
+import { describe } from "../components/problems";
+import { DynamicAdapter } from "./adapter";
+import { plainInputs } from "./registry";
+import { PACKAGE_VERSION, PULL_SECRET_INPUTS } from "./schema";
+
+export { PULL_SECRET_TYPE };
+export const KUBERNETES_GATE_TOKEN = "faasreg:faas:KubernetesGate";
+
+/** Where the pull secret takes an Input: the registry's login, and the kubeconfig (secrets, or another resource's outputs). */
+const OUTPUT_PATHS = new Set(["registry.server", "registry.username", "registry.password", "kubeconfig"]);
+
+export interface PullSecretInputs {
+    registry: { server: pulumi.Input<string>; username: pulumi.Input<string>; password: pulumi.Input<string> };
+    namespace: string;
+    kubeconfig?: pulumi.Input<string>;
+}
+
+/** The pull secret's arguments from what the engine sent, checked by name before anything is declared. */
+export async function pullSecretArgs(name: string, inputs: pulumi.Inputs): Promise<PullSecretInputs> {
+    const where = `${PULL_SECRET_TYPE} "${name}"`;
+    for (const key of Object.keys(inputs)) {
+        if (!(key in PULL_SECRET_INPUTS))
+            throw new Error(`${where}: ${key} is not an input of the pull secret: the inputs are ${Object.keys(PULL_SECRET_INPUTS).join(", ")}`);
+    }
+    const args = (await plainInputs(where, inputs, OUTPUT_PATHS)) as unknown as PullSecretInputs;
+    const registry = args.registry as Partial<PullSecretInputs["registry"]> | undefined;
+    const missing = ["server", "username", "password"].filter((k) => registry?.[k as keyof PullSecretInputs["registry"]] === undefined);
+    if (missing.length > 0) {
+        throw new Error(
+            `${where}: registry needs server, username and password (${missing.join(", ")} missing): pass the registry's outputs, ` +
+                "e.g. { server: registry.server, username: registry.username, password: registry.password }",
+        );
+    }
+    if (typeof args.namespace !== "string" || !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(args.namespace)) {
+        throw new Error(
+            `${where}: namespace must be the functions' namespace (faas-netes' function_namespace, e.g. "openfaas-fn"), got ${describe(args.namespace)}`,
+        );
+    }
+    return args;
+}
+
+/** The gate: KubernetesGate's logic as a custom resource of this provider. */
+class PackageKubernetesGate extends pulumi.CustomResource {
+    constructor(name: string, args: ConstructorParameters<typeof KubernetesGate>[1], opts: pulumi.CustomResourceOptions) {
+        super(
+            KUBERNETES_GATE_TOKEN,
+            name,
+            { kubeconfig: pulumi.secret(args.kubeconfig), namespace: args.namespace, preview: pulumi.runtime.isDryRun(), server: undefined },
+            { ...opts, version: PACKAGE_VERSION },
+        );
+    }
+}
+
+/** construct() of the component. */
+export async function constructPullSecret(name: string, inputs: pulumi.Inputs, options: pulumi.ComponentResourceOptions): Promise<provider.ConstructResult> {
+    const args = await pullSecretArgs(name, inputs);
+    let opts: pulumi.ComponentResourceOptions = options;
+    let kubeconfig: pulumi.Input<string>;
+    if (args.kubeconfig === undefined) {
+        // The program's own kubernetes:kubeconfig, which the Secret's default provider is configured by too.
+        const configured = new pulumi.Config("kubernetes").getSecret("kubeconfig");
+        if (configured === undefined) {
+            throw new Error(
+                `${PULL_SECRET_TYPE} "${name}": kubeconfig is not given and the program has no kubernetes:kubeconfig: give the cluster's kubeconfig ` +
+                    '(pulumi config set --secret kubernetes:kubeconfig "$(cat kubeconfig)", or the kubeconfig input)',
+            );
+        }
+        kubeconfig = configured;
+    } else {
+        kubeconfig = pulumi.secret(args.kubeconfig);
+        const k8sProvider = new kubernetes.Provider(`${name}-kubernetes`, { kubeconfig }, { parent: options.parent });
+        opts = { ...options, providers: { ...(options.providers as Record<string, pulumi.ProviderResource>), kubernetes: k8sProvider } };
+    }
+    const pullSecret = new KubernetesPullSecret(
+        name,
+        { registry: pulumi.output(args.registry), namespace: args.namespace, kubeconfig },
+        { ...opts, runtime: { gate: (n, a, o) => new PackageKubernetesGate(n, a, o) } },
+    );
+    return { urn: pullSecret.urn, state: { secretName: pulumi.output(pullSecret.secret.metadata.name) } };
+}
+
+/** The gate's methods: KubernetesGate's dynamic provider (the kubeconfig secret). */
+export const kubernetesGateResource = new DynamicAdapter(kubernetesGateProvider, new Set(["kubeconfig"]), new Set(["server"]));
