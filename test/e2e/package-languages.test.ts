@@ -67,7 +67,8 @@ describe.skipIf(skip !== undefined)(
                 env.lab,
                 language,
                 {
-                    "docker:host": env.docker.host,
+                    // Python names the registry's Docker host in the component's docker input; the others in docker:host.
+                    [language === "python" ? "dockerHost" : "docker:host"]: env.docker.host,
                     registryHost: HOST,
                     registryHttpsPort: String(ports[language]),
                     registryImage,

@@ -4,9 +4,10 @@ import pulumi_faasreg as faasreg
 
 config = pulumi.Config()
 
-# The registry, in a container on the Docker host of docker:host (the local engine without it).
+# The registry, in a container on the Docker host dockerHost names (ssh://user@host, tcp://...; unset: this machine's).
 registry = faasreg.registry.PrivateRegistry(
     "registry",
+    docker=faasreg.registry.DockerConnectionArgs(host=config.get("dockerHost")),
     host=config.require("registryHost"),
     https_port=config.get_int("registryHttpsPort"),
     tls=faasreg.registry.TlsArgs(
