@@ -6,6 +6,9 @@
 //    overlay to the replica), on the same disk;
 //  - l4 (when Debian's haproxy is installed): a layer-4 front, HAProxy in TCP mode, before the direct registry,
 //    which terminates TLS itself: the design that keeps the bytes' encryption off the front;
+//  - nat: the kernel's NAT (an iptables DNAT rule, what a host-mode published port is) before the direct registry:
+//    a layer-4 front with no process at all, the nearest this machine has to Swarm's routing mesh (IPVS, which its
+//    kernel lacks: no /proc/net/ip_vs);
 //  - limit: the same bytes over TLS to a server that does nothing else (bench/tls-copy.mjs: the body read and
 //    dropped; the file served from disk), the same certificate and client.
 // Each with a client asking for HTTP/1.1 (as the Docker engine does) and one offering HTTP/2 (as containerd
@@ -29,7 +32,7 @@ const MB = 1_000_000;
 const SIZE = Number(process.env.BENCH_BLOB_MB ?? 100) * MB;
 
 type Add = (figure: string, value: number, unit: string, goal?: string) => void;
-type Target = "direct" | "front" | "l4" | "limit";
+type Target = "direct" | "front" | "l4" | "nat" | "limit";
 
 /** Debian's haproxy, when installed (`apt-get install haproxy`): the l4 target is measured only then. */
 function haproxyBinary(): string | undefined {
@@ -42,6 +45,8 @@ export async function dataPathFigures(add: Add, runs: number): Promise<void> {
     const certificate = makeCaSignedCertificate([HOST]);
     const swarm = await SwarmRegistryLab.start("bench-data-path", HOST);
     const stops: (() => Promise<void>)[] = [];
+    /** What to print when a round fails (a request that never got an answer). */
+    const failureLogs: (() => string)[] = [];
     try {
         const dir = swarm.lab.dir;
         const files = { ca: join(dir, "data-ca.pem"), cert: join(dir, "data-cert.pem"), key: join(dir, "data-key.pem"), blob: join(dir, "blob-100") };
@@ -58,22 +63,23 @@ export async function dataPathFigures(add: Add, runs: number): Promise<void> {
 
         // direct: the same registry version serving TLS itself, in the same lab, with the user of the front.
         const directPort = await freePort();
-        const direct = await startRealRegistry(
-            {
-                command: [CONTAINER_PATHS.config],
-                volumes: [{ containerPath: CONTAINER_PATHS.data }],
-                uploads: [
-                    {
-                        file: CONTAINER_PATHS.config,
-                        content: renderRegistryConfig({ tls: { mode: "certificate" }, port: 443, httpSecret: "bench-http-secret", realm: HOST }),
-                    },
-                    { file: CONTAINER_PATHS.htpasswd, content: renderHtpasswd("bench-key", [{ username: "ci", password: deployed.password }], 4) },
-                    { file: CONTAINER_PATHS.certificate, content: `${certificate.cert}${certificate.ca}` },
-                    { file: CONTAINER_PATHS.privateKey, content: certificate.key },
-                ],
-            },
-            { wrap: swarm.lab.wrap(), port: directPort, env: { REGISTRY_HTTP_ADDR: `${LAB_ADDRESS}:${directPort}` } },
-        );
+        const directSpec = {
+            command: [CONTAINER_PATHS.config],
+            volumes: [{ containerPath: CONTAINER_PATHS.data }],
+            uploads: [
+                {
+                    file: CONTAINER_PATHS.config,
+                    content: renderRegistryConfig({ tls: { mode: "certificate" }, port: 443, httpSecret: "bench-http-secret", realm: HOST }),
+                },
+                { file: CONTAINER_PATHS.htpasswd, content: renderHtpasswd("bench-key", [{ username: "ci", password: deployed.password }], 4) },
+                { file: CONTAINER_PATHS.certificate, content: `${certificate.cert}${certificate.ca}` },
+                { file: CONTAINER_PATHS.privateKey, content: certificate.key },
+            ],
+        };
+        const startDirect = async (port: number) =>
+            startRealRegistry(directSpec, { wrap: swarm.lab.wrap(), port, env: { REGISTRY_HTTP_ADDR: `${LAB_ADDRESS}:${port}` } });
+        const direct = await startDirect(directPort);
+        failureLogs.push(() => `direct registry's log (last lines):\n${direct.logs().split("\n").slice(-15).join("\n")}`);
         stops.push(async () => {
             await direct.stop();
             direct.remove();
@@ -109,6 +115,34 @@ export async function dataPathFigures(add: Add, runs: number): Promise<void> {
             await waitFor("haproxy to listen", async () => swarm.lab.exec(["bash", "-c", `exec 3<>/dev/tcp/${LAB_ADDRESS}/${l4Port}`]).status === 0, 10_000);
         } else process.stderr.write("  data path through a layer-4 front SKIPPED: no haproxy (apt-get install haproxy)\n");
 
+        // nat: a DNAT rule in the lab's own network namespace (gone with it), for connections to the lab's address, to a
+        // second registry process like direct's: DNAT'd and direct connections to one port would share conntrack
+        // tuples (a direct connection from a port a DNAT'd one used hangs).
+        const natServer = await startDirect(await freePort());
+        stops.push(async () => {
+            await natServer.stop();
+            natServer.remove();
+        });
+        const natPort = await freePort();
+        const nat = swarm.lab.exec([
+            "iptables",
+            "-t",
+            "nat",
+            "-A",
+            "OUTPUT",
+            "-d",
+            LAB_ADDRESS,
+            "-p",
+            "tcp",
+            "--dport",
+            String(natPort),
+            "-j",
+            "DNAT",
+            "--to-destination",
+            `${LAB_ADDRESS}:${natServer.port}`,
+        ]);
+        if (nat.status !== 0) process.stderr.write(`  data path through the kernel's NAT SKIPPED: iptables refused the rule: ${nat.stderr}\n`);
+
         const limitPort = await freePort();
         const limit = swarm.lab.spawn("tls-copy", [process.execPath, join(__dirname, "tls-copy.mjs"), String(limitPort), files.cert, files.key, files.blob]);
         stops.push(async () => {
@@ -120,18 +154,20 @@ export async function dataPathFigures(add: Add, runs: number): Promise<void> {
          * CPU time (ms) the server side of a target has used so far: every process of it on this machine, from
          * /proc (10 ms ticks). direct: the registry process; front: Caddy and the replica; limit: tls-copy.
          */
-        const isDirect = (c: string) => c.includes("registry") && c.includes("faasreg-registry-");
+        const isDirect = (c: string) => c.includes(direct.root);
         const isHaproxy = (c: string) => c.includes(l4Config);
         const sides: Record<Target | "caddy" | "haproxy", (cmdline: string) => boolean> = {
             direct: isDirect,
             l4: (c) => isDirect(c) || isHaproxy(c),
+            // The kernel's NAT runs in softirq context, on no process's account: only the registry's is counted.
+            nat: (c) => c.includes(natServer.root),
             haproxy: isHaproxy,
             front: (c) => c.startsWith("caddy") || c.includes("/etc/caddy/") || c.includes("registry serve /etc/distribution/"),
             limit: (c) => c.includes("tls-copy.mjs"),
             caddy: (c) => c.startsWith("caddy"),
         };
         const serverCpu = (side: Target | "caddy" | "haproxy"): number => processCpuMs(sides[side]);
-        const ports: Record<Target, number> = { direct: direct.port, front: 443, l4: l4Port, limit: limitPort };
+        const ports: Record<Target, number> = { direct: direct.port, front: 443, l4: l4Port, nat: natPort, limit: limitPort };
         /** One curl inside the lab; returns its status, time and HTTP version, and the response headers. */
         const curl = (target: Target, protocol: Protocol, args: string[]) => {
             const port = ports[target];
@@ -174,6 +210,7 @@ export async function dataPathFigures(add: Add, runs: number): Promise<void> {
             const cpu = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(r.stderr);
             const client = cpu === null ? Number.NaN : (Number(cpu[1]) + Number(cpu[2])) * 1000;
             return {
+                exit: r.status ?? r.ended,
                 code: Number(code),
                 ms: Number(seconds) * 1000,
                 version,
@@ -188,7 +225,7 @@ export async function dataPathFigures(add: Add, runs: number): Promise<void> {
         /** What each target answered a client offering HTTP/2 with (the stack's registry and front: 1.1). */
         const spoken = new Map<Target, string>();
         const must = (what: string, target: Target, result: ReturnType<typeof curl>, code: number, protocol: Protocol) => {
-            if (result.code !== code) throw new Error(`${what}: ${result.code} (expected ${code}) ${result.stderr}`);
+            if (result.code !== code) throw new Error(`${what}: ${result.code} (expected ${code}; curl exited ${result.exit}) ${result.stderr}`);
             if (protocol === "1.1" && result.version !== "1.1") throw new Error(`${what}: spoke HTTP/${result.version}, not 1.1`);
             if (protocol === "2") spoken.set(target, result.version);
             return result;
@@ -196,7 +233,13 @@ export async function dataPathFigures(add: Add, runs: number): Promise<void> {
 
         const samples = new Map<string, number[]>();
         const note = (key: string, ms: number) => samples.set(key, [...(samples.get(key) ?? []), ms]);
-        const targets: Target[] = haproxy === undefined ? ["direct", "front", "limit"] : ["direct", "front", "l4", "limit"];
+        const targets: Target[] = [
+            "direct",
+            "front",
+            ...(haproxy === undefined ? [] : ["l4" as const]),
+            ...(nat.status === 0 ? ["nat" as const] : []),
+            "limit",
+        ];
         for (let round = -1; round < runs; round++) {
             // A new blob each round (a registry that has it would not need it again); round -1 warms up.
             const blob = randomBytes(SIZE);
@@ -206,6 +249,7 @@ export async function dataPathFigures(add: Add, runs: number): Promise<void> {
                 // Rotated each round so that no target always runs first.
                 for (const target of targets.map((_, i) => targets[(i + round + 1) % targets.length])) {
                     const repo = `bench/data-${round + 1}-${protocol === "2" ? "h2" : "h1"}`;
+                    const at = `round ${round + 1}, HTTP/${protocol}`;
                     let push: ReturnType<typeof curl>;
                     let pull: ReturnType<typeof curl>;
                     if (target === "limit") {
@@ -219,7 +263,7 @@ export async function dataPathFigures(add: Add, runs: number): Promise<void> {
                         pull = must(`limit GET`, target, curl(target, protocol, ["-o", "/dev/null", "BASE/blob"]), 200, protocol);
                     } else {
                         const started = must(
-                            `${target} POST`,
+                            `${target} POST (${at})`,
                             target,
                             curl(target, protocol, ["-X", "POST", "-o", "/dev/null", `BASE/v2/${repo}/blobs/uploads/`]),
                             202,
@@ -227,8 +271,20 @@ export async function dataPathFigures(add: Add, runs: number): Promise<void> {
                         );
                         const location = /^location: (.+)$/im.exec(started.headers)?.[1].trim() ?? "";
                         const url = `${location.startsWith("/") ? "BASE" : ""}${location}${location.includes("?") ? "&" : "?"}digest=${digest}`;
-                        push = must(`${target} PUT`, target, curl(target, protocol, ["-X", "PUT", "-T", files.blob, "-o", "/dev/null", url]), 201, protocol);
-                        pull = must(`${target} GET`, target, curl(target, protocol, ["-o", "/dev/null", `BASE/v2/${repo}/blobs/${digest}`]), 200, protocol);
+                        push = must(
+                            `${target} PUT (${at})`,
+                            target,
+                            curl(target, protocol, ["-X", "PUT", "-T", files.blob, "-o", "/dev/null", url]),
+                            201,
+                            protocol,
+                        );
+                        pull = must(
+                            `${target} GET (${at})`,
+                            target,
+                            curl(target, protocol, ["-o", "/dev/null", `BASE/v2/${repo}/blobs/${digest}`]),
+                            200,
+                            protocol,
+                        );
                     }
                     if (round < 0) continue;
                     note(`${target} ${protocol} push`, push.ms);
@@ -249,6 +305,7 @@ export async function dataPathFigures(add: Add, runs: number): Promise<void> {
             direct: "straight to one registry process (TLS)",
             front: "through the Swarm front (Caddy, 1 replica)",
             l4: "through a layer-4 front (HAProxy, TCP) to the registry's own TLS",
+            nat: "through the kernel's NAT (iptables DNAT) to the registry's own TLS",
             limit: "limit: the same bytes over TLS, nothing else",
         };
         for (const protocol of ["1.1", "2"] as Protocol[]) {
@@ -261,7 +318,7 @@ export async function dataPathFigures(add: Add, runs: number): Promise<void> {
                     const cpu = (side: string) => median(samples.get(`${target} ${protocol} ${way} ${side}-cpu`) ?? []);
                     add(`  CPU of that ${way}: client (curl)`, cpu("client"), "ms");
                     add(
-                        `  CPU of that ${way}: server side (${{ front: "Caddy + replica", direct: "registry", l4: "HAProxy + registry", limit: "tls-copy" }[target]})`,
+                        `  CPU of that ${way}: server side (${{ front: "Caddy + replica", direct: "registry", l4: "HAProxy + registry", nat: "registry; the NAT's is the kernel's", limit: "tls-copy" }[target]})`,
                         cpu("server"),
                         "ms",
                     );
@@ -276,11 +333,15 @@ export async function dataPathFigures(add: Add, runs: number): Promise<void> {
                     "%",
                     "<= 10",
                 );
-                if (targets.includes("l4")) {
-                    const l4 = mbps(`l4 ${protocol} ${way}`);
+                for (const [target, what] of [
+                    ["l4", "a layer-4 front's"],
+                    ["nat", "the kernel's NAT's"],
+                ] as const) {
+                    if (!targets.includes(target)) continue;
+                    const through = mbps(`${target} ${protocol} ${way}`);
                     add(
-                        `data path ${way}, ${protocol === "2" ? "client offering HTTP/2" : "HTTP/1.1"}: a layer-4 front's cost against direct`,
-                        (100 * (straight - l4)) / straight,
+                        `data path ${way}, ${protocol === "2" ? "client offering HTTP/2" : "HTTP/1.1"}: ${what} cost against direct`,
+                        (100 * (straight - through)) / straight,
                         "%",
                         "<= 10",
                     );
@@ -293,6 +354,9 @@ export async function dataPathFigures(add: Add, runs: number): Promise<void> {
                 );
             }
         }
+    } catch (error) {
+        for (const log of failureLogs) process.stderr.write(`${log()}\n`);
+        throw error;
     } finally {
         for (const stop of stops.reverse()) await stop().catch(() => undefined);
         await swarm.stop();

@@ -41,6 +41,8 @@ export interface ExecResult {
     status: number | null;
     stdout: string;
     stderr: string;
+    /** Why it has no status: the signal that ended it, or spawnSync's own error (a timeout, ENOBUFS). */
+    ended?: string;
 }
 
 export class Lab {
@@ -122,7 +124,8 @@ export class Lab {
             env: options.env ?? process.env,
             timeout: options.timeoutMs ?? 120_000,
         });
-        return { status: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
+        const ended = r.status === null ? `${r.error?.message ?? ""} ${r.signal ?? ""}`.trim() : undefined;
+        return { status: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? "", ...(ended === undefined ? {} : { ended }) };
     }
 
     /** Starts a long-running process inside; its output goes to logs/NAME.log. */
