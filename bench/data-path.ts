@@ -116,8 +116,8 @@ export async function dataPathFigures(add: Add, runs: number): Promise<void> {
         } else process.stderr.write("  data path through a layer-4 front SKIPPED: no haproxy (apt-get install haproxy)\n");
 
         // nat: a DNAT rule in the lab's own network namespace (gone with it), for connections to the lab's address, to a
-        // second registry process like direct's: DNAT'd and direct connections to one port would share conntrack
-        // tuples (a direct connection from a port a DNAT'd one used hangs).
+        // second registry process like direct's, so that DNAT'd and direct connections never meet in the conntrack
+        // table on one port (a precaution: the stalls described in docs/performance.md happen without NAT too).
         const natServer = await startDirect(await freePort());
         stops.push(async () => {
             await natServer.stop();
