@@ -4,9 +4,14 @@
 import * as provider from "@pulumi/pulumi/provider";
 import { FunctionResource } from "./function";
 import type { DynamicAdapter } from "./adapter";
-import { constructPullSecret, KUBERNETES_GATE_TOKEN, kubernetesGateResource, PULL_SECRET_TYPE } from "./kubernetes";
 import { CONTAINER_FILE_TOKEN, containerFileResource, REGISTRY_TYPE, constructRegistry } from "./registry";
-import { FUNCTION_TOKEN, PACKAGE_VERSION, packageSchema } from "./schema";
+import { FUNCTION_TOKEN, KUBERNETES_GATE_TOKEN, PACKAGE_VERSION, PULL_SECRET_TOKEN, packageSchema } from "./schema";
+
+// The Kubernetes parts load @pulumi/kubernetes (about 0.5 s): only a program that declares a pull secret waits for it.
+// require, not import(): main.cjs registers tsx for CommonJS, and an import() goes to the ESM loader, which does not
+// resolve "./kubernetes" to kubernetes.ts.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const kubernetes = async () => require("./kubernetes") as typeof import("./kubernetes");
 
 /** The resource type a URN names (`urn:pulumi:STACK::PROJECT::[PARENT$]TYPE::NAME`). */
 function typeOf(urn: string): string {
@@ -17,37 +22,38 @@ function typeOf(urn: string): string {
 type CustomResource = FunctionResource | DynamicAdapter;
 
 /** The custom resources, by type: the function; the registry's htpasswd file and the pull secret's gate (children of the components). */
-const custom: Record<string, CustomResource> = {
-    [FUNCTION_TOKEN]: new FunctionResource(),
-    [CONTAINER_FILE_TOKEN]: containerFileResource,
-    [KUBERNETES_GATE_TOKEN]: kubernetesGateResource,
+const custom: Record<string, () => Promise<CustomResource>> = {
+    [FUNCTION_TOKEN]: async () => functionResource,
+    [CONTAINER_FILE_TOKEN]: async () => containerFileResource,
+    [KUBERNETES_GATE_TOKEN]: async () => (await kubernetes()).kubernetesGateResource,
 };
+const functionResource = new FunctionResource();
 
 /** The components, by type. */
-const components: Record<string, typeof constructRegistry> = {
-    [REGISTRY_TYPE]: constructRegistry,
-    [PULL_SECRET_TYPE]: constructPullSecret,
+const components: Record<string, () => Promise<typeof constructRegistry>> = {
+    [REGISTRY_TYPE]: async () => constructRegistry,
+    [PULL_SECRET_TOKEN]: async () => (await kubernetes()).constructPullSecret,
 };
 
-function resourceFor(urn: string): CustomResource {
+async function resourceFor(urn: string): Promise<CustomResource> {
     const type = typeOf(urn);
     const r = custom[type];
     if (r === undefined) throw new Error(`the faasreg provider has no resource type ${type}: it provides ${Object.keys(custom).join(", ")}`);
-    return r;
+    return r();
 }
 
 export const faasregProvider: provider.Provider = {
     version: PACKAGE_VERSION,
     schema: JSON.stringify(packageSchema()),
-    check: (urn, olds, news) => resourceFor(urn).check(urn, olds, news),
-    diff: (id, urn, olds, news) => resourceFor(urn).diff(id, urn, olds, news),
-    create: (urn, inputs) => resourceFor(urn).create(urn, inputs),
-    read: (id, urn, props) => resourceFor(urn).read(id, urn, props),
-    update: (id, urn, olds, news) => resourceFor(urn).update(id, urn, olds, news),
-    delete: (id, urn, props) => resourceFor(urn).delete(id, urn, props),
+    check: async (urn, olds, news) => (await resourceFor(urn)).check(urn, olds, news),
+    diff: async (id, urn, olds, news) => (await resourceFor(urn)).diff(id, urn, olds, news),
+    create: async (urn, inputs) => (await resourceFor(urn)).create(urn, inputs),
+    read: async (id, urn, props) => (await resourceFor(urn)).read(id, urn, props),
+    update: async (id, urn, olds, news) => (await resourceFor(urn)).update(id, urn, olds, news),
+    delete: async (id, urn, props) => (await resourceFor(urn)).delete(id, urn, props),
     construct: async (name, type, inputs, options) => {
         const construct = components[type];
         if (construct === undefined) throw new Error(`the faasreg provider has no component ${type}: it provides ${Object.keys(components).join(" and ")}`);
-        return construct(name, inputs, options);
+        return (await construct())(name, inputs, options);
     },
 };

@@ -10,10 +10,9 @@ import type { KubernetesGate } from "../components/faas/kubernetes";
 import { describe } from "../components/problems";
 import { DynamicAdapter } from "./adapter";
 import { plainInputs } from "./registry";
-import { PACKAGE_VERSION, PULL_SECRET_INPUTS } from "./schema";
+import { KUBERNETES_GATE_TOKEN, PACKAGE_VERSION, PULL_SECRET_INPUTS } from "./schema";
 
 export { PULL_SECRET_TYPE };
-export const KUBERNETES_GATE_TOKEN = "faasreg:faas:KubernetesGate";
 
 /** Where the pull secret takes an Input: the registry's login, and the kubeconfig (secrets, or another resource's outputs). */
 const OUTPUT_PATHS = new Set(["registry.server", "registry.username", "registry.password", "kubeconfig"]);

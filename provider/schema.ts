@@ -247,6 +247,8 @@ export const REGISTRY_OUTPUTS: Record<string, PropertySpec> = {
 
 /** The image pull secret for faas-netes: the stack's own component type (components/faas/kubernetes.ts). */
 export const PULL_SECRET_TOKEN = `${PACKAGE}:faas:KubernetesPullSecret`;
+/** Its gate, a custom resource of the provider (not in the schema: only the component declares it). */
+export const KUBERNETES_GATE_TOKEN = `${PACKAGE}:faas:KubernetesGate`;
 
 const REGISTRY_LOGIN = {
     type: "object",
