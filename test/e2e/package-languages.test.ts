@@ -119,7 +119,7 @@ describe.skipIf(skip !== undefined)(
          * A password rotation through the package: the htpasswd is rewritten in the running container (the container is not
          * replaced), the function is redeployed with the new registryAuth; the new password logs in, the old one no longer does.
          */
-        const rotation = async (stack: PulumiStack, language: string, server: string) => {
+        const rotation = async (stack: PulumiStack, language: string, server: string, service: string, answer: string) => {
             const id = () => env.docker.must(["ps", "-q", "--no-trunc", "--filter", `name=-${language}-registry`]).trim();
             const before = id();
             await stack.setConfig({ registryPassword: ROTATED_PASSWORD }, ["registryPassword"]);
@@ -136,6 +136,11 @@ describe.skipIf(skip !== undefined)(
             expect(id()).toBe(before);
             expect(env.docker.must(["login", server, "-u", "ci", "--password-stdin"], ROTATED_PASSWORD)).toMatch(/Login Succeeded/);
             expect(env.docker.cli(["login", server, "-u", "ci", "--password-stdin"], REGISTRY_PASSWORD).status).not.toBe(0);
+            expect(await invoke(service)).toBe(`200 ${answer}`);
+            // The new password, and the registryAuth made of it, are ciphertext in state too.
+            const state = await stack.exportState();
+            for (const secret of [ROTATED_PASSWORD, Buffer.from(`ci:${ROTATED_PASSWORD}`).toString("base64")])
+                expect(state.includes(secret), "the rotated password in the state").toBe(false);
             process.stderr.write(`package-languages: ${stack.name}: rotation up ${up.ms} ms, container ${before.slice(0, 12)} kept\n`);
         };
 
@@ -181,7 +186,7 @@ describe.skipIf(skip !== undefined)(
                 [refresh.out, "pulumi refresh's output"],
             ])
                 expectNoSecret(text, where);
-            if (rotate) await rotation(stack, language, server);
+            if (rotate) await rotation(stack, language, server, service, answer);
             process.stderr.write(`package-languages: ${stack.name}: registry up ${first.ms} ms, function up ${up.ms} ms, no-op up ${again.ms} ms\n`);
             expect(containers(language)).toHaveLength(1);
             const destroy = await stack.destroy();
