@@ -1,5 +1,10 @@
 import { createHash } from "node:crypto";
 
+/** Whether `value` is a Kubernetes namespace name (an RFC 1123 label: lower-case letters, digits and '-', at most 63). */
+export function isKubernetesNamespace(value: unknown): value is string {
+    return typeof value === "string" && /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(value);
+}
+
 /**
  * A DNS label (lower-case letters, digits and '-', at most `max` characters) from `prefix`: the prefix as it is
  * whenever it is one already (so names given before stay), else lower-cased, other characters as '-', cut, and

@@ -6,6 +6,7 @@ import { parseImageRef } from "../components/faas/image";
 import { DEPLOYMENT_FIELD_NAMES, type DeploymentFields } from "../components/faas/args";
 import { checkBuild, contextTag, type FunctionBuild, repositoryName } from "../components/faas/build";
 import { checkStringList, describe, unknownKeysNamed } from "../components/problems";
+import { isKubernetesNamespace } from "../components/names";
 import { closest, distance } from "fastest-levenshtein";
 import { CONFIG_KEYS, DEFAULT_FAAS_NETWORK, DEFAULT_USERS, keySpec } from "./schema";
 
@@ -500,7 +501,7 @@ function parseKubernetes(r: Reader, source: ConfigSource, backend: FaasBackend):
             r.add("faas:namespace", `is set, but faas:backend is "${backend}": it applies to kubernetes only. Set faas:backend kubernetes, or remove it`);
         return undefined;
     }
-    if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(namespace))
+    if (!isKubernetesNamespace(namespace))
         r.add("faas:namespace", `${JSON.stringify(namespace)} is not a Kubernetes namespace name: lower-case letters, digits and '-', at most 63`);
     if (kubeconfig === undefined) {
         r.add(

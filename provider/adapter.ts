@@ -30,19 +30,19 @@ export class DynamicAdapter {
 
     async create(_urn: string, inputs: Wire): Promise<provider.CreateResult> {
         const r = await this.dynamic.create(unwrap(inputs).plain);
-        return { id: r.id, outs: wrapKeys(r.outs ?? {}, new Set(this.secretKeys)) };
+        return { id: r.id, outs: wrapKeys(r.outs ?? {}, this.secretKeys) };
     }
 
     async update(id: string, _urn: string, olds: Wire, news: Wire): Promise<provider.UpdateResult> {
         const r = await this.dynamic.update!(id, unwrap(olds).plain, unwrap(news).plain);
-        return { outs: wrapKeys(r.outs ?? {}, new Set(this.secretKeys)) };
+        return { outs: wrapKeys(r.outs ?? {}, this.secretKeys) };
     }
 
     async read(id: string, _urn: string, props: Wire): Promise<provider.ReadResult> {
         const r = await this.dynamic.read!(id, unwrap(props).plain);
         // Gone (the dynamic provider's empty id): the engine drops it from state.
         if (r.id === "") return { id: "", props: {} };
-        const state = wrapKeys(r.props ?? {}, new Set(this.secretKeys));
+        const state = wrapKeys(r.props ?? {}, this.secretKeys);
         return { id: r.id ?? id, props: state, inputs: Object.fromEntries(Object.entries(state).filter(([k]) => !this.outputKeys.has(k))) };
     }
 

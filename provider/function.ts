@@ -15,6 +15,7 @@ import { checkInputs, type FunctionInputs, type FunctionOutputs, FunctionProvide
 import { containsUnknown, isUnknown } from "../components/faas/unknown";
 import { checkGatewayUrl } from "../components/faas/validate";
 import { checkStringList, checkStringMap, describe } from "../components/problems";
+import { isKubernetesNamespace } from "../components/names";
 import { FUNCTION_INPUTS, FUNCTION_OUTPUTS } from "./schema";
 
 /** The function's inputs as the schema names them (plain values, after the secrets are unwrapped): the gateway's deployment fields, and ours. */
@@ -72,7 +73,7 @@ export function unwrap(props: Wire): { plain: Wire; secret: Set<string> } {
 }
 
 /** Marks the top-level properties `keys` secret on the way back to the engine. */
-export function wrapKeys(props: Wire, keys: Set<string>): Wire {
+export function wrapKeys(props: Wire, keys: ReadonlySet<string>): Wire {
     return Object.fromEntries(Object.entries(props).map(([k, v]) => [k, keys.has(k) ? { [specialSigKey]: specialSecretSig, value: v } : v]));
 }
 
@@ -183,7 +184,7 @@ export function checkFunction(p: Wire): provider.CheckFailure[] {
                 : "is ignored by faas-netes: name an image pull secret (kubernetes.io/dockerconfigjson) in secrets instead",
         );
     }
-    if (known("namespace") && typeof p.namespace === "string" && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(p.namespace)) {
+    if (known("namespace") && typeof p.namespace === "string" && !isKubernetesNamespace(p.namespace)) {
         add("namespace", `${describe(p.namespace)} is not a valid namespace (lowercase letters, digits and '-')`);
     }
     if (failures.length > 0) return failures;

@@ -8,6 +8,7 @@ import type * as provider from "@pulumi/pulumi/provider";
 import { kubernetesGateProvider, KubernetesPullSecret, PULL_SECRET_TYPE } from "../components/faas/kubernetes";
 import type { KubernetesGate } from "../components/faas/kubernetes";
 import { describe } from "../components/problems";
+import { isKubernetesNamespace } from "../components/names";
 import { DynamicAdapter } from "./adapter";
 import { plainInputs } from "./registry";
 import { KUBERNETES_GATE_TOKEN, PACKAGE_VERSION, PULL_SECRET_INPUTS } from "./schema";
@@ -39,7 +40,7 @@ export async function pullSecretArgs(name: string, inputs: pulumi.Inputs): Promi
                 "e.g. { server: registry.server, username: registry.username, password: registry.password }",
         );
     }
-    if (typeof args.namespace !== "string" || !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(args.namespace)) {
+    if (!isKubernetesNamespace(args.namespace)) {
         throw new Error(
             `${where}: namespace must be the functions' namespace (faas-netes' function_namespace, e.g. "openfaas-fn"), got ${describe(args.namespace)}`,
         );

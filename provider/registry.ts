@@ -11,7 +11,7 @@ import { unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import type { DockerConnectionArgs, PrivateRegistryArgs } from "../components/registry/args";
 import { containerFileProvider } from "../components/registry/container-file";
 import { type ContainerFileArgs, PrivateRegistry, REGISTRY_TYPE } from "../components/registry";
-import { describe } from "../components/problems";
+import { checkStringList, describe } from "../components/problems";
 import { PACKAGE_VERSION, REGISTRY_INPUTS } from "./schema";
 import { DynamicAdapter } from "./adapter";
 import { isSecret, unwrap } from "./function";
@@ -92,9 +92,11 @@ export async function registryArgs(name: string, inputs: pulumi.Inputs): Promise
 }
 
 /** How the docker provider reaches its engine when the registry's `docker` is not given: the program's docker:* config. */
-function connectionFromConfig(): DockerConnectionArgs {
+function connectionFromConfig(where: string): DockerConnectionArgs {
     const config = new pulumi.Config("docker");
     const sshOpts = config.getObject<string[]>("sshOpts");
+    const problem = checkStringList(sshOpts);
+    if (problem !== undefined) throw new Error(`${where}: docker:sshOpts ${problem}, e.g. ["-o", "StrictHostKeyChecking=yes"]`);
     const keyMaterial = config.getSecret("keyMaterial");
     const c: Record<string, unknown> = {
         host: config.get("host"),
@@ -126,7 +128,7 @@ export async function constructRegistry(name: string, inputs: pulumi.Inputs, opt
     const args = await registryArgs(name, inputs);
     let opts: pulumi.ComponentResourceOptions = options;
     if (args.docker === undefined) {
-        args.docker = connectionFromConfig();
+        args.docker = connectionFromConfig(`faasreg:registry:PrivateRegistry "${name}"`);
     } else {
         // The registry's own docker provider, from the connection given (its client key a secret).
         const d = args.docker;

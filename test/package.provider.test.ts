@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import { DynamicAdapter } from "../provider/adapter";
 import { faasregProvider } from "../provider/index";
 import { ownerOf, unwrap, wrap } from "../provider/function";
-import { CONTAINER_FILE_TOKEN, registryArgs } from "../provider/registry";
+import { CONTAINER_FILE_TOKEN, constructRegistry, registryArgs } from "../provider/registry";
 import { pullSecretArgs, PULL_SECRET_TYPE } from "../provider/kubernetes";
 import { FUNCTION_INPUTS, FUNCTION_OUTPUTS, FUNCTION_TOKEN, PACKAGE_VERSION, PULL_SECRET_TOKEN, REGISTRY_TOKEN, packageSchema } from "../provider/schema";
 import { REGISTRY_TYPE } from "../components/registry";
@@ -226,6 +226,15 @@ describe("the faasreg package's registry component (faasreg:registry:PrivateRegi
             /mode: the package declares the registry in a container only/,
         );
         await expect(refused({ users: [{ username: "ci" }] })).rejects.toThrow(`${where}: tls is required`);
+        // The program's docker:sshOpts, read when the registry has no docker input, is checked as the stack checks it.
+        pulumi.runtime.setAllConfig({ "docker:sshOpts": JSON.stringify("-o StrictHostKeyChecking=yes") });
+        try {
+            await expect(constructRegistry("registry", { tls: { mode: "none" }, users: [{ username: "ci" }] }, {})).rejects.toThrow(
+                `${where}: docker:sshOpts must be a list of strings, got the string "-o StrictHostKeyChecking=yes", e.g. ["-o", "StrictHostKeyChecking=yes"]`,
+            );
+        } finally {
+            pulumi.runtime.setAllConfig({});
+        }
         await expect(refused({ tls: { mode: "none" } })).rejects.toThrow(`${where}: users is required`);
     });
 

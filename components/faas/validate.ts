@@ -1,6 +1,7 @@
 import { isLoopback } from "../registry/validate";
 import * as pulumi from "@pulumi/pulumi";
 import { checkStringList, checkStringMap, collector, describe, type Problem } from "../problems";
+import { isKubernetesNamespace } from "../names";
 import { checkResources, SERVICE_NAME } from "./rules";
 
 export { checkResources, SERVICE_NAME } from "./rules";
@@ -66,7 +67,7 @@ export function validateFunctionArgs(args: FaasFunctionArgs, registryServer?: st
     }
     const ro = args.readOnlyRootFilesystem;
     if (ro !== undefined && !isOutputLike(ro) && typeof ro !== "boolean") add("readOnlyRootFilesystem", `must be true or false, got ${describe(ro)}`);
-    if (args.namespace !== undefined && (typeof args.namespace !== "string" || !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(args.namespace))) {
+    if (args.namespace !== undefined && !isKubernetesNamespace(args.namespace)) {
         add("namespace", `${describe(args.namespace)} is not a valid namespace (lowercase letters, digits and '-')`);
     }
     if (args.adopt !== undefined && typeof args.adopt !== "boolean") add("adopt", `must be true or false, got ${describe(args.adopt)}`);
