@@ -1,7 +1,7 @@
 // The stack: read config -> private registry -> functions -> exports.
 import * as pulumi from "@pulumi/pulumi";
 import { computed } from "./components/computed";
-import { FaasFunction } from "./components/faas";
+import { FaasFunction, FaasregProvider } from "./components/faas";
 import { DockerPlatform } from "./components/docker-platform";
 import { buildFunctionImage } from "./components/faas/build";
 import { FaasdRegistryCredentials } from "./components/faas/faasd-credentials";
@@ -53,6 +53,12 @@ const credentialsWritten = faasdCredentials ?? pullSecret?.secret;
 const hostPlatform = faas?.functions.some((fn) => fn.build !== undefined && fn.build.platform === undefined)
     ? computed(new DockerPlatform("docker-host-platform", { connection: config.docker ?? {} }).platform)
     : undefined;
+// The functions' provider (the faasreg package's, provider/), configured with faas:gateway, faas:username and
+// faas:password: no function keeps the gateway's credentials in its state, and a rotated password reaches every call.
+const gatewayProvider =
+    faas === undefined || faas.functions.length === 0
+        ? undefined
+        : new FaasregProvider("faas-gateway", { gatewayUrl: faas.gateway, gatewayUsername: faas.username, gatewayPassword: faas.password });
 const functions = faas === undefined ? [] : faas.functions.map((fn) => deployFunction(faas, fn));
 
 function deployFunction(gateway: NonNullable<typeof faas>, fn: (typeof gateway.functions)[number]): FaasFunction {
@@ -69,7 +75,7 @@ function deployFunction(gateway: NonNullable<typeof faas>, fn: (typeof gateway.f
     return new FaasFunction(
         service,
         {
-            gateway: { url: gateway.gateway, username: gateway.username, password: gateway.password, allowHttp: gateway.allowHttp, fromStackConfig: true },
+            gateway: { url: gateway.gateway, allowHttp: gateway.allowHttp, provider: gatewayProvider },
             service,
             image,
             ...deployment,

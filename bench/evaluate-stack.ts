@@ -27,8 +27,8 @@ async function main(): Promise<void> {
     // settle() waits 50 ms of quiet after the last registration: not part of the work.
     const elapsed = performance.now() - started - 50;
     const cpu = process.cpuUsage(cpuStarted);
-    // The functions' dynamic resources (the registry has one of its own, its htpasswd).
-    const deployments = recorded.filter((r) => r.type === "pulumi-nodejs:dynamic:Resource" && r.name.endsWith("-deployment")).length;
+    // The functions' resources (the faasreg package's).
+    const deployments = recorded.filter((r) => r.type === "faasreg:index:Function").length;
     if (deployments !== n) throw new Error(`expected ${n} function deployments, got ${deployments}`);
     const cpuMs = (cpu.user + cpu.system) / 1000;
     process.stdout.write(`${JSON.stringify({ functions: n, ms: elapsed, cpuMs, resources: recorded.length })}\n`);

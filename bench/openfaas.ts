@@ -12,8 +12,7 @@
 // OpenFaaS binaries (the same as the end-to-end test).
 import { execFileSync, spawn } from "node:child_process";
 import { join } from "node:path";
-import { serializeFunction } from "@pulumi/pulumi/runtime";
-import { type FunctionInputs, functionProvider } from "../components/faas/provider";
+import type { PublicFunction } from "../provider/function";
 import { renderHtpasswd } from "../components/registry/htpasswd";
 import { CONTAINER_PATHS, renderRegistryConfig } from "../components/registry/registry-config";
 import { EngineHarness } from "../test/helpers/engine";
@@ -85,7 +84,12 @@ export async function openfaasFigures(add: Add, rounds: number): Promise<void> {
         registryPassword: REGISTRY_PASSWORD,
         gatewayPassword: GATEWAY_PASSWORD,
     });
-    const engine = await EngineHarness.start({ wrap: env.lab.wrap(), env: { NODE_EXTRA_CA_CERTS: env.caFile }, connect: (port) => env.lab.relay(port) });
+    const engine = await EngineHarness.start({
+        host: "faasreg",
+        wrap: env.lab.wrap(),
+        env: { NODE_EXTRA_CA_CERTS: env.caFile },
+        connect: (port) => env.lab.relay(port),
+    });
     try {
         const regimes = [
             { name: "fast", label: "", v1: env.push("bench/fn", "1", "v1"), v2: env.push("bench/fn", "2", "v2") },
@@ -97,22 +101,21 @@ export async function openfaasFigures(add: Add, rounds: number): Promise<void> {
                 v2: env.push("bench/fn", "slow-2", "v2", SLOW_PAD_MB),
             },
         ];
-        const providerText = (await serializeFunction(() => functionProvider)).text;
         const gatewayAuth = { authorization: `Basic ${Buffer.from(`admin:${GATEWAY_PASSWORD}`).toString("base64")}` };
         const gateway = env.faas.hostUrl;
 
-        // The inputs as the engine sends them: the deployment, and the serialized provider the host loads.
+        // The inputs as the engine sends them to the functions' provider (the faasreg package's, as the stack declares them).
         const inputs = (service: string, image: string): Record<string, unknown> =>
             ({
-                gateway: { url: env.faas.url, username: "admin" },
+                gatewayUrl: env.faas.url,
                 gatewayPassword: GATEWAY_PASSWORD,
                 service,
                 image,
                 network: FUNCTIONS_NETWORK,
                 registryAuth: REGISTRY_AUTH,
-                settings: { owner: "bench/bench", registryServer: HOST, readiness: { enabled: true, timeoutSeconds: 300 } },
-                __provider: providerText,
-            }) satisfies FunctionInputs & { __provider: string };
+                registryServer: HOST,
+                readinessTimeoutSeconds: 300,
+            }) satisfies PublicFunction;
         /** The platform itself, from inside the lab like our provider: returns the wall time it measured. */
         const platform = (method: "POST" | "PUT", services: string[], image: string) =>
             platformDeploy(env.lab.wrap(), {
@@ -253,7 +256,7 @@ export async function faasdFigures(add: Add, rounds: number): Promise<void> {
         gatewayUser: "admin",
         gatewayPassword: GATEWAY_PASSWORD,
     });
-    const engine = await EngineHarness.start({ wrap: faasd.lab.wrap(), connect: (port) => faasd.lab.relay(port) });
+    const engine = await EngineHarness.start({ host: "faasreg", wrap: faasd.lab.wrap(), connect: (port) => faasd.lab.relay(port) });
     try {
         const image = faasd.push("bench/fn", "1", "v1", `${USER}:${REGISTRY_PASSWORD}`);
         faasd.sh(
@@ -261,7 +264,6 @@ export async function faasdFigures(add: Add, rounds: number): Promise<void> {
             JSON.stringify({ auths: { [HOST]: { auth: REGISTRY_AUTH } } }),
         );
         await engine.configure({});
-        const providerText = (await serializeFunction(() => functionProvider)).text;
         const gatewayAuth = { authorization: `Basic ${Buffer.from(`admin:${GATEWAY_PASSWORD}`).toString("base64")}` };
         const remove = async (service: string) => {
             await fetch(`${faasd.hostUrl}/system/functions`, { method: "DELETE", headers: gatewayAuth, body: JSON.stringify({ functionName: service }) });
@@ -277,13 +279,14 @@ export async function faasdFigures(add: Add, rounds: number): Promise<void> {
             });
         const ours = (service: string) =>
             engine.create(service, {
-                gateway: { url: faasd.url, username: "admin" },
+                gatewayUrl: faasd.url,
                 gatewayPassword: GATEWAY_PASSWORD,
                 service,
                 image,
-                settings: { owner: "bench/bench", registryServer: HOST, backend: "faasd", readiness: { enabled: true, timeoutSeconds: 120 } },
-                __provider: providerText,
-            } satisfies FunctionInputs & { __provider: string });
+                registryServer: HOST,
+                backend: "faasd",
+                readinessTimeoutSeconds: 120,
+            } satisfies PublicFunction);
         await platform("warm");
         await remove("warm");
         const p: number[] = [];

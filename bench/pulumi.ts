@@ -183,7 +183,7 @@ export async function functionsNoOpFigures(add: Add, runs: number): Promise<void
         add("pulumi up with nothing to do: engine cost per function (1 -> 50), wall", (fifty.wall - one.wall) / 49, "ms/function");
         add("pulumi up with nothing to do: engine cost per function (1 -> 50), CPU", (fifty.cpu - one.cpu) / 49, "ms/function");
         add("pulumi preview of new functions: cost per function (1 -> 50)", (preview.get(50)! - preview.get(1)!) / 49, "ms/function");
-        add("state bytes per function, the stack's dynamic resource (1 -> 50)", (stateBytes.get(50)! - stateBytes.get(1)!) / 49, "bytes/function");
+        add("state bytes per function, the stack (1 -> 50)", (stateBytes.get(50)! - stateBytes.get(1)!) / 49, "bytes/function");
         // The same functions through the faasreg package (provider/), on the same gateway and registry, the stack's taken off first.
         await stack.setConfig({ "faas:functions": "[]" });
         await timed(stack, ["up", "--yes", "--skip-preview", ...flags(stack)]);

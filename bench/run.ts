@@ -34,6 +34,8 @@ import { minioSkipReason } from "../test/helpers/minio";
 import { openfaasSwarmSkipReason } from "../test/helpers/openfaas";
 import { missing } from "../test/helpers/skip";
 import { PROVIDER_DIR } from "../test/helpers/package-project";
+import { faasregProvider } from "../provider/index";
+import { FUNCTION_TOKEN } from "../provider/schema";
 import { pulumiHome, pulumiSkipReason } from "../test/helpers/pulumi-cli";
 import { request } from "../test/helpers/http";
 import { startRealRegistry } from "../test/helpers/real-registry";
@@ -148,21 +150,23 @@ async function createFunctions(n: number): Promise<number> {
 }
 
 /**
- * Our part of the engine's cost per function in a preview or a no-op up: the provider's check() and diff() of
- * one function (what the dynamic-provider host runs for each), in process, no gateway involved. Microseconds.
+ * Our part of the engine's cost per function in a preview or a no-op up: the functions' provider's check() and diff()
+ * of one function (what the faasreg provider runs for each, provider/), in process, no gateway involved. Microseconds.
  */
 async function checkDiffRows(add: (figure: string, value: number, unit: string) => void): Promise<void> {
-    const inputs: FunctionInputs = {
-        gateway: { url: "https://gateway.example.com", username: "admin" },
+    const urn = `urn:pulumi:bench::faas-registry::faasreg:faas:Function$${FUNCTION_TOKEN}::fn-1-deployment`;
+    const inputs = {
+        gatewayUrl: "https://gateway.example.com",
         gatewayPassword: "bench-gateway-password",
         service: "fn-1",
         image: "registry.example.com/team/fn-1:1",
         network: "func_functions",
         envVars: { INDEX: "1" },
         registryAuth: Buffer.from(`ci:${PASSWORD}`).toString("base64"),
-        settings: { owner: "bench/bench", registryServer: "registry.example.com", readiness: { enabled: true, timeoutSeconds: 120 } },
+        registryServer: "registry.example.com",
     };
-    const outs = { ...inputs, status: { replicas: 1, availableReplicas: 1, image: inputs.image } };
+    const checked = (await faasregProvider.check!(urn, {}, inputs)).inputs as Record<string, unknown>;
+    const outs = { ...checked, url: "https://gateway.example.com/function/fn-1", replicas: 1, availableReplicas: 1, reportedImage: inputs.image };
     const per = async (f: () => Promise<unknown>) => {
         const xs: number[] = [];
         for (let r = 0; r < 5; r++) {
@@ -172,8 +176,8 @@ async function checkDiffRows(add: (figure: string, value: number, unit: string) 
         }
         return median(xs);
     };
-    add("our provider's check() of one function, in process", await per(() => functionProvider.check(inputs, inputs)), "us");
-    add("our provider's diff() of one function, in process", await per(() => functionProvider.diff("fn-1", outs, inputs)), "us");
+    add("our provider's check() of one function, in process", await per(() => faasregProvider.check!(urn, checked, inputs)), "us");
+    add("our provider's diff() of one function, in process", await per(() => faasregProvider.diff!("fn-1", urn, outs, checked)), "us");
 }
 
 /**

@@ -11,15 +11,17 @@ import {
     type DeploymentFields,
     type FaasBackendName,
 } from "../components/faas/args";
-import { checkInputs, type FunctionInputs, type FunctionOutputs, FunctionProvider } from "../components/faas/provider";
+import { checkInputs, type FunctionInputs, type FunctionOutputs, FunctionProvider, gatewayTag } from "../components/faas/provider";
 import { containsUnknown, isUnknown } from "../components/faas/unknown";
 import { checkGatewayUrl } from "../components/faas/validate";
 import { checkStringList, checkStringMap, describe } from "../components/problems";
 import { isKubernetesNamespace } from "../components/names";
+import { providerConfig } from "./configure";
 import { FUNCTION_INPUTS, FUNCTION_OUTPUTS } from "./schema";
 
 /** The function's inputs as the schema names them (plain values, after the secrets are unwrapped): the gateway's deployment fields, and ours. */
 export interface PublicFunction extends DeploymentFields {
+    /** Always there once checked: check writes the provider's when the program names none. */
     gatewayUrl: string;
     gatewayUsername?: string;
     gatewayPassword?: string;
@@ -88,6 +90,16 @@ export function ownerOf(urn: string): string {
     return `${project}/${head.slice("urn:pulumi:".length)}`;
 }
 
+/**
+ * Whether the provider's credentials reach this function's gateway: it sets no password of its own, and its gateway is
+ * the provider's. The gateway logic then uses the provider's CURRENT configuration (its `gatewayFromStackConfig`, as
+ * the stack's dynamic resource does with `faas:*`), so a rotated password reaches refresh and destroy too.
+ */
+function providerCredentials(p: PublicFunction): boolean {
+    const url = providerConfig().gatewayUrl;
+    return p.gatewayPassword === undefined && url !== undefined && typeof p.gatewayUrl === "string" && gatewayTag(url) === gatewayTag(p.gatewayUrl);
+}
+
 /** The gateway logic's inputs for the public ones (defaults applied by check). */
 function internal(p: PublicFunction, urn: string): FunctionInputs {
     const backend = p.backend ?? "swarm";
@@ -114,9 +126,55 @@ function internal(p: PublicFunction, urn: string): FunctionInputs {
             registryServer: p.registryServer,
             adopt: p.adopt ?? false,
             ...(backend === "swarm" ? {} : { backend }),
+            ...(providerCredentials(p) ? { gatewayFromStackConfig: true } : {}),
             readiness: { enabled: p.waitForReady ?? true, timeoutSeconds: p.readinessTimeoutSeconds ?? DEFAULT_READINESS_TIMEOUT_SECONDS },
         },
     };
+}
+
+/**
+ * State written by the stack's dynamic resource (`pulumi-nodejs:dynamic:Resource`, the stack before the package),
+ * in the package's public form: an existing function moves to the package with an alias, in place (see
+ * isDynamicState). Everything the gateway logic keeps is carried over; `__provider` (the serialized closure) is not.
+ */
+export function fromDynamicState(state: Wire): Wire {
+    const { gateway, settings, status, ...rest } = state as {
+        gateway?: { url?: unknown; username?: unknown };
+        settings?: { registryServer?: unknown; adopt?: unknown; backend?: unknown; readiness?: { enabled?: unknown; timeoutSeconds?: unknown } };
+        status?: { replicas?: unknown; availableReplicas?: unknown; image?: unknown };
+    } & Wire;
+    const fields = Object.fromEntries(Object.entries(rest).filter(([k]) => k !== "__provider"));
+    const publicState: Wire = {
+        ...fields,
+        gatewayUrl: gateway?.url,
+        gatewayUsername: gateway?.username,
+        registryServer: settings?.registryServer,
+        backend: settings?.backend ?? "swarm",
+        adopt: settings?.adopt ?? false,
+        waitForReady: settings?.readiness?.enabled ?? true,
+        readinessTimeoutSeconds: settings?.readiness?.timeoutSeconds ?? DEFAULT_READINESS_TIMEOUT_SECONDS,
+        url: typeof gateway?.url === "string" ? `${gatewayTag(gateway.url)}/function/${String(fields.service)}` : undefined,
+        replicas: status?.replicas,
+        availableReplicas: status?.availableReplicas,
+        reportedImage: status?.image,
+    };
+    return Object.fromEntries(Object.entries(publicState).filter(([, v]) => v !== undefined));
+}
+
+/** Whether a state is the stack's dynamic resource's (its grouped `gateway` and `settings`, which the package's flat schema has not). */
+export function isDynamicState(state: Wire): boolean {
+    const plain = unwrap(state).plain;
+    return typeof plain.gateway === "object" && plain.gateway !== null && typeof plain.settings === "object" && plain.settings !== null;
+}
+
+/** A state in the package's form, whichever wrote it. Secrets stay wrapped: fromDynamicState moves values, it does not open them. */
+function publicForm(state: Wire): Wire {
+    if (!isDynamicState(state)) return state;
+    // The grouped objects are never secret as a whole (their secret parts are top-level properties): open them to move their fields.
+    const opened = Object.fromEntries(
+        Object.entries(state).map(([k, v]) => [k, (k === "gateway" || k === "settings" || k === "status") && isSecret(v) ? v.value : v]),
+    );
+    return fromDynamicState(opened);
 }
 
 type PublicState = PublicFunction & { url?: string; replicas?: number; availableReplicas?: number; reportedImage?: string };
@@ -157,7 +215,12 @@ export function checkFunction(p: Wire): provider.CheckFailure[] {
         if (!(key in FUNCTION_INPUTS) && !key.startsWith("__"))
             add(key, `is not an input of faasreg:index:Function: the inputs are ${Object.keys(FUNCTION_INPUTS).join(", ")}`);
     }
-    if (!isUnknown(p.gatewayUrl)) add("gatewayUrl", checkGatewayUrl(p.gatewayUrl, p.allowHttp === true, "allowHttp"));
+    if (p.gatewayUrl === undefined) {
+        add(
+            "gatewayUrl",
+            "is required: the FaaS gateway's URL (e.g. https://gateway.example.com), here or in the provider's configuration (faasreg:gatewayUrl)",
+        );
+    } else if (!isUnknown(p.gatewayUrl)) add("gatewayUrl", checkGatewayUrl(p.gatewayUrl, p.allowHttp === true, "allowHttp"));
     if (p.service === undefined) add("service", 'is required: the function\'s name, e.g. "hello"');
     if (p.image === undefined) add("image", "is required: the image to run, e.g. registry.example.com/team/hello:1");
     for (const key of ["gatewayUsername", "gatewayPassword", "registryAuth", "registryServer", "envProcess", "network", "namespace"]) {
@@ -196,45 +259,59 @@ export function checkFunction(p: Wire): provider.CheckFailure[] {
 export class FunctionResource {
     private readonly gateway = new FunctionProvider();
 
+    /** The gateway logic, handed the provider's current configuration (the engine configures the provider before any call). */
+    private logic(): FunctionProvider {
+        const c = providerConfig();
+        this.gateway.stackGateway = { url: c.gatewayUrl, username: c.gatewayUsername, password: c.gatewayPassword };
+        return this.gateway;
+    }
+
     async check(_urn: string, _olds: Wire, news: Wire): Promise<provider.CheckResult> {
-        const { plain } = unwrap(news);
+        // No gatewayUrl: the provider's, written into the inputs so state records the gateway the function is on (a later
+        // change of the provider's gatewayUrl is then a move, which the gateway logic handles).
+        const gatewayUrl = providerConfig().gatewayUrl;
+        const given = news.gatewayUrl === undefined && gatewayUrl !== undefined ? { ...news, gatewayUrl } : news;
+        const { plain } = unwrap(given);
         const failures = checkFunction(plain);
         // Defaults written into the inputs, so state and every SDK read the value in effect.
-        const defaults = Object.fromEntries(Object.entries(DEFAULTS).filter(([k]) => news[k] === undefined));
-        return { inputs: { ...defaults, ...news }, failures };
+        const defaults = Object.fromEntries(Object.entries(DEFAULTS).filter(([k]) => given[k] === undefined));
+        return { inputs: { ...defaults, ...given }, failures };
     }
 
     async diff(id: string, urn: string, olds: Wire, news: Wire): Promise<provider.DiffResult> {
-        const o = internalState(unwrap(olds).plain as unknown as PublicState, urn);
+        const o = internalState(unwrap(publicForm(olds)).plain as unknown as PublicState, urn);
         const n = internal(unwrap(news).plain as unknown as PublicFunction, urn);
-        const d = await this.gateway.diff(id, o, n);
-        return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: d.deleteBeforeReplace };
+        const d = await this.logic().diff(id, o, n);
+        // State the stack's dynamic resource wrote is rewritten in the package's form by an update, which sends nothing to the
+        // gateway unless a deployment field changed (the gateway logic's update): the function is not redeployed.
+        const migrate = isDynamicState(olds);
+        return { changes: d.changes || migrate, replaces: d.replaces, deleteBeforeReplace: d.deleteBeforeReplace };
     }
 
     async create(urn: string, inputs: Wire): Promise<provider.CreateResult> {
         const { plain, secret } = unwrap(inputs);
         const p = plain as unknown as PublicFunction;
-        const r = await this.gateway.create(internal(p, urn));
+        const r = await this.logic().create(internal(p, urn));
         return { id: r.id, outs: wrap(publicState(p, r.outs) as unknown as Wire, secret) };
     }
 
     async update(id: string, urn: string, olds: Wire, news: Wire): Promise<provider.UpdateResult> {
         const { plain, secret } = unwrap(news);
         const p = plain as unknown as PublicFunction;
-        const r = await this.gateway.update(id, internalState(unwrap(olds).plain as unknown as PublicState, urn), internal(p, urn));
+        const r = await this.logic().update(id, internalState(unwrap(publicForm(olds)).plain as unknown as PublicState, urn), internal(p, urn));
         return { outs: wrap(publicState(p, r.outs as FunctionOutputs) as unknown as Wire, secret) };
     }
 
     async read(id: string, urn: string, props: Wire): Promise<provider.ReadResult> {
-        const { plain, secret } = unwrap(props);
+        const { plain, secret } = unwrap(publicForm(props));
         const state = plain as unknown as PublicState;
-        const r = await this.gateway.read(id, internalState(state, urn));
+        const r = await this.logic().read(id, internalState(state, urn));
         if (r.id === "") return { id: "", props: {} };
         const now = publicState(inputsOf(plain) as unknown as PublicFunction, r.props as FunctionOutputs);
         return { id, props: wrap(now as unknown as Wire, secret), inputs: wrap(inputsOf(now as unknown as Wire), secret) };
     }
 
     async delete(id: string, urn: string, props: Wire): Promise<void> {
-        await this.gateway.delete(id, internalState(unwrap(props).plain as unknown as PublicState, urn));
+        await this.logic().delete(id, internalState(unwrap(publicForm(props)).plain as unknown as PublicState, urn));
     }
 }

@@ -45,13 +45,16 @@ export const FUNCTION_INPUTS: Record<string, PropertySpec> = {
         type: "string",
         description:
             "The FaaS gateway's base URL, e.g. `https://gateway.example.com`. `http://` is refused to a host other than this machine " +
-            "unless `allowHttp` is true (the gateway password and `registryAuth` would cross the network in clear).",
+            "unless `allowHttp` is true (the gateway password and `registryAuth` would cross the network in clear). Absent: the " +
+            "provider's `gatewayUrl`.",
     },
     gatewayUsername: { type: "string", description: "The gateway's basic-auth user.", default: DEFAULT_GATEWAY_USERNAME },
     gatewayPassword: {
         type: "string",
         secret: true,
-        description: "The gateway's basic-auth password. A secret in state and in every SDK. Without it no Authorization header is sent.",
+        description:
+            "The gateway's basic-auth password. A secret in state and in every SDK. Without it, the provider's credentials are used when " +
+            "the function's gateway is the provider's `gatewayUrl`; otherwise no Authorization header is sent.",
     },
     allowHttp: {
         type: "boolean",
@@ -119,7 +122,29 @@ export const FUNCTION_INPUTS: Record<string, PropertySpec> = {
     },
 };
 
-export const REQUIRED_INPUTS = ["gatewayUrl", "service", "image"];
+/** gatewayUrl may come from the provider's configuration instead (PROVIDER_CONFIG): check fills it in. */
+export const REQUIRED_INPUTS = ["service", "image"];
+
+/**
+ * The provider's configuration (`faasreg:gatewayUrl`... in a program's config, or an explicit provider's inputs): the
+ * gateway of every function that names none, and the credentials the provider uses for it. With them here, a password
+ * rotation or a refresh reaches the gateway with the credentials the program holds NOW, not those in each
+ * function's state, and no function's state holds the gateway password.
+ */
+export const PROVIDER_CONFIG: Record<string, PropertySpec> = {
+    gatewayUrl: {
+        type: "string",
+        description:
+            "The FaaS gateway of the functions that name no `gatewayUrl`, e.g. `https://gateway.example.com`. A function whose `gatewayUrl` " +
+            "is this one (or absent) and that sets no `gatewayPassword` is reached with this configuration's credentials.",
+    },
+    gatewayUsername: { type: "string", description: "The gateway's basic-auth user.", default: DEFAULT_GATEWAY_USERNAME },
+    gatewayPassword: {
+        type: "string",
+        secret: true,
+        description: "The gateway's basic-auth password (a secret). Used for every call to `gatewayUrl` by a function that sets no password of its own.",
+    },
+};
 
 /** What the provider reports beyond its inputs. */
 export const FUNCTION_OUTPUTS: Record<string, PropertySpec> = {
@@ -298,8 +323,12 @@ export function packageSchema(): Record<string, unknown> {
             nodejs: { packageName: "@faasreg/pulumi", respectSchemaVersion: true },
             python: { packageName: "pulumi_faasreg", respectSchemaVersion: true, pyproject: { enabled: true } },
         },
-        config: {},
-        provider: { description: "The faasreg provider. It holds no configuration: every function names its gateway." },
+        config: { variables: cleanAll(PROVIDER_CONFIG) },
+        provider: {
+            description:
+                "The faasreg provider: optionally, the gateway of the functions that name none, and its credentials (kept out of every function's state).",
+            inputProperties: cleanAll(PROVIDER_CONFIG),
+        },
         types: {
             "faasreg:index:FunctionResources": resources,
             [`${PACKAGE}:faas:RegistryLogin`]: REGISTRY_LOGIN,
@@ -320,7 +349,7 @@ export function packageSchema(): Record<string, unknown> {
                 inputProperties: inputs,
                 requiredInputs: REQUIRED_INPUTS,
                 properties: { ...inputs, ...outputs },
-                required: [...REQUIRED_INPUTS, "gatewayUsername", "network", "backend", "url", "replicas", "availableReplicas"],
+                required: [...REQUIRED_INPUTS, "gatewayUrl", "gatewayUsername", "network", "backend", "url", "replicas", "availableReplicas"],
             },
             [REGISTRY_TOKEN]: {
                 isComponent: true,

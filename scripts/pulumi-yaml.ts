@@ -26,6 +26,12 @@ runtime:
     # ts-node transpiles only (noCheck there): npm run typecheck and CI check the types, once.
     tsconfig: tsconfig.pulumi.json
 main: index.ts
+# The functions are resources of this repository's own package, faasreg (provider/, served from its source by the
+# Node.js language host): the engine starts it from here, as it would a provider it downloaded.
+plugins:
+  providers:
+    - name: faasreg
+      path: ./provider
 `;
 
 export function renderPulumiYaml(): string {

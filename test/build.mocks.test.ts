@@ -9,6 +9,7 @@ import { evaluateStack } from "./helpers/stack";
 
 const IMAGE = "docker:index/image:Image";
 const DYNAMIC = "pulumi-nodejs:dynamic:Resource";
+const FUNCTION = "faasreg:index:Function";
 const GATE = "urn:pulumi:test::faas-registry::faasreg:registry:PrivateRegistry$command:local:Command::registry-ready";
 const stack = (functions: unknown[]) => ({
     "registry:host": "registry.example.com",
@@ -47,9 +48,9 @@ describe("function images built from source", () => {
 
     it("deploys the function by the pushed digest", async () => {
         const { recorded } = await evaluateStack(stack([HELLO]));
-        const fn = unwrap(findResource(recorded, DYNAMIC, "Hello_Fn-deployment").inputs) as Record<string, unknown>;
+        const fn = unwrap(findResource(recorded, FUNCTION, "Hello_Fn-deployment").inputs) as Record<string, unknown>;
         expect(fn.image).toMatch(/^registry\.example\.com\/functions\/hello_fn@sha256:[0-9a-f]{64}$/);
-        expect(findResource(recorded, DYNAMIC, "Hello_Fn-deployment").dependencies).toContain(
+        expect(findResource(recorded, FUNCTION, "Hello_Fn-deployment").dependencies).toContain(
             "urn:pulumi:test::faas-registry::docker:index/image:Image::Hello_Fn-image",
         );
     });
@@ -58,7 +59,8 @@ describe("function images built from source", () => {
         const context = join(temp, "fn");
         cpSync(join(__dirname, "fixtures", "hello-fn"), context, { recursive: true });
         const fn = { service: "hello", build: { context: relative(process.cwd(), context) } };
-        const images = (r: Awaited<ReturnType<typeof evaluateStack>>) => JSON.stringify(r.recorded.filter((x) => x.type === IMAGE || x.type === DYNAMIC));
+        const images = (r: Awaited<ReturnType<typeof evaluateStack>>) =>
+            JSON.stringify(r.recorded.filter((x) => x.type === IMAGE || x.type === DYNAMIC || x.type === FUNCTION));
         const first = await evaluateStack(stack([fn]));
         const second = await evaluateStack(stack([fn]));
         expect(images(second)).toBe(images(first));
@@ -79,7 +81,7 @@ describe("function images built from source", () => {
         );
         expect(findResource(recorded, IMAGE, "hello-image").inputs.imageName).toBe("registry.example.com/team/hello:v2-linux-amd64");
         expect(recorded.filter((r) => r.type === IMAGE)).toHaveLength(1);
-        expect((unwrap(findResource(recorded, DYNAMIC, "prebuilt-deployment").inputs) as { image: string }).image).toBe(
+        expect((unwrap(findResource(recorded, FUNCTION, "prebuilt-deployment").inputs) as { image: string }).image).toBe(
             `registry.example.com/team/prebuilt@${digest}`,
         );
     });

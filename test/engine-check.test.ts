@@ -2,12 +2,11 @@
 // Pulumi engine drives them: through the SDK's own dynamic-provider host over gRPC, loaded from the serialized
 // text the program produced, with the inputs it declares in a preview and in an up. What a CI preview without the
 // production host meets (no SSH key, no route): the resource shown unchanged with a warning, while the same diff
-// in `pulumi up` still refuses. And the provider process keeps serving the stack's functions while an engine is
-// slow to answer: every dynamic resource shares that one process.
+// in `pulumi up` still refuses. And the provider process keeps serving while an engine is slow to answer: every
+// dynamic resource shares that one process (the functions have their own, the faasreg provider's).
 import { createServer, type Server, type Socket } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { EngineHarness, engineMessage, type Props } from "./helpers/engine";
-import { FakeGateway } from "./helpers/fake-gateway";
 import { engineInputs, findResource } from "./helpers/mocks";
 import { evaluateStack } from "./helpers/stack";
 
@@ -143,14 +142,11 @@ describe("the Kubernetes gate without the cluster: a preview shows it unchanged,
 describe("the provider process keeps serving while an engine is slow to answer", () => {
     let engine: EngineHarness;
     let silent: Server;
-    let gateway: FakeGateway;
     const held: Socket[] = [];
     beforeAll(async () => {
         // An "engine" that accepts connections and never answers (a host behind a stalled SSH tunnel).
         silent = createServer((socket) => held.push(socket));
         await new Promise<void>((r) => silent.listen(0, "127.0.0.1", () => r()));
-        // Why the double: the point is the provider process's event loop; any gateway answering at once shows it.
-        gateway = await new FakeGateway({}).start();
         engine = await EngineHarness.start();
     }, 30_000);
     afterEach(() => {
@@ -159,28 +155,23 @@ describe("the provider process keeps serving while an engine is slow to answer",
     afterAll(async () => {
         await engine?.stop();
         silent?.close();
-        await gateway?.stop();
     });
 
-    it("a function is created while the Swarm gate waits on the silent engine (the check runs in a child process, asynchronously)", async () => {
+    it("another resource's check answers while the Swarm gate waits on the silent engine (each check runs in a child process, asynchronously)", async () => {
         const port = (silent.address() as { port: number }).port;
-        const config = { ...swarmStack(`tcp://127.0.0.1:${port}`), "faas:gateway": gateway.url, "faas:password": gateway.options.password as string };
-        const gate = await declared(config, "registry-swarm-gate", false);
-        const fn = await declared({ ...buildStack(`tcp://127.0.0.1:${port}`, gateway.url), "registry:mode": "container" }, "hello-deployment", false);
-        await engine.configure(config, ["faas:password"]);
-        const settings = { ...(fn.settings as Props), gatewayFromStackConfig: false, readiness: { enabled: false } };
+        const gate = await declared(swarmStack(`tcp://127.0.0.1:${port}`), "registry-swarm-gate", false);
         const waiting = engine.diff("registry-swarm-gate", "swarm-gate", { ...gate, nodeId: "n1" }, gate).catch((e) => e);
         await new Promise((r) => setTimeout(r, 300));
         expect(held.length, "the gate's check is connected and waiting").toBeGreaterThan(0);
+        // The Docker host's platform of another stack, on a host nobody serves, in a preview: shown unchanged at once.
+        const host = "unix:///nonexistent/faasreg/docker.sock";
+        const state = { ...(await declared(buildStack(host), "docker-host-platform", false)), platform: "linux/amd64" };
         const started = Date.now();
-        const created = await engine.create("hello-deployment", {
-            ...fn,
-            image: "registry.example.com/team/hello:1",
-            gateway: { url: gateway.url, username: "admin" },
-            gatewayPassword: gateway.options.password as string,
-            settings,
+        expect(
+            await engine.diff("docker-host-platform", "docker-platform", state, await declared(buildStack(host), "docker-host-platform", true)),
+        ).toMatchObject({
+            changes: "none",
         });
-        expect(created.id).toBe("hello");
         expect(Date.now() - started).toBeLessThan(2_000);
         // The gate is still waiting for its engine.
         expect(await Promise.race([waiting.then(() => "answered"), new Promise((r) => setTimeout(() => r("waiting"), 10))])).toBe("waiting");

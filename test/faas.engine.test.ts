@@ -1,14 +1,14 @@
-// The function provider as the Pulumi engine drives it during `pulumi preview` (and the preview inside
-// `pulumi up`): through the SDK's own dynamic-provider host over gRPC, with the inputs the program
-// declares, where values not known yet arrive as the engine's unknown marker. No gateway is involved:
-// check() and diff() must not call one, and a preview never creates.
+// The functions' provider (the faasreg package's, provider/) as the Pulumi engine drives it during `pulumi preview`
+// (and the preview inside `pulumi up`): its own process over gRPC, configured as the stack configures it, with the
+// inputs the program declares, where values not known yet arrive as the engine's unknown marker. No gateway is
+// involved: check() and diff() must not call one, and a preview never creates.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UNKNOWN as PROVIDER_UNKNOWN } from "../components/faas/unknown";
 import { EngineHarness, engineMessage, type Props, UNKNOWN } from "./helpers/engine";
 import { engineInputs, findResource } from "./helpers/mocks";
 import { evaluateStack } from "./helpers/stack";
 
-const DYNAMIC = "pulumi-nodejs:dynamic:Resource";
+const FUNCTION = "faasreg:index:Function";
 const PASSWORD = "gw-Secret:Pass-4242";
 
 const CONFIG: Record<string, string> = {
@@ -33,16 +33,17 @@ describe("the provider under the engine's protocol, in previews with unknown val
     beforeAll(async () => {
         const preview = await evaluateStack(CONFIG, { firstPreview: true });
         firstPreview = {
-            hello: engineInputs(findResource(preview.recorded, DYNAMIC, "hello-deployment").inputs),
-            built: engineInputs(findResource(preview.recorded, DYNAMIC, "built-deployment").inputs),
+            hello: engineInputs(findResource(preview.recorded, FUNCTION, "hello-deployment").inputs),
+            built: engineInputs(findResource(preview.recorded, FUNCTION, "built-deployment").inputs),
         };
         const up = await evaluateStack(CONFIG);
         deployed = {
-            hello: engineInputs(findResource(up.recorded, DYNAMIC, "hello-deployment").inputs),
-            built: engineInputs(findResource(up.recorded, DYNAMIC, "built-deployment").inputs),
+            hello: engineInputs(findResource(up.recorded, FUNCTION, "hello-deployment").inputs),
+            built: engineInputs(findResource(up.recorded, FUNCTION, "built-deployment").inputs),
         };
-        engine = await EngineHarness.start();
-        await engine.configure(CONFIG, ["faas:password"]);
+        engine = await EngineHarness.start({ host: "faasreg" });
+        // As the stack's provider resource (faas-gateway) configures it from faas:gateway and faas:password.
+        await engine.configure({ gatewayUrl: CONFIG["faas:gateway"], gatewayUsername: "admin", gatewayPassword: PASSWORD }, ["gatewayPassword"]);
     }, 60_000);
     afterAll(async () => engine?.stop());
 
@@ -52,7 +53,7 @@ describe("the provider under the engine's protocol, in previews with unknown val
 
     it("receives unknowns where the first preview cannot know values yet", () => {
         expect(firstPreview.hello.registryAuth).toBe(UNKNOWN);
-        expect((firstPreview.hello.settings as Props).registryServer).toBe(UNKNOWN);
+        expect(firstPreview.hello.registryServer).toBe(UNKNOWN);
         expect(firstPreview.built.image).toBe(UNKNOWN);
         expect(deployed.hello.registryAuth).not.toBe(UNKNOWN);
     });
@@ -65,13 +66,21 @@ describe("the provider under the engine's protocol, in previews with unknown val
         }
     });
 
+    it("takes the gateway from the provider's configuration (Configure, over gRPC) when the function names none", async () => {
+        const noGateway = Object.fromEntries(Object.entries(deployed.hello).filter(([k]) => k !== "gatewayUrl"));
+        const { inputs, failures } = await engine.check("hello-deployment", {}, noGateway);
+        expect(failures).toEqual([]);
+        expect(inputs.gatewayUrl).toBe("https://gateway.example.com");
+        expect(JSON.stringify(inputs)).not.toContain(PASSWORD);
+    });
+
     it("checks a preview after a build context changed (image unknown, registry known) without failures", async () => {
         const news = { ...deployed.built, image: UNKNOWN };
         expect((await engine.check("built-deployment", deployed.built, news)).failures).toEqual([]);
     });
 
     it("diffs an unknown value as a change, never a replace, unless the function's name or namespace is unknown", async () => {
-        const olds = { ...deployed.hello, status: { replicas: 1, availableReplicas: 1, image: deployed.hello.image } };
+        const olds = { ...deployed.hello, replicas: 1, availableReplicas: 1, reportedImage: deployed.hello.image };
         expect(await engine.diff("hello-deployment", "hello", olds, deployed.hello)).toEqual({ changes: "none", replaces: [], deleteBeforeReplace: false });
         expect(await engine.diff("hello-deployment", "hello", olds, firstPreview.hello)).toMatchObject({ changes: "some", replaces: [] });
         const deep = { ...deployed.hello, envVars: { MODE: UNKNOWN }, limits: { memory: UNKNOWN }, labels: { tier: UNKNOWN } };
@@ -96,7 +105,7 @@ describe("the provider under the engine's protocol, in previews with unknown val
     });
 
     it("replaces a function whose last environment variable is removed (faas-swarm's PUT would keep it)", async () => {
-        const olds = { ...deployed.hello, status: { replicas: 1, availableReplicas: 1, image: deployed.hello.image } };
+        const olds = { ...deployed.hello, replicas: 1, availableReplicas: 1, reportedImage: deployed.hello.image };
         const withoutEnv = { ...deployed.hello, envVars: {} };
         expect(await engine.diff("hello-deployment", "hello", olds, withoutEnv)).toEqual({ changes: "some", replaces: ["envVars"], deleteBeforeReplace: true });
         const oneLess = { ...deployed.hello, envVars: { OTHER: "1" } };
@@ -106,15 +115,13 @@ describe("the provider under the engine's protocol, in previews with unknown val
     });
 
     it("reports a provider error as the engine shows it", async () => {
-        const olds = { ...deployed.hello, gateway: { url: "http://127.0.0.1:1", username: "admin" }, settings: { ...(deployed.hello.settings as Props) } };
-        const fast = {
-            ...olds,
-            settings: { ...(olds.settings as Props), gatewayFromStackConfig: false, retry: { tries: 1, budgetMs: 100, requestTimeoutMs: 100, baseDelayMs: 1 } },
-        };
-        const error = await engine.delete("hello-deployment", "hello", fast).catch((e) => e);
-        // A delete first reads the function (whose is it?) on the gateway it was deployed through.
-        expect(engineMessage(error)).toMatch(/GET \/system\/function\/hello on the FaaS gateway http:\/\/127\.0\.0\.1:1 failed after 1 try/);
+        // Deployed through a gateway that is gone (not the provider's: its password is not sent there).
+        const olds = { ...deployed.hello, gatewayUrl: "http://127.0.0.1:1", replicas: 1, availableReplicas: 1 };
+        const error = await engine.delete("hello-deployment", "hello", olds).catch((e) => e);
+        // A delete first reads the function (whose is it?) on the gateway it was deployed through, with bounded retries.
+        expect(engineMessage(error)).toMatch(/GET \/system\/function\/hello on the FaaS gateway http:\/\/127\.0\.0\.1:1 failed after 5 tries/);
         expect(engineMessage(error)).toMatch(/If that gateway is gone for good, remove the function from the stack's state instead: pulumi state delete/);
         expect(engineMessage(error)).not.toContain(PASSWORD);
-    });
+        expect(engine.stderr()).not.toContain(PASSWORD);
+    }, 30_000);
 });

@@ -6,10 +6,11 @@ import { readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { join } from "node:path";
 import { specialSecretSig, specialSigKey, unknownValue } from "@pulumi/pulumi/runtime/rpc";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { DynamicAdapter } from "../provider/adapter";
 import { faasregProvider } from "../provider/index";
-import { ownerOf, unwrap, wrap } from "../provider/function";
+import { fromDynamicState, isDynamicState, ownerOf, unwrap, wrap } from "../provider/function";
+import { providerConfig, setProviderConfig } from "../provider/configure";
 import { CONTAINER_FILE_TOKEN, constructRegistry, registryArgs } from "../provider/registry";
 import { pullSecretArgs, PULL_SECRET_TYPE } from "../provider/kubernetes";
 import { FUNCTION_INPUTS, FUNCTION_OUTPUTS, FUNCTION_TOKEN, PACKAGE_VERSION, PULL_SECRET_TOKEN, REGISTRY_TOKEN, packageSchema } from "../provider/schema";
@@ -109,6 +110,112 @@ describe("the faasreg provider's check: bad input named by its property, before 
     it("names every missing required input", async () => {
         const r = await check({ gatewayPassword: secret("x") });
         expect(r.failures.map((f) => f.property).sort()).toEqual(["gatewayUrl", "image", "service"]);
+    });
+});
+
+describe("the faasreg provider's configuration: the gateway of the functions that name none, and its credentials", () => {
+    const GATEWAY_PASSWORD = "gw-Provider-Pass-0123456789";
+    afterEach(() => setProviderConfig({}));
+
+    it("reads Configure's arguments, secrets unwrapped, an unknown or empty value as unset", () => {
+        setProviderConfig({ gatewayUrl: "https://gateway.example.com", gatewayPassword: secret(GATEWAY_PASSWORD), gatewayUsername: "" });
+        expect(providerConfig()).toEqual({ gatewayUrl: "https://gateway.example.com", gatewayPassword: GATEWAY_PASSWORD });
+        setProviderConfig({ gatewayUrl: unknownValue });
+        expect(providerConfig()).toEqual({});
+    });
+
+    it("writes the provider's gatewayUrl into a function that names none, so state says where it is deployed", async () => {
+        const noGateway = Object.fromEntries(Object.entries(valid).filter(([k]) => k !== "gatewayUrl" && k !== "gatewayPassword"));
+        expect((await check(noGateway)).failures.map((f) => f.property)).toEqual(["gatewayUrl"]);
+        expect((await check(noGateway)).failures[0].reason).toMatch(/faasreg:gatewayUrl/);
+        setProviderConfig({ gatewayUrl: "https://gateway.example.com", gatewayPassword: secret(GATEWAY_PASSWORD) });
+        const r = await check(noGateway);
+        expect(r.failures).toEqual([]);
+        expect(r.inputs.gatewayUrl).toBe("https://gateway.example.com");
+        // The provider's password is not copied into the function: it stays out of the function's state.
+        expect(JSON.stringify(r.inputs)).not.toContain(GATEWAY_PASSWORD);
+        // The provider's URL is checked as a function's is.
+        setProviderConfig({ gatewayUrl: "http://gateway.example.com" });
+        expect((await check(noGateway)).failures.map((f) => f.property)).toEqual(["gatewayUrl"]);
+    });
+});
+
+describe("a function the stack's dynamic resource deployed, moved to the package in place (an alias, then one update)", () => {
+    // The state `pulumi-nodejs:dynamic:Resource` wrote for the stack's FaasFunction (components/faas/index.ts), as the
+    // engine hands it back: its secrets wrapped, the serialized provider beside it.
+    const dynamicState = {
+        __provider: "exports.handler = __f0; /* the serialized closure, about 62 KB */",
+        gateway: { url: "http://127.0.0.1:9", username: "admin" },
+        gatewayPassword: secret("gw-Old-Pass-0123456789"),
+        service: "hello",
+        image: "registry.example.com/team/hello:1",
+        network: "func_functions",
+        envVars: { GREETING: "hi" },
+        registryAuth: secret(AUTH),
+        settings: {
+            owner: "faas-registry/dev",
+            registryServer: "registry.example.com",
+            adopt: false,
+            gatewayFromStackConfig: true,
+            readiness: { enabled: true, timeoutSeconds: 120 },
+        },
+        status: { replicas: 1, availableReplicas: 1, image: "registry.example.com/team/hello:1@sha256:" + "a".repeat(64) },
+    };
+    const MOVED_URN = `urn:pulumi:dev::faas-registry::faasreg:faas:Function$${FUNCTION_TOKEN}::hello-deployment`;
+    const newInputs = async (change: Record<string, unknown> = {}) => {
+        setProviderConfig({ gatewayUrl: "http://127.0.0.1:9", gatewayPassword: secret("gw-New-Pass-0123456789") });
+        const r = await faasregProvider.check!(MOVED_URN, dynamicState, {
+            service: "hello",
+            image: "registry.example.com/team/hello:1",
+            envVars: { GREETING: "hi" },
+            registryServer: "registry.example.com",
+            registryAuth: secret(AUTH),
+            ...change,
+        });
+        expect(r.failures ?? []).toEqual([]);
+        return r.inputs as Record<string, unknown>;
+    };
+    afterEach(() => setProviderConfig({}));
+
+    it("reads the dynamic state in the package's form, without the serialized provider", () => {
+        expect(isDynamicState(dynamicState)).toBe(true);
+        const moved = fromDynamicState(unwrap(dynamicState).plain);
+        expect(moved).toMatchObject({
+            gatewayUrl: "http://127.0.0.1:9",
+            gatewayUsername: "admin",
+            registryServer: "registry.example.com",
+            backend: "swarm",
+            url: "http://127.0.0.1:9/function/hello",
+            replicas: 1,
+            reportedImage: dynamicState.status.image,
+        });
+        expect(Object.keys(moved)).not.toContain("__provider");
+        expect(Object.keys(moved)).not.toContain("settings");
+        expect(isDynamicState(moved)).toBe(false);
+    });
+
+    it("plans an update, not a replacement, and the update rewrites state without a call to the gateway", async () => {
+        const news = await newInputs();
+        const d = await faasregProvider.diff!("hello", MOVED_URN, dynamicState, news);
+        expect(d.changes).toBe(true);
+        expect(d.replaces ?? []).toEqual([]);
+        // The gateway is a closed port: the update succeeds only because nothing is sent (no redeploy).
+        const u = await faasregProvider.update!("hello", MOVED_URN, dynamicState, news);
+        const outs = u.outs as Record<string, unknown>;
+        expect(isDynamicState(outs)).toBe(false);
+        expect(outs).toMatchObject({ gatewayUrl: "http://127.0.0.1:9", service: "hello", replicas: 1, availableReplicas: 1 });
+        expect(outs.reportedImage).toBe(dynamicState.status.image);
+        expect(outs.registryAuth).toEqual(secret(AUTH));
+        // The gateway password moved to the provider's configuration: no longer in the function's state.
+        expect(outs.gatewayPassword).toBeUndefined();
+        expect(JSON.stringify(outs)).not.toContain("gw-");
+        // Then the next diff is empty.
+        expect((await faasregProvider.diff!("hello", MOVED_URN, outs, news)).changes).toBe(false);
+    });
+
+    it("still replaces what the stack's function replaced (another namespace)", async () => {
+        const d = await faasregProvider.diff!("hello", MOVED_URN, dynamicState, await newInputs({ namespace: "team-b" }));
+        expect(d.replaces).toEqual(["namespace"]);
     });
 });
 

@@ -230,9 +230,9 @@ describe("registry:mode swarm under mocks", () => {
             "faas:functions": JSON.stringify([{ service: "hello", image: "team/hello:1" }]),
         };
         const { recorded } = await evaluateStack(config, { secretKeys: [...secretKeys, "faas:password"] });
-        const fn = byName(recorded, "pulumi-nodejs:dynamic:Resource", "hello-deployment");
+        const fn = byName(recorded, "faasreg:index:Function", "hello-deployment");
         expect(fn.dependencies).toContain("urn:pulumi:test::faas-registry::faasreg:registry:PrivateRegistry$command:local:Command::registry-ready");
-        expect(unwrap(fn.inputs)).toMatchObject({ image: "registry.example.com/team/hello:1", settings: { registryServer: "registry.example.com" } });
+        expect(unwrap(fn.inputs)).toMatchObject({ image: "registry.example.com/team/hello:1", registryServer: "registry.example.com" });
         const gate = byName(recorded, "command:local:Command", "registry-ready");
         expect(gate.dependencies).toEqual(
             expect.arrayContaining([

@@ -6,6 +6,8 @@ import { evaluateStack } from "./helpers/stack";
 import { FAASD_KEY } from "./config.bad-input.cases";
 
 const DYNAMIC = "pulumi-nodejs:dynamic:Resource";
+/** The functions: the faasreg package's custom resource (provider/), served by the provider the stack configures. */
+const FUNCTION = "faasreg:index:Function";
 const value = <T>(o: unknown) => outputValue(o as pulumi.Output<T>);
 
 const STACK = {
@@ -26,32 +28,44 @@ describe("the whole stack under mocks", () => {
         const gate = findResource(recorded, "command:local:Command", "registry-ready");
         const gateUrn = "urn:pulumi:test::faas-registry::faasreg:registry:PrivateRegistry$command:local:Command::registry-ready";
         for (const service of ["hello", "resize"]) {
-            const fn = findResource(recorded, DYNAMIC, `${service}-deployment`);
+            const fn = findResource(recorded, FUNCTION, `${service}-deployment`);
             expect(fn.dependencies, service).toContain(gateUrn);
             expect(findResource(recorded, "faasreg:faas:Function", service).dependencies).toContain(gateUrn);
         }
         expect(gate).toBeDefined();
-        const hello = unwrap(findResource(recorded, DYNAMIC, "hello-deployment").inputs) as Record<string, unknown>;
+        const hello = unwrap(findResource(recorded, FUNCTION, "hello-deployment").inputs) as Record<string, unknown>;
         expect(hello).toMatchObject({
             service: "hello",
             image: "registry.example.com/team/hello:1",
             envProcess: "node index.js",
             network: "func_functions",
             labels: { tier: "web" },
-            gateway: { url: "https://gateway.example.com/", username: "admin" },
-            settings: { owner: "faas-registry/test", registryServer: "registry.example.com", adopt: false, readiness: { enabled: true, timeoutSeconds: 120 } },
+            gatewayUrl: "https://gateway.example.com/",
+            registryServer: "registry.example.com",
+            backend: "swarm",
+            adopt: false,
+            waitForReady: true,
+            readinessTimeoutSeconds: 120,
         });
-        const resize = unwrap(findResource(recorded, DYNAMIC, "resize-deployment").inputs) as Record<string, unknown>;
+        // The gateway's credentials are the provider's (faas:username, faas:password), not the function's.
+        expect(hello.gatewayUsername).toBeUndefined();
+        expect(findResource(recorded, FUNCTION, "hello-deployment").options.provider).toBe(
+            "urn:pulumi:test::faas-registry::pulumi:providers:faasreg::faas-gateway::faas-gateway-id",
+        );
+        const resize = unwrap(findResource(recorded, FUNCTION, "resize-deployment").inputs) as Record<string, unknown>;
         expect(resize).toMatchObject({ image: `registry.example.com/media/resize@sha256:${"a".repeat(64)}`, network: "private", limits: { memory: "256m" } });
     });
 
-    it("carries registryAuth (the first registry user) and the gateway password as secrets, in inputs and outputs", async () => {
+    it("carries registryAuth (the first registry user) and the gateway password (on the functions' provider) as secrets, in inputs and outputs", async () => {
         const { recorded, exports } = await evaluateStack(STACK);
-        const fn = findResource(recorded, DYNAMIC, "hello-deployment");
+        const fn = findResource(recorded, FUNCTION, "hello-deployment");
         expect(isSecretWrapped(fn.inputs.registryAuth)).toBe(true);
-        expect(isSecretWrapped(fn.inputs.gatewayPassword)).toBe(true);
         expect(unwrap(fn.inputs.registryAuth)).toBe(Buffer.from(`ci:${fakeRandom("registry-password-ci", 40)}`).toString("base64"));
-        expect(unwrap(fn.inputs.gatewayPassword)).toBe("gateway-password-1");
+        expect(fn.inputs.gatewayPassword).toBeUndefined();
+        const gatewayProvider = findResource(recorded, "pulumi:providers:faasreg", "faas-gateway");
+        expect(isSecretWrapped(gatewayProvider.inputs.gatewayPassword)).toBe(true);
+        expect(unwrap(gatewayProvider.inputs.gatewayPassword)).toBe("gateway-password-1");
+        expect(gatewayProvider.inputs).toMatchObject({ gatewayUrl: "https://gateway.example.com/", gatewayUsername: "admin" });
         // Secret in state too: the engine marks these outputs secret (mocks do not apply the option).
         expect(fn.options.additionalSecretOutputs.sort()).toEqual(["gatewayPassword", "registryAuth"]);
         expect(await pulumi.isSecret(exports.registryAuth as pulumi.Output<string>)).toBe(true);
@@ -66,14 +80,22 @@ describe("the whole stack under mocks", () => {
     it("declares identical function inputs on two runs", async () => {
         const first = await evaluateStack(STACK);
         const second = await evaluateStack(STACK);
-        const fns = (r: typeof first) => JSON.stringify(r.recorded.filter((x) => x.type === DYNAMIC));
+        const fns = (r: typeof first) => JSON.stringify(r.recorded.filter((x) => x.type === FUNCTION || x.type === "pulumi:providers:faasreg"));
         expect(fns(first).length).toBeGreaterThan(1000);
         expect(fns(second)).toBe(fns(first));
     });
 
     it("is a registry-only stack without faas:gateway", async () => {
         const { recorded, exports } = await evaluateStack({ "registry:tls": "none" });
-        expect(recorded.filter((r) => (r.type === DYNAMIC && r.name !== "registry-htpasswd") || r.type === "faasreg:faas:Function")).toEqual([]);
+        expect(
+            recorded.filter(
+                (r) =>
+                    (r.type === DYNAMIC && r.name !== "registry-htpasswd") ||
+                    r.type.startsWith("faasreg:faas") ||
+                    r.type.startsWith("faasreg:index") ||
+                    r.type === "pulumi:providers:faasreg",
+            ),
+        ).toEqual([]);
         expect(await value(exports.faasFunctions)).toEqual([]);
     });
 
@@ -85,7 +107,7 @@ describe("the whole stack under mocks", () => {
         const config = { ...STACK, "faas:functions": JSON.stringify(functions) };
         // Pulumi lists the whole key as secret when one value inside it is.
         const { recorded } = await evaluateStack(config, { secretKeys: ["registry:users", "faas:password", "faas:functions"] });
-        const hello = findResource(recorded, DYNAMIC, "hello-deployment").inputs;
+        const hello = findResource(recorded, FUNCTION, "hello-deployment").inputs;
         for (const field of ["envVars", "envProcess", "labels"]) expect(isSecretWrapped(hello[field]), field).toBe(true);
         expect(unwrap(hello.envVars)).toEqual({ API_KEY: "Api-Key-0123456789" });
         // What names things stays visible in previews.
@@ -95,7 +117,7 @@ describe("the whole stack under mocks", () => {
         expect(isSecretWrapped(build.args) || isSecretWrapped(findResource(recorded, "docker:index/image:Image", "built-image").inputs.build)).toBe(true);
         // The control: without the key being secret, the same values are plain.
         const plain = await evaluateStack(config, { secretKeys: ["registry:users", "faas:password"] });
-        expect(isSecretWrapped(findResource(plain.recorded, DYNAMIC, "hello-deployment").inputs.envVars)).toBe(false);
+        expect(isSecretWrapped(findResource(plain.recorded, FUNCTION, "hello-deployment").inputs.envVars)).toBe(false);
     });
 
     it("with faas:backend faasd, writes the credentials on the faasd host before any function, and sends no registryAuth", async () => {
@@ -131,10 +153,10 @@ describe("the whole stack under mocks", () => {
         // A component in dependsOn stands for its children: the command.
         const credentialsUrn = "urn:pulumi:test::faas-registry::faasreg:faas:FaasdRegistryCredentials$command:remote:Command::faasd-credentials-command";
         for (const service of ["hello", "resize"]) {
-            const fn = findResource(recorded, DYNAMIC, `${service}-deployment`);
+            const fn = findResource(recorded, FUNCTION, `${service}-deployment`);
             expect(fn.dependencies, service).toContain(credentialsUrn);
             expect(fn.inputs.registryAuth, service).toBeUndefined();
-            expect(unwrap(fn.inputs.settings)).toMatchObject({ backend: "faasd", registryServer: "registry.example.com" });
+            expect(unwrap(fn.inputs)).toMatchObject({ backend: "faasd", registryServer: "registry.example.com" });
         }
     });
 
@@ -168,13 +190,13 @@ describe("the whole stack under mocks", () => {
         });
         expect(secret.dependencies).toContain(gateUrn);
         const secretUrn = "urn:pulumi:test::faas-registry::faasreg:faas:KubernetesPullSecret$kubernetes:core/v1:Secret::functions-pull-secret-secret";
-        const hello = findResource(recorded, DYNAMIC, "hello-deployment");
+        const hello = findResource(recorded, FUNCTION, "hello-deployment");
         expect(unwrap(hello.inputs.secrets)).toEqual(["api-key", "faas-registry-test-functions-pull-secret"]);
-        expect(unwrap(findResource(recorded, DYNAMIC, "resize-deployment").inputs.secrets)).toEqual(["faas-registry-test-functions-pull-secret"]);
+        expect(unwrap(findResource(recorded, FUNCTION, "resize-deployment").inputs.secrets)).toEqual(["faas-registry-test-functions-pull-secret"]);
         for (const service of ["hello", "resize"]) {
-            const fn = findResource(recorded, DYNAMIC, `${service}-deployment`);
+            const fn = findResource(recorded, FUNCTION, `${service}-deployment`);
             expect(fn.inputs.registryAuth, service).toBeUndefined();
-            expect(unwrap(fn.inputs.settings)).toMatchObject({ backend: "kubernetes" });
+            expect(unwrap(fn.inputs.backend)).toBe("kubernetes");
             expect(fn.dependencies, service).toContain(secretUrn);
         }
     });

@@ -69,6 +69,6 @@ describe("the stack under Pulumi's standard unit-test mocks (inputs echoed as st
         const { recorded } = await evaluateStack(STACKS["a VM with Let's Encrypt and functions, one built without a platform"], { echoInputs: true });
         const image = findResource(recorded, "docker:index/image:Image", "built-image");
         expect(image.inputs.imageName).toBeUndefined();
-        expect(findResource(recorded, "pulumi-nodejs:dynamic:Resource", "built-deployment").inputs.image).toBeUndefined();
+        expect(findResource(recorded, "faasreg:index:Function", "built-deployment").inputs.image).toBeUndefined();
     });
 });

@@ -17,11 +17,12 @@ export interface FaasGatewayArgs {
      */
     allowHttp?: boolean;
     /**
-     * These are the stack's `faas:gateway`, `faas:username` and `faas:password`: refresh, update and destroy
-     * then use the stack config's CURRENT values (a rotated password, a moved gateway), falling back to the
-     * copy in state only when the config no longer has `faas:gateway`. Defaults to false.
+     * A faasreg provider configured with this gateway and its credentials (FaasregProvider, as the stack makes from
+     * `faas:gateway`, `faas:username` and `faas:password`). The function then keeps no credentials in its state: every
+     * call, refresh and destroy included, uses the provider's CURRENT configuration (a rotated password). Without it
+     * the function carries `username` and `password` as its own inputs (the password a secret).
      */
-    fromStackConfig?: boolean;
+    provider?: pulumi.ProviderResource;
 }
 
 /** Resource limits or requests, in the gateway's own strings (`"128m"`, `"0.5"`). */

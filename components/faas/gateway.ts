@@ -145,7 +145,7 @@ export function unexpected(
     const body = trimBody(reply.body, [conn.password, ...secrets]);
     const hint =
         reply.status === 401
-            ? " The gateway refused its credentials: check faas:username and faas:password (pulumi config set --secret faas:password ...). If you just changed them, `pulumi refresh` and `pulumi destroy` still use the last deployment's: run `pulumi up` first, or add --run-program."
+            ? " The gateway refused its credentials: check faas:username and faas:password (pulumi config set --secret faas:password ...; with the faasreg package, the function's gatewayPassword or the provider's faasreg:gatewayPassword). If you just changed them, `pulumi refresh` and `pulumi destroy` still use the last deployment's: run `pulumi up` first, or add --run-program."
             : reply.status === 400 && /registry auth/i.test(reply.body)
               ? " The gateway could not decode registryAuth: it must be base64 of user:password."
               : reply.status === 400 && /only allows public images/i.test(reply.body)

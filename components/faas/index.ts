@@ -1,25 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ArgumentError } from "../problems";
 import { DEFAULT_GATEWAY_USERNAME, DEFAULT_NETWORK, DEFAULT_READINESS_TIMEOUT_SECONDS, type FaasFunctionArgs } from "./args";
-import { type FunctionState, functionProvider } from "./provider";
+import { PackageFunction } from "./package";
 import { isOutputLike, validateFunctionArgs } from "./validate";
 
 export * from "./args";
 export { OWNER_LABEL } from "./provider";
+export { FaasregProvider } from "./package";
 export { validateFunctionArgs } from "./validate";
 
 export const FUNCTION_TYPE = "faasreg:faas:Function";
-
-/** The dynamic resource that talks to the gateway. Its outputs that carry credentials are secrets in state. */
-class FunctionDeployment extends pulumi.dynamic.Resource {
-    declare readonly image: pulumi.Output<string>;
-    declare readonly status: pulumi.Output<FunctionState>;
-    declare readonly registryAuth: pulumi.Output<string | undefined>;
-
-    constructor(name: string, props: Record<string, pulumi.Input<unknown>>, opts: pulumi.CustomResourceOptions) {
-        super(functionProvider, name, { ...props, status: undefined }, { ...opts, additionalSecretOutputs: ["registryAuth", "gatewayPassword"] });
-    }
-}
 
 /**
  * A function deployed through the FaaS gateway API, its image pulled from a private registry with
@@ -32,20 +22,17 @@ export class FaasFunction extends pulumi.ComponentResource {
     readonly image: pulumi.Output<string>;
     /** The function's URL on the gateway: `GATEWAY/function/SERVICE`. */
     readonly url: pulumi.Output<string>;
-    private readonly deployment: FunctionDeployment;
+    private readonly deployment: PackageFunction;
 
-    // The outputs below are made when read, not for every function up front: each Output costs the SDK's
-    // promise machinery, and a stack of many functions rarely reads them. status is set by every create,
-    // update and read; absent only in state older than it.
     /** The image the gateway reports (Swarm may pin it by digest). */
     get reportedImage(): pulumi.Output<string | undefined> {
-        return this.deployment.status.apply((s) => s?.image);
+        return this.deployment.reportedImage;
     }
     get replicas(): pulumi.Output<number> {
-        return this.deployment.status.apply((s) => s?.replicas ?? 0);
+        return this.deployment.replicas.apply((n) => n ?? 0);
     }
     get availableReplicas(): pulumi.Output<number> {
-        return this.deployment.status.apply((s) => s?.availableReplicas ?? 0);
+        return this.deployment.availableReplicas.apply((n) => n ?? 0);
     }
     /** Secret base64 of `user:password`, as sent to the gateway. Undefined without registry credentials. */
     get registryAuth(): pulumi.Output<string | undefined> {
@@ -67,9 +54,13 @@ export class FaasFunction extends pulumi.ComponentResource {
                 : args.registryAuth !== undefined
                   ? pulumi.secret(args.registryAuth)
                   : registry?.apply((r) => Buffer.from(`${r.username}:${r.password}`, "utf8").toString("base64"));
+        // The package's inputs (provider/schema.ts FUNCTION_INPUTS). With a provider, the credentials are its own.
+        const viaProvider = args.gateway.provider !== undefined;
         const props: Record<string, pulumi.Input<unknown> | undefined> = {
-            gateway: { url: args.gateway.url, username: args.gateway.username ?? DEFAULT_GATEWAY_USERNAME },
-            gatewayPassword: args.gateway.password === undefined ? undefined : pulumi.secret(args.gateway.password),
+            gatewayUrl: args.gateway.url,
+            gatewayUsername: viaProvider ? undefined : (args.gateway.username ?? DEFAULT_GATEWAY_USERNAME),
+            gatewayPassword: viaProvider || args.gateway.password === undefined ? undefined : pulumi.secret(args.gateway.password),
+            allowHttp: args.gateway.allowHttp ? true : undefined,
             service: args.service,
             image: args.image,
             envProcess: args.envProcess,
@@ -84,27 +75,21 @@ export class FaasFunction extends pulumi.ComponentResource {
             readOnlyRootFilesystem: args.readOnlyRootFilesystem,
             namespace: args.namespace,
             registryAuth: registryAuth === undefined ? undefined : pulumi.secret(registryAuth),
-            settings: {
-                owner: `${pulumi.getProject()}/${pulumi.getStack()}`,
-                // The server is no secret; it only travels inside the secret login object.
-                registryServer: registry === undefined ? undefined : pulumi.unsecret(registry.apply((r) => r.server)),
-                adopt: args.adopt ?? false,
-                ...(backend === "swarm" ? {} : { backend }),
-                ...(args.gateway.fromStackConfig ? { gatewayFromStackConfig: true } : {}),
-                readiness: { enabled: args.readiness?.enabled ?? true, timeoutSeconds: args.readiness?.timeoutSeconds ?? DEFAULT_READINESS_TIMEOUT_SECONDS },
-            },
+            // The server is no secret; it only travels inside the secret login object.
+            registryServer: registry === undefined ? undefined : pulumi.unsecret(registry.apply((r) => r.server)),
+            backend,
+            adopt: args.adopt ?? false,
+            waitForReady: args.readiness?.enabled ?? true,
+            readinessTimeoutSeconds: args.readiness?.timeoutSeconds ?? DEFAULT_READINESS_TIMEOUT_SECONDS,
         };
-        const deployment = new FunctionDeployment(
+        const deployment = new PackageFunction(
             `${name}-deployment`,
             // Absent fields are left out rather than sent as undefined: each property costs the SDK a
             // promise and a stack trace, which dominates evaluating a stack with hundreds of functions.
             Object.fromEntries(Object.entries(props).filter(([, v]) => v !== undefined)) as Record<string, pulumi.Input<unknown>>,
             // Explicitly: a component's dependsOn is not inherited by the children it declares.
-            { parent: this, dependsOn: opts?.dependsOn },
+            { parent: this, dependsOn: opts?.dependsOn, ...(viaProvider ? { provider: args.gateway.provider } : {}) },
         );
-        deployment.status.apply((status) => {
-            if (status?.warning) void pulumi.log.warn(status.warning, this);
-        });
 
         this.deployment = deployment;
         this.service = pulumi.output(args.service);

@@ -509,11 +509,12 @@ async function checkBackend(conn: GatewayConnection, inputs: FunctionInputs): Pr
     const orchestration = (await getOrchestrator(conn, inputs.settings.retry))?.toLowerCase();
     if (orchestration === undefined || orchestration === ORCHESTRATION[declared]) return;
     const actual = Object.entries(ORCHESTRATION).find(([, o]) => o === orchestration)?.[0];
-    const key = inputs.settings.gatewayFromStackConfig ? "faas:backend" : "backend";
+    // With the provider's (or the stack's) gateway credentials, the function most likely comes from this repository's stack.
+    const stack = inputs.settings.gatewayFromStackConfig ? ` (in this repository's stack: pulumi config set faas:backend ${actual})` : "";
     throw gatewayError(
         actual === undefined
             ? `The FaaS gateway ${conn.url} runs on "${orchestration}", which this stack does not deploy to: only faas-swarm (swarm), faasd and faas-netes (kubernetes) are supported.`
-            : `${key} is "${declared}", but the FaaS gateway ${conn.url} runs on "${orchestration}" (${actual}): set ${key} to ${actual}${key === "faas:backend" ? ` (pulumi config set faas:backend ${actual})` : ""}, so the registry credentials reach it the way it reads them.`,
+            : `backend is "${declared}", but the FaaS gateway ${conn.url} runs on "${orchestration}" (${actual}): set backend to ${actual}${stack}, so the registry credentials reach it the way it reads them.`,
     );
 }
 

@@ -1,7 +1,7 @@
 // End to end on the real faasd, all real: the stack evaluated with faas:backend faasd -> the declared registry
 // run with TLS (its CA trusted by faasd) -> the EXACT command text and stdin the stack declares for the faasd
 // host, run by a shell on that host (the faasd lab stands for the VM; the SSH hop of remote.Command is not
-// exercised) -> our provider over gRPC through the SDK's dynamic-provider host -> faasd's gateway ->
+// exercised) -> the functions' provider (faasreg, provider/) over gRPC -> faasd's gateway ->
 // `faasd provider` pulls the private image with the credentials file -> the function answers.
 // Needs root and the faasd binaries; SKIPPED, and says why, without them.
 import type * as pulumi from "@pulumi/pulumi";
@@ -69,7 +69,7 @@ describe.skipIf(skip !== undefined)("end to end on the real faasd: credentials f
     beforeAll(async () => {
         const first = await declared(FIRST_PASSWORD);
         credentials = first;
-        inputs = engineInputs(findResource(first.stack.recorded, "pulumi-nodejs:dynamic:Resource", "fd-hello-deployment").inputs);
+        inputs = engineInputs(findResource(first.stack.recorded, "faasreg:index:Function", "fd-hello-deployment").inputs);
         rotated = await declared(ROTATED_PASSWORD);
         faasd = await startFaasdLab({
             host: HOST,
@@ -85,8 +85,10 @@ describe.skipIf(skip !== undefined)("end to end on the real faasd: credentials f
             faasd.push("team/hello", tag, text, `ci:${FIRST_PASSWORD}`);
         // Another registry's entry, there before the stack: it must survive up and destroy.
         faasd.sh(`umask 077; mkdir -p /var/lib/faasd/.docker; cat > ${CONFIG_FILE}`, JSON.stringify({ auths: OTHER_ENTRY }));
-        engine = await EngineHarness.start({ wrap: faasd.lab.wrap(), connect: (port) => faasd.lab.relay(port) });
-        await engine.configure(configFor(FIRST_PASSWORD), secretKeys);
+        engine = await EngineHarness.start({ host: "faasreg", wrap: faasd.lab.wrap(), connect: (port) => faasd.lab.relay(port) });
+        // As the stack configures its functions' provider (faas-gateway) from faas:gateway and faas:password.
+        const stackConfig = configFor(FIRST_PASSWORD);
+        await engine.configure({ gatewayUrl: stackConfig["faas:gateway"], gatewayPassword: stackConfig["faas:password"] }, ["gatewayPassword"]);
         expect(await outputValue(first.stack.exports.registryServer as pulumi.Output<string>)).toBe(HOST);
     }, 240_000);
 
@@ -105,7 +107,7 @@ describe.skipIf(skip !== undefined)("end to end on the real faasd: credentials f
         expect(credentials.delete).toContain(`'${HOST}'`);
         // faasd ignores registryAuth, so the function does not carry it.
         expect(inputs.registryAuth).toBeUndefined();
-        expect((inputs.settings as Props).backend).toBe("faasd");
+        expect(inputs.backend).toBe("faasd");
     });
 
     it("merges the entry into faasd's credentials file on the host, atomically, mode 0600, keeping the others", () => {
@@ -126,7 +128,7 @@ describe.skipIf(skip !== undefined)("end to end on the real faasd: credentials f
     it("deploys through faasd's gateway; faasd pulls the private image with the file's credentials; it answers", async () => {
         expect((await engine.check("fd-hello-deployment", {}, inputs)).failures).toEqual([]);
         const created = await engine.create("fd-hello-deployment", inputs);
-        expect(created.outs.status).toMatchObject({ availableReplicas: 1, image: `${HOST}/team/hello:1` });
+        expect(created.outs).toMatchObject({ availableReplicas: 1, reportedImage: `${HOST}/team/hello:1` });
         state = created.outs;
         expect(await invoke()).toBe("200 hello v1 GREETING=");
         expect(registryOf(faasd).logs()).toMatch(
@@ -147,7 +149,7 @@ describe.skipIf(skip !== undefined)("end to end on the real faasd: credentials f
         faasd.push("team/hello", "latest", "hello latest", `ci:${FIRST_PASSWORD}`);
         const untagged = { ...inputs, service: "fd-untagged", image: `${HOST}/team/hello` };
         const created = await engine.create("fd-untagged-deployment", untagged);
-        expect(created.outs.status).toMatchObject({ availableReplicas: 1, image: `${HOST}/team/hello:latest` });
+        expect(created.outs).toMatchObject({ availableReplicas: 1, reportedImage: `${HOST}/team/hello:latest` });
         expect(await invoke("fd-untagged")).toBe("200 hello latest GREETING=");
         const again = await engine.read("fd-untagged-deployment", "fd-untagged", created.outs);
         expect(again.props.image).toBe(`${HOST}/team/hello`);
@@ -189,14 +191,16 @@ describe.skipIf(skip !== undefined)("end to end on the real faasd: credentials f
         // The registry container replaced with the rotated htpasswd: the same file now works.
         await registryOf(faasd).replaceSpec(rotated.registrySpec);
         const created = await engine.create("fd-wrong-deployment", wrong);
-        expect(created.outs.status).toMatchObject({ availableReplicas: 1 });
+        expect(created.outs).toMatchObject({ availableReplicas: 1 });
         await engine.delete("fd-wrong-deployment", "fd-wrong", created.outs);
     });
 
     it("refuses a backend that is not the gateway's, naming faas:backend", async () => {
-        const swarm = { ...inputs, service: "fd-swarm", settings: { ...(inputs.settings as Props), backend: "swarm" } };
+        const swarm = { ...inputs, service: "fd-swarm", backend: "swarm" };
         const error = await engine.create("fd-swarm-deployment", swarm).catch((e) => e);
-        expect(engineMessage(error)).toMatch(/faas:backend is "swarm", but the FaaS gateway .* runs on "containerd" \(faasd\): set faas:backend to faasd/);
+        expect(engineMessage(error)).toMatch(
+            /backend is "swarm", but the FaaS gateway .* runs on "containerd" \(faasd\): set backend to faasd \(in this repository's stack: pulumi config set faas:backend faasd\)/,
+        );
     });
 
     it("deletes the function, and on destroy removes only its own entry from the file", async () => {

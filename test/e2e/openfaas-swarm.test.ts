@@ -1,7 +1,7 @@
 // End to end, all real: the stack evaluated with a real config -> the declared registry run with TLS and
 // htpasswd (Debian's docker-registry, the same distribution code as the image) -> an image pushed into it
-// by a configured user -> the function deployed by OUR provider, driven over gRPC through the SDK's own
-// dynamic-provider host as the engine drives it -> the real OpenFaaS gateway -> faas-swarm -> Docker Swarm
+// by a configured user -> the function deployed by OUR provider (the faasreg package's, provider/), driven over
+// gRPC as the engine drives it -> the real OpenFaaS gateway -> faas-swarm -> Docker Swarm
 // pulling the private image with the stack's registryAuth -> the function answering through the gateway.
 // Everything runs in a private lab namespace (test/helpers/lab.ts): its Swarm, its 8080 and its 443 never
 // meet the host's. Needs root, dockerd and the OpenFaaS binaries; SKIPPED, and says why, without them.
@@ -58,12 +58,14 @@ describe.skipIf(skip !== undefined)("end to end on the real OpenFaaS for Swarm, 
     const service = async (name: string) => (await docker.call("GET", `/services/${name}`)).status;
     const startEngine = async (stackConfig: Record<string, string>) => {
         const host = await EngineHarness.start({
+            host: "faasreg",
             wrap: env.lab.wrap(),
             // The provider asks the registry why a pull fails; it trusts the registry's CA as docker does.
             env: { NODE_EXTRA_CA_CERTS: env.caFile },
             connect: (port) => env.lab.relay(port),
         });
-        await host.configure(stackConfig, secretKeys);
+        // As the stack configures its functions' provider (faas-gateway) from faas:gateway and faas:password.
+        await host.configure({ gatewayUrl: stackConfig["faas:gateway"], gatewayPassword: stackConfig["faas:password"] }, ["gatewayPassword"]);
         return host;
     };
 
@@ -80,7 +82,7 @@ describe.skipIf(skip !== undefined)("end to end on the real OpenFaaS for Swarm, 
             "faas:functions": JSON.stringify([{ service: "e2e-hello", image: "team/hello:1", envVars: { GREETING: "one" } }]),
         };
         const stack = await evaluateStack(config, { secretKeys });
-        inputs = engineInputs(findResource(stack.recorded, "pulumi-nodejs:dynamic:Resource", "e2e-hello-deployment").inputs);
+        inputs = engineInputs(findResource(stack.recorded, "faasreg:index:Function", "e2e-hello-deployment").inputs);
         expect(inputs.registryAuth).toBe(await outputValue(stack.exports.registryAuth as pulumi.Output<string>));
         // The registry exactly as the stack declares it, on 443 in the lab, where registry.test points;
         // a configured registry user pushes the images.
@@ -116,7 +118,7 @@ describe.skipIf(skip !== undefined)("end to end on the real OpenFaaS for Swarm, 
         expect(checked.failures).toEqual([]);
         const created = await engine.create("e2e-hello-deployment", checked.inputs);
         expect(created.id).toBe("e2e-hello");
-        expect(created.outs.status).toMatchObject({ availableReplicas: 1 });
+        expect(created.outs).toMatchObject({ availableReplicas: 1 });
         state = created.outs;
         expect(await invoke()).toBe("200 hello v1 GREETING=one");
         // The node pulled it from our registry (which answers nothing without credentials).
@@ -168,7 +170,7 @@ describe.skipIf(skip !== undefined)("end to end on the real OpenFaaS for Swarm, 
         expect(engineMessage(error)).toMatch(
             /function "e2e-other" already exists on the gateway .*, outside this stack\. To manage it from this stack, set adopt: true/,
         );
-        const adopted = await engine.create("e2e-other-deployment", { ...other, settings: { ...(inputs.settings as Props), adopt: true } });
+        const adopted = await engine.create("e2e-other-deployment", { ...other, adopt: true });
         const fn = (await (await fetch(`${faas.hostUrl}/system/function/e2e-other`, { headers: auth })).json()) as {
             image: string;
             labels: Record<string, string>;
@@ -195,7 +197,7 @@ describe.skipIf(skip !== undefined)("end to end on the real OpenFaaS for Swarm, 
         );
         expect(Date.now() - started).toBeLessThan(20_000);
         expect(engineMessage(error)).not.toContain("not-the-password");
-        await engine.delete("e2e-wrong-deployment", "e2e-wrong", { ...wrong, status: {} });
+        await engine.delete("e2e-wrong-deployment", "e2e-wrong", wrong);
         expect(await service("e2e-wrong")).toBe(404);
     });
 
@@ -203,7 +205,7 @@ describe.skipIf(skip !== undefined)("end to end on the real OpenFaaS for Swarm, 
         const missing = { ...inputs, service: "e2e-missing", image: `${REPO}:never-pushed` };
         const error = await engine.create("e2e-missing-deployment", missing).catch((e) => e);
         expect(engineMessage(error)).toMatch(/Why: the registry registry\.test has no image team\/hello:never-pushed/);
-        await engine.delete("e2e-missing-deployment", "e2e-missing", { ...missing, status: {} });
+        await engine.delete("e2e-missing-deployment", "e2e-missing", missing);
     });
 
     it("removes environment variables: in place faas-swarm keeps them (the control), the replace the diff asks for clears them", async () => {
@@ -223,17 +225,18 @@ describe.skipIf(skip !== undefined)("end to end on the real OpenFaaS for Swarm, 
         inputs = noEnv;
     });
 
-    it("reads and deletes with the stack's current gateway password after a rotation, not the one in state", async () => {
+    it("reads and deletes with the provider's current gateway password after a rotation; the function's state holds none", async () => {
         await faas.rotatePassword("gw-Rotated-Pass-9876543210");
-        // The control: a provider that only knows the state's copy is refused.
-        const stale = { ...state, settings: { ...(state.settings as Props), gatewayFromStackConfig: false } };
+        expect(state.gatewayPassword).toBeUndefined();
+        // The control: a function that carries its own (old) password is refused.
+        const stale = { ...state, gatewayPassword: GATEWAY_PASSWORD };
         expect(engineMessage(await engine.read("e2e-hello-deployment", "e2e-hello", stale).catch((e) => e))).toMatch(/answered HTTP 401/);
         await engine.stop();
-        // The next `pulumi refresh`: a new provider process, configured with the current stack config.
+        // The next `pulumi refresh --run-program`: a new provider process, configured from the current stack config.
         engine = await startEngine({ ...config, "faas:password": "gw-Rotated-Pass-9876543210" });
         const read = await engine.read("e2e-hello-deployment", "e2e-hello", state);
         expect(read.id).toBe("e2e-hello");
-        expect(state.gatewayPassword).toBe(GATEWAY_PASSWORD);
+        expect(JSON.stringify(read.props)).not.toContain("gw-Rotated-Pass");
     });
 
     it("deploys to a moved gateway that does not have the function: the PUT's 404 becomes a create with the owner label, kept on the same gateway", async () => {
@@ -248,8 +251,8 @@ describe.skipIf(skip !== undefined)("end to end on the real OpenFaaS for Swarm, 
         for (let i = 0; i < 50 && (await service("e2e-hello")) !== 404; i++) await new Promise((r) => setTimeout(r, 100));
         await engine.stop();
         // The lab's own address: plain HTTP off loopback must be allowed explicitly.
-        engine = await startEngine({ ...config, "faas:gateway": moved, "faas:allowHttp": "true", "faas:password": faas.password });
-        const news = { ...inputs, gateway: { url: moved, username: "admin" }, gatewayPassword: faas.password };
+        engine = await startEngine({ ...config, "faas:gateway": moved, "faas:password": faas.password });
+        const news = { ...inputs, gatewayUrl: moved, allowHttp: true };
         expect(await engine.diff("e2e-hello-deployment", "e2e-hello", state, news)).toMatchObject({ changes: "some", replaces: [] });
         state = await engine.update("e2e-hello-deployment", "e2e-hello", state, news);
         expect(await settledAnswer()).toBe("200 hello v2 GREETING=");

@@ -1,8 +1,8 @@
-// The function provider driven the way the Pulumi engine drives it: the SDK's own dynamic-provider host
-// (`@pulumi/pulumi/cmd/dynamic-provider`, the process the engine starts for `pulumi-nodejs` resources),
-// spoken to over gRPC with the SDK's own protobuf messages. configure() gets the stack config (namespaced
-// keys, string values, secrets wrapped as the engine wraps them), check()/diff() get the engine's unknown
-// marker during previews, and the provider is loaded from the serialized text the program produced.
+// A provider driven the way the Pulumi engine drives it, spoken to over gRPC with the SDK's own protobuf messages:
+// the SDK's own dynamic-provider host (`@pulumi/pulumi/cmd/dynamic-provider`, the process the engine starts for
+// `pulumi-nodejs` resources, the provider loaded from the serialized text the program produced), or the faasreg
+// package's provider (provider/main.cjs, as the engine starts it from the stack's Pulumi.yaml). configure() gets
+// the configuration as the engine sends it (secrets wrapped), check()/diff() the engine's unknown marker in previews.
 import { type ChildProcess, spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { join } from "node:path";
@@ -20,7 +20,9 @@ const rpc = requireSdk("./runtime/rpc") as { unknownValue: string; specialSigKey
 /** The engine's marker for a value not known yet (preview). */
 export const UNKNOWN = rpc.unknownValue;
 const HOST = join(require.resolve("@pulumi/pulumi/package.json"), "..", "cmd", "dynamic-provider", "index.js");
-const TYPE = "pulumi-nodejs:dynamic:Resource";
+const FAASREG = join(__dirname, "..", "..", "provider", "main.cjs");
+/** The resource type of each host's URNs: a dynamic resource, or the stack's function (its parent's type first). */
+const TYPES = { dynamic: "pulumi-nodejs:dynamic:Resource", faasreg: "faasreg:faas:Function$faasreg:index:Function" };
 
 export type Props = Record<string, unknown>;
 
@@ -44,13 +46,17 @@ export class EngineHarness {
         readonly stderr: () => string,
         readonly project: string,
         readonly stack: string,
+        private readonly type: string,
     ) {}
 
     /** Starts the SDK's dynamic-provider host (as the engine does) and connects to the port it prints. */
-    static async start(options: HostOptions & { project?: string; stack?: string; connect?: (port: number) => Promise<number> } = {}): Promise<EngineHarness> {
+    static async start(
+        options: HostOptions & { project?: string; stack?: string; connect?: (port: number) => Promise<number>; host?: keyof typeof TYPES } = {},
+    ): Promise<EngineHarness> {
         const project = options.project ?? "faas-registry";
         const stack = options.stack ?? "test";
-        const argv = [...(options.wrap ?? []), process.execPath, HOST, "127.0.0.1:1"];
+        const host = options.host ?? "dynamic";
+        const argv = [...(options.wrap ?? []), process.execPath, host === "dynamic" ? HOST : FAASREG, "127.0.0.1:1"];
         const child = spawn(argv[0], argv.slice(1), {
             cwd: process.cwd(),
             env: { ...process.env, PULUMI_PROJECT: project, PULUMI_STACK: stack, ...(options.env ?? {}) },
@@ -62,7 +68,7 @@ export class EngineHarness {
             err += d;
         });
         const port = await new Promise<number>((resolve, reject) => {
-            const timer = setTimeout(() => reject(new Error(`the dynamic-provider host printed no port within 20 s: ${err}`)), 20_000);
+            const timer = setTimeout(() => reject(new Error(`the provider host printed no port within 20 s: ${err}`)), 20_000);
             child.stdout?.on("data", (d) => {
                 out += d;
                 const m = /^(\d+)\s*$/m.exec(out);
@@ -71,15 +77,15 @@ export class EngineHarness {
                     resolve(Number(m[1]));
                 }
             });
-            child.on("exit", (code) => reject(new Error(`the dynamic-provider host exited ${code}: ${err}`)));
+            child.on("exit", (code) => reject(new Error(`the provider host exited ${code}: ${err}`)));
         });
         const reachable = options.connect ? await options.connect(port) : port;
         const client = new provrpc.ResourceProviderClient(`127.0.0.1:${reachable}`, grpc.credentials.createInsecure());
-        return new EngineHarness(child, client, () => err, project, stack);
+        return new EngineHarness(child, client, () => err, project, stack, TYPES[host]);
     }
 
     urn(name: string): string {
-        return `urn:pulumi:${this.stack}::${this.project}::${TYPE}::${name}`;
+        return `urn:pulumi:${this.stack}::${this.project}::${this.type}::${name}`;
     }
 
     private call<T>(method: string, request: unknown): Promise<T> {
@@ -89,8 +95,8 @@ export class EngineHarness {
     }
 
     /**
-     * configure(): the whole stack config, keys namespaced, values as strings (objects as JSON text), the
-     * secret keys wrapped as secrets, as the engine sends it to a dynamic provider.
+     * configure(): as the engine sends it, the secret keys wrapped as secrets. To a dynamic provider: the whole stack
+     * config, keys namespaced, values as strings (objects as JSON text). To faasreg: the provider's own inputs.
      */
     async configure(config: Record<string, string>, secretKeys: readonly string[] = []): Promise<void> {
         const args: Props = {};

@@ -22,6 +22,10 @@ export interface RecordedResource {
         deleteBeforeReplaceDefined?: boolean;
         additionalSecretOutputs: string[];
         ignoreChanges?: string[];
+        /** The provider reference (`URN::ID`), when one was given or inherited. */
+        provider?: string;
+        /** The aliases, as the URNs or specs the SDK sends. */
+        aliases?: unknown[];
     };
 }
 
@@ -35,6 +39,8 @@ interface RegisterRequest {
     getDeletebeforereplacedefined(): boolean;
     getAdditionalsecretoutputsList(): string[];
     getIgnorechangesList(): string[];
+    getProvider(): string;
+    getAliasesList(): { toObject?(): unknown }[];
 }
 
 export function isSecretWrapped(value: unknown): value is { value: unknown } {
@@ -160,6 +166,8 @@ export async function installMocks(
                 deleteBeforeReplaceDefined: req.getDeletebeforereplacedefined(),
                 additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
                 ignoreChanges: req.getIgnorechangesList(),
+                provider: req.getProvider() || undefined,
+                aliases: req.getAliasesList().map((a) => (a.toObject ? a.toObject() : a)),
             },
         });
         return register(req, cb);

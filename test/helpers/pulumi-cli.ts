@@ -173,6 +173,14 @@ export class PulumiStack {
         return stack;
     }
 
+    /**
+     * The stack `name` that init() made in this lab, run from another project folder: the same backend, config file
+     * and passphrase (a new version of the program over the state the old one wrote).
+     */
+    static open(lab: Lab, name: string, options: StackOptions = {}): PulumiStack {
+        return new PulumiStack(lab, name, options);
+    }
+
     /** `pulumi config set` for each key: `--secret` for `secretKeys`, `--plaintext` for the rest. */
     async setConfig(config: Record<string, string>, secretKeys: readonly string[] = []): Promise<void> {
         const args = Object.entries(config).flatMap(([key, value]) => [secretKeys.includes(key) ? "--secret" : "--plaintext", `${key}=${value}`]);

@@ -148,7 +148,12 @@ describe("secret-leak scan of the whole stack", () => {
             ["registry:certificate", "registry:privateKey", "registry:users", "faas:password", "faas:functions"],
             [GATEWAY, API_KEY, ci, Buffer.from(`ci:${ci}`).toString("base64"), fakeRandom("registry-http-secret", 64)],
         );
-        expect(recorded.some((r: RecordedResource) => r.type === "pulumi-nodejs:dynamic:Resource")).toBe(true);
+        // The functions (the faasreg package's resource, registryAuth inside) and their provider (the gateway password) were scanned.
+        for (const type of ["pulumi-nodejs:dynamic:Resource", "faasreg:index:Function", "pulumi:providers:faasreg"])
+            expect(
+                recorded.some((r: RecordedResource) => r.type === type),
+                type,
+            ).toBe(true);
         expect(found).toEqual([]);
     });
 
