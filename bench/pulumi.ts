@@ -4,7 +4,8 @@
 //    evaluates the program and checks every resource with its provider; nothing is created, so no gateway is
 //    needed), interleaved over the rounds, CPU time (the CLI and every child) beside wall time;
 //  - a no-op `pulumi up` of a stack with 1, 20 and 50 functions deployed on the real OpenFaaS for Swarm (the
-//    stack's registry holding their image), the sizes one after another (each needs its first `up`);
+//    stack's registry holding their image), the sizes one after another (each needs its first `up`), first with
+//    the version before the package (its functions dynamic resources, from the repository's history), then this one;
 //  - the same functions through the faasreg package (provider/, bench/package-functions), side by side: preview,
 //    first up, no-op up and state bytes per function;
 //  - a no-op `pulumi up` of the swarm-mode stack (3 replicas, the front, Redis).
@@ -13,6 +14,7 @@ import { join } from "node:path";
 import { importFunctionImage } from "../test/helpers/function-image";
 import { Lab } from "../test/helpers/lab";
 import { openfaasSwarmSkipReason, startSwarmOpenFaas } from "../test/helpers/openfaas";
+import { checkoutOldVersion, oldVersionSkipReason } from "../test/helpers/old-version";
 import { copyPackageProgram, prepareTypeScriptProgram } from "../test/helpers/package-project";
 import { type CliResult, PROJECT_ROOT, PulumiStack, pulumiSkipReason } from "../test/helpers/pulumi-cli";
 import { registrySkipReason } from "../test/helpers/registry-binary";
@@ -145,45 +147,56 @@ export async function functionsNoOpFigures(add: Add, runs: number): Promise<void
         importRegistryImage(docker, lab.dir, DEFAULT_REGISTRY_IMAGE);
         const faas = await startSwarmOpenFaas(lab, docker, { password: "bench-Gateway-Pass-0123", hosts: { [host]: labAddress } });
         const secretKeys = ["registry:users", "registry:certificate", "registry:privateKey", "faas:password"];
-        const stack = await PulumiStack.init(
-            lab,
-            "fns",
-            {
-                "registry:tls": "certificate",
-                "registry:host": host,
-                "registry:certificate": `${certificate.cert}${certificate.ca}`,
-                "registry:privateKey": certificate.key,
-                "registry:users": JSON.stringify([{ username: "ci", password }]),
-                "docker:host": docker.host,
-                "faas:gateway": faas.url,
-                "faas:password": "bench-Gateway-Pass-0123",
-            },
-            secretKeys,
-        );
-        await timed(stack, ["up", "--yes", "--skip-preview", ...flags(stack)]);
-        docker.must(["login", host, "-u", "ci", "--password-stdin"], password);
-        importFunctionImage(docker, lab.dir, `${host}/team/fn:1`, "bench");
-        docker.must(["push", `${host}/team/fn:1`]);
-        const noop = new Map<number, { wall: number; cpu: number }>();
-        const stateBytes = new Map<number, number>();
-        const preview = new Map<number, number>();
-        for (const n of [1, 20, 50]) {
-            const functions = Array.from({ length: n }, (_, i) => ({ service: `fn-${i}`, image: "team/fn:1", envVars: { INDEX: String(i) } }));
-            await stack.setConfig({ "faas:functions": JSON.stringify(functions) });
-            const { previews, deployed, wall, cpu } = await previewUpNoOp(stack, runs);
-            add(`pulumi preview of ${n} new function(s) (${n === 1 ? 0 : n === 20 ? 1 : 20} deployed)`, median(previews), "ms");
-            preview.set(n, median(previews));
-            add(`pulumi up deploying ${n} function(s) on the real OpenFaaS (from ${n === 1 ? 0 : n === 20 ? 1 : 20})`, deployed.wall, "ms");
-            add(`pulumi up with nothing to do, ${n} function(s)`, median(wall), "ms");
-            add(`pulumi up with nothing to do, ${n} function(s), CPU of every process`, median(cpu), "ms");
-            noop.set(n, { wall: median(wall), cpu: median(cpu) });
-            stateBytes.set(n, (await stack.exportState()).length);
-        }
-        const [one, fifty] = [noop.get(1), noop.get(50)] as { wall: number; cpu: number }[];
-        add("pulumi up with nothing to do: engine cost per function (1 -> 50), wall", (fifty.wall - one.wall) / 49, "ms/function");
-        add("pulumi up with nothing to do: engine cost per function (1 -> 50), CPU", (fifty.cpu - one.cpu) / 49, "ms/function");
-        add("pulumi preview of new functions: cost per function (1 -> 50)", (preview.get(50)! - preview.get(1)!) / 49, "ms/function");
-        add("state bytes per function, the stack (1 -> 50)", (stateBytes.get(50)! - stateBytes.get(1)!) / 49, "bytes/function");
+        /** The stack of `project` (this checkout, or an older version): its registry, then 1, 20, 50 functions; rows prefixed with `prefix`. */
+        const stackFigures = async (name: string, prefix: string, project?: string): Promise<PulumiStack> => {
+            const stack = await PulumiStack.init(
+                lab,
+                name,
+                {
+                    "registry:tls": "certificate",
+                    "registry:host": host,
+                    "registry:certificate": `${certificate.cert}${certificate.ca}`,
+                    "registry:privateKey": certificate.key,
+                    "registry:users": JSON.stringify([{ username: "ci", password }]),
+                    "docker:host": docker.host,
+                    "faas:gateway": faas.url,
+                    "faas:password": "bench-Gateway-Pass-0123",
+                },
+                secretKeys,
+                { project },
+            );
+            await timed(stack, ["up", "--yes", "--skip-preview", ...flags(stack)]);
+            docker.must(["login", host, "-u", "ci", "--password-stdin"], password);
+            importFunctionImage(docker, lab.dir, `${host}/team/fn:1`, "bench");
+            docker.must(["push", `${host}/team/fn:1`]);
+            const noop = new Map<number, { wall: number; cpu: number }>();
+            const stateBytes = new Map<number, number>();
+            const preview = new Map<number, number>();
+            for (const n of [1, 20, 50]) {
+                const functions = Array.from({ length: n }, (_, i) => ({ service: `fn-${i}`, image: "team/fn:1", envVars: { INDEX: String(i) } }));
+                await stack.setConfig({ "faas:functions": JSON.stringify(functions) });
+                const { previews, deployed, wall, cpu } = await previewUpNoOp(stack, runs);
+                add(`${prefix}pulumi preview of ${n} new function(s) (${n === 1 ? 0 : n === 20 ? 1 : 20} deployed)`, median(previews), "ms");
+                preview.set(n, median(previews));
+                add(`${prefix}pulumi up deploying ${n} function(s) on the real OpenFaaS (from ${n === 1 ? 0 : n === 20 ? 1 : 20})`, deployed.wall, "ms");
+                add(`${prefix}pulumi up with nothing to do, ${n} function(s)`, median(wall), "ms");
+                add(`${prefix}pulumi up with nothing to do, ${n} function(s), CPU of every process`, median(cpu), "ms");
+                noop.set(n, { wall: median(wall), cpu: median(cpu) });
+                stateBytes.set(n, (await stack.exportState()).length);
+            }
+            const [one, fifty] = [noop.get(1), noop.get(50)] as { wall: number; cpu: number }[];
+            add(`${prefix}pulumi up with nothing to do: engine cost per function (1 -> 50), wall`, (fifty.wall - one.wall) / 49, "ms/function");
+            add(`${prefix}pulumi up with nothing to do: engine cost per function (1 -> 50), CPU`, (fifty.cpu - one.cpu) / 49, "ms/function");
+            add(`${prefix}pulumi preview of new functions: cost per function (1 -> 50)`, (preview.get(50)! - preview.get(1)!) / 49, "ms/function");
+            add(`${prefix}state bytes per function, the stack (1 -> 50)`, (stateBytes.get(50)! - stateBytes.get(1)!) / 49, "bytes/function");
+            return stack;
+        };
+        // Before: the version whose functions were dynamic resources (from this repository's history), taken down after.
+        if (oldVersionSkipReason() === undefined) {
+            const before = await stackFigures("fns-before", "before the package (dynamic resource): ", checkoutOldVersion(join(lab.dir, "old-version")));
+            await timed(before, ["destroy", "--yes", "--skip-preview", ...flags(before)]);
+        } else process.stderr.write(`  the version before the package SKIPPED: ${oldVersionSkipReason()}\n`);
+        const stack = await stackFigures("fns", "");
         // The same functions through the faasreg package (provider/), on the same gateway and registry, the stack's taken off first.
         await stack.setConfig({ "faas:functions": "[]" });
         await timed(stack, ["up", "--yes", "--skip-preview", ...flags(stack)]);

@@ -1,32 +1,19 @@
-// A stack deployed by the version before the faasreg package (commit UPGRADED_FROM: its functions were dynamic
+// A stack deployed by the version before the faasreg package (DYNAMIC_FUNCTIONS_VERSION: its functions were dynamic
 // resources, `pulumi-nodejs:dynamic:Resource`, the provider serialized into the state), upgraded to this version
 // (its functions are the package's faasreg:index:Function) by the real engine: the plan replaces nothing, the one
 // `pulumi up` rewrites each function's state and redeploys nothing (the same Swarm service, the same task), and
 // the stack goes on as usual: a second `up` and a `refresh` change nothing, `destroy` takes the function off the
 // gateway. The old version is the repository's own history (`git archive`), on the real gateway + faas-swarm.
-import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { importFunctionImage } from "../helpers/function-image";
-import { ImageSource } from "../helpers/image-source";
-import { type DockerEngine, Lab, labSkipReason } from "../helpers/lab";
-import { openfaasSwarmSkipReason, type SwarmOpenFaas, startSwarmOpenFaas } from "../helpers/openfaas";
-import { changedResources, expectNoChanges, PROJECT_ROOT, PulumiStack, pulumiSkipReason } from "../helpers/pulumi-cli";
+import { type DockerEngine, type Lab, labSkipReason } from "../helpers/lab";
+import { answerBecomes, openfaasSwarmSkipReason, type SwarmOpenFaas } from "../helpers/openfaas";
+import { changedResources, expectNoChanges, PulumiStack, pulumiSkipReason } from "../helpers/pulumi-cli";
+import { checkoutOldVersion, DYNAMIC_FUNCTIONS_VERSION, oldVersionSkipReason } from "../helpers/old-version";
 import { registrySkipReason } from "../helpers/registry-binary";
-import { importRegistryImage } from "../helpers/registry-image";
 import { skipping } from "../helpers/skip";
+import { type StackLab, startStackLab } from "../helpers/swarm-lab";
 import { makeCaSignedCertificate } from "../helpers/tls";
-
-/** The last version whose functions were dynamic resources (main on 12-04, before the stack used the package). */
-const UPGRADED_FROM = "21800d8";
-
-function historySkipReason(): string | undefined {
-    const r = spawnSync("git", ["-C", PROJECT_ROOT, "cat-file", "-e", `${UPGRADED_FROM}^{commit}`]);
-    return r.status === 0
-        ? undefined
-        : `commit ${UPGRADED_FROM} (the version upgraded from) is not in this clone's history (a shallow clone?): git fetch --unshallow`;
-}
 
 const skip = skipping(
     "test/e2e/package-upgrade.test.ts",
@@ -34,16 +21,16 @@ const skip = skipping(
     registrySkipReason(),
     openfaasSwarmSkipReason(),
     pulumiSkipReason(),
-    historySkipReason(),
+    oldVersionSkipReason(),
 );
 
 const HOST = "registry.upgrade.test";
-const LAB_ADDRESS = "10.199.0.1";
 const REGISTRY_PASSWORD = "ci-Upgrade-Pass:0123456789";
 const GATEWAY_PASSWORD = "gw-Upgrade-Pass-0123456789";
 const SECRET_KEYS = ["registry:users", "registry:certificate", "registry:privateKey", "faas:password"];
 
 describe.skipIf(skip !== undefined)("a stack whose functions were dynamic resources, upgraded to the faasreg package by the real engine", () => {
+    let env: StackLab;
     let lab: Lab;
     let docker: DockerEngine;
     let faas: SwarmOpenFaas;
@@ -70,36 +57,16 @@ describe.skipIf(skip !== undefined)("a stack whose functions were dynamic resour
     };
 
     beforeAll(async () => {
-        lab = await Lab.start("package-upgrade");
-        lab.addHost(LAB_ADDRESS, HOST);
-        docker = await lab.startDockerd({ swarm: true });
-        lab.writeFile(`/etc/docker/certs.d/${HOST}/ca.crt`, certificate.ca);
-        const caFile = join(lab.dir, "registry-ca.pem");
-        writeFileSync(caFile, certificate.ca);
-        const source = await ImageSource.start(lab, docker);
-        importRegistryImage(docker, lab.dir, "faasreg-test/registry:3");
-        const registryImage = source.publish("faasreg-test/registry:3").ref;
-        faas = await startSwarmOpenFaas(lab, docker, { password: GATEWAY_PASSWORD, hosts: { [HOST]: LAB_ADDRESS } });
+        env = await startStackLab({ name: "package-upgrade", host: HOST, ca: certificate.ca, gatewayPassword: GATEWAY_PASSWORD });
+        ({ lab, docker, faas } = env);
+        const { caFile } = env;
         // The old version, from the repository's history, with the repository's node_modules (the same dependencies).
-        const oldProject = join(lab.dir, "old-version");
-        mkdirSync(oldProject);
-        execFileSync("sh", ["-c", `git -C "${PROJECT_ROOT}" archive ${UPGRADED_FROM} | tar -x -C "${oldProject}"`]);
-        symlinkSync(join(PROJECT_ROOT, "node_modules"), join(oldProject, "node_modules"));
+        const oldProject = checkoutOldVersion(join(lab.dir, `version-${DYNAMIC_FUNCTIONS_VERSION}`));
         const options = { env: { NODE_EXTRA_CA_CERTS: caFile } };
         old = await PulumiStack.init(
             lab,
             "upgrade",
-            {
-                "registry:tls": "certificate",
-                "registry:host": HOST,
-                "registry:certificate": `${certificate.cert}${certificate.ca}`,
-                "registry:privateKey": certificate.key,
-                "registry:users": JSON.stringify([{ username: "ci", password: REGISTRY_PASSWORD }]),
-                "registry:image": registryImage,
-                "docker:host": docker.host,
-                "faas:gateway": faas.url,
-                "faas:password": GATEWAY_PASSWORD,
-            },
+            { ...env.stackConfig(certificate, "ci", REGISTRY_PASSWORD, GATEWAY_PASSWORD), "docker:host": docker.host },
             SECRET_KEYS,
             { ...options, project: oldProject },
         );
@@ -112,11 +79,7 @@ describe.skipIf(skip !== undefined)("a stack whose functions were dynamic resour
     it("the old version deploys the registry and a function, the function a dynamic resource", async () => {
         const registry = await old.up();
         expect(registry.status, registry.out).toBe(0);
-        docker.must(["login", HOST, "-u", "ci", "--password-stdin"], REGISTRY_PASSWORD);
-        importFunctionImage(docker, lab.dir, `${HOST}/team/hello:1`, "hello v1");
-        docker.must(["push", `${HOST}/team/hello:1`]);
-        docker.must(["rmi", `${HOST}/team/hello:1`]);
-        docker.must(["logout", HOST]);
+        env.pushFunction(`${HOST}/team/hello:1`, "hello v1", "ci", REGISTRY_PASSWORD);
         await old.setConfig({ "faas:functions": JSON.stringify([{ service: "hello", image: "team/hello:1", envVars: { GREETING: "old" } }]) });
         const up = await old.up();
         expect(up.status, up.out).toBe(0);
@@ -160,14 +123,7 @@ describe.skipIf(skip !== undefined)("a stack whose functions were dynamic resour
         await upgraded.setConfig({ "faas:functions": JSON.stringify([{ service: "hello", image: "team/hello:1", envVars: { GREETING: "new" } }]) });
         const up = await upgraded.up();
         expect(up.status, up.out).toBe(0);
-        // Swarm's start-first update keeps the old task serving a moment: the new answer 5 times in a row.
-        let last = "";
-        for (let i = 0, streak = 0; i < 300 && streak < 5; i++) {
-            last = await invoke();
-            streak = last === "200 hello v1 GREETING=new" ? streak + 1 : 0;
-            if (streak < 5) await new Promise((r) => setTimeout(r, 200));
-        }
-        expect(last).toBe("200 hello v1 GREETING=new");
+        expect(await answerBecomes(invoke, "200 hello v1 GREETING=new")).toBe("200 hello v1 GREETING=new");
         const destroy = await upgraded.destroy();
         expect(destroy.status, destroy.out).toBe(0);
         const authHeader = `Basic ${Buffer.from(`admin:${GATEWAY_PASSWORD}`).toString("base64")}`;

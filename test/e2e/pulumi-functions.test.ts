@@ -7,13 +7,12 @@ import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { importFunctionImage } from "../helpers/function-image";
-import { ImageSource } from "../helpers/image-source";
-import { type DockerEngine, Lab, labSkipReason } from "../helpers/lab";
-import { openfaasSwarmSkipReason, type SwarmOpenFaas, startSwarmOpenFaas } from "../helpers/openfaas";
+import { type DockerEngine, type Lab, labSkipReason } from "../helpers/lab";
+import { answerBecomes as answerBecomesOf, openfaasSwarmSkipReason, type SwarmOpenFaas } from "../helpers/openfaas";
 import { changedResources, changeSummary, expectNoChanges, PulumiStack, pulumiSkipReason } from "../helpers/pulumi-cli";
 import { registrySkipReason } from "../helpers/registry-binary";
-import { importRegistryImage } from "../helpers/registry-image";
 import { type LabSsh, sshDockerConfig, sshdSkipReason, startSshd } from "../helpers/sshd";
+import { type StackLab, startStackLab } from "../helpers/swarm-lab";
 import { makeCaSignedCertificate } from "../helpers/tls";
 import { skipping } from "../helpers/skip";
 
@@ -27,7 +26,6 @@ const skip = skipping(
 );
 
 const HOST = "registry.functions.test";
-const LAB_ADDRESS = "10.199.0.1";
 const REGISTRY_PASSWORD = "ci-Registry-Pass:0123456789";
 const GATEWAY_1 = "gw-First-Pass-0123456789";
 const GATEWAY_2 = "gw-Rotated-Pass-9876543210";
@@ -35,6 +33,7 @@ const SECRET_KEYS = ["registry:users", "registry:certificate", "registry:private
 const functions = (greeting: string) => JSON.stringify([{ service: "hello", image: "team/hello:1", envVars: { GREETING: greeting } }]);
 
 describe.skipIf(skip !== undefined)("functions on the real OpenFaaS for Swarm, deployed by pulumi up for real", () => {
+    let env: StackLab;
     let lab: Lab;
     let docker: DockerEngine;
     let faas: SwarmOpenFaas;
@@ -46,36 +45,18 @@ describe.skipIf(skip !== undefined)("functions on the real OpenFaaS for Swarm, d
         const r = await fetch(`${faas.hostUrl}/function/hello`, { signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
         return r === undefined ? "no answer" : `${r.status} ${(await r.text()).trim()}`;
     };
-    /**
-     * The answer once Swarm has rolled the function: start-first keeps the old task serving a moment after the
-     * new one runs, and the gateway picks any task DNS lists, so `want` must come 5 times in a row.
-     */
-    const answerBecomes = async (want: string) => {
-        let last = "";
-        for (let i = 0, streak = 0; i < 300 && streak < 5; i++) {
-            last = await invoke();
-            streak = last === want ? streak + 1 : 0;
-            if (streak < 5) await new Promise((r) => setTimeout(r, 200));
-        }
-        return last;
-    };
+    const answerBecomes = (want: string) => answerBecomesOf(invoke, want);
     const expectNoSecret = (out: string) => {
         const auth = Buffer.from(`ci:${REGISTRY_PASSWORD}`).toString("base64");
         for (const secret of [REGISTRY_PASSWORD, GATEWAY_1, GATEWAY_2, auth]) expect(out.includes(secret), "a secret in the CLI's output").toBe(false);
     };
 
     beforeAll(async () => {
-        lab = await Lab.start("pulumi-functions");
-        lab.addHost(LAB_ADDRESS, HOST);
         // docker:host is ssh:// to the lab, as to a VM (`docker system dial-stdio` there uses the default socket).
-        docker = await lab.startDockerd({ swarm: true, defaultSocket: true });
+        env = await startStackLab({ name: "pulumi-functions", host: HOST, ca: certificate.ca, gatewayPassword: GATEWAY_1, defaultSocket: true });
+        ({ lab, docker, faas } = env);
+        const { source, caFile } = env;
         ssh = await startSshd(lab);
-        lab.writeFile(`/etc/docker/certs.d/${HOST}/ca.crt`, certificate.ca);
-        const caFile = join(lab.dir, "registry-ca.pem");
-        writeFileSync(caFile, certificate.ca);
-        const source = await ImageSource.start(lab, docker);
-        importRegistryImage(docker, lab.dir, "faasreg-test/registry:3");
-        const registryImage = source.publish("faasreg-test/registry:3").ref;
         // The base of a function built from source by the stack (the docker provider's Image, BuildKit in the engine).
         importFunctionImage(docker, lab.dir, "faasreg-test/fn-base:1", "base");
         const base = source.publish("faasreg-test/fn-base:1").ref;
@@ -83,21 +64,10 @@ describe.skipIf(skip !== undefined)("functions on the real OpenFaaS for Swarm, d
         mkdirSync(join(builtContext, "www", "cgi-bin"), { recursive: true });
         writeFileSync(join(builtContext, "Dockerfile"), `FROM ${base}\nCOPY index.cgi /www/cgi-bin/index.cgi\n`);
         writeFileSync(join(builtContext, "index.cgi"), `#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\n'\necho "built from source"\n`, { mode: 0o755 });
-        faas = await startSwarmOpenFaas(lab, docker, { password: GATEWAY_1, hosts: { [HOST]: LAB_ADDRESS } });
         stack = await PulumiStack.init(
             lab,
             "fn",
-            {
-                "registry:tls": "certificate",
-                "registry:host": HOST,
-                "registry:certificate": `${certificate.cert}${certificate.ca}`,
-                "registry:privateKey": certificate.key,
-                "registry:users": JSON.stringify([{ username: "ci", password: REGISTRY_PASSWORD }]),
-                "registry:image": registryImage,
-                ...sshDockerConfig(ssh),
-                "faas:gateway": faas.url,
-                "faas:password": GATEWAY_1,
-            },
+            { ...env.stackConfig(certificate, "ci", REGISTRY_PASSWORD, GATEWAY_1), ...sshDockerConfig(ssh) },
             SECRET_KEYS,
             // The provider asks the registry why a pull fails: it trusts the registry's CA, as the engine does.
             { env: { NODE_EXTRA_CA_CERTS: caFile } },
@@ -110,12 +80,8 @@ describe.skipIf(skip !== undefined)("functions on the real OpenFaaS for Swarm, d
     it("pulumi up: the registry first; with the image pushed, a second up deploys the function from it", async () => {
         const registry = await stack.up();
         expect(registry.status, registry.out).toBe(0);
-        docker.must(["login", HOST, "-u", "ci", "--password-stdin"], REGISTRY_PASSWORD);
-        importFunctionImage(docker, lab.dir, `${HOST}/team/hello:1`, "hello v1");
-        docker.must(["push", `${HOST}/team/hello:1`]);
-        docker.must(["rmi", `${HOST}/team/hello:1`]);
         // Swarm must pull it with registryAuth: no cached copy, and the engine's own login gone.
-        docker.must(["logout", HOST]);
+        env.pushFunction(`${HOST}/team/hello:1`, "hello v1", "ci", REGISTRY_PASSWORD);
         await stack.setConfig({ "faas:functions": functions("one") });
         const up = await stack.up();
         expect(up.status, up.out).toBe(0);

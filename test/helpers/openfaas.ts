@@ -13,6 +13,20 @@ export const GATEWAY_BIN = process.env.FAASREG_GATEWAY_BIN;
 export const FAAS_SWARM_BIN = process.env.FAASREG_FAAS_SWARM_BIN;
 export const FUNCTIONS_NETWORK = "func_functions";
 
+/**
+ * What `invoke` answers once Swarm has rolled a function: start-first keeps the old task serving a moment after
+ * the new one runs, and the gateway picks any task DNS lists, so `want` must come 5 times in a row (60 s at most).
+ */
+export async function answerBecomes(invoke: () => Promise<string>, want: string): Promise<string> {
+    let last = "";
+    for (let i = 0, streak = 0; i < 300 && streak < 5; i++) {
+        last = await invoke();
+        streak = last === want ? streak + 1 : 0;
+        if (streak < 5) await new Promise((r) => setTimeout(r, 200));
+    }
+    return last;
+}
+
 /** Why the real OpenFaaS on Swarm cannot run here (undefined when it can). */
 export function openfaasSwarmSkipReason(): string | undefined {
     const missing = [
