@@ -4,14 +4,25 @@
 import * as provider from "@pulumi/pulumi/provider";
 import { FunctionResource } from "./function";
 import type { DynamicAdapter } from "./adapter";
-import { CONTAINER_FILE_TOKEN, containerFileResource, REGISTRY_TYPE, constructRegistry } from "./registry";
-import { FUNCTION_TOKEN, KUBERNETES_GATE_TOKEN, PACKAGE_VERSION, PULL_SECRET_TOKEN, packageSchema } from "./schema";
+import { CONTAINER_FILE_TOKEN, FUNCTION_TOKEN, KUBERNETES_GATE_TOKEN, PACKAGE_VERSION, PULL_SECRET_TOKEN, REGISTRY_TOKEN, packageSchema } from "./schema";
 
-// The Kubernetes parts load @pulumi/kubernetes (about 0.5 s): only a program that declares a pull secret waits for it.
-// require, not import(): main.cjs registers tsx for CommonJS, and an import() goes to the ESM loader, which does not
-// resolve "./kubernetes" to kubernetes.ts.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const kubernetes = async () => require("./kubernetes") as typeof import("./kubernetes");
+// Each part loads what it needs when a program first uses it: the Kubernetes parts @pulumi/kubernetes (about 0.5 s),
+// the registry's @pulumi/pulumi, @pulumi/docker, @pulumi/command and @pulumi/random (about 1 s under tsx). A stack of
+// functions only starts on the function's own code, @pulumi/pulumi/provider and its gRPC.
+// require first: main.cjs registers tsx for CommonJS only (its ESM hook fails to load on this Node 20), and an import()
+// goes to the ESM loader, which does not resolve "./kubernetes" to kubernetes.ts there. Under vitest (the tests) it is
+// the other way round: its loader resolves the import(), and require() finds no "./kubernetes".
+async function lazy<T>(id: string, imported: () => Promise<T>): Promise<T> {
+    try {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        return require(id) as T;
+    } catch (error) {
+        if ((error as { code?: string }).code !== "MODULE_NOT_FOUND" || !String((error as Error).message).includes(`'${id}'`)) throw error;
+        return imported();
+    }
+}
+const kubernetes = () => lazy("./kubernetes", () => import("./kubernetes"));
+const registry = () => lazy("./registry", () => import("./registry"));
 
 /** The resource type a URN names (`urn:pulumi:STACK::PROJECT::[PARENT$]TYPE::NAME`). */
 function typeOf(urn: string): string {
@@ -24,14 +35,14 @@ type CustomResource = FunctionResource | DynamicAdapter;
 /** The custom resources, by type: the function; the registry's htpasswd file and the pull secret's gate (children of the components). */
 const custom: Record<string, () => Promise<CustomResource>> = {
     [FUNCTION_TOKEN]: async () => functionResource,
-    [CONTAINER_FILE_TOKEN]: async () => containerFileResource,
+    [CONTAINER_FILE_TOKEN]: async () => (await registry()).containerFileResource,
     [KUBERNETES_GATE_TOKEN]: async () => (await kubernetes()).kubernetesGateResource,
 };
 const functionResource = new FunctionResource();
 
 /** The components, by type. */
-const components: Record<string, () => Promise<typeof constructRegistry>> = {
-    [REGISTRY_TYPE]: async () => constructRegistry,
+const components: Record<string, () => Promise<(typeof import("./registry"))["constructRegistry"]>> = {
+    [REGISTRY_TOKEN]: async () => (await registry()).constructRegistry,
     [PULL_SECRET_TOKEN]: async () => (await kubernetes()).constructPullSecret,
 };
 

@@ -12,12 +12,12 @@ import type { DockerConnectionArgs, PrivateRegistryArgs } from "../components/re
 import { containerFileProvider } from "../components/registry/container-file";
 import { type ContainerFileArgs, PrivateRegistry, REGISTRY_TYPE } from "../components/registry";
 import { checkStringList, describe } from "../components/problems";
-import { PACKAGE_VERSION, REGISTRY_INPUTS } from "./schema";
+import { CONTAINER_FILE_TOKEN, PACKAGE_VERSION, REGISTRY_INPUTS } from "./schema";
 import { DynamicAdapter } from "./adapter";
 import { isSecret, unwrap } from "./function";
 
 export { REGISTRY_TYPE };
-export const CONTAINER_FILE_TOKEN = "faasreg:registry:ContainerFile";
+export { CONTAINER_FILE_TOKEN };
 
 /** The probe, by its absolute path: the command provider runs it in the consumer's program folder. */
 const PROBE = join(__dirname, "..", "components", "registry", "probe.mjs");

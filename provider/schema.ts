@@ -274,6 +274,8 @@ export const REGISTRY_OUTPUTS: Record<string, PropertySpec> = {
 export const PULL_SECRET_TOKEN = `${PACKAGE}:faas:KubernetesPullSecret`;
 /** Its gate, a custom resource of the provider (not in the schema: only the component declares it). */
 export const KUBERNETES_GATE_TOKEN = `${PACKAGE}:faas:KubernetesGate`;
+/** The registry's htpasswd file in its running container (a custom resource of the provider, the component's child). */
+export const CONTAINER_FILE_TOKEN = `${PACKAGE}:registry:ContainerFile`;
 
 const REGISTRY_LOGIN = {
     type: "object",

@@ -1,5 +1,5 @@
 import { isLoopback } from "../registry/validate";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { checkStringList, checkStringMap, collector, describe, type Problem } from "../problems";
 import { isKubernetesNamespace } from "../names";
 import { checkResources, SERVICE_NAME } from "./rules";
@@ -90,7 +90,12 @@ export function validateFunctionArgs(args: FaasFunctionArgs, registryServer?: st
     return problems;
 }
 
-/** Outputs and promises are checked when they resolve, inside the provider. */
+/**
+ * Outputs and promises are checked when they resolve, inside the provider. The SDK is required here, not at the
+ * top: the faasreg provider uses this module's URL check without loading all of @pulumi/pulumi (about 1 s of its start).
+ */
 export function isOutputLike(value: unknown): boolean {
-    return pulumi.Output.isInstance(value) || value instanceof Promise;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Output } = require("@pulumi/pulumi") as typeof pulumi;
+    return Output.isInstance(value) || value instanceof Promise;
 }
