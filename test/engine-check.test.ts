@@ -86,6 +86,20 @@ describe("a preview without the Docker host: the gate and the platform shown unc
         expect(engineMessage(error)).toMatch(/cannot reach docker:host \(unix:\/\/\/nonexistent/);
     }, 60_000);
 
+    it("the htpasswd file of a container-mode registry: its error names the file and docker:host, not the Swarm mode", async () => {
+        const host = unreachable["a unix socket nobody serves"];
+        const file = await declared(
+            { "registry:host": "registry.example.com", "registry:email": "ops@example.com", "docker:host": host },
+            "registry-htpasswd",
+            false,
+        );
+        const error = await engine.create("registry-htpasswd", { ...file, container: "registry-container-id" }).catch((e) => e);
+        expect(engineMessage(error)).toMatch(
+            /the registry's \/etc\/distribution\/htpasswd in its container: cannot reach docker:host \(unix:\/\/\/nonexistent/,
+        );
+        expect(engineMessage(error)).not.toMatch(/registry:mode swarm/);
+    }, 60_000);
+
     it("a changed docker:host is still a change in a preview (the config changed), without asking", async () => {
         const host = unreachable["a unix socket nobody serves"];
         const state = { ...(await declared(buildStack("ssh://deploy@old.example.com"), "docker-host-platform", false)), platform: "linux/amd64" };

@@ -36,8 +36,11 @@ const connection = input.connection ?? {};
 const REFUSED = 1;
 const UNREACHABLE = 2;
 
+/** What was asked, for the messages: a file in the registry's container (either mode), else the Swarm gate (the platform's caller drops it). */
+const TASK = input.file !== undefined ? `the registry's ${input.file.path} in its container` : "registry:mode swarm";
+
 function fail(message, code = REFUSED) {
-    process.stderr.write(`registry:mode swarm: ${message}\n`);
+    process.stderr.write(`${TASK}: ${message}\n`);
     process.exit(code);
 }
 
