@@ -4,7 +4,9 @@
 // read here, on its way into that server: the one gRPC method of the server's service that is wrapped, before
 // grpc-js binds it. Everything else is the SDK's server, untouched.
 import { createRequire } from "node:module";
+import { isUnknown } from "../components/faas/unknown";
 import { unwrap } from "./function";
+import { PROVIDER_CONFIG } from "./schema";
 
 /** What a program may set on the provider (`faasreg:gatewayUrl`... or an explicit provider's inputs). */
 export interface ProviderConfig {
@@ -13,7 +15,8 @@ export interface ProviderConfig {
     gatewayPassword?: string;
 }
 
-export const PROVIDER_CONFIG_KEYS = ["gatewayUrl", "gatewayUsername", "gatewayPassword"] as const;
+/** The schema's configuration keys. */
+const PROVIDER_CONFIG_KEYS = Object.keys(PROVIDER_CONFIG) as (keyof ProviderConfig)[];
 
 let current: ProviderConfig = {};
 
@@ -29,13 +32,10 @@ export function setProviderConfig(args: Record<string, unknown> | undefined): vo
     for (const key of PROVIDER_CONFIG_KEYS) {
         const value = plain[key];
         // Unknown during a preview (the engine's sentinel string) or empty: as if unset.
-        if (typeof value === "string" && value !== "" && value !== UNKNOWN) next[key] = value;
+        if (typeof value === "string" && value !== "" && !isUnknown(value)) next[key] = value;
     }
     current = next;
 }
-
-/** The engine's marker for a value not known yet (rpc.unknownValue). */
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 interface ConfigureCall {
     request: { getArgs(): { toJavaScript(): Record<string, unknown> } | undefined; getVariablesMap(): { entries(): Iterable<[string, string]> } };
@@ -55,10 +55,9 @@ export function captureConfigure(): void {
         const configure = implementation.configure as ((call: ConfigureCall, callback: unknown) => void) | undefined;
         if ("configure" in service && typeof configure === "function") {
             implementation.configure = (call: ConfigureCall, callback: unknown) => {
-                const args = call.request.getArgs()?.toJavaScript();
                 // Older engines send only the flat variables (`faasreg:config:gatewayUrl`, secrets in clear).
-                const fromVariables = Object.fromEntries([...call.request.getVariablesMap().entries()].map(([k, v]) => [k.slice(k.lastIndexOf(":") + 1), v]));
-                setProviderConfig(args ?? fromVariables);
+                const variables = () => Object.fromEntries([...call.request.getVariablesMap().entries()].map(([k, v]) => [k.slice(k.lastIndexOf(":") + 1), v]));
+                setProviderConfig(call.request.getArgs()?.toJavaScript() ?? variables());
                 configure.call(implementation, call, callback);
             };
         }

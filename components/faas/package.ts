@@ -2,7 +2,7 @@
 // function, a custom resource of that provider. The stack's functions are these: one implementation of the
 // gateway logic, served by the same provider to every Pulumi language.
 import * as pulumi from "@pulumi/pulumi";
-import { FUNCTION_TOKEN, PACKAGE } from "../../provider/schema";
+import { FUNCTION_OUTPUTS, FUNCTION_TOKEN, PACKAGE } from "../../provider/schema";
 
 export interface FaasregProviderArgs {
     /** The gateway of the functions that name none. */
@@ -20,8 +20,8 @@ export class FaasregProvider extends pulumi.ProviderResource {
     }
 }
 
-/** What the provider reports about a function, beyond its inputs (provider/schema.ts FUNCTION_OUTPUTS). */
-export const FUNCTION_REPORTS = ["replicas", "availableReplicas", "reportedImage"] as const;
+/** What the provider reports about a function, beyond its inputs (FaasFunction makes `url` itself). */
+const FUNCTION_REPORTS = Object.keys(FUNCTION_OUTPUTS).filter((k) => k !== "url");
 
 /**
  * faasreg:index:Function (provider/function.ts): the function on the gateway. Until 12-04 the stack declared it as a

@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import https from "node:https";
 import { join } from "node:path";
 import { ociArchive } from "./function-image";
-import { type DockerEngine, Lab, labSkipReason, waitFor } from "./lab";
+import { type DockerEngine, Lab, LAB_ADDRESS, labSkipReason, waitFor } from "./lab";
 import { GATEWAY_BIN } from "./openfaas";
 import { missing } from "./skip";
 import { makeCaIssuing } from "./tls";
@@ -28,7 +28,7 @@ export const K8S_BINARIES = [
     "pulumi-resource-kubernetes",
 ] as const;
 /** The lab's own address: the API server, the kubelet, the registry's published port. */
-export const LAB_ADDRESS = "10.199.0.1";
+export { LAB_ADDRESS };
 const NODE = "faasreg-node";
 const POD_SUBNET = "10.88.0.0/16";
 const PAUSE_IMAGE = "faasreg.test/pause:1";

@@ -15,6 +15,8 @@ import { join } from "node:path";
 const RELAY_SCRIPT = join(__dirname, "ns-relay.cjs");
 const DOCKERD = "/usr/sbin/dockerd";
 export const DOCKER_CLI = "/usr/bin/docker";
+/** The lab's own non-loopback address (lab0), where its Swarm advertises and its services listen. */
+export const LAB_ADDRESS = "10.199.0.1";
 
 /** Why the lab cannot run here (undefined when it can). */
 export function labSkipReason(needs: { dockerd?: boolean } = {}): string | undefined {
@@ -101,7 +103,7 @@ export class Lab {
             "ip link set lo up",
             // A non-loopback address for Swarm to advertise: a veth pair, both ends inside.
             "ip link add lab0 type veth peer name lab1",
-            "ip addr add 10.199.0.1/24 dev lab0 && ip addr add 10.199.0.2/24 dev lab1",
+            `ip addr add ${LAB_ADDRESS}/24 dev lab0 && ip addr add 10.199.0.2/24 dev lab1`,
             "ip link set lab0 up && ip link set lab1 up",
         ].join("\n");
         const r = lab.exec(["bash", "-c", setup]);
@@ -252,7 +254,7 @@ export class Lab {
         }
         this.dockerdPid = Number(readFileSync(join(this.dir, "dockerd.pid"), "utf8"));
         if (options.swarm) {
-            const init = await engine.call("POST", "/swarm/init", { ListenAddr: "0.0.0.0:2377", AdvertiseAddr: options.advertise ?? "10.199.0.1" });
+            const init = await engine.call("POST", "/swarm/init", { ListenAddr: "0.0.0.0:2377", AdvertiseAddr: options.advertise ?? LAB_ADDRESS });
             if (init.status !== 200) throw new Error(`swarm init answered ${init.status}: ${JSON.stringify(init.json)}`);
         }
         return engine;

@@ -3,10 +3,9 @@
 // dial-stdio` there, as they do against a real VM).
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Lab, waitFor } from "./lab";
+import { type Lab, LAB_ADDRESS, waitFor } from "./lab";
 
 /** The lab's own address (lab.ts), where its sshd listens. */
-const LAB_ADDRESS = "10.199.0.1";
 
 export interface LabSsh {
     host: string;

@@ -5,13 +5,10 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { importFunctionImage } from "./function-image";
 import { ImageSource } from "./image-source";
-import { type DockerEngine, Lab } from "./lab";
+import { type DockerEngine, Lab, LAB_ADDRESS } from "./lab";
 import { type SwarmOpenFaas, startSwarmOpenFaas } from "./openfaas";
 import { type ContainerSpec, type RunningRegistry, startRealRegistry } from "./real-registry";
 import { importRegistryImage } from "./registry-image";
-
-/** The lab's own address (lab.ts), where a stack's registry listens. */
-const LAB_ADDRESS = "10.199.0.1";
 
 export interface SwarmLab {
     lab: Lab;
@@ -46,7 +43,7 @@ export async function startSwarmLab(options: {
         writeFileSync(caFile, options.certificate);
         lab.writeFile(`/etc/docker/certs.d/${options.host}/ca.crt`, options.certificate);
         const registry = await startRealRegistry(options.registrySpec, { port: 443, wrap: lab.wrap() });
-        const faas = await startSwarmOpenFaas(lab, docker, { password: options.gatewayPassword, hosts: { [options.host]: "10.199.0.1" } });
+        const faas = await startSwarmOpenFaas(lab, docker, { password: options.gatewayPassword, hosts: { [options.host]: LAB_ADDRESS } });
         docker.must(["login", options.host, "-u", options.user, "--password-stdin"], options.registryPassword);
         return {
             lab,

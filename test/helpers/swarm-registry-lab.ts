@@ -10,7 +10,7 @@ import { join } from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 import { importCaddyImage, importRedisImage, SWARM_DEBS, unpackDebs } from "./deb-images";
 import { tarOf } from "./images";
-import { type DockerEngine, Lab, labSkipReason, waitFor } from "./lab";
+import { type DockerEngine, Lab, LAB_ADDRESS, labSkipReason, waitFor } from "./lab";
 import { findResource, MOCK_DIGEST, MOCK_NODE_ID, outputValue, type RecordedResource, unwrap } from "./mocks";
 import { ImageSource } from "./image-source";
 import { missing } from "./skip";
@@ -25,7 +25,7 @@ export const SWARM_CHECK = join(ROOT, "components", "registry", "swarm-check.mjs
 export const PROBE = join(ROOT, "components", "registry", "probe.mjs");
 export const CHUNKED_UPLOAD = join(__dirname, "chunked-upload.mjs");
 /** The registry's name inside the lab: the lab's own address, where the front publishes 443 (host mode). */
-export const LAB_ADDRESS = "10.199.0.1";
+export { LAB_ADDRESS };
 /** The config keys a lab's stack sets as secrets. */
 export const SECRET_KEYS = ["registry:users", "registry:privateKey", "registry:certificate"];
 /** The images the lab builds, before they are published to its image source. */
