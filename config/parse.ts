@@ -1,6 +1,6 @@
 import { registryEndpoint } from "../components/registry/endpoint";
 import { isLoopback, validateRegistryArgs } from "../components/registry/validate";
-import type { DockerConnection, PrivateRegistryArgs, StorageArgs, TlsArgs } from "../components/registry/args";
+import { type DockerConnection, type PrivateRegistryArgs, type StorageArgs, SWARM_SETTINGS, type TlsArgs } from "../components/registry/args";
 import { validateFunctionArgs, checkGatewayUrl } from "../components/faas/validate";
 import { parseImageRef } from "../components/faas/image";
 import { DEPLOYMENT_FIELD_NAMES, type DeploymentFields } from "../components/faas/args";
@@ -266,7 +266,6 @@ export function parseStackConfig(source: ConfigSource): ParseResult {
               : // An unknown driver is passed on for validateRegistryArgs to report.
                 ({ driver: storageDriver } as StorageArgs);
     const mode = r.string("registry:mode");
-    const swarmKeys = ["replicas", "sharedPath", "spread", "redis", "frontImage", "redisImage", "encryptOverlay"] as const;
     const swarm = {
         replicas: r.raw("registry:replicas") === undefined ? undefined : r.integer("registry:replicas"),
         sharedPath: r.string("registry:sharedPath"),
@@ -276,7 +275,7 @@ export function parseStackConfig(source: ConfigSource): ParseResult {
         frontImage: r.raw("registry:frontImage") === undefined ? undefined : r.string("registry:frontImage"),
         redisImage: r.raw("registry:redisImage") === undefined ? undefined : r.string("registry:redisImage"),
     };
-    const swarmGiven = Object.fromEntries(swarmKeys.filter((k) => swarm[k] !== undefined).map((k) => [k, swarm[k]]));
+    const swarmGiven = Object.fromEntries(SWARM_SETTINGS.filter((k) => swarm[k] !== undefined).map((k) => [k, swarm[k]]));
     const registry: PlainRegistrySettings = {
         ...(mode === undefined || mode === "container" ? {} : { mode: mode as "swarm" }),
         ...(Object.keys(swarmGiven).length === 0 ? {} : { swarm: swarmGiven }),

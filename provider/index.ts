@@ -4,7 +4,17 @@
 import * as provider from "@pulumi/pulumi/provider";
 import { FunctionResource } from "./function";
 import type { DynamicAdapter } from "./adapter";
-import { CONTAINER_FILE_TOKEN, FUNCTION_TOKEN, KUBERNETES_GATE_TOKEN, PACKAGE_VERSION, PULL_SECRET_TOKEN, REGISTRY_TOKEN, packageSchema } from "./schema";
+import {
+    CONTAINER_FILE_TOKEN,
+    FUNCTION_TOKEN,
+    KUBERNETES_GATE_TOKEN,
+    PACKAGE_VERSION,
+    PINNED_IMAGE_TOKEN,
+    PULL_SECRET_TOKEN,
+    REGISTRY_TOKEN,
+    SWARM_GATE_TOKEN,
+    packageSchema,
+} from "./schema";
 
 // Each part loads what it needs when a program first uses it: the Kubernetes parts @pulumi/kubernetes (about 0.5 s),
 // the registry's @pulumi/pulumi, @pulumi/docker, @pulumi/command and @pulumi/random (about 1 s under tsx). A stack of
@@ -32,10 +42,12 @@ function typeOf(urn: string): string {
 
 type CustomResource = FunctionResource | DynamicAdapter;
 
-/** The custom resources, by type: the function; the registry's htpasswd file and the pull secret's gate (children of the components). */
+/** The custom resources, by type: the function; the registry's htpasswd file, Swarm gate and pins, and the pull secret's gate (children of the components). */
 const custom: Record<string, () => Promise<CustomResource>> = {
     [FUNCTION_TOKEN]: async () => functionResource,
     [CONTAINER_FILE_TOKEN]: async () => (await registry()).containerFileResource,
+    [SWARM_GATE_TOKEN]: async () => (await registry()).swarmGateResource,
+    [PINNED_IMAGE_TOKEN]: async () => (await registry()).pinnedImageResource,
     [KUBERNETES_GATE_TOKEN]: async () => (await kubernetes()).kubernetesGateResource,
 };
 const functionResource = new FunctionResource();

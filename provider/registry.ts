@@ -1,8 +1,9 @@
 // faasreg:registry:PrivateRegistry, the package's component: the stack's own PrivateRegistry
-// (components/registry), constructed in the provider's process for a program in any language. Its one dynamic
-// resource, the htpasswd written into the running container, is a custom resource of this provider here
-// (faasreg:registry:ContainerFile, the same code): a dynamic resource's provider is found through the program's
-// node_modules, which a Python or YAML program does not have.
+// (components/registry), constructed in the provider's process for a program in any language, in a container or
+// on a Swarm. Its dynamic resources (the htpasswd written into the running container; on Swarm, the gate and the
+// images' pins) are custom resources of this provider here (faasreg:registry:ContainerFile, SwarmGate and
+// PinnedImage, the same code): a dynamic resource's provider is found through the program's node_modules, which a
+// Python or YAML program does not have.
 import { join } from "node:path";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
@@ -10,14 +11,15 @@ import type * as provider from "@pulumi/pulumi/provider";
 import { unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import type { DockerConnectionArgs, PrivateRegistryArgs } from "../components/registry/args";
 import { containerFileProvider } from "../components/registry/container-file";
+import { type PinnedImageArgs, type SwarmGateArgs, gateInputs, imagePinProvider, swarmGateProvider } from "../components/registry/swarm-gate";
 import { type ContainerFileArgs, PrivateRegistry, REGISTRY_TYPE } from "../components/registry";
 import { checkStringList, describe } from "../components/problems";
-import { CONTAINER_FILE_TOKEN, PACKAGE_VERSION, REGISTRY_INPUTS } from "./schema";
+import { CONTAINER_FILE_TOKEN, PACKAGE_VERSION, PINNED_IMAGE_TOKEN, REGISTRY_INPUTS, SWARM_GATE_TOKEN } from "./schema";
 import { DynamicAdapter } from "./adapter";
 import { isSecret, unwrap } from "./function";
 
 export { REGISTRY_TYPE };
-export { CONTAINER_FILE_TOKEN };
+export { CONTAINER_FILE_TOKEN, PINNED_IMAGE_TOKEN, SWARM_GATE_TOKEN };
 
 /** The probe, by its absolute path: the command provider runs it in the consumer's program folder. */
 const PROBE = join(__dirname, "..", "components", "registry", "probe.mjs");
@@ -74,12 +76,6 @@ const REGISTRY_OUTPUT_PATHS = new Set(["tls.certificate", "tls.privateKey", "tls
 export async function registryArgs(name: string, inputs: pulumi.Inputs): Promise<PrivateRegistryArgs> {
     const where = `faasreg:registry:PrivateRegistry "${name}"`;
     for (const key of Object.keys(inputs)) {
-        if (key === "mode" || key === "swarm") {
-            throw new Error(
-                `${where}: ${key}: the package declares the registry in a container only; the Swarm mode (replicas behind one front) is the stack's ` +
-                    `(registry:mode swarm, see the README): remove ${key}`,
-            );
-        }
         if (!(key in REGISTRY_INPUTS))
             throw new Error(`${where}: ${key} is not an input of the registry: the inputs are ${Object.keys(REGISTRY_INPUTS).join(", ")}`);
     }
@@ -123,6 +119,34 @@ class PackageContainerFile extends pulumi.CustomResource {
     }
 }
 
+/** `mode: "swarm"`: the Swarm gate (SwarmGate's logic) as a custom resource of this provider. */
+class PackageSwarmGate extends pulumi.CustomResource {
+    declare readonly nodeId: pulumi.Output<string>;
+    constructor(name: string, args: SwarmGateArgs, opts: pulumi.CustomResourceOptions) {
+        super(
+            SWARM_GATE_TOKEN,
+            name,
+            { ...gateInputs(args), connection: pulumi.secret(args.connection), nodeId: undefined },
+            { ...opts, version: PACKAGE_VERSION },
+        );
+    }
+}
+
+/** `mode: "swarm"`: an image pinned as the engine stores it (PinnedImage's logic) as a custom resource of this provider. */
+class PackagePinnedImage extends pulumi.CustomResource {
+    declare readonly reference: pulumi.Output<string>;
+    declare readonly platforms: pulumi.Output<{ os: string; architecture: string }[]>;
+    declare readonly warning: pulumi.Output<string | undefined>;
+    constructor(name: string, args: PinnedImageArgs, opts: pulumi.CustomResourceOptions) {
+        super(
+            PINNED_IMAGE_TOKEN,
+            name,
+            { ...args, connection: pulumi.secret(args.connection), reference: undefined, platforms: undefined, warning: undefined },
+            { ...opts, version: PACKAGE_VERSION },
+        );
+    }
+}
+
 /** construct() of the component. */
 export async function constructRegistry(name: string, inputs: pulumi.Inputs, options: pulumi.ComponentResourceOptions): Promise<provider.ConstructResult> {
     const args = await registryArgs(name, inputs);
@@ -149,7 +173,12 @@ export async function constructRegistry(name: string, inputs: pulumi.Inputs, opt
     }
     const registry = new PrivateRegistry(name, args, {
         ...opts,
-        runtime: { containerFile: (n, a, o) => new PackageContainerFile(n, a, o), probeScript: PROBE },
+        runtime: {
+            containerFile: (n, a, o) => new PackageContainerFile(n, a, o),
+            probeScript: PROBE,
+            swarmGate: (n, a, o) => new PackageSwarmGate(n, a, o),
+            pinnedImage: (n, a, o) => new PackagePinnedImage(n, a, o),
+        },
     });
     return {
         urn: registry.urn,
@@ -167,3 +196,7 @@ export async function constructRegistry(name: string, inputs: pulumi.Inputs, opt
 
 /** The htpasswd file's methods: ContainerFile's dynamic provider (its content and the engine's connection secret). */
 export const containerFileResource = new DynamicAdapter(containerFileProvider, new Set(["content", "connection"]), new Set(["sha256"]));
+/** The Swarm gate's methods: SwarmGate's dynamic provider (the engine's connection secret). */
+export const swarmGateResource = new DynamicAdapter(swarmGateProvider, new Set(["connection"]), new Set(["nodeId"]));
+/** The pin's methods: PinnedImage's dynamic provider. */
+export const pinnedImageResource = new DynamicAdapter(imagePinProvider, new Set(["connection"]), new Set(["reference", "platforms", "warning"]));

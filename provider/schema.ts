@@ -4,9 +4,12 @@
 import { DEFAULT_GATEWAY_USERNAME, DEFAULT_NETWORK, DEFAULT_READINESS_TIMEOUT_SECONDS } from "../components/faas/args";
 import {
     DEFAULT_BCRYPT_COST,
+    DEFAULT_FRONT_IMAGE,
     DEFAULT_HTTPS_PORT,
     DEFAULT_PORT,
+    DEFAULT_REDIS_IMAGE,
     DEFAULT_REGISTRY_IMAGE,
+    DEFAULT_REPLICAS,
     GENERATED_PASSWORD_LENGTH,
     MIN_PASSWORD_LENGTH,
 } from "../components/registry/args";
@@ -207,6 +210,42 @@ const REGISTRY_TYPES: Record<string, { description: string; properties: Record<s
         },
         required: ["driver"],
     },
+    Swarm: {
+        description:
+            'Settings of `mode` "swarm": the registry as a replicated Swarm service on the Swarm whose manager the Docker connection ' +
+            "reaches, behind one Caddy front that terminates TLS (and answers Let's Encrypt for every replica).",
+        properties: {
+            replicas: { type: "integer", description: "Registry tasks, 1 to 100.", default: DEFAULT_REPLICAS },
+            sharedPath: {
+                type: "string",
+                description:
+                    "A host path that holds the same files on every node (NFS, a cluster file system): with filesystem storage, replicas " +
+                    "bind-mount it and may run on any node. Unset: a named volume, so every replica runs on the manager's node.",
+            },
+            spread: {
+                type: "boolean",
+                description:
+                    "Let replicas run on any node. Unset: true with s3 storage or `sharedPath`, false otherwise (every replica on the " +
+                    "manager's node). Refused with filesystem storage on a volume that is not shared.",
+            },
+            redis: {
+                type: "string",
+                description:
+                    'The blob-descriptor cache: "service" (a Redis service declared beside the registry) or the `HOST:PORT` of yours. Unset: in memory, per replica.',
+            },
+            frontImage: { type: "string", description: "The front's image (Caddy 2).", default: DEFAULT_FRONT_IMAGE },
+            // No schema default: the SDKs would send it, and a Redis image without `redis` "service" is refused.
+            redisImage: { type: "string", description: `The Redis image for \`redis\` "service". Unset: \`${DEFAULT_REDIS_IMAGE}\`.` },
+            encryptOverlay: {
+                type: "boolean",
+                description:
+                    "Encrypt the overlay network between nodes (IPsec ESP): the front's requests to replicas carry Basic credentials. " +
+                    "Every node's kernel must do IPsec and the nodes must let ESP (IP protocol 50) through. false: clear, on a network you trust only.",
+                default: true,
+            },
+        },
+        required: [],
+    },
     DockerConnection: {
         description:
             "How to reach the Docker engine that runs the registry, as the docker provider's config says. Unset: the program's own `docker:*` config (the local engine without it).",
@@ -249,6 +288,14 @@ export const REGISTRY_INPUTS: Record<string, PropertySpec> = {
         default: 180,
     },
     docker: { $ref: ref("DockerConnection"), description: "How to reach the Docker engine. Unset: the program's `docker:*` config." },
+    mode: {
+        type: "string",
+        description:
+            '"container": one registry container on the Docker host. "swarm": `swarm.replicas` registry tasks on the Swarm whose ' +
+            "manager the Docker connection reaches, behind one TLS front; nothing is created unless that engine is a Swarm manager.",
+        default: "container",
+    },
+    swarm: { $ref: ref("Swarm"), description: 'Settings of `mode` "swarm".' },
 };
 
 /** What the registry reports. */
@@ -276,6 +323,10 @@ export const PULL_SECRET_TOKEN = `${PACKAGE}:faas:KubernetesPullSecret`;
 export const KUBERNETES_GATE_TOKEN = `${PACKAGE}:faas:KubernetesGate`;
 /** The registry's htpasswd file in its running container (a custom resource of the provider, the component's child). */
 export const CONTAINER_FILE_TOKEN = `${PACKAGE}:registry:ContainerFile`;
+/** `mode: "swarm"`: the gate that asks the engine whether it is a Swarm manager, and on which node (the component's child). */
+export const SWARM_GATE_TOKEN = `${PACKAGE}:registry:SwarmGate`;
+/** `mode: "swarm"`: an image pinned by digest as the engine stores it (the component's child). */
+export const PINNED_IMAGE_TOKEN = `${PACKAGE}:registry:PinnedImage`;
 
 const REGISTRY_LOGIN = {
     type: "object",
@@ -356,10 +407,12 @@ export function packageSchema(): Record<string, unknown> {
             [REGISTRY_TOKEN]: {
                 isComponent: true,
                 description:
-                    "A private Docker registry (CNCF distribution) in a container on a Docker host: htpasswd auth whose bcrypt entries are made " +
+                    "A private Docker registry (CNCF distribution) in a container on a Docker host, or replicated on a Docker Swarm behind " +
+                    "one TLS front (`mode`): htpasswd auth whose bcrypt entries are made " +
                     "from the users' passwords (secrets), TLS from Let's Encrypt or a given certificate, images and the certificate cache on " +
                     "volumes, and a readiness gate `pulumi up` waits on (`/v2/` answers 401 without and 200 with credentials). A password " +
-                    "rotation rewrites the htpasswd in the running container: the registry re-reads it and refuses no request.",
+                    "rotation rewrites the htpasswd in the running container (the registry re-reads it and refuses no request), or on " +
+                    "Swarm rolls the replicas one by one, each new one started before an old one stops.",
                 inputProperties: cleanAll(REGISTRY_INPUTS),
                 requiredInputs: ["tls", "users"],
                 properties: cleanAll(REGISTRY_OUTPUTS),

@@ -11,10 +11,11 @@ import { DynamicAdapter } from "../provider/adapter";
 import { faasregProvider } from "../provider/index";
 import { fromDynamicState, isDynamicState, ownerOf, unwrap, wrap } from "../provider/function";
 import { providerConfig, setProviderConfig } from "../provider/configure";
-import { CONTAINER_FILE_TOKEN, constructRegistry, registryArgs } from "../provider/registry";
+import { CONTAINER_FILE_TOKEN, PINNED_IMAGE_TOKEN, SWARM_GATE_TOKEN, constructRegistry, registryArgs } from "../provider/registry";
 import { pullSecretArgs, PULL_SECRET_TYPE } from "../provider/kubernetes";
 import { FUNCTION_INPUTS, FUNCTION_OUTPUTS, FUNCTION_TOKEN, PACKAGE_VERSION, PULL_SECRET_TOKEN, REGISTRY_TOKEN, packageSchema } from "../provider/schema";
-import { REGISTRY_TYPE } from "../components/registry";
+import { type PrivateRegistryArgs, REGISTRY_TYPE, SWARM_SETTINGS, validateRegistryArgs } from "../components/registry";
+import { makeCertificate } from "./helpers/tls";
 
 const URN = `urn:pulumi:dev::faas-registry::${FUNCTION_TOKEN}::hello`;
 const PASSWORD = "reg-Secret-Pass-0123456789";
@@ -267,6 +268,9 @@ describe("the faasreg package's registry component (faasreg:registry:PrivateRegi
             }
         }
         expect(secretPaths.sort()).toEqual(["DockerConnection.keyMaterial", "Storage.secretKey", "Tls.privateKey", "User.password"]);
+        // The Swarm mode's settings are the component's, one by one.
+        expect(Object.keys(schema.types["faasreg:registry:Swarm"].properties)).toEqual([...SWARM_SETTINGS]);
+        expect(registry.inputProperties.mode.description).toMatch(/"swarm"/);
         expect(Object.keys(registry.properties).filter((k) => registry.properties[k].secret === true)).toEqual([
             "password",
             "registryAuth",
@@ -278,6 +282,23 @@ describe("the faasreg package's registry component (faasreg:registry:PrivateRegi
             .map((s) => s.$ref ?? s.items?.$ref)
             .filter((r): r is string => r !== undefined);
         for (const r of refs) expect(Object.keys(schema.types)).toContain(r.slice("#/types/".length));
+    });
+
+    it("accepts its own schema's defaults, which the SDKs fill in (a Python or TypeScript program sends them), in either mode", () => {
+        type Defaults = Record<string, { default?: unknown }>;
+        const defaults = (props: Defaults) => Object.fromEntries(Object.entries(props).flatMap(([k, v]) => (v.default === undefined ? [] : [[k, v.default]])));
+        const { cert, key } = makeCertificate("registry.example.com");
+        const base = {
+            ...defaults(registry.inputProperties as Defaults),
+            host: "registry.example.com",
+            tls: { mode: "certificate", certificate: cert, privateKey: key },
+            users: [{ username: "ci" }],
+        } as unknown as PrivateRegistryArgs;
+        expect(base.mode).toBe("container");
+        expect(validateRegistryArgs(base)).toEqual([]);
+        const swarm = defaults(schema.types["faasreg:registry:Swarm"].properties as Defaults);
+        expect(Object.keys(swarm).length).toBeGreaterThan(0);
+        expect(validateRegistryArgs({ ...base, mode: "swarm", swarm })).toEqual([]);
     });
 
     it("takes secrets anywhere inside as secret Outputs, and values not known yet (a preview) as unknown ones", async () => {
@@ -312,7 +333,7 @@ describe("the faasreg package's registry component (faasreg:registry:PrivateRegi
         expect(await valueOf(args.users[0].password)).toBe(PASSWORD);
     });
 
-    it("refuses, naming the input, what the registry must know as a plain value, an unknown input, and the Swarm mode", async () => {
+    it("refuses, naming the input, what the registry must know as a plain value, an unknown input, and a Swarm setting it does not know", async () => {
         const refused = (inputs: Record<string, unknown>) => registryArgs("registry", inputs);
         await expect(refused({ host: secret("registry.example.com"), tls: { mode: "none" }, users: [{ username: "ci" }] })).rejects.toThrow(
             `${where}: host must be a plain value when the program runs, not a secret`,
@@ -329,8 +350,14 @@ describe("the faasreg package's registry component (faasreg:registry:PrivateRegi
         await expect(refused({ tls: { mode: "none" }, users: [{ username: "ci" }], replicas: 2 })).rejects.toThrow(
             /replicas is not an input of the registry: the inputs are host, tls, users, /,
         );
-        await expect(refused({ tls: { mode: "none" }, users: [{ username: "ci" }], mode: "swarm" })).rejects.toThrow(
-            /mode: the package declares the registry in a container only/,
+        // The Swarm mode's settings are checked as the stack checks them, by their paths, before anything is declared.
+        const swarmArgs = {
+            host: "registry.example.com",
+            tls: { mode: "certificate", certificate: "CERT", privateKey: secret("KEY") },
+            users: [{ username: "ci" }],
+        };
+        await expect(constructRegistry("registry", { ...swarmArgs, mode: "swarm", swarm: { replica: 3, encryptOverlay: "no" } }, {})).rejects.toThrow(
+            /- swarm: has unknown key\(s\) replica \(did you mean replicas\?\): allowed are replicas, sharedPath, spread, redis, frontImage, redisImage, encryptOverlay\n {2}- swarm\.encryptOverlay: must be true or false, got "no"/,
         );
         await expect(refused({ users: [{ username: "ci" }] })).rejects.toThrow(`${where}: tls is required`);
         // The program's docker:sshOpts, read when the registry has no docker input, is checked as the stack checks it.
@@ -343,6 +370,33 @@ describe("the faasreg package's registry component (faasreg:registry:PrivateRegi
             pulumi.runtime.setAllConfig({});
         }
         await expect(refused({ tls: { mode: "none" } })).rejects.toThrow(`${where}: users is required`);
+    });
+
+    it("serves the Swarm mode's pin (faasreg:registry:PinnedImage): only the image's name changes it, and that replaces it; the gate is served too", async () => {
+        const urn = (type: string, name: string) => `urn:pulumi:dev::p::${REGISTRY_TOKEN}$${type}::${name}`;
+        const pin = { connection: secret({ host: "ssh://ops@manager" }), image: "registry:3.1.2" };
+        const olds = { ...pin, reference: `registry:3.1.2@sha256:${"0".repeat(64)}`, platforms: [{ os: "linux", architecture: "amd64" }] };
+        const pinUrn = urn(PINNED_IMAGE_TOKEN, "registry-registry-image");
+        // Another connection to the same engine: the same image, no change (and the engine is not asked).
+        expect(await faasregProvider.diff!("registry:3.1.2", pinUrn, olds, { ...pin, connection: secret({ host: "ssh://ops@other" }) })).toEqual({
+            changes: false,
+            replaces: [],
+            deleteBeforeReplace: false,
+        });
+        expect(await faasregProvider.diff!("registry:3.1.2", pinUrn, olds, { ...pin, image: "registry:3.2.0" })).toEqual({
+            changes: true,
+            replaces: ["image"],
+            deleteBeforeReplace: false,
+        });
+        // A refresh keeps the pin, its connection a secret.
+        const read = await faasregProvider.read!("registry:3.1.2", pinUrn, olds);
+        expect(read.props).toEqual(olds);
+        expect(read.inputs).toEqual(pin);
+        // The gate's type is served (its diff asks the engine: test/e2e/package-swarm.test.ts).
+        await expect(faasregProvider.check!(urn(SWARM_GATE_TOKEN, "registry-swarm-gate"), {}, { connection: secret({}) })).resolves.toEqual({
+            inputs: { connection: secret({}) },
+            failures: [],
+        });
     });
 
     it("diffs the htpasswd file (faasreg:registry:ContainerFile) by the content's sha256 without asking the engine, the content secret", async () => {

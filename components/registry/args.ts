@@ -135,6 +135,17 @@ export interface SwarmArgs {
     encryptOverlay?: boolean;
 }
 
+/** SwarmArgs' fields, by name: anything else in `swarm` is refused (a typo would otherwise be ignored). */
+export const SWARM_SETTINGS = [
+    "replicas",
+    "sharedPath",
+    "spread",
+    "redis",
+    "frontImage",
+    "redisImage",
+    "encryptOverlay",
+] as const satisfies readonly (keyof SwarmArgs)[];
+
 /**
  * How the docker provider reaches its engine: its own config keys (`docker:host`, `docker:sshOpts`,
  * `docker:certPath`, `docker:caMaterial`, `docker:certMaterial`, `docker:keyMaterial`), plain values.

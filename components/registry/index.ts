@@ -19,7 +19,7 @@ import { registryEndpoint } from "./endpoint";
 import { renderHtpasswd } from "./htpasswd";
 import { CONTAINER_PATHS, renderRegistryConfig } from "./registry-config";
 import { ArgumentError, checkPassword, validateRegistryArgs } from "./validate";
-import { type SwarmRegistry, declareSwarmRegistry, redisAddress, swarmSettings } from "./swarm";
+import { type SwarmRegistry, type SwarmRegistryInputs, declareSwarmRegistry, redisAddress, swarmSettings } from "./swarm";
 
 export * from "./args";
 export { ArgumentError, type Problem } from "../problems";
@@ -45,16 +45,20 @@ export const PROBE_SCRIPT = path.relative(process.cwd(), path.join(__dirname, "p
 export type ContainerFileArgs = ConstructorParameters<typeof ContainerFile>[1];
 
 /**
- * How the registry's two helpers run where the component is declared. The stack uses the defaults. The package's
- * provider (provider/registry.ts) runs the component in its own process for programs in any language, where a
- * dynamic resource cannot be served (its provider is found through the program's node_modules) and the command
- * provider's working directory is the consumer's program, not this project.
+ * How the registry's helpers (its dynamic resources and the readiness probe) run where the component is declared.
+ * The stack uses the defaults. The package's provider (provider/registry.ts) runs the component in its own process
+ * for programs in any language, where a dynamic resource cannot be served (its provider is found through the
+ * program's node_modules) and the command provider's working directory is the consumer's program, not this project.
  */
 export interface RegistryRuntime {
     /** Writes the htpasswd into the container. Default: `ContainerFile`, a dynamic resource. */
     containerFile?: (name: string, args: ContainerFileArgs, opts: pulumi.CustomResourceOptions) => pulumi.CustomResource & { sha256: pulumi.Output<string> };
     /** The readiness probe's path as the command provider runs it. Default: `PROBE_SCRIPT`, relative to the project root. */
     probeScript?: string;
+    /** `mode: "swarm"`: the Swarm gate. Default: `SwarmGate`, a dynamic resource. */
+    swarmGate?: SwarmRegistryInputs["swarmGate"];
+    /** `mode: "swarm"`: the images' pins. Default: `PinnedImage`, a dynamic resource. */
+    pinnedImage?: SwarmRegistryInputs["pinnedImage"];
 }
 
 export type PrivateRegistryOptions = pulumi.ComponentResourceOptions & { runtime?: RegistryRuntime };
@@ -158,6 +162,8 @@ export class PrivateRegistry extends pulumi.ComponentResource {
                 publishedPort,
                 retainData,
                 connection: args.docker ?? {},
+                swarmGate: runtime.swarmGate,
+                pinnedImage: runtime.pinnedImage,
             });
             readyAfter = [this.swarm.registry, this.swarm.front];
             readyTriggers = [this.swarm.registry.id, this.swarm.front.id, this.swarm.revision];

@@ -175,6 +175,30 @@ class ImagePinProvider implements pulumi.dynamic.ResourceProvider {
 export const swarmGateProvider = new SwarmGateProvider();
 export const imagePinProvider = new ImagePinProvider();
 
+/** What the Swarm gate takes: how to reach the engine, and the registry's named volume (see SwarmGate). */
+export interface SwarmGateArgs {
+    connection: pulumi.Inputs;
+    dataVolume?: string;
+}
+
+/** What the pin takes: how to reach the engine, and the image to pin. */
+export interface PinnedImageArgs {
+    connection: pulumi.Inputs;
+    image: string;
+}
+
+/** The gate as the registry uses it (SwarmGate here; the package's provider serves the same logic as its own resource). */
+export type SwarmGateResource = pulumi.CustomResource & { readonly nodeId: pulumi.Output<string> };
+/** The pin as the registry uses it (PinnedImage here, or the package's resource). */
+export type PinnedImageResource = pulumi.CustomResource & {
+    readonly reference: pulumi.Output<string>;
+    readonly platforms: pulumi.Output<{ os: string; architecture: string }[]>;
+    readonly warning: pulumi.Output<string | undefined>;
+};
+
+/** The gate's inputs as its provider receives them: `preview` tells its diff whether an unreachable engine may be shown as no change. */
+export const gateInputs = (args: SwarmGateArgs) => ({ ...args, preview: pulumi.runtime.isDryRun() });
+
 /** Nothing is created on a host that is not a Swarm manager: every Swarm object waits for this gate. */
 export class SwarmGate extends pulumi.dynamic.Resource {
     declare readonly nodeId: pulumi.Output<string>;
@@ -183,13 +207,8 @@ export class SwarmGate extends pulumi.dynamic.Resource {
      * `connection`: the key material may be a secret Output. `dataVolume`: the registry's named volume, whose
      * images a move to another node would leave behind.
      */
-    constructor(name: string, args: { connection: pulumi.Inputs; dataVolume?: string }, opts?: pulumi.CustomResourceOptions) {
-        super(
-            swarmGateProvider,
-            name,
-            { ...args, preview: pulumi.runtime.isDryRun(), nodeId: undefined },
-            { ...opts, additionalSecretOutputs: ["connection"] },
-        );
+    constructor(name: string, args: SwarmGateArgs, opts?: pulumi.CustomResourceOptions) {
+        super(swarmGateProvider, name, { ...gateInputs(args), nodeId: undefined }, { ...opts, additionalSecretOutputs: ["connection"] });
     }
 }
 
@@ -202,7 +221,7 @@ export class PinnedImage extends pulumi.dynamic.Resource {
     /** Why the engine could not resolve it. */
     declare readonly warning: pulumi.Output<string | undefined>;
 
-    constructor(name: string, args: { connection: pulumi.Inputs; image: string }, opts?: pulumi.CustomResourceOptions) {
+    constructor(name: string, args: PinnedImageArgs, opts?: pulumi.CustomResourceOptions) {
         super(
             imagePinProvider,
             name,

@@ -9,8 +9,9 @@ import {
     MAX_PASSWORD_BYTES,
     MIN_PASSWORD_LENGTH,
     type PrivateRegistryArgs,
+    SWARM_SETTINGS,
 } from "./args";
-import { type Problem, collector } from "../problems";
+import { type Problem, collector, unknownKeysNamed } from "../problems";
 
 export { ArgumentError, type Problem } from "../problems";
 
@@ -255,6 +256,9 @@ export function validateSwarmArgs(args: PrivateRegistryArgs): Problem[] {
         return problems;
     }
     const swarm = (args.swarm ?? {}) as Record<string, unknown>;
+    const known: readonly string[] = SWARM_SETTINGS;
+    const unknown = Object.keys(swarm).filter((k) => !known.includes(k));
+    if (unknown.length > 0) add("swarm", `has unknown key(s) ${unknownKeysNamed(unknown, SWARM_SETTINGS)}: allowed are ${SWARM_SETTINGS.join(", ")}`);
     if (mode === "container") {
         for (const field of Object.keys(swarm).filter((k) => swarm[k] !== undefined)) {
             add(`swarm.${field}`, `is set but mode is "container": it applies to mode "swarm" only (registry:mode swarm); set that, or remove it`);
@@ -305,6 +309,9 @@ export function validateSwarmArgs(args: PrivateRegistryArgs): Problem[] {
         if (image !== undefined && (typeof image !== "string" || !IMAGE_REF.test(image))) {
             add(`swarm.${field}`, `${JSON.stringify(image)} is not an image reference such as ${field === "frontImage" ? "caddy:2.10.2" : "redis:7.4.2"}`);
         }
+    }
+    if (swarm.encryptOverlay !== undefined && typeof swarm.encryptOverlay !== "boolean") {
+        add("swarm.encryptOverlay", `must be true or false, got ${JSON.stringify(swarm.encryptOverlay)}`);
     }
     if (swarm.redisImage !== undefined && redis !== "service") {
         add("swarm.redisImage", 'is set but redis is not "service": the stack declares no Redis; set registry:redis service, or remove it');
