@@ -54,9 +54,8 @@ export function redact(text: string, secrets: readonly (string | undefined)[]): 
 export type GatewayError = Error & { status?: number };
 
 /**
- * Makes a GatewayError. A factory, not a subclass of Error: the provider is serialized into the state,
- * and the serializer turns classes into functions that call `Error` without binding it, which drops the
- * message (test/faas.serialized.test.ts proves the message survives).
+ * Makes a GatewayError: an Error with the gateway's `status` (a factory, as it was while the provider was
+ * serialized into the state, whose serializer dropped the message of an Error subclass).
  */
 export function gatewayError(message: string, status?: number): GatewayError {
     return Object.assign(new Error(message), { name: "GatewayError", status });

@@ -2,7 +2,7 @@
 // faas-swarm says why a task did not start: Swarm shows "No such image" and the real cause (credentials
 // refused, tag not found) stays in the Docker daemon's log on the node. The provider therefore asks the
 // registry for the image's manifest with the same credentials, the way `docker pull` does, and turns the
-// answer into a cause. Runs inside the serialized provider: global fetch only.
+// answer into a cause. Runs in the faasreg provider's process, with global fetch.
 import { redact } from "./gateway";
 import { parseImageRef } from "./image";
 

@@ -1,6 +1,5 @@
-// Checks shared by argument validation (at preview, in the program) and the dynamic provider's
-// check (in the engine's provider process). Kept free of heavy imports: the provider's serialized
-// text captures every module it reaches.
+// Checks shared by argument validation (at preview, in the program) and the provider's check (in the
+// faasreg provider's process). Kept free of heavy imports: the provider loads them on its start.
 import { describe } from "../problems";
 
 /** The gateway's function-name pattern (docs/upstream.md), within Swarm's 63-character service-name limit. */

@@ -1,7 +1,7 @@
 // What the Pulumi engine sends for a value that is not known yet (during `pulumi preview`, and the preview
-// inside `pulumi up`): this string, at any depth of a dynamic resource's inputs, in check() and diff().
+// inside `pulumi up`): this string, at any depth of a resource's inputs, in check() and diff().
 // It is `unknownValue` in @pulumi/pulumi/runtime/rpc; a test keeps the two equal. Kept here as a constant
-// because this module runs inside the serialized provider, which should not load the SDK.
+// because the provider's function code (provider/function.ts) does not load all of the SDK.
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 export function isUnknown(value: unknown): boolean {
