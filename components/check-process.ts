@@ -3,8 +3,29 @@
  * platform: components/registry/swarm-check.mjs; the Kubernetes gate: components/faas/kubernetes-check.mjs) run
  * as a Node script in a child process: JSON on stdin, JSON on stdout, exit code 1 when the system answered and the
  * answer is refused, 2 when it could not be asked at all (nobody answered, ssh or the credentials plugin refused).
- * Everything here is captured by dynamic providers' serialized closures: no imports, `require` inside.
+ * They run in the faasreg provider's process (provider/), which serves them as the stack's custom resources.
  */
+import { spawn } from "node:child_process";
+
+/**
+ * Where the provider's warnings go. Its process has no program connection for pulumi.log, and the Node.js language
+ * host, which runs it as a plugin, keeps its stderr out of `pulumi`'s output: provider/serve.ts sends them through
+ * the engine's Log service. The default, a line on stderr, is what the tests' gRPC harness reads.
+ */
+export type WarningSink = (message: string) => Promise<void>;
+
+let warningSink: WarningSink = async (message) => {
+    process.stderr.write(`warning: ${message}\n`);
+};
+
+/** Shows `message` as a warning of `pulumi preview`, `up`, `refresh` or `destroy`. */
+export function warn(message: string): Promise<void> {
+    return warningSink(message);
+}
+
+export function setWarningSink(sink: WarningSink): void {
+    warningSink = sink;
+}
 
 /** The check's answer, or why there is none: `unreachable` when the system could not be asked at all. */
 export type CheckReply<T> = { answer: T } | { unreachable: boolean; message: string };
@@ -13,13 +34,11 @@ export type CheckReply<T> = { answer: T } | { unreachable: boolean; message: str
 const CHECK_TIMEOUT_MS = 120_000;
 
 /**
- * Runs `script` (relative to the project root, the working directory of `pulumi`) with `request` on stdin,
- * asynchronously: every dynamic resource of the stack (the functions too) is served by one provider process,
- * which must keep serving while a slow connection is made.
+ * Runs `script` (relative to the working directory of the provider's process) with `request` on stdin,
+ * asynchronously: every resource of the stack that asks a system (and the functions) is served by one provider
+ * process, which must keep serving while a slow connection is made.
  */
 export function runCheck<T>(script: string, request: object): Promise<CheckReply<T>> {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { spawn } = require("node:child_process") as typeof import("node:child_process");
     return new Promise((resolve) => {
         const child = spawn(process.execPath, [script], { stdio: ["pipe", "pipe", "pipe"] });
         let stdout = "";
@@ -68,9 +87,8 @@ export async function checkForDiff<T>(script: string, request: object, preview: 
     const reply = await runCheck<T>(script, request);
     if ("answer" in reply) return reply.answer;
     if (preview === true && reply.unreachable) {
-        // The provider process has no engine connection for pulumi.log: the engine shows what it writes to stderr.
-        process.stderr.write(
-            `warning: this preview could not ask ${system} (${reply.message.replace(/^[a-z]+:[a-zA-Z ]+: /, "")}), so ${what} is shown unchanged; pulumi up asks again and stops if it still cannot reach it\n`,
+        await warn(
+            `this preview could not ask ${system} (${reply.message.replace(/^[a-z]+:[a-zA-Z ]+: /, "")}), so ${what} is shown unchanged; pulumi up asks again and stops if it still cannot reach it`,
         );
         return undefined;
     }

@@ -6,6 +6,7 @@ import { FunctionResource } from "./function";
 import type { DynamicAdapter } from "./adapter";
 import {
     CONTAINER_FILE_TOKEN,
+    DOCKER_PLATFORM_TOKEN,
     FUNCTION_TOKEN,
     KUBERNETES_GATE_TOKEN,
     PACKAGE_VERSION,
@@ -42,12 +43,16 @@ function typeOf(urn: string): string {
 
 type CustomResource = FunctionResource | DynamicAdapter;
 
-/** The custom resources, by type: the function; the registry's htpasswd file, Swarm gate and pins, and the pull secret's gate (children of the components). */
+/**
+ * The custom resources, by type: the function; the registry's htpasswd file, Swarm gate and pins, and the pull
+ * secret's gate (children of the components); the Docker host's platform of the stack's builds.
+ */
 const custom: Record<string, () => Promise<CustomResource>> = {
     [FUNCTION_TOKEN]: async () => functionResource,
     [CONTAINER_FILE_TOKEN]: async () => (await registry()).containerFileResource,
     [SWARM_GATE_TOKEN]: async () => (await registry()).swarmGateResource,
     [PINNED_IMAGE_TOKEN]: async () => (await registry()).pinnedImageResource,
+    [DOCKER_PLATFORM_TOKEN]: async () => (await registry()).dockerPlatformResource,
     [KUBERNETES_GATE_TOKEN]: async () => (await kubernetes()).kubernetesGateResource,
 };
 const functionResource = new FunctionResource();
@@ -63,6 +68,12 @@ async function resourceFor(urn: string): Promise<CustomResource> {
     const r = custom[type];
     if (r === undefined) throw new Error(`the faasreg provider has no resource type ${type}: it provides ${Object.keys(custom).join(", ")}`);
     return r();
+}
+
+/** The state an Update reports in a preview: the resource's prediction where it makes one, else the new inputs. */
+export async function previewUpdate(id: string, urn: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const resource = await resourceFor(urn);
+    return "previewUpdate" in resource ? resource.previewUpdate(id, urn, olds, news) : news;
 }
 
 export const faasregProvider: provider.Provider = {

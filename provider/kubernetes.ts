@@ -1,17 +1,16 @@
 // faasreg:faas:KubernetesPullSecret, the package's component for faas-netes: the stack's own image pull secret
 // (components/faas/kubernetes.ts), a `kubernetes.io/dockerconfigjson` Secret in the functions' namespace, behind
-// the gate that asks the API server first. The gate, a dynamic resource in the stack, is a custom resource of this
-// provider here (faasreg:faas:KubernetesGate, the same code).
+// the gate that asks the API server first, a custom resource of this provider (faasreg:faas:KubernetesGate), in the
+// stack as here.
 import * as kubernetes from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type * as provider from "@pulumi/pulumi/provider";
 import { kubernetesGateProvider, KubernetesPullSecret, PULL_SECRET_TYPE } from "../components/faas/kubernetes";
-import type { KubernetesGate } from "../components/faas/kubernetes";
 import { describe } from "../components/problems";
 import { isKubernetesNamespace } from "../components/names";
 import { DynamicAdapter } from "./adapter";
 import { plainInputs } from "./registry";
-import { KUBERNETES_GATE_TOKEN, PACKAGE_VERSION, PULL_SECRET_INPUTS } from "./schema";
+import { PULL_SECRET_INPUTS } from "./schema";
 
 export { PULL_SECRET_TYPE };
 
@@ -48,18 +47,6 @@ export async function pullSecretArgs(name: string, inputs: pulumi.Inputs): Promi
     return args;
 }
 
-/** The gate: KubernetesGate's logic as a custom resource of this provider. */
-class PackageKubernetesGate extends pulumi.CustomResource {
-    constructor(name: string, args: ConstructorParameters<typeof KubernetesGate>[1], opts: pulumi.CustomResourceOptions) {
-        super(
-            KUBERNETES_GATE_TOKEN,
-            name,
-            { kubeconfig: pulumi.secret(args.kubeconfig), namespace: args.namespace, preview: pulumi.runtime.isDryRun(), server: undefined },
-            { ...opts, version: PACKAGE_VERSION },
-        );
-    }
-}
-
 /** construct() of the component. */
 export async function constructPullSecret(name: string, inputs: pulumi.Inputs, options: pulumi.ComponentResourceOptions): Promise<provider.ConstructResult> {
     const args = await pullSecretArgs(name, inputs);
@@ -80,11 +67,7 @@ export async function constructPullSecret(name: string, inputs: pulumi.Inputs, o
         const k8sProvider = new kubernetes.Provider(`${name}-kubernetes`, { kubeconfig }, { parent: options.parent });
         opts = { ...options, providers: { ...(options.providers as Record<string, pulumi.ProviderResource>), kubernetes: k8sProvider } };
     }
-    const pullSecret = new KubernetesPullSecret(
-        name,
-        { registry: pulumi.output(args.registry), namespace: args.namespace, kubeconfig },
-        { ...opts, runtime: { gate: (n, a, o) => new PackageKubernetesGate(n, a, o) } },
-    );
+    const pullSecret = new KubernetesPullSecret(name, { registry: pulumi.output(args.registry), namespace: args.namespace, kubeconfig }, opts);
     return { urn: pullSecret.urn, state: { secretName: pulumi.output(pullSecret.secret.metadata.name) } };
 }
 

@@ -1,9 +1,8 @@
 // faasreg:registry:PrivateRegistry, the package's component: the stack's own PrivateRegistry
 // (components/registry), constructed in the provider's process for a program in any language, in a container or
-// on a Swarm. Its dynamic resources (the htpasswd written into the running container; on Swarm, the gate and the
-// images' pins) are custom resources of this provider here (faasreg:registry:ContainerFile, SwarmGate and
-// PinnedImage, the same code): a dynamic resource's provider is found through the program's node_modules, which a
-// Python or YAML program does not have.
+// on a Swarm. Its own resources (the htpasswd written into the running container; on Swarm, the gate and the
+// images' pins) are custom resources of this provider (faasreg:registry:ContainerFile, SwarmGate and PinnedImage,
+// components/registry/package.ts), in the stack as here.
 import { join } from "node:path";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
@@ -11,10 +10,11 @@ import type * as provider from "@pulumi/pulumi/provider";
 import { unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import type { DockerConnectionArgs, PrivateRegistryArgs } from "../components/registry/args";
 import { containerFileProvider } from "../components/registry/container-file";
-import { type PinnedImageArgs, type SwarmGateArgs, gateInputs, imagePinProvider, swarmGateProvider } from "../components/registry/swarm-gate";
-import { type ContainerFileArgs, PrivateRegistry, REGISTRY_TYPE } from "../components/registry";
+import { dockerPlatformProvider } from "../components/docker-platform";
+import { imagePinProvider, swarmGateProvider } from "../components/registry/swarm-gate";
+import { PrivateRegistry, REGISTRY_TYPE } from "../components/registry";
 import { checkStringList, describe } from "../components/problems";
-import { CONTAINER_FILE_TOKEN, PACKAGE_VERSION, PINNED_IMAGE_TOKEN, REGISTRY_INPUTS, SWARM_GATE_TOKEN } from "./schema";
+import { CONTAINER_FILE_TOKEN, PINNED_IMAGE_TOKEN, REGISTRY_INPUTS, SWARM_GATE_TOKEN } from "./schema";
 import { DynamicAdapter } from "./adapter";
 import { isSecret, unwrap } from "./function";
 
@@ -106,47 +106,6 @@ function connectionFromConfig(where: string): DockerConnectionArgs {
     return Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined)) as DockerConnectionArgs;
 }
 
-/** The htpasswd (or any file) written into a running container: ContainerFile's logic as a custom resource of this provider. */
-class PackageContainerFile extends pulumi.CustomResource {
-    declare readonly sha256: pulumi.Output<string>;
-    constructor(name: string, args: ContainerFileArgs, opts: pulumi.CustomResourceOptions) {
-        super(
-            CONTAINER_FILE_TOKEN,
-            name,
-            { ...args, content: pulumi.secret(args.content), connection: pulumi.secret(args.connection), sha256: undefined },
-            { ...opts, version: PACKAGE_VERSION },
-        );
-    }
-}
-
-/** `mode: "swarm"`: the Swarm gate (SwarmGate's logic) as a custom resource of this provider. */
-class PackageSwarmGate extends pulumi.CustomResource {
-    declare readonly nodeId: pulumi.Output<string>;
-    constructor(name: string, args: SwarmGateArgs, opts: pulumi.CustomResourceOptions) {
-        super(
-            SWARM_GATE_TOKEN,
-            name,
-            { ...gateInputs(args), connection: pulumi.secret(args.connection), nodeId: undefined },
-            { ...opts, version: PACKAGE_VERSION },
-        );
-    }
-}
-
-/** `mode: "swarm"`: an image pinned as the engine stores it (PinnedImage's logic) as a custom resource of this provider. */
-class PackagePinnedImage extends pulumi.CustomResource {
-    declare readonly reference: pulumi.Output<string>;
-    declare readonly platforms: pulumi.Output<{ os: string; architecture: string }[]>;
-    declare readonly warning: pulumi.Output<string | undefined>;
-    constructor(name: string, args: PinnedImageArgs, opts: pulumi.CustomResourceOptions) {
-        super(
-            PINNED_IMAGE_TOKEN,
-            name,
-            { ...args, connection: pulumi.secret(args.connection), reference: undefined, platforms: undefined, warning: undefined },
-            { ...opts, version: PACKAGE_VERSION },
-        );
-    }
-}
-
 /** construct() of the component. */
 export async function constructRegistry(name: string, inputs: pulumi.Inputs, options: pulumi.ComponentResourceOptions): Promise<provider.ConstructResult> {
     const args = await registryArgs(name, inputs);
@@ -173,12 +132,7 @@ export async function constructRegistry(name: string, inputs: pulumi.Inputs, opt
     }
     const registry = new PrivateRegistry(name, args, {
         ...opts,
-        runtime: {
-            containerFile: (n, a, o) => new PackageContainerFile(n, a, o),
-            probeScript: PROBE,
-            swarmGate: (n, a, o) => new PackageSwarmGate(n, a, o),
-            pinnedImage: (n, a, o) => new PackagePinnedImage(n, a, o),
-        },
+        runtime: { probeScript: PROBE },
     });
     return {
         urn: registry.urn,
@@ -200,3 +154,5 @@ export const containerFileResource = new DynamicAdapter(containerFileProvider, n
 export const swarmGateResource = new DynamicAdapter(swarmGateProvider, new Set(["connection"]), new Set(["nodeId"]));
 /** The pin's methods: PinnedImage's dynamic provider. */
 export const pinnedImageResource = new DynamicAdapter(imagePinProvider, new Set(["connection"]), new Set(["reference", "platforms", "warning"]));
+/** The Docker host's platform for the stack's builds: DockerPlatform's provider (the engine's connection secret). */
+export const dockerPlatformResource = new DynamicAdapter(dockerPlatformProvider, new Set(["connection"]), new Set(["platform"]));

@@ -319,6 +319,11 @@ export const REGISTRY_OUTPUTS: Record<string, PropertySpec> = {
 
 /** The image pull secret for faas-netes: the stack's own component type (components/faas/kubernetes.ts). */
 export const PULL_SECRET_TOKEN = `${PACKAGE}:faas:KubernetesPullSecret`;
+/**
+ * The platform of the Docker engine the stack builds function images on (a custom resource of the provider the stack
+ * declares; not in the schema: the package builds no images).
+ */
+export const DOCKER_PLATFORM_TOKEN = `${PACKAGE}:faas:DockerPlatform`;
 /** Its gate, a custom resource of the provider (not in the schema: only the component declares it). */
 export const KUBERNETES_GATE_TOKEN = `${PACKAGE}:faas:KubernetesGate`;
 /** The registry's htpasswd file in its running container (a custom resource of the provider, the component's child). */

@@ -8,7 +8,7 @@ import { fakeRandom, findResource, isSecretWrapped, unwrap } from "./helpers/moc
 import { evaluateStack } from "./helpers/stack";
 
 const IMAGE = "docker:index/image:Image";
-const DYNAMIC = "pulumi-nodejs:dynamic:Resource";
+const PLATFORM = "faasreg:faas:DockerPlatform";
 const FUNCTION = "faasreg:index:Function";
 const GATE = "urn:pulumi:test::faas-registry::faasreg:registry:PrivateRegistry$command:local:Command::registry-ready";
 const stack = (functions: unknown[]) => ({
@@ -60,7 +60,7 @@ describe("function images built from source", () => {
         cpSync(join(__dirname, "fixtures", "hello-fn"), context, { recursive: true });
         const fn = { service: "hello", build: { context: relative(process.cwd(), context) } };
         const images = (r: Awaited<ReturnType<typeof evaluateStack>>) =>
-            JSON.stringify(r.recorded.filter((x) => x.type === IMAGE || x.type === DYNAMIC || x.type === FUNCTION));
+            JSON.stringify(r.recorded.filter((x) => x.type === IMAGE || x.type === PLATFORM || x.type === FUNCTION));
         const first = await evaluateStack(stack([fn]));
         const second = await evaluateStack(stack([fn]));
         expect(images(second)).toBe(images(first));
@@ -138,7 +138,7 @@ describe("function images built from source", () => {
         expect((unwrap(fixed.inputs.build) as { platform: string }).platform).toBe("linux/amd64");
         expect(fixed.inputs.imageName).toMatch(/:src-[0-9a-f]{16}$/);
         // The host is asked through the docker provider's own connection keys.
-        const platform = findResource(arm.recorded, DYNAMIC, "docker-host-platform");
+        const platform = findResource(arm.recorded, PLATFORM, "docker-host-platform");
         expect(unwrap(platform.inputs.connection)).toEqual({ host: "ssh://ops@vm.example.com" });
     });
 });

@@ -1,16 +1,22 @@
-// The resources that ask the Docker engine (the Swarm gate, the Docker host's platform for builds), driven as the
-// Pulumi engine drives them: through the SDK's own dynamic-provider host over gRPC, loaded from the serialized
-// text the program produced, with the inputs it declares in a preview and in an up. What a CI preview without the
-// production host meets (no SSH key, no route): the resource shown unchanged with a warning, while the same diff
-// in `pulumi up` still refuses. And the provider process keeps serving while an engine is slow to answer: every
-// dynamic resource shares that one process (the functions have their own, the faasreg provider's).
+// The resources that ask the Docker engine or the cluster (the Swarm gate, the htpasswd file, the Kubernetes gate and
+// the Docker host's platform for builds), driven as the Pulumi engine drives them: over gRPC, the faasreg provider
+// as the engine starts it (provider/main.cjs), with the inputs the program declares in a preview and in an up.
+// What a CI preview without the production host meets (no SSH key, no route): the resource shown unchanged with a
+// warning, while the same diff in `pulumi up` still refuses. And the faasreg provider keeps serving while an engine
+// is slow to answer: the registry's resources and the functions of a stack all share that one process.
 import { createServer, type Server, type Socket } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { EngineHarness, engineMessage, type Props } from "./helpers/engine";
 import { engineInputs, findResource } from "./helpers/mocks";
 import { evaluateStack } from "./helpers/stack";
 
-const DYNAMIC = "pulumi-nodejs:dynamic:Resource";
+/** The registry's resources served by the faasreg provider, as their URNs name them (the component's child). */
+const GATE = "faasreg:registry:SwarmGate";
+const FILE = "faasreg:registry:ContainerFile";
+const child = (type: string) => `faasreg:registry:PrivateRegistry$${type}`;
+/** The stack's Kubernetes gate and the Docker host's platform of its builds (no parent), served by the faasreg provider too. */
+const K8S_GATE = "faasreg:faas:KubernetesGate";
+const PLATFORM = "faasreg:faas:DockerPlatform";
 
 /** A swarm-mode stack and a stack that builds a function without a platform, on `host`. */
 const swarmStack = (host: string) => ({
@@ -31,18 +37,20 @@ const buildStack = (host: string, gateway = "https://gateway.example.com") => ({
     ]),
 });
 
-/** The inputs the program declares for a dynamic resource, in a preview or an up, as the engine sends them. */
-async function declared(config: Record<string, string>, name: string, preview: boolean): Promise<Props> {
+/** The inputs the program declares for a resource of `type`, in a preview or an up, as the engine sends them. */
+async function declared(config: Record<string, string>, name: string, preview: boolean, type: string): Promise<Props> {
     const stack = await evaluateStack(config, { preview });
-    return engineInputs(findResource(stack.recorded, DYNAMIC, name).inputs);
+    return engineInputs(findResource(stack.recorded, type, name).inputs);
 }
 
 describe("a preview without the Docker host: the gate and the platform shown unchanged, with a warning; up still refuses", () => {
+    let faasreg: EngineHarness;
     let engine: EngineHarness;
     beforeAll(async () => {
-        engine = await EngineHarness.start();
+        faasreg = await EngineHarness.start({ host: "faasreg" });
+        engine = faasreg.withType(PLATFORM);
     }, 30_000);
-    afterAll(async () => engine?.stop());
+    afterAll(async () => faasreg?.stop());
 
     const unreachable = {
         "a unix socket nobody serves": "unix:///nonexistent/faasreg/docker.sock",
@@ -50,14 +58,15 @@ describe("a preview without the Docker host: the gate and the platform shown unc
     };
     for (const [what, host] of Object.entries(unreachable)) {
         it(`the Swarm gate, on ${what}`, async () => {
-            const preview = await declared(swarmStack(host), "registry-swarm-gate", true);
+            const gate = faasreg.withType(child(GATE));
+            const preview = await declared(swarmStack(host), "registry-swarm-gate", true, GATE);
             expect(preview.preview).toBe(true);
-            const state = { ...(await declared(swarmStack(host), "registry-swarm-gate", false)), nodeId: "node-of-the-last-up" };
-            const before = engine.stderr().length;
+            const state = { ...(await declared(swarmStack(host), "registry-swarm-gate", false, GATE)), nodeId: "node-of-the-last-up" };
+            const before = faasreg.stderr().length;
             const started = Date.now();
-            expect(await engine.diff("registry-swarm-gate", "swarm-gate", state, preview)).toMatchObject({ changes: "none" });
+            expect(await gate.diff("registry-swarm-gate", "swarm-gate", state, preview)).toMatchObject({ changes: "none" });
             expect(Date.now() - started).toBeLessThan(20_000);
-            const warning = engine.stderr().slice(before);
+            const warning = faasreg.stderr().slice(before);
             expect(warning).toMatch(
                 /warning: this preview could not ask the Docker engine \(cannot reach docker:host|warning: this preview could not ask the Docker engine \(ssh to docker:host/,
             );
@@ -65,23 +74,23 @@ describe("a preview without the Docker host: the gate and the platform shown unc
             // The misleading TLS hint of before is gone for ssh.
             expect(warning).not.toMatch(/speak TLS/);
             // The same diff in `pulumi up` (the program's inputs without the preview flag) refuses, naming docker:host.
-            const upInputs = await declared(swarmStack(host), "registry-swarm-gate", false);
-            const error = await engine.diff("registry-swarm-gate", "swarm-gate", state, upInputs).catch((e) => e);
+            const upInputs = await declared(swarmStack(host), "registry-swarm-gate", false, GATE);
+            const error = await gate.diff("registry-swarm-gate", "swarm-gate", state, upInputs).catch((e) => e);
             expect(engineMessage(error)).toMatch(/docker:host \(/);
         }, 60_000);
     }
 
     it("the Docker host's platform of a build without a platform", async () => {
         const host = unreachable["a unix socket nobody serves"];
-        const preview = await declared(buildStack(host), "docker-host-platform", true);
-        const state = { ...(await declared(buildStack(host), "docker-host-platform", false)), platform: "linux/arm64" };
+        const preview = await declared(buildStack(host), "docker-host-platform", true, PLATFORM);
+        const state = { ...(await declared(buildStack(host), "docker-host-platform", false, PLATFORM)), platform: "linux/arm64" };
         const before = engine.stderr().length;
         expect(await engine.diff("docker-host-platform", "docker-platform", state, preview)).toMatchObject({ changes: "none" });
         expect(engine.stderr().slice(before)).toMatch(
             /could not ask the Docker engine .* the Docker host's platform \(and the tags of images built there\) is shown unchanged/,
         );
         const error = await engine
-            .diff("docker-host-platform", "docker-platform", state, await declared(buildStack(host), "docker-host-platform", false))
+            .diff("docker-host-platform", "docker-platform", state, await declared(buildStack(host), "docker-host-platform", false, PLATFORM))
             .catch((e) => e);
         expect(engineMessage(error)).toMatch(/cannot reach docker:host \(unix:\/\/\/nonexistent/);
     }, 60_000);
@@ -92,8 +101,12 @@ describe("a preview without the Docker host: the gate and the platform shown unc
             { "registry:host": "registry.example.com", "registry:email": "ops@example.com", "docker:host": host },
             "registry-htpasswd",
             false,
+            FILE,
         );
-        const error = await engine.create("registry-htpasswd", { ...file, container: "registry-container-id" }).catch((e) => e);
+        const error = await faasreg
+            .withType(child(FILE))
+            .create("registry-htpasswd", { ...file, container: "registry-container-id" })
+            .catch((e) => e);
         expect(engineMessage(error)).toMatch(
             /the registry's \/etc\/distribution\/htpasswd in its container: cannot reach docker:host \(unix:\/\/\/nonexistent/,
         );
@@ -102,9 +115,9 @@ describe("a preview without the Docker host: the gate and the platform shown unc
 
     it("a changed docker:host is still a change in a preview (the config changed), without asking", async () => {
         const host = unreachable["a unix socket nobody serves"];
-        const state = { ...(await declared(buildStack("ssh://deploy@old.example.com"), "docker-host-platform", false)), platform: "linux/amd64" };
+        const state = { ...(await declared(buildStack("ssh://deploy@old.example.com"), "docker-host-platform", false, PLATFORM)), platform: "linux/amd64" };
         expect(
-            await engine.diff("docker-host-platform", "docker-platform", state, await declared(buildStack(host), "docker-host-platform", true)),
+            await engine.diff("docker-host-platform", "docker-platform", state, await declared(buildStack(host), "docker-host-platform", true, PLATFORM)),
         ).toMatchObject({
             changes: "some",
         });
@@ -112,11 +125,13 @@ describe("a preview without the Docker host: the gate and the platform shown unc
 });
 
 describe("the Kubernetes gate without the cluster: a preview shows it unchanged, with a warning; up refuses, naming kubernetes:kubeconfig", () => {
+    let provider: EngineHarness;
     let engine: EngineHarness;
     beforeAll(async () => {
-        engine = await EngineHarness.start();
+        provider = await EngineHarness.start({ host: "faasreg" });
+        engine = provider.withType(K8S_GATE);
     }, 30_000);
-    afterAll(async () => engine?.stop());
+    afterAll(async () => provider?.stop());
     const stackWith = (kubeconfig: string) => ({
         "registry:host": "registry.example.com",
         "registry:email": "ops@example.com",
@@ -137,14 +152,14 @@ describe("the Kubernetes gate without the cluster: a preview shows it unchanged,
         it(
             what,
             async () => {
-                const preview = await declared(stackWith(text), "functions-pull-secret-gate", true);
-                const state = { ...(await declared(stackWith(text), "functions-pull-secret-gate", false)), server: "https://127.0.0.1:1" };
+                const preview = await declared(stackWith(text), "functions-pull-secret-gate", true, K8S_GATE);
+                const state = { ...(await declared(stackWith(text), "functions-pull-secret-gate", false, K8S_GATE)), server: "https://127.0.0.1:1" };
                 const before = engine.stderr().length;
                 expect(await engine.diff("functions-pull-secret-gate", "kubernetes-gate", state, preview)).toMatchObject({ changes: "none" });
                 expect(engine.stderr().slice(before)).toMatch(
                     /warning: this preview could not ask the Kubernetes API server \(.*kubernetes:kubeconfig.*\), so the Kubernetes gate is shown unchanged/,
                 );
-                const upInputs = await declared(stackWith(text), "functions-pull-secret-gate", false);
+                const upInputs = await declared(stackWith(text), "functions-pull-secret-gate", false, K8S_GATE);
                 const error = await engine.diff("functions-pull-secret-gate", "kubernetes-gate", state, upInputs).catch((e) => e);
                 expect(engineMessage(error)).toMatch(/kubernetes:kubeconfig/);
             },
@@ -161,7 +176,7 @@ describe("the provider process keeps serving while an engine is slow to answer",
         // An "engine" that accepts connections and never answers (a host behind a stalled SSH tunnel).
         silent = createServer((socket) => held.push(socket));
         await new Promise<void>((r) => silent.listen(0, "127.0.0.1", () => r()));
-        engine = await EngineHarness.start();
+        engine = await EngineHarness.start({ host: "faasreg" });
     }, 30_000);
     afterEach(() => {
         for (const s of held.splice(0)) s.destroy();
@@ -173,19 +188,21 @@ describe("the provider process keeps serving while an engine is slow to answer",
 
     it("another resource's check answers while the Swarm gate waits on the silent engine (each check runs in a child process, asynchronously)", async () => {
         const port = (silent.address() as { port: number }).port;
-        const gate = await declared(swarmStack(`tcp://127.0.0.1:${port}`), "registry-swarm-gate", false);
-        const waiting = engine.diff("registry-swarm-gate", "swarm-gate", { ...gate, nodeId: "n1" }, gate).catch((e) => e);
-        await new Promise((r) => setTimeout(r, 300));
+        const gates = engine.withType(child(GATE));
+        const gate = await declared(swarmStack(`tcp://127.0.0.1:${port}`), "registry-swarm-gate", false, GATE);
+        const waiting = gates.diff("registry-swarm-gate", "swarm-gate", { ...gate, nodeId: "n1" }, gate).catch((e) => e);
+        // The provider loads the registry's code on its first call (about a second), then the check connects.
+        for (let i = 0; i < 100 && held.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
         expect(held.length, "the gate's check is connected and waiting").toBeGreaterThan(0);
-        // The Docker host's platform of another stack, on a host nobody serves, in a preview: shown unchanged at once.
+        // The Swarm gate of another stack, on a host nobody serves, in a preview: shown unchanged at once.
         const host = "unix:///nonexistent/faasreg/docker.sock";
-        const state = { ...(await declared(buildStack(host), "docker-host-platform", false)), platform: "linux/amd64" };
+        const state = { ...(await declared(swarmStack(host), "registry-swarm-gate", false, GATE)), nodeId: "n2" };
         const started = Date.now();
-        expect(
-            await engine.diff("docker-host-platform", "docker-platform", state, await declared(buildStack(host), "docker-host-platform", true)),
-        ).toMatchObject({
-            changes: "none",
-        });
+        expect(await gates.diff("registry-swarm-gate", "swarm-gate", state, await declared(swarmStack(host), "registry-swarm-gate", true, GATE))).toMatchObject(
+            {
+                changes: "none",
+            },
+        );
         expect(Date.now() - started).toBeLessThan(2_000);
         // The gate is still waiting for its engine.
         expect(await Promise.race([waiting.then(() => "answered"), new Promise((r) => setTimeout(() => r("waiting"), 10))])).toBe("waiting");

@@ -455,6 +455,9 @@ describe("a stack's dynamic provider served as the package's custom resource (pr
     const dynamic: pulumi.dynamic.ResourceProvider = {
         create: async (inputs) => (seen.push(inputs), { id: "f1", outs: { ...inputs, sha256: "abc" } }),
         read: async (id, props) => (seen.push(props), id === "gone" ? { id: "", props: {} } : { id, props: { ...props, sha256: "def" } }),
+        // Like the htpasswd file: a change when the content is another one.
+        diff: async (_id, olds, news) => ({ changes: olds.content !== news.content, replaces: [] }),
+        update: async (_id, olds, news) => (seen.push({ updated: olds, to: news }), { outs: { ...news, sha256: "new" } }),
     };
     const adapter = new DynamicAdapter(dynamic, new Set(["content"]), new Set(["sha256"]));
 
@@ -472,5 +475,35 @@ describe("a stack's dynamic provider served as the package's custom resource (pr
             inputs: { content: secret("users"), path: "/auth/htpasswd" },
         });
         expect(await adapter.read("gone", "urn", { content: secret("users") })).toEqual({ id: "", props: {} });
+    });
+
+    it("moves a dynamic resource's state (its alias brings it): one update that drops the serialized provider and asks nothing, unless the declaration changed", async () => {
+        const dynamicState = { __provider: "exports.handler = ...(62 KB of serialized code)", content: secret("users"), path: "/auth/htpasswd", sha256: "abc" };
+        const news = { content: secret("users"), path: "/auth/htpasswd" };
+        // The same declaration: a change (to rewrite the state), never a replacement.
+        expect(await adapter.diff("f1", "urn", dynamicState, news)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: undefined });
+        // In a preview the update reports every value as it is (what depends on them shows no change), without the serialized provider.
+        expect(await adapter.previewUpdate("f1", "urn", dynamicState, news)).toEqual({ content: secret("users"), path: "/auth/htpasswd", sha256: "abc" });
+        // A changed declaration: the new inputs, as the engine assumes (sha256 not known until the file is written).
+        const changed = { ...news, content: secret("rotated") };
+        expect((await adapter.diff("f1", "urn", dynamicState, changed)).changes).toBe(true);
+        expect(await adapter.previewUpdate("f1", "urn", dynamicState, changed)).toEqual(changed);
+        seen.length = 0;
+        const updated = await adapter.update("f1", "urn", dynamicState, news);
+        expect(updated).toEqual({ outs: { content: secret("users"), path: "/auth/htpasswd", sha256: "abc" } });
+        expect(seen, "the dynamic provider's update (a write into the container) was not called").toEqual([]);
+        // Moved: no change the next time.
+        expect((await adapter.diff("f1", "urn", updated.outs as Record<string, unknown>, news)).changes).toBe(false);
+        // A changed declaration at the same time: the update does it, handed the state without the serialized provider.
+        const rotated = await adapter.update("f1", "urn", dynamicState, { ...news, content: secret("rotated") });
+        expect(seen.pop()).toEqual({
+            updated: { content: "users", path: "/auth/htpasswd", sha256: "abc" },
+            to: { content: "rotated", path: "/auth/htpasswd" },
+        });
+        expect(rotated).toEqual({ outs: { content: secret("rotated"), path: "/auth/htpasswd", sha256: "new" } });
+        // A refresh before the first up of the new version reads it and keeps no serialized provider.
+        const read = await adapter.read("f1", "urn", dynamicState);
+        expect(seen.pop()).toEqual({ content: "users", path: "/auth/htpasswd", sha256: "abc" });
+        expect(read.props).toEqual({ content: secret("users"), path: "/auth/htpasswd", sha256: "def" });
     });
 });

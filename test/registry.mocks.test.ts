@@ -36,7 +36,7 @@ describe("PrivateRegistry under mocks", () => {
                 "docker:index/remoteImage:RemoteImage::registry-image",
                 "docker:index/volume:Volume::registry-data",
                 "faasreg:registry:PrivateRegistry::registry",
-                "pulumi-nodejs:dynamic:Resource::registry-htpasswd",
+                "faasreg:registry:ContainerFile::registry-htpasswd",
                 "random:index/randomPassword:RandomPassword::registry-http-secret",
                 "random:index/randomPassword:RandomPassword::registry-password-admin",
             ].sort(),
@@ -68,7 +68,7 @@ describe("PrivateRegistry under mocks", () => {
         expect(isSecretWrapped(findResource(recorded, COMMAND, "registry-ready").inputs.stdin)).toBe(true);
         // The container starts with no user; the users are written into it once it runs, in place on a rotation.
         expect(unwrap(upload(container, CONTAINER_PATHS.htpasswd))).toBe(EMPTY_HTPASSWD);
-        const users = findResource(recorded, "pulumi-nodejs:dynamic:Resource", "registry-htpasswd");
+        const users = findResource(recorded, "faasreg:registry:ContainerFile", "registry-htpasswd");
         expect(isSecretWrapped(users.inputs.content)).toBe(true);
         expect(users.options.additionalSecretOutputs).toEqual(expect.arrayContaining(["content"]));
         expect(users.dependencies).toContain(
@@ -98,7 +98,7 @@ describe("PrivateRegistry under mocks", () => {
                 .map((r) => r.name)
                 .sort(),
         ).toEqual(["registry-acme-cache", "registry-data"]);
-        const htpasswd = unwrap(findResource(recorded, "pulumi-nodejs:dynamic:Resource", "registry-htpasswd").inputs.content) as string;
+        const htpasswd = unwrap(findResource(recorded, "faasreg:registry:ContainerFile", "registry-htpasswd").inputs.content) as string;
         const lines = htpasswd.trim().split("\n");
         expect(lines.map((l) => l.split(":")[0])).toEqual(["ci", "alice"]);
         expect(bcrypt.compareSync("alice-chose-this-long-one", lines[1].slice("alice:".length))).toBe(true);

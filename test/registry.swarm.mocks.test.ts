@@ -60,9 +60,9 @@ describe("registry:mode swarm under mocks", () => {
         expect(names).toEqual(
             [
                 "command:local:Command::registry-ready",
-                "pulumi-nodejs:dynamic:Resource::registry-swarm-gate",
-                "pulumi-nodejs:dynamic:Resource::registry-registry-image",
-                "pulumi-nodejs:dynamic:Resource::registry-front-image",
+                "faasreg:registry:SwarmGate::registry-swarm-gate",
+                "faasreg:registry:PinnedImage::registry-registry-image",
+                "faasreg:registry:PinnedImage::registry-front-image",
                 `${CONFIG}::registry-config`,
                 `${CONFIG}::registry-front-certificate`,
                 `${CONFIG}::registry-front-config`,
@@ -78,9 +78,9 @@ describe("registry:mode swarm under mocks", () => {
                 "random:index/randomPassword:RandomPassword::registry-password-admin",
             ].sort(),
         );
-        const gate = byName(recorded, "pulumi-nodejs:dynamic:Resource", "registry-swarm-gate");
+        const gate = byName(recorded, "faasreg:registry:SwarmGate", "registry-swarm-gate");
         expect(unwrap(gate.inputs.connection)).toEqual({ host: "ssh://ops@manager.example.com" });
-        expect(unwrap(byName(recorded, "pulumi-nodejs:dynamic:Resource", "registry-front-image").inputs.image)).toBe("caddy:2.10.2");
+        expect(unwrap(byName(recorded, "faasreg:registry:PinnedImage", "registry-front-image").inputs.image)).toBe("caddy:2.10.2");
         // Nothing reaches the Swarm before the gate: every docker resource depends on it.
         for (const r of recorded.filter((x) => x.type.startsWith("docker:"))) {
             expect(

@@ -4,6 +4,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { checkForDiff, mustCheck } from "../check-process";
 import { dnsLabel } from "../names";
 import type { RegistryLogin } from "./args";
+import { KubernetesGate } from "./package";
+
+export { KubernetesGate };
 
 /** The gate's script, relative to the project root (the working directory of `pulumi`). */
 export const KUBERNETES_CHECK_SCRIPT = path.relative(process.cwd(), path.join(__dirname, "kubernetes-check.mjs")).split(path.sep).join("/");
@@ -27,7 +30,7 @@ const gateRequest = (inputs: GateInputs) => ({ kubeconfig: inputs.kubeconfig, na
 const gateOutputs = (inputs: GateInputs, server: string): GateState => ({ kubeconfig: inputs.kubeconfig, namespace: inputs.namespace, server });
 
 /**
- * The Kubernetes gate as a resource, so it runs on every preview, up and refresh: kubernetes-check.mjs asks the API
+ * The Kubernetes gate's logic (the faasreg provider serves it as KubernetesGate, ./package.ts), so it runs on every preview, up and refresh: kubernetes-check.mjs asks the API
  * server `kubernetes:kubeconfig` points at whether `faas:namespace` exists and whether that kubeconfig may manage
  * Secrets there, before the image pull secret (and anything after it) is written. A preview that cannot reach the
  * API server (a CI job without the cluster's network or credentials plugin) shows no change, with a warning.
@@ -67,20 +70,6 @@ class KubernetesGateProvider implements pulumi.dynamic.ResourceProvider {
 
 export const kubernetesGateProvider = new KubernetesGateProvider();
 
-/** Nothing is written to a cluster the kubeconfig cannot reach, or to a namespace it may not keep Secrets in. */
-export class KubernetesGate extends pulumi.dynamic.Resource {
-    declare readonly server: pulumi.Output<string>;
-
-    constructor(name: string, args: { kubeconfig: pulumi.Input<string>; namespace: string }, opts?: pulumi.CustomResourceOptions) {
-        super(
-            kubernetesGateProvider,
-            name,
-            { kubeconfig: pulumi.secret(args.kubeconfig), namespace: args.namespace, preview: pulumi.runtime.isDryRun(), server: undefined },
-            { ...opts, additionalSecretOutputs: ["kubeconfig"] },
-        );
-    }
-}
-
 export const PULL_SECRET_TYPE = "faasreg:faas:KubernetesPullSecret";
 
 /** The image pull secret's name: `<project>-<stack>-<name>`, as a DNS label (what Secrets' names are). */
@@ -100,15 +89,6 @@ export interface KubernetesPullSecretArgs {
 }
 
 /**
- * How the gate is made where the component is declared: the stack's is `KubernetesGate`, a dynamic resource; the
- * package's provider (provider/kubernetes.ts) makes a custom resource of its own with the same code, for programs
- * without the node_modules a dynamic provider is found through.
- */
-export interface PullSecretRuntime {
-    gate?: (name: string, args: ConstructorParameters<typeof KubernetesGate>[1], opts: pulumi.CustomResourceOptions) => pulumi.CustomResource;
-}
-
-/**
  * The registry's credentials where the kubelet reads them: a `kubernetes.io/dockerconfigjson` Secret in the
  * functions' namespace, written with `@pulumi/kubernetes` (its default provider, configured by
  * `kubernetes:kubeconfig`). faas-netes adds every Secret a function names in `secrets` that has this type to the
@@ -123,12 +103,11 @@ export class KubernetesPullSecret extends pulumi.ComponentResource {
     readonly secret: core.Secret;
     readonly gate: pulumi.CustomResource;
 
-    constructor(name: string, args: KubernetesPullSecretArgs, opts?: pulumi.ComponentResourceOptions & { runtime?: PullSecretRuntime }) {
-        const { runtime = {}, ...componentOpts } = opts ?? {};
+    constructor(name: string, args: KubernetesPullSecretArgs, opts?: pulumi.ComponentResourceOptions) {
+        const componentOpts = opts ?? {};
         super(PULL_SECRET_TYPE, name, {}, componentOpts);
         this.secretName = pullSecretName(name);
-        const gate = runtime.gate ?? ((n, a, o) => new KubernetesGate(n, a, o));
-        this.gate = args.gate ?? gate(`${name}-gate`, { kubeconfig: args.kubeconfig, namespace: args.namespace }, { parent: this });
+        this.gate = args.gate ?? new KubernetesGate(`${name}-gate`, { kubeconfig: args.kubeconfig, namespace: args.namespace }, { parent: this });
         const dockerConfigJson = pulumi.secret(
             pulumi
                 .output(args.registry)

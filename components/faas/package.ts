@@ -1,8 +1,8 @@
-// The stack's view of the faasreg package (provider/): its provider, configured with a gateway's credentials, and the
-// function, a custom resource of that provider. The stack's functions are these: one implementation of the
-// gateway logic, served by the same provider to every Pulumi language.
+// The stack's view of the faasreg package (provider/): its provider, configured with a gateway's credentials, the
+// function, a custom resource of that provider, and the Kubernetes gate. The stack's functions are these: one
+// implementation of the gateway logic, served by the same provider to every Pulumi language.
 import * as pulumi from "@pulumi/pulumi";
-import { FUNCTION_OUTPUTS, FUNCTION_TOKEN, PACKAGE } from "../../provider/schema";
+import { FUNCTION_OUTPUTS, FUNCTION_TOKEN, KUBERNETES_GATE_TOKEN, PACKAGE, PACKAGE_VERSION } from "../../provider/schema";
 
 export interface FaasregProviderArgs {
     /** The gateway of the functions that name none. */
@@ -45,6 +45,30 @@ export class PackageFunction extends pulumi.CustomResource {
                 ...opts,
                 aliases: [{ type: "pulumi-nodejs:dynamic:Resource" }],
                 additionalSecretOutputs: ["registryAuth", "gatewayPassword"],
+            },
+        );
+    }
+}
+
+/**
+ * Nothing is written to a cluster the kubeconfig cannot reach, or to a namespace it may not keep Secrets in: the
+ * gate asks the API server on every preview, up and refresh (kubernetes.ts, KubernetesGateProvider). Until 12-04 a
+ * dynamic resource: the alias moves it here in place (provider/adapter.ts rewrites its state without asking).
+ */
+export class KubernetesGate extends pulumi.CustomResource {
+    /** The API server the kubeconfig points at. */
+    declare readonly server: pulumi.Output<string>;
+
+    constructor(name: string, args: { kubeconfig: pulumi.Input<string>; namespace: string }, opts: pulumi.CustomResourceOptions = {}) {
+        super(
+            KUBERNETES_GATE_TOKEN,
+            name,
+            { kubeconfig: pulumi.secret(args.kubeconfig), namespace: args.namespace, preview: pulumi.runtime.isDryRun(), server: undefined },
+            {
+                ...opts,
+                version: PACKAGE_VERSION,
+                aliases: [...(opts.aliases ?? []), { type: "pulumi-nodejs:dynamic:Resource" }],
+                additionalSecretOutputs: ["kubeconfig"],
             },
         );
     }

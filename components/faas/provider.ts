@@ -17,6 +17,7 @@ import { checkPrivateImage, parseImageRef } from "./image";
 import { checkPull } from "./pull-check";
 import { checkResources, SERVICE_NAME } from "./rules";
 import { containsUnknown, isUnknown } from "./unknown";
+import { warn } from "../check-process";
 
 /**
  * What the dynamic resource receives: plain values (the engine unwraps secrets before calling us), and,
@@ -79,7 +80,7 @@ export const OWNER_LABEL = "com.faasreg.owner";
  * Which gateway URL the function was last deployed through. When `faas:gateway` changes, this tells the old
  * URL apart: if the function seen there carries the NEW URL, both URLs reach the same gateway (a renamed
  * address); otherwise the old gateway still runs the old copy, which is then deleted. (A URL holds no
- * credentials: checkGatewayUrl refuses them.) No hash: the provider is serialized, and captures no module.
+ * credentials: checkGatewayUrl refuses them.)
  */
 export const GATEWAY_LABEL = "com.faasreg.gateway";
 
@@ -107,7 +108,7 @@ const POLL_MS = 50;
 const MAX_POLLS_PER_SECOND = 50;
 /**
  * Functions waiting for readiness, per gateway URL, in this process (the engine runs every function in one
- * provider host). A plain object: the provider is serialized into the state, and a Map would not survive it.
+ * provider process).
  */
 const waiting: Record<string, number> = {};
 
@@ -288,9 +289,9 @@ function configString(config: pulumi.dynamic.Config, key: string): string | unde
 }
 
 /**
- * The dynamic provider. It is serialized into the state and loaded by the engine in another process: it
- * captures no secret and no credentials, only these methods and constants. Credentials arrive as
- * (secret) inputs, and the stack's current gateway config through configure().
+ * The function's logic, in the dynamic provider's interface: the faasreg provider (provider/function.ts) serves it
+ * as faasreg:index:Function. It holds no secret and no credentials: they arrive as (secret) inputs, and the
+ * provider's gateway configuration through configure().
  */
 export class FunctionProvider implements pulumi.dynamic.ResourceProvider {
     /** The stack's current faas:* config (configure() runs once, before the first call). */
@@ -450,9 +451,9 @@ async function deleteOwn(conn: GatewayConnection, olds: FunctionOutputs, retry: 
     if (status === undefined) return;
     const owner = marker(status, OWNER_LABEL);
     if (owner !== olds.settings?.owner) {
-        process.stderr.write(
-            `warning: ${functionLabel(olds)} on ${conn.url} is not this stack's (its ${OWNER_LABEL} label is ${owner === undefined ? "absent" : JSON.stringify(owner)}, ` +
-                `not ${JSON.stringify(olds.settings?.owner)}): it was left running, and the stack no longer manages it\n`,
+        await warn(
+            `${functionLabel(olds)} on ${conn.url} is not this stack's (its ${OWNER_LABEL} label is ${owner === undefined ? "absent" : JSON.stringify(owner)}, ` +
+                `not ${JSON.stringify(olds.settings?.owner)}): it was left running, and the stack no longer manages it`,
         );
         return;
     }

@@ -1,4 +1,5 @@
-import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "node:crypto";
+import type * as pulumi from "@pulumi/pulumi";
 import { mustCheck } from "../check-process";
 import type { DockerConnection } from "./args";
 import { SWARM_CHECK_SCRIPT } from "./swarm-gate";
@@ -24,10 +25,7 @@ interface FileAnswer {
     sha256?: string;
 }
 
-/** sha256 of a text; `require` inside: the provider is serialized with its closure. */
 function sha256(text: string): string {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { createHash } = require("node:crypto") as typeof import("node:crypto");
     return createHash("sha256").update(text, "utf8").digest("hex");
 }
 
@@ -76,20 +74,3 @@ class ContainerFileProvider implements pulumi.dynamic.ResourceProvider {
 }
 
 export const containerFileProvider = new ContainerFileProvider();
-
-export class ContainerFile extends pulumi.dynamic.Resource {
-    declare readonly sha256: pulumi.Output<string>;
-
-    constructor(
-        name: string,
-        args: { connection: pulumi.Input<pulumi.Inputs>; container: pulumi.Input<string>; path: string; content: pulumi.Input<string>; mode: number },
-        opts?: pulumi.CustomResourceOptions,
-    ) {
-        super(
-            containerFileProvider,
-            name,
-            { ...args, content: pulumi.secret(args.content), sha256: undefined },
-            { ...opts, additionalSecretOutputs: ["content", "connection"] },
-        );
-    }
-}

@@ -3,7 +3,7 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { computed } from "../computed";
-import { ContainerFile } from "./container-file";
+import { ContainerFile, type ContainerFileArgs } from "./package";
 import * as random from "@pulumi/random";
 import {
     DEFAULT_BCRYPT_COST,
@@ -19,7 +19,7 @@ import { registryEndpoint } from "./endpoint";
 import { renderHtpasswd } from "./htpasswd";
 import { CONTAINER_PATHS, renderRegistryConfig } from "./registry-config";
 import { ArgumentError, checkPassword, validateRegistryArgs } from "./validate";
-import { type SwarmRegistry, type SwarmRegistryInputs, declareSwarmRegistry, redisAddress, swarmSettings } from "./swarm";
+import { type SwarmRegistry, declareSwarmRegistry, redisAddress, swarmSettings } from "./swarm";
 
 export * from "./args";
 export { ArgumentError, type Problem } from "../problems";
@@ -41,24 +41,14 @@ export const EMPTY_HTPASSWD = "# faasreg: the users are written once the registr
 
 export const PROBE_SCRIPT = path.relative(process.cwd(), path.join(__dirname, "probe.mjs")).split(path.sep).join("/");
 
-/** What `ContainerFile` takes: the file written into the running registry container (the htpasswd). */
-export type ContainerFileArgs = ConstructorParameters<typeof ContainerFile>[1];
-
 /**
- * How the registry's helpers (its dynamic resources and the readiness probe) run where the component is declared.
- * The stack uses the defaults. The package's provider (provider/registry.ts) runs the component in its own process
- * for programs in any language, where a dynamic resource cannot be served (its provider is found through the
- * program's node_modules) and the command provider's working directory is the consumer's program, not this project.
+ * Where the component runs. The package's provider (provider/registry.ts) constructs it in its own process for
+ * programs in any language, where the command provider's working directory is the consumer's program, not this
+ * project.
  */
 export interface RegistryRuntime {
-    /** Writes the htpasswd into the container. Default: `ContainerFile`, a dynamic resource. */
-    containerFile?: (name: string, args: ContainerFileArgs, opts: pulumi.CustomResourceOptions) => pulumi.CustomResource & { sha256: pulumi.Output<string> };
     /** The readiness probe's path as the command provider runs it. Default: `PROBE_SCRIPT`, relative to the project root. */
     probeScript?: string;
-    /** `mode: "swarm"`: the Swarm gate. Default: `SwarmGate`, a dynamic resource. */
-    swarmGate?: SwarmRegistryInputs["swarmGate"];
-    /** `mode: "swarm"`: the images' pins. Default: `PinnedImage`, a dynamic resource. */
-    pinnedImage?: SwarmRegistryInputs["pinnedImage"];
 }
 
 export type PrivateRegistryOptions = pulumi.ComponentResourceOptions & { runtime?: RegistryRuntime };
@@ -162,8 +152,6 @@ export class PrivateRegistry extends pulumi.ComponentResource {
                 publishedPort,
                 retainData,
                 connection: args.docker ?? {},
-                swarmGate: runtime.swarmGate,
-                pinnedImage: runtime.pinnedImage,
             });
             readyAfter = [this.swarm.registry, this.swarm.front];
             readyTriggers = [this.swarm.registry.id, this.swarm.front.id, this.swarm.revision];
@@ -189,7 +177,7 @@ export class PrivateRegistry extends pulumi.ComponentResource {
                 content: htpasswd,
                 mode: 0o400,
             };
-            const users = (runtime.containerFile ?? ((n, a, o) => new ContainerFile(n, a, o)))(`${name}-htpasswd`, fileArgs, { parent: this });
+            const users = new ContainerFile(`${name}-htpasswd`, fileArgs, { parent: this });
             readyAfter = [this.container, users];
             readyTriggers = [this.container.id, users.sha256];
         }

@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { type CheckReply, checkForDiff, mustCheck, runCheck } from "../check-process";
+import { type CheckReply, checkForDiff, mustCheck, runCheck, warn } from "../check-process";
 import type { DockerConnection } from "./args";
 
 /** The gate's script, relative to the project root (the working directory of `pulumi`), like the readiness probe. */
@@ -130,7 +130,7 @@ class SwarmGateProvider implements pulumi.dynamic.ResourceProvider {
         const answer = await mustAsk<GateAnswer>(gateRequest(props));
         const refusal = dataMoveRefusal(props.nodeId, answer, props.dataVolume, props.connection);
         if (refusal !== undefined) {
-            process.stderr.write(`warning: ${refusal.replace(/^registry:mode swarm: /, "")}\n`);
+            await warn(refusal.replace(/^registry:mode swarm: /, ""));
             return { id, props };
         }
         return { id, props: { ...props, nodeId: answer.nodeId } };
@@ -187,46 +187,5 @@ export interface PinnedImageArgs {
     image: string;
 }
 
-/** The gate as the registry uses it (SwarmGate here; the package's provider serves the same logic as its own resource). */
-export type SwarmGateResource = pulumi.CustomResource & { readonly nodeId: pulumi.Output<string> };
-/** The pin as the registry uses it (PinnedImage here, or the package's resource). */
-export type PinnedImageResource = pulumi.CustomResource & {
-    readonly reference: pulumi.Output<string>;
-    readonly platforms: pulumi.Output<{ os: string; architecture: string }[]>;
-    readonly warning: pulumi.Output<string | undefined>;
-};
-
 /** The gate's inputs as its provider receives them: `preview` tells its diff whether an unreachable engine may be shown as no change. */
 export const gateInputs = (args: SwarmGateArgs) => ({ ...args, preview: pulumi.runtime.isDryRun() });
-
-/** Nothing is created on a host that is not a Swarm manager: every Swarm object waits for this gate. */
-export class SwarmGate extends pulumi.dynamic.Resource {
-    declare readonly nodeId: pulumi.Output<string>;
-
-    /**
-     * `connection`: the key material may be a secret Output. `dataVolume`: the registry's named volume, whose
-     * images a move to another node would leave behind.
-     */
-    constructor(name: string, args: SwarmGateArgs, opts?: pulumi.CustomResourceOptions) {
-        super(swarmGateProvider, name, { ...gateInputs(args), nodeId: undefined }, { ...opts, additionalSecretOutputs: ["connection"] });
-    }
-}
-
-/** The reference and placement platforms a service declares for `image`, as the engine will store them. */
-export class PinnedImage extends pulumi.dynamic.Resource {
-    /** `image:tag@sha256:...`, or the image as given when the engine could not resolve it. */
-    declare readonly reference: pulumi.Output<string>;
-    /** What the Docker client writes into the service's placement at creation. */
-    declare readonly platforms: pulumi.Output<{ os: string; architecture: string }[]>;
-    /** Why the engine could not resolve it. */
-    declare readonly warning: pulumi.Output<string | undefined>;
-
-    constructor(name: string, args: PinnedImageArgs, opts?: pulumi.CustomResourceOptions) {
-        super(
-            imagePinProvider,
-            name,
-            { ...args, reference: undefined, platforms: undefined, warning: undefined },
-            { ...opts, additionalSecretOutputs: ["connection"] },
-        );
-    }
-}

@@ -16,7 +16,7 @@ import {
 } from "./args";
 import { FRONT_GRACE_SECONDS, FRONT_PATHS, type FrontTls, renderFrontConfig } from "./front-config";
 import { CONTAINER_PATHS } from "./registry-config";
-import { type PinnedImageArgs, type PinnedImageResource, PinnedImage, type SwarmGateArgs, type SwarmGateResource, SwarmGate } from "./swarm-gate";
+import { PinnedImage, SwarmGate } from "./package";
 
 export { SWARM_CHECK_SCRIPT } from "./swarm-gate";
 
@@ -58,9 +58,6 @@ export interface SwarmRegistryInputs {
     retainData: boolean;
     /** How the gate reaches the engine (the docker provider's config). */
     connection: DockerConnectionArgs;
-    /** The gate and the pins as resources: SwarmGate and PinnedImage unless given (see RegistryRuntime). */
-    swarmGate?: (name: string, args: SwarmGateArgs, opts: pulumi.CustomResourceOptions) => SwarmGateResource;
-    pinnedImage?: (name: string, args: PinnedImageArgs, opts: pulumi.CustomResourceOptions) => PinnedImageResource;
 }
 
 export interface SwarmRegistry {
@@ -69,7 +66,7 @@ export interface SwarmRegistry {
     front: docker.Service;
     redis?: docker.Service;
     /** The Swarm gate: the manager's node id. */
-    gate: SwarmGateResource;
+    gate: SwarmGate;
     /** The node id of the manager `docker:host` points at (from the Swarm gate). */
     nodeId: pulumi.Output<string>;
     /** Changes whenever what the registry or the front serves changes: the readiness gate runs again. */
@@ -149,16 +146,14 @@ export function declareSwarmRegistry(parent: pulumi.Resource, name: string, o: S
     };
     // With a named volume the images live on the gate's node: the gate refuses to move them onto an empty volume.
     const dataVolume = o.args.storage?.driver !== "s3" && settings.sharedPath === undefined ? dataVolumeName(o.prefix) : undefined;
-    const newGate = o.swarmGate ?? ((n, a, opts) => new SwarmGate(n, a, opts));
-    const newPin = o.pinnedImage ?? ((n, a, opts) => new PinnedImage(n, a, opts));
-    const gate = newGate(`${name}-swarm-gate`, { connection: o.connection, ...(dataVolume === undefined ? {} : { dataVolume }) }, { parent });
+    const gate = new SwarmGate(`${name}-swarm-gate`, { connection: o.connection, ...(dataVolume === undefined ? {} : { dataVolume }) }, { parent });
     const gated = { parent, dependsOn: [gate] };
-    const pins = new Map<string, PinnedImageResource>();
+    const pins = new Map<string, PinnedImage>();
     const pin = (image: string) => {
         const existing = pins.get(image);
         if (existing !== undefined) return existing;
         const role = Object.entries(images).find(([, i]) => i === image)?.[0];
-        const pinned = newPin(`${name}-${role}-image`, { connection: o.connection, image }, gated);
+        const pinned = new PinnedImage(`${name}-${role}-image`, { connection: o.connection, image }, gated);
         pinned.warning.apply((warning) => {
             if (warning !== undefined) {
                 void pulumi.log.warn(

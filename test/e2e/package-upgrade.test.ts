@@ -1,9 +1,10 @@
-// A stack deployed by the version before the faasreg package (DYNAMIC_FUNCTIONS_VERSION: its functions were dynamic
-// resources, `pulumi-nodejs:dynamic:Resource`, the provider serialized into the state), upgraded to this version
-// (its functions are the package's faasreg:index:Function) by the real engine: the plan replaces nothing, the one
-// `pulumi up` rewrites each function's state and redeploys nothing (the same Swarm service, the same task), and
-// the stack goes on as usual: a second `up` and a `refresh` change nothing, `destroy` takes the function off the
-// gateway. The old version is the repository's own history (`git archive`), on the real gateway + faas-swarm.
+// A stack deployed by the version before the faasreg package (DYNAMIC_FUNCTIONS_VERSION: its functions and its
+// registry's htpasswd file were dynamic resources, `pulumi-nodejs:dynamic:Resource`, the provider serialized into
+// the state), upgraded to this version (the package's faasreg:index:Function and faasreg:registry:ContainerFile)
+// by the real engine: the plan replaces nothing, the one `pulumi up` rewrites their state and redeploys nothing
+// (the same registry container, the same Swarm service, the same task), and the stack goes on as usual: a second
+// `up` and a `refresh` change nothing, `destroy` takes the function off the gateway. The old version is the
+// repository's own history (`git archive`), on the real gateway + faas-swarm.
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DockerEngine, type Lab, labSkipReason } from "../helpers/lab";
@@ -48,13 +49,17 @@ describe.skipIf(skip !== undefined)("a stack whose functions were dynamic resour
     /** The function's Swarm service and its running task: the same after the upgrade, or it was redeployed. */
     const swarmIdentity = () =>
         `${docker.must(["service", "inspect", "hello", "--format", "{{.ID}} {{.Version.Index}}"]).trim()} ${docker.must(["service", "ps", "-q", "hello"]).trim()}`;
-    /** The function's resource in the exported state. */
-    const functionState = async (stack: PulumiStack) => {
+    /** A resource in the exported state, by name: the function's by default. */
+    const functionState = async (stack: PulumiStack, name = "hello-deployment") => {
         const state = JSON.parse(await stack.exportState()) as {
             deployment: { resources: { urn: string; type: string; outputs?: Record<string, unknown> }[] };
         };
-        return state.deployment.resources.find((r) => r.urn.endsWith("::hello-deployment"));
+        return state.deployment.resources.find((r) => r.urn.endsWith(`::${name}`));
     };
+    /** The registry's container: the same after the upgrade, or it was replaced. */
+    const registryContainer = () => docker.must(["ps", "-q", "--no-trunc", "--filter", "name=faas-registry-upgrade-registry"]).trim();
+    let htpasswdSha256: unknown;
+    let oldStateBytes = 0;
 
     beforeAll(async () => {
         env = await startStackLab({ name: "package-upgrade", host: HOST, ca: certificate.ca, gatewayPassword: GATEWAY_PASSWORD });
@@ -76,7 +81,7 @@ describe.skipIf(skip !== undefined)("a stack whose functions were dynamic resour
         await lab?.stop();
     }, 60_000);
 
-    it("the old version deploys the registry and a function, the function a dynamic resource", async () => {
+    it("the old version deploys the registry and a function, the function and the htpasswd file dynamic resources", async () => {
         const registry = await old.up();
         expect(registry.status, registry.out).toBe(0);
         env.pushFunction(`${HOST}/team/hello:1`, "hello v1", "ci", REGISTRY_PASSWORD);
@@ -87,24 +92,38 @@ describe.skipIf(skip !== undefined)("a stack whose functions were dynamic resour
         const fn = await functionState(old);
         expect(fn?.type).toBe("pulumi-nodejs:dynamic:Resource");
         expect(fn?.outputs?.__provider).toBeDefined();
+        const file = await functionState(old, "registry-htpasswd");
+        expect(file?.type).toBe("pulumi-nodejs:dynamic:Resource");
+        expect(file?.outputs?.__provider).toBeDefined();
+        htpasswdSha256 = file?.outputs?.sha256;
+        expect(htpasswdSha256).toMatch(/^[0-9a-f]{64}$/);
+        oldStateBytes = (await old.exportState()).length;
     }, 300_000);
 
-    it("this version's plan replaces nothing: the function is updated in place, the registry unchanged", async () => {
+    it("this version's plan replaces nothing: the function and the htpasswd file are updated in place, the rest of the registry unchanged", async () => {
         const preview = await upgraded.preview(["--json"]);
         const steps = (JSON.parse(preview.stdout) as { steps: { op: string; urn: string }[] }).steps;
         const ops = (suffix: string) => steps.filter((s) => s.urn.endsWith(suffix)).map((s) => s.op);
         expect(ops("::hello-deployment")).toEqual(["update"]);
+        expect(ops("::registry-htpasswd")).toEqual(["update"]);
         expect(steps.filter((s) => /replace|create-replacement|delete-replaced/.test(s.op)).map((s) => s.urn)).toEqual([]);
-        // The functions' new provider is created; nothing of the registry changes.
-        expect(changedResources(preview)).toEqual(["faas-gateway", "hello-deployment"]);
+        // The functions' new provider is created; of the registry, only the htpasswd file's state changes form.
+        expect(changedResources(preview)).toEqual(["faas-gateway", "hello-deployment", "registry-htpasswd"]);
         expectNoSecret(preview.out);
     }, 300_000);
 
-    it("pulumi up rewrites the function's state and redeploys nothing; the next up and a refresh change nothing", async () => {
+    it("pulumi up rewrites the function's and the htpasswd file's state and redeploys nothing; the next up and a refresh change nothing", async () => {
         const before = swarmIdentity();
+        const container = registryContainer();
+        expect(container).toMatch(/^[0-9a-f]{64}$/);
         const up = await upgraded.up();
         expect(up.status, up.out).toBe(0);
         expect(swarmIdentity()).toBe(before);
+        expect(registryContainer()).toBe(container);
+        const file = await functionState(upgraded, "registry-htpasswd");
+        expect(file?.type).toBe("faasreg:registry:ContainerFile");
+        expect(file?.outputs?.__provider).toBeUndefined();
+        expect(file?.outputs?.sha256).toBe(htpasswdSha256);
         expect(await invoke()).toBe("200 hello v1 GREETING=old");
         const fn = await functionState(upgraded);
         expect(fn?.type).toBe("faasreg:index:Function");
@@ -116,7 +135,9 @@ describe.skipIf(skip !== undefined)("a stack whose functions were dynamic resour
         expect(swarmIdentity()).toBe(before);
         const state = await upgraded.exportState();
         expectNoSecret(`${up.out}${again.out}${refresh.out}${state}`);
-        process.stderr.write(`package-upgrade: the upgrading up ${up.ms} ms, the next ${again.ms} ms\n`);
+        process.stderr.write(
+            `package-upgrade: the upgrading up ${up.ms} ms, the next ${again.ms} ms; the state ${oldStateBytes} bytes before, ${state.length} after\n`,
+        );
     }, 300_000);
 
     it("a change after the upgrade deploys as before, and destroy takes the function off the gateway", async () => {

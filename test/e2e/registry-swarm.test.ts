@@ -440,8 +440,10 @@ describe.skipIf(skip !== undefined)("the Swarm gate (swarm-check.mjs, run by the
             },
             { secretKeys: ["registry:certificate", "registry:privateKey"] },
         );
-        const inputs = engineInputs(findResource(stack.recorded, "pulumi-nodejs:dynamic:Resource", "registry-swarm-gate").inputs);
-        const engine = await EngineHarness.start();
+        const inputs = engineInputs(findResource(stack.recorded, "faasreg:registry:SwarmGate", "registry-swarm-gate").inputs);
+        // Served by the faasreg provider, as the engine starts it from the stack's Pulumi.yaml.
+        const provider = await EngineHarness.start({ host: "faasreg" });
+        const engine = provider.withType("faasreg:registry:PrivateRegistry$faasreg:registry:SwarmGate");
         try {
             const created = await engine.create("registry-swarm-gate", inputs);
             const first = ((await docker.call("GET", "/info")).json as { Swarm: { NodeID: string } }).Swarm.NodeID;
@@ -479,7 +481,7 @@ describe.skipIf(skip !== undefined)("the Swarm gate (swarm-check.mjs, run by the
                 /registry:mode swarm: docker:host \(unix:.*\) is not part of a Swarm/,
             );
         } finally {
-            await engine.stop();
+            await provider.stop();
         }
     }, 120_000);
 });

@@ -1,8 +1,8 @@
 // A provider driven the way the Pulumi engine drives it, spoken to over gRPC with the SDK's own protobuf messages:
-// the SDK's own dynamic-provider host (`@pulumi/pulumi/cmd/dynamic-provider`, the process the engine starts for
-// `pulumi-nodejs` resources, the provider loaded from the serialized text the program produced), or the faasreg
-// package's provider (provider/main.cjs, as the engine starts it from the stack's Pulumi.yaml). configure() gets
-// the configuration as the engine sends it (secrets wrapped), check()/diff() the engine's unknown marker in previews.
+// the faasreg package's provider (provider/main.cjs, as the engine starts it from the stack's Pulumi.yaml), which
+// serves every custom resource of the stack that is not a provider's of Pulumi's (the stack declares no dynamic
+// resource since 12-04). configure() gets the configuration as the engine sends it (secrets wrapped),
+// check()/diff() the engine's unknown marker in previews.
 import { type ChildProcess, spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { join } from "node:path";
@@ -19,10 +19,9 @@ const rpc = requireSdk("./runtime/rpc") as { unknownValue: string; specialSigKey
 
 /** The engine's marker for a value not known yet (preview). */
 export const UNKNOWN = rpc.unknownValue;
-const HOST = join(require.resolve("@pulumi/pulumi/package.json"), "..", "cmd", "dynamic-provider", "index.js");
 const FAASREG = join(__dirname, "..", "..", "provider", "main.cjs");
-/** The resource type of each host's URNs: a dynamic resource, or the stack's function (its parent's type first). */
-const TYPES = { dynamic: "pulumi-nodejs:dynamic:Resource", faasreg: "faasreg:faas:Function$faasreg:index:Function" };
+/** The resource type of the URNs, unless withType() says another: the stack's function (its parent's type first). */
+const TYPES = { faasreg: "faasreg:faas:Function$faasreg:index:Function" };
 
 export type Props = Record<string, unknown>;
 
@@ -49,14 +48,14 @@ export class EngineHarness {
         private readonly type: string,
     ) {}
 
-    /** Starts the SDK's dynamic-provider host (as the engine does) and connects to the port it prints. */
+    /** Starts the provider (as the engine does) and connects to the port it prints. */
     static async start(
         options: HostOptions & { project?: string; stack?: string; connect?: (port: number) => Promise<number>; host?: keyof typeof TYPES } = {},
     ): Promise<EngineHarness> {
         const project = options.project ?? "faas-registry";
         const stack = options.stack ?? "test";
-        const host = options.host ?? "dynamic";
-        const argv = [...(options.wrap ?? []), process.execPath, host === "dynamic" ? HOST : FAASREG, "127.0.0.1:1"];
+        const host = options.host ?? "faasreg";
+        const argv = [...(options.wrap ?? []), process.execPath, FAASREG, "127.0.0.1:1"];
         const child = spawn(argv[0], argv.slice(1), {
             cwd: process.cwd(),
             env: { ...process.env, PULUMI_PROJECT: project, PULUMI_STACK: stack, ...(options.env ?? {}) },
@@ -84,6 +83,11 @@ export class EngineHarness {
         return new EngineHarness(child, client, () => err, project, stack, TYPES[host]);
     }
 
+    /** The same provider process, its URNs of another resource type (the faasreg provider serves several: `PARENT$TYPE`). */
+    withType(type: string): EngineHarness {
+        return new EngineHarness(this.child, this.client, this.stderr, this.project, this.stack, type);
+    }
+
     urn(name: string): string {
         return `urn:pulumi:${this.stack}::${this.project}::${this.type}::${name}`;
     }
@@ -95,8 +99,7 @@ export class EngineHarness {
     }
 
     /**
-     * configure(): as the engine sends it, the secret keys wrapped as secrets. To a dynamic provider: the whole stack
-     * config, keys namespaced, values as strings (objects as JSON text). To faasreg: the provider's own inputs.
+     * configure(): the provider's own inputs, as the engine sends them, the secret keys wrapped as secrets.
      */
     async configure(config: Record<string, string>, secretKeys: readonly string[] = []): Promise<void> {
         const args: Props = {};

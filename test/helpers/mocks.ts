@@ -93,15 +93,15 @@ function computedOutputs(type: string, name: string, inputs: Record<string, unkn
             return { name: inputs.name ?? `${name}-volume` };
         case "command:local:Command":
             return { stdout: "", stderr: "" };
-        case "pulumi-nodejs:dynamic:Resource":
-            // The Swarm gate (components/registry/swarm-gate.ts): the manager's node id (a lab swaps in the real one),
-            if (name.endsWith("-swarm-gate")) return { nodeId: MOCK_NODE_ID };
-            // The Docker host's platform (components/docker-platform.ts).
-            if (name === "docker-host-platform") return { platform: hostPlatform };
-            // and its image pins: each pinned as the engine would pin an amd64 image (MOCK_DIGEST).
-            if (name.endsWith("-image") && inputs.image !== undefined)
-                return { reference: `${unwrap(inputs.image)}@${MOCK_DIGEST}`, platforms: [MOCK_PLATFORM] };
-            return {};
+        // The Swarm gate (components/registry/swarm-gate.ts): the manager's node id (a lab swaps in the real one),
+        case "faasreg:registry:SwarmGate":
+            return { nodeId: MOCK_NODE_ID };
+        // and its image pins: each pinned as the engine would pin an amd64 image (MOCK_DIGEST).
+        case "faasreg:registry:PinnedImage":
+            return { reference: `${unwrap(inputs.image)}@${MOCK_DIGEST}`, platforms: [MOCK_PLATFORM] };
+        // The Docker host's platform (components/docker-platform.ts).
+        case "faasreg:faas:DockerPlatform":
+            return { platform: hostPlatform };
         default:
             return {};
     }

@@ -18,7 +18,7 @@ export function containerSpec(recorded: RecordedResource[]): ContainerSpec {
     const plain = unwrap(findResource(recorded, "docker:index/container:Container", "registry-container").inputs) as Record<string, unknown>;
     // The users the stack writes into the running container (ContainerFile), over the empty htpasswd it starts with:
     // a registry process here gets them before it starts, which is what the container has a moment after its start.
-    const users = unwrap(findResource(recorded, "pulumi-nodejs:dynamic:Resource", "registry-htpasswd").inputs) as { path: string; content: string };
+    const users = unwrap(findResource(recorded, "faasreg:registry:ContainerFile", "registry-htpasswd").inputs) as { path: string; content: string };
     const uploads = (plain.uploads as ContainerSpec["uploads"]).map((u) => (u.file === users.path ? { ...u, content: users.content } : u));
     return {
         command: plain.command as string[],

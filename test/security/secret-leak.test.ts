@@ -148,8 +148,9 @@ describe("secret-leak scan of the whole stack", () => {
             ["registry:certificate", "registry:privateKey", "registry:users", "faas:password", "faas:functions"],
             [GATEWAY, API_KEY, ci, Buffer.from(`ci:${ci}`).toString("base64"), fakeRandom("registry-http-secret", 64)],
         );
-        // The functions (the faasreg package's resource, registryAuth inside) and their provider (the gateway password) were scanned.
-        for (const type of ["pulumi-nodejs:dynamic:Resource", "faasreg:index:Function", "pulumi:providers:faasreg"])
+        // The registry's htpasswd, the functions (the faasreg package's resources, registryAuth inside) and their provider (the gateway
+        // password) were scanned.
+        for (const type of ["faasreg:registry:ContainerFile", "faasreg:index:Function", "pulumi:providers:faasreg"])
             expect(
                 recorded.some((r: RecordedResource) => r.type === type),
                 type,

@@ -1,0 +1,82 @@
+// The registry's own custom resources, as the faasreg package's provider (provider/) serves them: the htpasswd file
+// written into the running container, and in Swarm mode the gate and the images' pins. Their logic is the dynamic
+// providers beside this file (container-file.ts, swarm-gate.ts), served by the provider through its DynamicAdapter.
+// One implementation for this stack and for the package's component in any language, and no provider serialized
+// into the state (a dynamic resource carries its provider's code, about 62 KB, and the engine decodes it on every
+// preview).
+import * as pulumi from "@pulumi/pulumi";
+import { CONTAINER_FILE_TOKEN, PACKAGE_VERSION, PINNED_IMAGE_TOKEN, SWARM_GATE_TOKEN } from "../../provider/schema";
+import type { DockerConnectionArgs } from "./args";
+import { type PinnedImageArgs, type SwarmGateArgs, gateInputs } from "./swarm-gate";
+
+/**
+ * Until 12-04 these were dynamic resources (`pulumi-nodejs:dynamic:Resource`): the alias moves such a resource to its
+ * type in place. The provider reads the dynamic state and rewrites it in one update that asks the engine nothing
+ * unless the declaration changed too (provider/adapter.ts).
+ */
+const options = (opts: pulumi.CustomResourceOptions, secretOutputs: string[]): pulumi.CustomResourceOptions => ({
+    ...opts,
+    version: PACKAGE_VERSION,
+    aliases: [...(opts.aliases ?? []), { type: "pulumi-nodejs:dynamic:Resource" }],
+    additionalSecretOutputs: [...(opts.additionalSecretOutputs ?? []), ...secretOutputs],
+});
+
+/** What the htpasswd file takes: the running container, the file's path, content (a secret) and mode. */
+export interface ContainerFileArgs {
+    /** How to reach the engine (its client key a secret). */
+    connection: pulumi.Input<DockerConnectionArgs | pulumi.Inputs>;
+    /** The container's id. */
+    container: pulumi.Input<string>;
+    path: string;
+    content: pulumi.Input<string>;
+    /** E.g. 0o400. */
+    mode: number;
+}
+
+/**
+ * A file written into a running container (container-file.ts): the registry's htpasswd, rewritten in place on a
+ * password rotation, so the container is not replaced. Its content and the engine's connection are secrets.
+ */
+export class ContainerFile extends pulumi.CustomResource {
+    /** sha256 of the content in the container (a refresh reads it again: a file changed by hand is drift). */
+    declare readonly sha256: pulumi.Output<string>;
+    constructor(name: string, args: ContainerFileArgs, opts: pulumi.CustomResourceOptions = {}) {
+        super(
+            CONTAINER_FILE_TOKEN,
+            name,
+            { ...args, content: pulumi.secret(args.content), connection: pulumi.secret(args.connection), sha256: undefined },
+            options(opts, ["content", "connection"]),
+        );
+    }
+}
+
+/**
+ * Nothing is created on a host that is not a Swarm manager: every Swarm object waits for this gate (swarm-gate.ts,
+ * on every preview, up and refresh). `dataVolume`: the registry's named volume, whose images a move to another node
+ * would leave behind. The connection is a secret.
+ */
+export class SwarmGate extends pulumi.CustomResource {
+    /** The node id of the manager the connection reaches. */
+    declare readonly nodeId: pulumi.Output<string>;
+    constructor(name: string, args: SwarmGateArgs, opts: pulumi.CustomResourceOptions = {}) {
+        super(SWARM_GATE_TOKEN, name, { ...gateInputs(args), connection: pulumi.secret(args.connection), nodeId: undefined }, options(opts, ["connection"]));
+    }
+}
+
+/** The reference and placement platforms a service declares for `image`, as the engine will store them (swarm-gate.ts). */
+export class PinnedImage extends pulumi.CustomResource {
+    /** `image:tag@sha256:...`, or the image as given when the engine could not resolve it. */
+    declare readonly reference: pulumi.Output<string>;
+    /** What the Docker client writes into the service's placement at creation. */
+    declare readonly platforms: pulumi.Output<{ os: string; architecture: string }[]>;
+    /** Why the engine could not resolve it. */
+    declare readonly warning: pulumi.Output<string | undefined>;
+    constructor(name: string, args: PinnedImageArgs, opts: pulumi.CustomResourceOptions = {}) {
+        super(
+            PINNED_IMAGE_TOKEN,
+            name,
+            { ...args, connection: pulumi.secret(args.connection), reference: undefined, platforms: undefined, warning: undefined },
+            options(opts, ["connection"]),
+        );
+    }
+}
