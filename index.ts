@@ -2,7 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { computed } from "./components/computed";
 import { FaasFunction, FaasregProvider } from "./components/faas";
-import { DockerPlatform } from "./components/docker-platform";
+import { DockerPlatform } from "./components/faas/package";
 import { buildFunctionImage } from "./components/faas/build";
 import { FaasdRegistryCredentials } from "./components/faas/faasd-credentials";
 import { KubernetesGate, KubernetesPullSecret } from "./components/faas/kubernetes";

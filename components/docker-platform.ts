@@ -1,5 +1,4 @@
-import * as pulumi from "@pulumi/pulumi";
-import { DOCKER_PLATFORM_TOKEN, PACKAGE_VERSION } from "../provider/schema";
+import type * as pulumi from "@pulumi/pulumi";
 import { askEngine, askForDiff, type EngineRequest } from "./registry/swarm-gate";
 
 /**
@@ -56,27 +55,3 @@ async function ask(connection: object): Promise<string> {
 }
 
 export const dockerPlatformProvider = new DockerPlatformProvider();
-
-/**
- * The provider above, served by the faasreg provider (provider/registry.ts). Until 12-04 a dynamic resource: the
- * alias moves it here in place (provider/adapter.ts).
- */
-export class DockerPlatform extends pulumi.CustomResource {
-    /** `os/arch[/variant]`, as `docker build --platform` takes it. */
-    declare readonly platform: pulumi.Output<string>;
-
-    /** `connection`: the docker provider's connection keys (the key material may be a secret Output). */
-    constructor(name: string, args: { connection: pulumi.Inputs }, opts: pulumi.CustomResourceOptions = {}) {
-        super(
-            DOCKER_PLATFORM_TOKEN,
-            name,
-            { connection: pulumi.secret(args.connection), preview: pulumi.runtime.isDryRun(), platform: undefined },
-            {
-                ...opts,
-                version: PACKAGE_VERSION,
-                aliases: [...(opts.aliases ?? []), { type: "pulumi-nodejs:dynamic:Resource" }],
-                additionalSecretOutputs: ["connection"],
-            },
-        );
-    }
-}

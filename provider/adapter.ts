@@ -1,7 +1,7 @@
-// A dynamic provider's logic (components/*: the registry's htpasswd file, Swarm gate and image pins, the Kubernetes
-// gate) served as a custom resource of the package's provider: the same code, its secrets unwrapped on the way in
-// and marked on the way out. A Python or YAML program has no node_modules to find a dynamic provider through, and
-// this stack no longer serializes one into its state.
+// Logic written in the dynamic provider's interface (components/*: the registry's htpasswd file, Swarm gate and
+// image pins, the Kubernetes gate, the build host's platform) served as a custom resource of the package's
+// provider: its secrets unwrapped on the way in and marked on the way out. The stack and the package's components
+// declare these resources (until 12-04 the stack declared dynamic resources, whose state this reads too).
 import type * as pulumi from "@pulumi/pulumi";
 import type * as provider from "@pulumi/pulumi/provider";
 import { unwrap, wrapKeys } from "./function";
@@ -19,14 +19,14 @@ export function withoutDynamicProvider(state: Wire): { state: Wire; dynamic: boo
 }
 
 export class DynamicAdapter {
-    /**
-     * @param dynamic the stack's dynamic provider.
-     * @param secretKeys the top-level properties always secret in state.
-     * @param outputKeys what the provider reports beyond its inputs (left out of the inputs a read reports).
-     */
     /** The resources whose last diff found only a dynamic resource's state to move (by URN). */
     private readonly formOnly = new Set<string>();
 
+    /**
+     * @param dynamic the logic, in the dynamic provider's interface.
+     * @param secretKeys the top-level properties always secret in state.
+     * @param outputKeys what the provider reports beyond its inputs (left out of the inputs a read reports).
+     */
     constructor(
         private readonly dynamic: pulumi.dynamic.ResourceProvider,
         private readonly secretKeys: ReadonlySet<string>,

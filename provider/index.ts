@@ -17,9 +17,10 @@ import {
     packageSchema,
 } from "./schema";
 
-// Each part loads what it needs when a program first uses it: the Kubernetes parts @pulumi/kubernetes (about 0.5 s),
-// the registry's @pulumi/pulumi, @pulumi/docker, @pulumi/command and @pulumi/random (about 1 s under tsx). A stack of
-// functions only starts on the function's own code, @pulumi/pulumi/provider and its gRPC.
+// Each part loads what it needs when a program first uses it: the components' construct the Kubernetes parts
+// (@pulumi/kubernetes, about 0.5 s) and the registry's (@pulumi/pulumi, @pulumi/docker, @pulumi/command and
+// @pulumi/random, about 1 s under tsx). The custom resources (./resources) load neither: a stack's preview or no-op up
+// starts on the function's code, those resources' logic, @pulumi/pulumi/provider and its gRPC.
 // require first: main.cjs registers tsx for CommonJS only (its ESM hook fails to load on this Node 20), and an import()
 // goes to the ESM loader, which does not resolve "./kubernetes" to kubernetes.ts there. Under vitest (the tests) it is
 // the other way round: its loader resolves the import(), and require() finds no "./kubernetes".
@@ -34,6 +35,7 @@ async function lazy<T>(id: string, imported: () => Promise<T>): Promise<T> {
 }
 const kubernetes = () => lazy("./kubernetes", () => import("./kubernetes"));
 const registry = () => lazy("./registry", () => import("./registry"));
+const resources = () => lazy("./resources", () => import("./resources"));
 
 /** The resource type a URN names (`urn:pulumi:STACK::PROJECT::[PARENT$]TYPE::NAME`). */
 function typeOf(urn: string): string {
@@ -49,11 +51,11 @@ type CustomResource = FunctionResource | DynamicAdapter;
  */
 const custom: Record<string, () => Promise<CustomResource>> = {
     [FUNCTION_TOKEN]: async () => functionResource,
-    [CONTAINER_FILE_TOKEN]: async () => (await registry()).containerFileResource,
-    [SWARM_GATE_TOKEN]: async () => (await registry()).swarmGateResource,
-    [PINNED_IMAGE_TOKEN]: async () => (await registry()).pinnedImageResource,
-    [DOCKER_PLATFORM_TOKEN]: async () => (await registry()).dockerPlatformResource,
-    [KUBERNETES_GATE_TOKEN]: async () => (await kubernetes()).kubernetesGateResource,
+    [CONTAINER_FILE_TOKEN]: async () => (await resources()).containerFileResource,
+    [SWARM_GATE_TOKEN]: async () => (await resources()).swarmGateResource,
+    [PINNED_IMAGE_TOKEN]: async () => (await resources()).pinnedImageResource,
+    [DOCKER_PLATFORM_TOKEN]: async () => (await resources()).dockerPlatformResource,
+    [KUBERNETES_GATE_TOKEN]: async () => (await resources()).kubernetesGateResource,
 };
 const functionResource = new FunctionResource();
 

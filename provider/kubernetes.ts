@@ -5,10 +5,9 @@
 import * as kubernetes from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type * as provider from "@pulumi/pulumi/provider";
-import { kubernetesGateProvider, KubernetesPullSecret, PULL_SECRET_TYPE } from "../components/faas/kubernetes";
+import { KubernetesPullSecret, PULL_SECRET_TYPE } from "../components/faas/kubernetes";
 import { describe } from "../components/problems";
 import { isKubernetesNamespace } from "../components/names";
-import { DynamicAdapter } from "./adapter";
 import { plainInputs } from "./registry";
 import { PULL_SECRET_INPUTS } from "./schema";
 
@@ -70,6 +69,3 @@ export async function constructPullSecret(name: string, inputs: pulumi.Inputs, o
     const pullSecret = new KubernetesPullSecret(name, { registry: pulumi.output(args.registry), namespace: args.namespace, kubeconfig }, opts);
     return { urn: pullSecret.urn, state: { secretName: pulumi.output(pullSecret.secret.metadata.name) } };
 }
-
-/** The gate's methods: KubernetesGate's dynamic provider (the kubeconfig secret). */
-export const kubernetesGateResource = new DynamicAdapter(kubernetesGateProvider, new Set(["kubeconfig"]), new Set(["server"]));

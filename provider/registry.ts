@@ -9,17 +9,12 @@ import * as pulumi from "@pulumi/pulumi";
 import type * as provider from "@pulumi/pulumi/provider";
 import { unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import type { DockerConnectionArgs, PrivateRegistryArgs } from "../components/registry/args";
-import { containerFileProvider } from "../components/registry/container-file";
-import { dockerPlatformProvider } from "../components/docker-platform";
-import { imagePinProvider, swarmGateProvider } from "../components/registry/swarm-gate";
 import { PrivateRegistry, REGISTRY_TYPE } from "../components/registry";
 import { checkStringList, describe } from "../components/problems";
-import { CONTAINER_FILE_TOKEN, PINNED_IMAGE_TOKEN, REGISTRY_INPUTS, SWARM_GATE_TOKEN } from "./schema";
-import { DynamicAdapter } from "./adapter";
+import { REGISTRY_INPUTS } from "./schema";
 import { isSecret, unwrap } from "./function";
 
 export { REGISTRY_TYPE };
-export { CONTAINER_FILE_TOKEN, PINNED_IMAGE_TOKEN, SWARM_GATE_TOKEN };
 
 /** The probe, by its absolute path: the command provider runs it in the consumer's program folder. */
 const PROBE = join(__dirname, "..", "components", "registry", "probe.mjs");
@@ -147,12 +142,3 @@ export async function constructRegistry(name: string, inputs: pulumi.Inputs, opt
         },
     };
 }
-
-/** The htpasswd file's methods: ContainerFile's dynamic provider (its content and the engine's connection secret). */
-export const containerFileResource = new DynamicAdapter(containerFileProvider, new Set(["content", "connection"]), new Set(["sha256"]));
-/** The Swarm gate's methods: SwarmGate's dynamic provider (the engine's connection secret). */
-export const swarmGateResource = new DynamicAdapter(swarmGateProvider, new Set(["connection"]), new Set(["nodeId"]));
-/** The pin's methods: PinnedImage's dynamic provider. */
-export const pinnedImageResource = new DynamicAdapter(imagePinProvider, new Set(["connection"]), new Set(["reference", "platforms", "warning"]));
-/** The Docker host's platform for the stack's builds: DockerPlatform's provider (the engine's connection secret). */
-export const dockerPlatformResource = new DynamicAdapter(dockerPlatformProvider, new Set(["connection"]), new Set(["platform"]));

@@ -4,7 +4,9 @@
 // What a CI preview without the production host meets (no SSH key, no route): the resource shown unchanged with a
 // warning, while the same diff in `pulumi up` still refuses. And the faasreg provider keeps serving while an engine
 // is slow to answer: the registry's resources and the functions of a stack all share that one process.
+import { createHash } from "node:crypto";
 import { createServer, type Server, type Socket } from "node:net";
+import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { EngineHarness, engineMessage, type Props } from "./helpers/engine";
 import { engineInputs, findResource } from "./helpers/mocks";
@@ -111,6 +113,31 @@ describe("a preview without the Docker host: the gate and the platform shown unc
             /the registry's \/etc\/distribution\/htpasswd in its container: cannot reach docker:host \(unix:\/\/\/nonexistent/,
         );
         expect(engineMessage(error)).not.toMatch(/registry:mode swarm/);
+    }, 60_000);
+
+    it("the provider previews: Configure says so; in a preview a Create creates nothing and an Update changes nothing", async () => {
+        expect(await faasreg.configure({})).toEqual({ supportsPreview: true });
+        const host = unreachable["a unix socket nobody serves"];
+        const config = { "registry:host": "registry.example.com", "registry:email": "ops@example.com", "docker:host": host };
+        const file: Props = { ...(await declared(config, "registry-htpasswd", true, FILE)), container: "registry-container-id" };
+        const files = faasreg.withType(child(FILE));
+        // The engine's own answer for a provider that does not preview: the inputs, no id. Nothing asked the engine
+        // (whose socket nobody serves: a real create fails, below).
+        expect(await files.create("registry-htpasswd", file, true)).toEqual({ id: "", outs: file });
+        expect(engineMessage(await files.create("registry-htpasswd", file).catch((e) => e))).toMatch(/cannot reach docker:host/);
+        // An update in a preview reports the new inputs; a dynamic resource's state that only moves, its values as they are.
+        const state: Props = { ...file, sha256: createHash("sha256").update(String(file.content), "utf8").digest("hex") };
+        const news = { ...file, content: "ci:$2y$04$other\n" };
+        expect(await files.update("registry-htpasswd", "registry-container-id:/auth/htpasswd", state, news, true)).toEqual(news);
+        const dynamicState = { ...state, __provider: "exports.handler = ..." };
+        expect((await files.diff("registry-htpasswd", "registry-container-id:/auth/htpasswd", dynamicState, file)).changes).toBe("some");
+        // Its values as they are, the content and the connection secret.
+        const secret = (value: unknown) => ({ [specialSigKey]: specialSecretSig, value });
+        expect(await files.update("registry-htpasswd", "registry-container-id:/auth/htpasswd", dynamicState, file, true)).toEqual({
+            ...state,
+            content: secret(state.content),
+            connection: secret(state.connection),
+        });
     }, 60_000);
 
     it("a changed docker:host is still a change in a preview (the config changed), without asking", async () => {

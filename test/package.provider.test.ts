@@ -11,9 +11,20 @@ import { DynamicAdapter } from "../provider/adapter";
 import { faasregProvider } from "../provider/index";
 import { fromDynamicState, isDynamicState, ownerOf, unwrap, wrap } from "../provider/function";
 import { providerConfig, setProviderConfig } from "../provider/configure";
-import { CONTAINER_FILE_TOKEN, PINNED_IMAGE_TOKEN, SWARM_GATE_TOKEN, constructRegistry, registryArgs } from "../provider/registry";
+import { constructRegistry, registryArgs } from "../provider/registry";
 import { pullSecretArgs, PULL_SECRET_TYPE } from "../provider/kubernetes";
-import { FUNCTION_INPUTS, FUNCTION_OUTPUTS, FUNCTION_TOKEN, PACKAGE_VERSION, PULL_SECRET_TOKEN, REGISTRY_TOKEN, packageSchema } from "../provider/schema";
+import {
+    CONTAINER_FILE_TOKEN,
+    FUNCTION_INPUTS,
+    FUNCTION_OUTPUTS,
+    FUNCTION_TOKEN,
+    PACKAGE_VERSION,
+    PINNED_IMAGE_TOKEN,
+    PULL_SECRET_TOKEN,
+    REGISTRY_TOKEN,
+    SWARM_GATE_TOKEN,
+    packageSchema,
+} from "../provider/schema";
 import { type PrivateRegistryArgs, REGISTRY_TYPE, SWARM_SETTINGS, validateRegistryArgs } from "../components/registry";
 import { makeCertificate } from "./helpers/tls";
 

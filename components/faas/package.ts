@@ -1,8 +1,8 @@
 // The stack's view of the faasreg package (provider/): its provider, configured with a gateway's credentials, the
-// function, a custom resource of that provider, and the Kubernetes gate. The stack's functions are these: one
+// function, a custom resource of that provider, the Kubernetes gate and the build host's platform. The stack's functions are these: one
 // implementation of the gateway logic, served by the same provider to every Pulumi language.
 import * as pulumi from "@pulumi/pulumi";
-import { FUNCTION_OUTPUTS, FUNCTION_TOKEN, KUBERNETES_GATE_TOKEN, PACKAGE, PACKAGE_VERSION } from "../../provider/schema";
+import { DOCKER_PLATFORM_TOKEN, FUNCTION_OUTPUTS, FUNCTION_TOKEN, KUBERNETES_GATE_TOKEN, PACKAGE, PACKAGE_VERSION } from "../../provider/schema";
 
 export interface FaasregProviderArgs {
     /** The gateway of the functions that name none. */
@@ -69,6 +69,30 @@ export class KubernetesGate extends pulumi.CustomResource {
                 version: PACKAGE_VERSION,
                 aliases: [...(opts.aliases ?? []), { type: "pulumi-nodejs:dynamic:Resource" }],
                 additionalSecretOutputs: ["kubeconfig"],
+            },
+        );
+    }
+}
+
+/**
+ * The platform of the Docker engine the stack builds function images on (components/docker-platform.ts, served by
+ * the faasreg provider). Until 12-04 a dynamic resource: the alias moves it here in place (provider/adapter.ts).
+ */
+export class DockerPlatform extends pulumi.CustomResource {
+    /** `os/arch[/variant]`, as `docker build --platform` takes it. */
+    declare readonly platform: pulumi.Output<string>;
+
+    /** `connection`: the docker provider's connection keys (the key material may be a secret Output). */
+    constructor(name: string, args: { connection: pulumi.Inputs }, opts: pulumi.CustomResourceOptions = {}) {
+        super(
+            DOCKER_PLATFORM_TOKEN,
+            name,
+            { connection: pulumi.secret(args.connection), preview: pulumi.runtime.isDryRun(), platform: undefined },
+            {
+                ...opts,
+                version: PACKAGE_VERSION,
+                aliases: [...(opts.aliases ?? []), { type: "pulumi-nodejs:dynamic:Resource" }],
+                additionalSecretOutputs: ["connection"],
             },
         );
     }

@@ -7,7 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CONTAINER_FILE_TOKEN, PACKAGE_VERSION, PINNED_IMAGE_TOKEN, SWARM_GATE_TOKEN } from "../../provider/schema";
 import type { DockerConnectionArgs } from "./args";
-import { type PinnedImageArgs, type SwarmGateArgs, gateInputs } from "./swarm-gate";
+import type { PinnedImageArgs, SwarmGateArgs } from "./swarm-gate";
 
 /**
  * Until 12-04 these were dynamic resources (`pulumi-nodejs:dynamic:Resource`): the alias moves such a resource to its
@@ -59,7 +59,9 @@ export class SwarmGate extends pulumi.CustomResource {
     /** The node id of the manager the connection reaches. */
     declare readonly nodeId: pulumi.Output<string>;
     constructor(name: string, args: SwarmGateArgs, opts: pulumi.CustomResourceOptions = {}) {
-        super(SWARM_GATE_TOKEN, name, { ...gateInputs(args), connection: pulumi.secret(args.connection), nodeId: undefined }, options(opts, ["connection"]));
+        // `preview` tells the gate's diff whether an engine it cannot reach may be shown as no change.
+        const inputs = { ...args, connection: pulumi.secret(args.connection), preview: pulumi.runtime.isDryRun(), nodeId: undefined };
+        super(SWARM_GATE_TOKEN, name, inputs, options(opts, ["connection"]));
     }
 }
 

@@ -1,5 +1,5 @@
 import * as path from "node:path";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { type CheckReply, checkForDiff, mustCheck, runCheck, warn } from "../check-process";
 import type { DockerConnection } from "./args";
 
@@ -186,6 +186,3 @@ export interface PinnedImageArgs {
     connection: pulumi.Inputs;
     image: string;
 }
-
-/** The gate's inputs as its provider receives them: `preview` tells its diff whether an unreachable engine may be shown as no change. */
-export const gateInputs = (args: SwarmGateArgs) => ({ ...args, preview: pulumi.runtime.isDryRun() });

@@ -101,7 +101,7 @@ export class EngineHarness {
     /**
      * configure(): the provider's own inputs, as the engine sends them, the secret keys wrapped as secrets.
      */
-    async configure(config: Record<string, string>, secretKeys: readonly string[] = []): Promise<void> {
+    async configure(config: Record<string, string>, secretKeys: readonly string[] = []): Promise<{ supportsPreview: boolean }> {
         const args: Props = {};
         for (const [k, v] of Object.entries(config)) {
             args[k] = secretKeys.includes(k) ? { [rpc.specialSigKey]: rpc.specialSecretSig, value: v } : v;
@@ -109,7 +109,9 @@ export class EngineHarness {
         const req = new provproto.ConfigureRequest();
         req.setArgs(structproto.Struct.fromJavaScript(args));
         req.setAcceptsecrets(true);
-        await this.call("configure", req);
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any
+        const reply: any = await this.call("configure", req);
+        return { supportsPreview: reply.getSupportspreview() };
     }
 
     async check(name: string, olds: Props, news: Props): Promise<{ inputs: Props; failures: { property: string; reason: string }[] }> {
@@ -143,10 +145,12 @@ export class EngineHarness {
         };
     }
 
-    async create(name: string, props: Props): Promise<{ id: string; outs: Props }> {
+    /** `preview`: as the engine calls a provider that says it previews, during `pulumi preview`. */
+    async create(name: string, props: Props, preview = false): Promise<{ id: string; outs: Props }> {
         const req = new provproto.CreateRequest();
         req.setUrn(this.urn(name));
         req.setProperties(structproto.Struct.fromJavaScript(props));
+        req.setPreview(preview);
         // eslint-disable-next-line @typescript-eslint/no-explicit-any
         const reply: any = await this.call("create", req);
         return { id: reply.getId(), outs: reply.getProperties().toJavaScript() };
@@ -162,12 +166,13 @@ export class EngineHarness {
         return { id: reply.getId(), props: reply.getProperties()?.toJavaScript() ?? {} };
     }
 
-    async update(name: string, id: string, olds: Props, news: Props): Promise<Props> {
+    async update(name: string, id: string, olds: Props, news: Props, preview = false): Promise<Props> {
         const req = new provproto.UpdateRequest();
         req.setId(id);
         req.setUrn(this.urn(name));
         req.setOlds(structproto.Struct.fromJavaScript(olds));
         req.setNews(structproto.Struct.fromJavaScript(news));
+        req.setPreview(preview);
         // eslint-disable-next-line @typescript-eslint/no-explicit-any
         const reply: any = await this.call("update", req);
         return reply.getProperties().toJavaScript();
