@@ -5,7 +5,6 @@ import type { RegistryLogin } from "./args";
 import { KubernetesGate } from "./package";
 
 export { KubernetesGate };
-export { KUBERNETES_CHECK_SCRIPT, kubernetesGateProvider } from "./kubernetes-gate";
 
 export const PULL_SECRET_TYPE = "faasreg:faas:KubernetesPullSecret";
 

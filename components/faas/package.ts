@@ -1,8 +1,9 @@
 // The stack's view of the faasreg package (provider/): its provider, configured with a gateway's credentials, the
-// function, a custom resource of that provider, the Kubernetes gate and the build host's platform. The stack's functions are these: one
-// implementation of the gateway logic, served by the same provider to every Pulumi language.
+// function, a custom resource of that provider, the Kubernetes gate and the build host's platform. The stack's
+// functions are these: one implementation of the gateway logic, served by the same provider to every Pulumi language.
 import * as pulumi from "@pulumi/pulumi";
-import { DOCKER_PLATFORM_TOKEN, FUNCTION_OUTPUTS, FUNCTION_TOKEN, KUBERNETES_GATE_TOKEN, PACKAGE, PACKAGE_VERSION } from "../../provider/schema";
+import { DOCKER_PLATFORM_TOKEN, FUNCTION_OUTPUTS, FUNCTION_TOKEN, KUBERNETES_GATE_TOKEN, PACKAGE } from "../../provider/schema";
+import { packageResourceOptions } from "../package-resource";
 
 export interface FaasregProviderArgs {
     /** The gateway of the functions that name none. */
@@ -64,12 +65,7 @@ export class KubernetesGate extends pulumi.CustomResource {
             KUBERNETES_GATE_TOKEN,
             name,
             { kubeconfig: pulumi.secret(args.kubeconfig), namespace: args.namespace, preview: pulumi.runtime.isDryRun(), server: undefined },
-            {
-                ...opts,
-                version: PACKAGE_VERSION,
-                aliases: [...(opts.aliases ?? []), { type: "pulumi-nodejs:dynamic:Resource" }],
-                additionalSecretOutputs: ["kubeconfig"],
-            },
+            packageResourceOptions(opts, ["kubeconfig"]),
         );
     }
 }
@@ -88,12 +84,7 @@ export class DockerPlatform extends pulumi.CustomResource {
             DOCKER_PLATFORM_TOKEN,
             name,
             { connection: pulumi.secret(args.connection), preview: pulumi.runtime.isDryRun(), platform: undefined },
-            {
-                ...opts,
-                version: PACKAGE_VERSION,
-                aliases: [...(opts.aliases ?? []), { type: "pulumi-nodejs:dynamic:Resource" }],
-                additionalSecretOutputs: ["connection"],
-            },
+            packageResourceOptions(opts, ["connection"]),
         );
     }
 }

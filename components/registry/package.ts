@@ -5,21 +5,10 @@
 // into the state (a dynamic resource carries its provider's code, about 62 KB, and the engine decodes it on every
 // preview).
 import * as pulumi from "@pulumi/pulumi";
-import { CONTAINER_FILE_TOKEN, PACKAGE_VERSION, PINNED_IMAGE_TOKEN, SWARM_GATE_TOKEN } from "../../provider/schema";
+import { CONTAINER_FILE_TOKEN, PINNED_IMAGE_TOKEN, SWARM_GATE_TOKEN } from "../../provider/schema";
+import { packageResourceOptions as options } from "../package-resource";
 import type { DockerConnectionArgs } from "./args";
 import type { PinnedImageArgs, SwarmGateArgs } from "./swarm-gate";
-
-/**
- * Until 12-04 these were dynamic resources (`pulumi-nodejs:dynamic:Resource`): the alias moves such a resource to its
- * type in place. The provider reads the dynamic state and rewrites it in one update that asks the engine nothing
- * unless the declaration changed too (provider/adapter.ts).
- */
-const options = (opts: pulumi.CustomResourceOptions, secretOutputs: string[]): pulumi.CustomResourceOptions => ({
-    ...opts,
-    version: PACKAGE_VERSION,
-    aliases: [...(opts.aliases ?? []), { type: "pulumi-nodejs:dynamic:Resource" }],
-    additionalSecretOutputs: [...(opts.additionalSecretOutputs ?? []), ...secretOutputs],
-});
 
 /** What the htpasswd file takes: the running container, the file's path, content (a secret) and mode. */
 export interface ContainerFileArgs {
