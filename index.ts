@@ -7,6 +7,7 @@ import { buildFunctionImage } from "./components/faas/build";
 import { FaasdRegistryCredentials } from "./components/faas/faasd-credentials";
 import { KubernetesGate, KubernetesPullSecret } from "./components/faas/kubernetes";
 import { PrivateRegistry } from "./components/registry";
+import { withoutPromiseStackTraces } from "./components/stack-traces";
 import { loadStackConfig } from "./config";
 
 const config = loadStackConfig();
@@ -59,7 +60,8 @@ const gatewayProvider =
     faas === undefined || faas.functions.length === 0
         ? undefined
         : new FaasregProvider("faas-gateway", { gatewayUrl: faas.gateway, gatewayUsername: faas.username, gatewayPassword: faas.password });
-const functions = faas === undefined ? [] : faas.functions.map((fn) => deployFunction(faas, fn));
+// Without the SDK's stack trace per promise: with hundreds of functions it was most of the program's time.
+const functions = faas === undefined ? [] : faas.functions.map((fn) => withoutPromiseStackTraces(() => deployFunction(faas, fn)));
 
 function deployFunction(gateway: NonNullable<typeof faas>, fn: (typeof gateway.functions)[number]): FaasFunction {
     // Everything waits for the registry to answer with credentials (and for faasd or the cluster to hold them).

@@ -66,6 +66,13 @@ describe("the provider under the engine's protocol, in previews with unknown val
         }
     });
 
+    it("writes the defaults the program leaves out into the inputs: state records the values in effect", async () => {
+        for (const key of ["network", "backend", "adopt", "waitForReady", "readinessTimeoutSeconds"]) expect(deployed.hello, key).not.toHaveProperty(key);
+        const { inputs, failures } = await engine.check("hello-deployment", {}, deployed.hello);
+        expect(failures).toEqual([]);
+        expect(inputs).toMatchObject({ network: "func_functions", backend: "swarm", adopt: false, waitForReady: true, readinessTimeoutSeconds: 120 });
+    });
+
     it("takes the gateway from the provider's configuration (Configure, over gRPC) when the function names none", async () => {
         const noGateway = Object.fromEntries(Object.entries(deployed.hello).filter(([k]) => k !== "gatewayUrl"));
         const { inputs, failures } = await engine.check("hello-deployment", {}, noGateway);

@@ -2,6 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { fakeRandom, findResource, isSecretWrapped, outputValue, unwrap } from "./helpers/mocks";
+import { withoutPromiseStackTraces } from "../components/stack-traces";
 import { evaluateStack } from "./helpers/stack";
 import { FAASD_KEY } from "./config.bad-input.cases";
 
@@ -38,15 +39,12 @@ describe("the whole stack under mocks", () => {
             service: "hello",
             image: "registry.example.com/team/hello:1",
             envProcess: "node index.js",
-            network: "func_functions",
             labels: { tier: "web" },
             gatewayUrl: "https://gateway.example.com/",
             registryServer: "registry.example.com",
-            backend: "swarm",
-            adopt: false,
-            waitForReady: true,
-            readinessTimeoutSeconds: 120,
         });
+        // What is at the provider's default is not sent (its check writes the default into the inputs: faas.engine.test.ts).
+        for (const key of ["network", "backend", "adopt", "waitForReady", "readinessTimeoutSeconds"]) expect(hello, key).not.toHaveProperty(key);
         // The gateway's credentials are the provider's (faas:username, faas:password), not the function's.
         expect(hello.gatewayUsername).toBeUndefined();
         expect(findResource(recorded, FUNCTION, "hello-deployment").options.provider).toBe(
@@ -197,5 +195,30 @@ describe("the whole stack under mocks", () => {
             expect(unwrap(fn.inputs.backend)).toBe("kubernetes");
             expect(fn.dependencies, service).toContain(secretUrn);
         }
+    });
+});
+
+describe("the functions are declared without the SDK's stack trace per promise (components/stack-traces.ts)", () => {
+    it("captures no frames while declaring, and restores the limit after", () => {
+        const limit = Error.stackTraceLimit;
+        const inside = withoutPromiseStackTraces(() => new Error("inside").stack);
+        expect(inside).toBe("Error: inside");
+        expect(Error.stackTraceLimit).toBe(limit);
+        expect(new Error("after").stack).toContain("stack.mocks.test.ts");
+    });
+
+    it("restores the limit when a declaration throws, and gives the error its caller's frames", () => {
+        const limit = Error.stackTraceLimit;
+        let thrown: Error | undefined;
+        try {
+            withoutPromiseStackTraces(() => {
+                throw new Error("a bad declaration");
+            });
+        } catch (error) {
+            thrown = error as Error;
+        }
+        expect(Error.stackTraceLimit).toBe(limit);
+        expect(thrown?.message).toBe("a bad declaration");
+        expect(thrown?.stack).toContain("stack.mocks.test.ts");
     });
 });

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ArgumentError } from "../problems";
 import { DEFAULT_GATEWAY_USERNAME, DEFAULT_NETWORK, DEFAULT_READINESS_TIMEOUT_SECONDS, type FaasFunctionArgs } from "./args";
+import { FUNCTION_INPUTS } from "../../provider/schema";
 import { PackageFunction } from "./package";
 import { isOutputLike, validateFunctionArgs } from "./validate";
 
@@ -84,9 +85,13 @@ export class FaasFunction extends pulumi.ComponentResource {
         };
         const deployment = new PackageFunction(
             `${name}-deployment`,
-            // Absent fields are left out rather than sent as undefined: each property costs the SDK a
-            // promise and a stack trace, which dominates evaluating a stack with hundreds of functions.
-            Object.fromEntries(Object.entries(props).filter(([, v]) => v !== undefined)) as Record<string, pulumi.Input<unknown>>,
+            // Absent fields, and those at the provider's default (its check writes the default into the inputs,
+            // so state is the same), are left out: each property costs the SDK four promises, which dominates
+            // evaluating a stack with hundreds of functions.
+            Object.fromEntries(Object.entries(props).filter(([k, v]) => v !== undefined && v !== FUNCTION_INPUTS[k]?.default)) as Record<
+                string,
+                pulumi.Input<unknown>
+            >,
             // Explicitly: a component's dependsOn is not inherited by the children it declares.
             { parent: this, dependsOn: opts?.dependsOn, ...(viaProvider ? { provider: args.gateway.provider } : {}) },
         );
