@@ -5,7 +5,8 @@
 //    needed), interleaved over the rounds, CPU time (the CLI and every child) beside wall time;
 //  - a no-op `pulumi up` of a stack with 1, 20 and 50 functions deployed on the real OpenFaaS for Swarm (the
 //    stack's registry holding their image), the sizes one after another (each needs its first `up`), first with
-//    the version before the package (its functions dynamic resources, from the repository's history), then this one;
+//    the version before the package (its functions dynamic resources, from the repository's history; BENCH_BEFORE=COMMIT
+//    another one), then this one;
 //  - the same functions through the faasreg package (provider/, bench/package-functions), side by side: preview,
 //    first up, no-op up and state bytes per function;
 //  - a no-op `pulumi up` of the swarm-mode stack (3 replicas, the front, Redis).
@@ -14,7 +15,7 @@ import { join } from "node:path";
 import { importFunctionImage } from "../test/helpers/function-image";
 import { Lab } from "../test/helpers/lab";
 import { openfaasSwarmSkipReason, startSwarmOpenFaas } from "../test/helpers/openfaas";
-import { checkoutOldVersion, oldVersionSkipReason } from "../test/helpers/old-version";
+import { checkoutOldVersion, DYNAMIC_FUNCTIONS_VERSION, oldVersionSkipReason } from "../test/helpers/old-version";
 import { copyPackageProgram, prepareTypeScriptProgram } from "../test/helpers/package-project";
 import { type CliResult, PROJECT_ROOT, PulumiStack, pulumiSkipReason } from "../test/helpers/pulumi-cli";
 import { registrySkipReason } from "../test/helpers/registry-binary";
@@ -50,6 +51,9 @@ export async function timed(
     return { wall: r.ms, cpu: m === null ? Number.NaN : (Number(m[1]) + Number(m[2])) * 1000, r };
 }
 
+/** What `timed`'s CPU covers: the CLI and the processes it waits for (the language host, the program, the providers). */
+const CLI_CPU = "CPU of pulumi, the language host, the program and the providers";
+
 export const flags = (stack: PulumiStack) => ["--stack", stack.name, "--config-file", stack.configFile, "--non-interactive"];
 
 /** Why the real engine's figures cannot be measured here (undefined when they can). */
@@ -75,19 +79,21 @@ async function withLab<T>(name: string, body: (lab: Lab) => Promise<T>): Promise
 }
 
 async function devStackFigures(add: Add, runs: number): Promise<void> {
-    const first: number[] = [];
-    const noop: number[] = [];
+    const first: { wall: number; cpu: number }[] = [];
+    const noop: { wall: number; cpu: number }[] = [];
     for (let round = 0; round < runs; round++) {
         await withLab("bench-pulumi-dev", async (lab) => {
             const docker = await lab.startDockerd();
             importRegistryImage(docker, lab.dir, DEFAULT_REGISTRY_IMAGE);
             const stack = await PulumiStack.init(lab, "dev", { "registry:tls": "none", "docker:host": docker.host });
-            first.push((await timed(stack, ["up", "--yes", "--skip-preview", ...flags(stack)])).wall);
-            noop.push((await timed(stack, ["up", "--yes", "--expect-no-changes", ...flags(stack)])).wall);
+            first.push(await timed(stack, ["up", "--yes", "--skip-preview", ...flags(stack)]));
+            noop.push(await timed(stack, ["up", "--yes", "--expect-no-changes", ...flags(stack)]));
         });
     }
-    add("pulumi up of the dev stack, first (real engine)", median(first), "ms");
-    add("pulumi up of the dev stack, nothing to do (preview + update)", median(noop), "ms");
+    add("pulumi up of the dev stack, first (real engine)", median(first.map((t) => t.wall)), "ms");
+    add(`  ${CLI_CPU}`, median(first.map((t) => t.cpu)), "ms");
+    add("pulumi up of the dev stack, nothing to do (preview + update)", median(noop.map((t) => t.wall)), "ms");
+    add(`  ${CLI_CPU}`, median(noop.map((t) => t.cpu)), "ms");
 }
 
 async function previewFigures(add: Add, runs: number): Promise<void> {
@@ -124,7 +130,10 @@ async function previewFigures(add: Add, runs: number): Promise<void> {
             }
         }
     });
-    for (const n of sizes) add(`pulumi preview, fresh stack, ${n} function(s)`, median(wall.get(n) as number[]), "ms");
+    for (const n of sizes) {
+        add(`pulumi preview, fresh stack, ${n} function(s)`, median(wall.get(n) as number[]), "ms");
+        add(`  ${CLI_CPU}`, median(cpu.get(n) as number[]), "ms");
+    }
     const perFunction = (m: Map<number, number[]>) => (median(m.get(50) as number[]) - median(m.get(1) as number[])) / 49;
     add("pulumi preview: engine cost per function (1 -> 50), wall", perFunction(wall), "ms/function");
     add("pulumi preview: engine cost per function (1 -> 50), CPU", perFunction(cpu), "ms/function");
@@ -175,10 +184,12 @@ export async function functionsNoOpFigures(add: Add, runs: number): Promise<void
             for (const n of [1, 20, 50]) {
                 const functions = Array.from({ length: n }, (_, i) => ({ service: `fn-${i}`, image: "team/fn:1", envVars: { INDEX: String(i) } }));
                 await stack.setConfig({ "faas:functions": JSON.stringify(functions) });
-                const { previews, deployed, wall, cpu } = await previewUpNoOp(stack, runs);
+                const { previews, previewsCpu, deployed, wall, cpu } = await previewUpNoOp(stack, runs);
                 add(`${prefix}pulumi preview of ${n} new function(s) (${n === 1 ? 0 : n === 20 ? 1 : 20} deployed)`, median(previews), "ms");
+                add(`  ${CLI_CPU}`, median(previewsCpu), "ms");
                 preview.set(n, median(previews));
                 add(`${prefix}pulumi up deploying ${n} function(s) on the real OpenFaaS (from ${n === 1 ? 0 : n === 20 ? 1 : 20})`, deployed.wall, "ms");
+                add(`  ${CLI_CPU}`, deployed.cpu, "ms");
                 add(`${prefix}pulumi up with nothing to do, ${n} function(s)`, median(wall), "ms");
                 add(`${prefix}pulumi up with nothing to do, ${n} function(s), CPU of every process`, median(cpu), "ms");
                 noop.set(n, { wall: median(wall), cpu: median(cpu) });
@@ -192,10 +203,13 @@ export async function functionsNoOpFigures(add: Add, runs: number): Promise<void
             return stack;
         };
         // Before: the version whose functions were dynamic resources (from this repository's history), taken down after.
-        if (oldVersionSkipReason() === undefined) {
-            const before = await stackFigures("fns-before", "before the package (dynamic resource): ", checkoutOldVersion(join(lab.dir, "old-version")));
+        // BENCH_BEFORE=COMMIT compares with another version of this repository's history instead.
+        const beforeVersion = process.env.BENCH_BEFORE ?? DYNAMIC_FUNCTIONS_VERSION;
+        if (oldVersionSkipReason(beforeVersion) === undefined) {
+            const label = process.env.BENCH_BEFORE === undefined ? "before the package (dynamic resource): " : `version ${beforeVersion}: `;
+            const before = await stackFigures("fns-before", label, checkoutOldVersion(join(lab.dir, "old-version"), beforeVersion));
             await timed(before, ["destroy", "--yes", "--skip-preview", ...flags(before)]);
-        } else process.stderr.write(`  the version before the package SKIPPED: ${oldVersionSkipReason()}\n`);
+        } else process.stderr.write(`  the version before SKIPPED: ${oldVersionSkipReason(beforeVersion)}\n`);
         const stack = await stackFigures("fns", "");
         // The same functions through the faasreg package (provider/), on the same gateway and registry, the stack's taken off first.
         await stack.setConfig({ "faas:functions": "[]" });
@@ -205,9 +219,17 @@ export async function functionsNoOpFigures(add: Add, runs: number): Promise<void
 }
 
 /** `runs` previews of the stack's new declaration, the up that deploys it, then `runs` no-op ups (wall and CPU). */
-async function previewUpNoOp(stack: PulumiStack, runs: number): Promise<{ previews: number[]; deployed: { wall: number }; wall: number[]; cpu: number[] }> {
+async function previewUpNoOp(
+    stack: PulumiStack,
+    runs: number,
+): Promise<{ previews: number[]; previewsCpu: number[]; deployed: { wall: number; cpu: number }; wall: number[]; cpu: number[] }> {
     const previews: number[] = [];
-    for (let round = 0; round < runs; round++) previews.push((await timed(stack, ["preview", ...flags(stack)])).wall);
+    const previewsCpu: number[] = [];
+    for (let round = 0; round < runs; round++) {
+        const t = await timed(stack, ["preview", ...flags(stack)]);
+        previews.push(t.wall);
+        previewsCpu.push(t.cpu);
+    }
     const deployed = await timed(stack, ["up", "--yes", "--skip-preview", ...flags(stack)]);
     const wall: number[] = [];
     const cpu: number[] = [];
@@ -216,7 +238,7 @@ async function previewUpNoOp(stack: PulumiStack, runs: number): Promise<{ previe
         wall.push(t.wall);
         cpu.push(t.cpu);
     }
-    return { previews, deployed, wall, cpu };
+    return { previews, previewsCpu, deployed, wall, cpu };
 }
 
 /**
@@ -251,9 +273,11 @@ async function packageFigures(
     const bytes = new Map<number, number>();
     for (const n of [1, 20, 50]) {
         await stack.setConfig({ count: String(n) });
-        const { previews, deployed, wall, cpu } = await previewUpNoOp(stack, runs);
+        const { previews, previewsCpu, deployed, wall, cpu } = await previewUpNoOp(stack, runs);
         add(`package: pulumi preview of ${n} new function(s) (${n === 1 ? 0 : n === 20 ? 1 : 20} deployed)`, median(previews), "ms");
+        add(`  ${CLI_CPU}`, median(previewsCpu), "ms");
         add(`package: pulumi up deploying ${n} function(s) on the real OpenFaaS (from ${n === 1 ? 0 : n === 20 ? 1 : 20})`, deployed.wall, "ms");
+        add(`  ${CLI_CPU}`, deployed.cpu, "ms");
         add(`package: pulumi up with nothing to do, ${n} function(s)`, median(wall), "ms");
         add(`package: pulumi up with nothing to do, ${n} function(s), CPU of every process`, median(cpu), "ms");
         preview.set(n, median(previews));
@@ -275,10 +299,12 @@ async function swarmNoOpFigure(add: Add, runs: number): Promise<void> {
         const certificate = makeCaSignedCertificate([host]);
         const stack = await PulumiStack.init(swarm.lab, "sw", swarm.certificateConfig(certificate), SECRET_KEYS);
         const first = await timed(stack, ["up", "--yes", "--skip-preview", ...flags(stack)]);
-        const noop: number[] = [];
-        for (let round = 0; round < runs; round++) noop.push((await timed(stack, ["up", "--yes", "--expect-no-changes", ...flags(stack)])).wall);
+        const noop: { wall: number; cpu: number }[] = [];
+        for (let round = 0; round < runs; round++) noop.push(await timed(stack, ["up", "--yes", "--expect-no-changes", ...flags(stack)]));
         add("pulumi up of the swarm-mode stack (3 replicas, front, Redis), first", first.wall, "ms");
-        add("pulumi up of the swarm-mode stack, nothing to do", median(noop), "ms");
+        add(`  ${CLI_CPU}`, first.cpu, "ms");
+        add("pulumi up of the swarm-mode stack, nothing to do", median(noop.map((t) => t.wall)), "ms");
+        add(`  ${CLI_CPU}`, median(noop.map((t) => t.cpu)), "ms");
     } finally {
         await swarm.stop();
     }

@@ -16,14 +16,17 @@ export const registrySwarmSkipReason = swarmLabSkipReason;
 
 type Add = (figure: string, value: number, unit: string, goal?: string) => void;
 
+/** Wall times, and the machine's CPU meanwhile (the lab's engine, the front, the replicas, the kernel's network), in ms. */
+type Samples = { push: number[]; pull: number[]; pushCpu: number[]; pullCpu: number[] };
+
 /**
  * `runs` rounds of: scale the registry to 1, then 3 replicas (interleaved, so the machine's drift falls on both
  * alike), each time push a 20 MB layer and pull it once. Returns the samples and the last image pushed.
  */
 async function pushPullRounds(swarm: SwarmRegistryLab, id: string, runs: number, tag: string) {
-    const samples = new Map<number, { push: number[]; pull: number[] }>([
-        [1, { push: [], pull: [] }],
-        [3, { push: [], pull: [] }],
+    const samples = new Map<number, Samples>([
+        [1, { push: [], pull: [], pushCpu: [], pullCpu: [] }],
+        [3, { push: [], pull: [], pushCpu: [], pullCpu: [] }],
     ]);
     let last = "";
     for (let round = 0; round < runs; round++) {
@@ -35,6 +38,8 @@ async function pushPullRounds(swarm: SwarmRegistryLab, id: string, runs: number,
             if (!pulled.ok) throw new Error(`pull failed: ${pulled.out}`);
             samples.get(replicas)?.push.push(pushed.pushMs);
             samples.get(replicas)?.pull.push(pulled.ms);
+            samples.get(replicas)?.pushCpu.push(pushed.pushCpuMs);
+            samples.get(replicas)?.pullCpu.push(pulled.cpuMs);
             last = pushed.ref;
         }
     }
@@ -52,9 +57,11 @@ export async function registrySwarmFigures(add: Add, runs: number): Promise<void
         swarm.docker.must(["login", HOST, "-u", "ci", "--password-stdin"], deployed.password);
         const { samples, last } = await pushPullRounds(swarm, id, runs, "r");
         for (const replicas of [1, 3]) {
-            const s = samples.get(replicas) as { push: number[]; pull: number[] };
+            const s = samples.get(replicas) as Samples;
             add(`Swarm registry: push of a 20 MB layer through the front, ${replicas} replica${replicas > 1 ? "s" : ""}`, median(s.push), "ms");
+            add("  CPU of the machine during that push", median(s.pushCpu), "ms");
             add(`Swarm registry: pull of a 20 MB layer through the front, ${replicas} replica${replicas > 1 ? "s" : ""}`, median(s.pull), "ms");
+            add("  CPU of the machine during that pull", median(s.pullCpu), "ms");
         }
         const lost = await swarm.pullsDuring(last, 30, async () => {
             await forceUpdate(swarm.docker, id);
@@ -94,10 +101,12 @@ export async function registrySwarmNodesFigures(add: Add, runs: number, withMini
             swarm.docker.must(["login", HOST, "-u", "ci", "--password-stdin"], deployed.password);
             const { samples, last } = await pushPullRounds(swarm, id, runs, "n");
             for (const replicas of [1, 3]) {
-                const s = samples.get(replicas) as { push: number[]; pull: number[] };
+                const s = samples.get(replicas) as Samples;
                 const where = replicas === 1 ? "1 replica" : "3 replicas on 3 nodes";
                 add(`Swarm of 3 nodes, ${storage}: push of a 20 MB layer through the front, ${where}`, median(s.push), "ms");
+                add("  CPU of the machine during that push", median(s.pushCpu), "ms");
                 add(`Swarm of 3 nodes, ${storage}: pull of a 20 MB layer through the front, ${where}`, median(s.pull), "ms");
+                add("  CPU of the machine during that pull", median(s.pullCpu), "ms");
             }
             if (storage !== "shared path") continue;
             // A worker lost while pulls run, once (it takes a node).

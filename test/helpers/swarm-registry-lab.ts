@@ -8,6 +8,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
+import { machineCpuMs } from "../../bench/measure";
 import { importCaddyImage, importRedisImage, SWARM_DEBS, unpackDebs } from "./deb-images";
 import { tarOf } from "./images";
 import { type DockerEngine, Lab, LAB_ADDRESS, labSkipReason, waitFor } from "./lab";
@@ -314,13 +315,16 @@ export class SwarmRegistryLab {
     }
 
     /** An image with one layer of `bytes` random bytes, pushed as HOST/REPO:TAG; the local copy is removed. */
-    pushRandomImage(repo: string, bytes: number): { ref: string; pushMs: number } {
+    /** `pushCpuMs`: the machine's CPU during the push (bench/measure.ts). */
+    pushRandomImage(repo: string, bytes: number): { ref: string; pushMs: number; pushCpuMs: number } {
         const ref = this.randomImage(repo, bytes);
+        const cpu = machineCpuMs();
         const started = Date.now();
         this.docker.must(["push", ref]);
         const pushMs = Date.now() - started;
+        const pushCpuMs = machineCpuMs() - cpu;
         this.docker.must(["rmi", "-f", ref]);
-        return { ref, pushMs };
+        return { ref, pushMs, pushCpuMs };
     }
 
     /** A local image of one random layer, named HOST/REPO:1, not pushed; returns its name. */
@@ -333,12 +337,13 @@ export class SwarmRegistryLab {
         return ref;
     }
 
-    /** One pull of `ref` with nothing cached: ok, and how long it took. */
-    pullOnce(ref: string): { ok: boolean; ms: number; out: string } {
+    /** One pull of `ref` with nothing cached: ok, how long it took, and the machine's CPU meanwhile. */
+    pullOnce(ref: string): { ok: boolean; ms: number; cpuMs: number; out: string } {
         this.docker.cli(["rmi", "-f", ref]);
+        const cpu = machineCpuMs();
         const started = Date.now();
         const r = this.docker.cli(["pull", "-q", ref]);
-        return { ok: r.status === 0, ms: Date.now() - started, out: r.out.trim().split("\n").pop() ?? "" };
+        return { ok: r.status === 0, ms: Date.now() - started, cpuMs: machineCpuMs() - cpu, out: r.out.trim().split("\n").pop() ?? "" };
     }
 
     /** `count` pulls one after another, in the background of `during` (which runs once the loop has started). */
