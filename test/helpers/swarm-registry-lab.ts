@@ -314,8 +314,10 @@ export class SwarmRegistryLab {
         return this.lab.exec([process.execPath, PROBE], { input: JSON.stringify(input), timeoutMs: 120_000 });
     }
 
-    /** An image with one layer of `bytes` random bytes, pushed as HOST/REPO:TAG; the local copy is removed. */
-    /** `pushCpuMs`: the machine's CPU during the push (bench/measure.ts). */
+    /**
+     * An image with one layer of `bytes` random bytes, pushed as HOST/REPO:TAG; the local copy is removed. `pushCpuMs`:
+     * the machine's CPU during the push (bench/measure.ts).
+     */
     pushRandomImage(repo: string, bytes: number): { ref: string; pushMs: number; pushCpuMs: number } {
         const ref = this.randomImage(repo, bytes);
         const cpu = machineCpuMs();
