@@ -1,6 +1,6 @@
 import { registryEndpoint } from "../components/registry/endpoint";
 import { isLoopback, validateRegistryArgs } from "../components/registry/validate";
-import { type DockerConnection, type PrivateRegistryArgs, type StorageArgs, SWARM_SETTINGS, type TlsArgs } from "../components/registry/args";
+import { type DockerConnection, type PrivateRegistryArgs, type StorageArgs, type SwarmArgs, SWARM_SETTINGS, type TlsArgs } from "../components/registry/args";
 import { validateFunctionArgs, checkGatewayUrl } from "../components/faas/validate";
 import { parseImageRef } from "../components/faas/image";
 import { DEPLOYMENT_FIELD_NAMES, type DeploymentFields } from "../components/faas/args";
@@ -272,7 +272,9 @@ export function parseStackConfig(source: ConfigSource): ParseResult {
         spread: r.boolean("registry:spread"),
         encryptOverlay: r.raw("registry:encryptOverlay") === undefined ? undefined : r.boolean("registry:encryptOverlay"),
         redis: r.string("registry:redis"),
+        front: r.raw("registry:front") === undefined ? undefined : (r.string("registry:front") as SwarmArgs["front"]),
         frontImage: r.raw("registry:frontImage") === undefined ? undefined : r.string("registry:frontImage"),
+        natImage: r.raw("registry:natImage") === undefined ? undefined : r.string("registry:natImage"),
         redisImage: r.raw("registry:redisImage") === undefined ? undefined : r.string("registry:redisImage"),
     };
     const swarmGiven = Object.fromEntries(SWARM_SETTINGS.filter((k) => swarm[k] !== undefined).map((k) => [k, swarm[k]]));

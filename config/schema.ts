@@ -7,6 +7,7 @@ import {
     DEFAULT_BCRYPT_COST,
     DEFAULT_FRONT_IMAGE,
     DEFAULT_HTTPS_PORT,
+    DEFAULT_NAT_IMAGE,
     DEFAULT_PORT,
     DEFAULT_REDIS_IMAGE,
     DEFAULT_REGISTRY_IMAGE,
@@ -192,6 +193,21 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
         secret: "no",
         description:
             "With mode swarm: the blob-descriptor cache shared by the replicas. service (a Redis service declared by the stack, allkeys-lru, 256 MB) or HOST:PORT of your own Redis. Unset: each replica caches in memory.",
+    },
+    {
+        key: "registry:front",
+        type: "string",
+        default: "caddy",
+        secret: "no",
+        description:
+            'With mode swarm: caddy (Caddy terminates TLS, Let\'s Encrypt or registry:certificate, and proxies each request) or nat (the kernel forwards each connection to a replica, which terminates TLS with registry:certificate: no process copies the bytes; see README, "Outgrowing one VM").',
+    },
+    {
+        key: "registry:natImage",
+        type: "string",
+        default: DEFAULT_NAT_IMAGE,
+        secret: "no",
+        description: "With mode swarm and front nat: the front's image (a shell, busybox's nslookup, awk and sort, and iptables-restore).",
     },
     {
         key: "registry:frontImage",

@@ -5,6 +5,7 @@ import { DEFAULT_GATEWAY_USERNAME, DEFAULT_NETWORK, DEFAULT_READINESS_TIMEOUT_SE
 import {
     DEFAULT_BCRYPT_COST,
     DEFAULT_FRONT_IMAGE,
+    DEFAULT_NAT_IMAGE,
     DEFAULT_HTTPS_PORT,
     DEFAULT_PORT,
     DEFAULT_REDIS_IMAGE,
@@ -233,7 +234,19 @@ const REGISTRY_TYPES: Record<string, { description: string; properties: Record<s
                 description:
                     'The blob-descriptor cache: "service" (a Redis service declared beside the registry) or the `HOST:PORT` of yours. Unset: in memory, per replica.',
             },
-            frontImage: { type: "string", description: "The front's image (Caddy 2).", default: DEFAULT_FRONT_IMAGE },
+            front: {
+                type: "string",
+                description:
+                    'What stands on the published port: "caddy" (Caddy terminates TLS, Let\'s Encrypt or the given certificate, and proxies ' +
+                    'each request) or "nat" (the kernel forwards each connection to a replica, which terminates TLS with the given ' +
+                    "certificate: no process copies the bytes). Unset: caddy.",
+            },
+            frontImage: { type: "string", description: 'The front\'s image (Caddy 2) with `front` "caddy".', default: DEFAULT_FRONT_IMAGE },
+            // No schema default: the SDKs would send it, and a NAT image without `front` "nat" is refused.
+            natImage: {
+                type: "string",
+                description: `The front's image with \`front\` "nat": a shell, busybox's nslookup, awk and sort, and iptables-restore. Unset: \`${DEFAULT_NAT_IMAGE}\`.`,
+            },
             // No schema default: the SDKs would send it, and a Redis image without `redis` "service" is refused.
             redisImage: { type: "string", description: `The Redis image for \`redis\` "service". Unset: \`${DEFAULT_REDIS_IMAGE}\`.` },
             encryptOverlay: {

@@ -321,6 +321,20 @@ export const BAD_INPUT: Case[] = [
     ],
     ["a relative shared path", { ...LE, "registry:mode": "swarm", "registry:sharedPath": "srv/registry" }, "registry:sharedPath", /absolute host path/],
     ["a Redis address without a port", { ...LE, "registry:mode": "swarm", "registry:redis": "redis.internal" }, "registry:redis", /HOST:PORT/],
+    ["an unknown front", { ...LE, "registry:mode": "swarm", "registry:front": "haproxy" }, "registry:front", /must be "caddy" .* or "nat" .*, got "haproxy"/],
+    [
+        "the NAT front with Let's Encrypt",
+        { ...LE, "registry:mode": "swarm", "registry:front": "nat" },
+        "registry:front",
+        /is "nat", but tls is "letsencrypt": .*Set tls "certificate"/,
+    ],
+    [
+        "a Caddy image for the NAT front",
+        CERT({ "registry:certificateRoot": PRIVATE.ca, "registry:mode": "swarm", "registry:front": "nat", "registry:frontImage": "caddy:2.9" }),
+        "registry:frontImage",
+        /is set but front is "nat": .*natImage/,
+    ],
+    ["a NAT image without the NAT front", { ...LE, "registry:mode": "swarm", "registry:natImage": "alpine:3" }, "registry:natImage", /is set but front is not "nat"/],
     // faas:backend kubernetes: the cluster's kubeconfig, and the namespace of the pull secret.
     [
         "kubernetes without a kubeconfig",

@@ -368,7 +368,7 @@ describe("the faasreg package's registry component (faasreg:registry:PrivateRegi
             users: [{ username: "ci" }],
         };
         await expect(constructRegistry("registry", { ...swarmArgs, mode: "swarm", swarm: { replica: 3, encryptOverlay: "no" } }, {})).rejects.toThrow(
-            /- swarm: has unknown key\(s\) replica \(did you mean replicas\?\): allowed are replicas, sharedPath, spread, redis, frontImage, redisImage, encryptOverlay\n {2}- swarm\.encryptOverlay: must be true or false, got "no"/,
+            /- swarm: has unknown key\(s\) replica \(did you mean replicas\?\): allowed are replicas, sharedPath, spread, redis, front, frontImage, natImage, redisImage, encryptOverlay\n {2}- swarm\.encryptOverlay: must be true or false, got "no"/,
         );
         await expect(refused({ users: [{ username: "ci" }] })).rejects.toThrow(`${where}: tls is required`);
         // The program's docker:sshOpts, read when the registry has no docker input, is checked as the stack checks it.

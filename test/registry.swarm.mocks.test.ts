@@ -3,7 +3,9 @@
 import { describe, expect, it } from "vitest";
 import { FRONT_PATHS } from "../components/registry/front-config";
 import { CONTAINER_PATHS } from "../components/registry/registry-config";
-import { REGISTRY_TASK_COMMAND, SWARM_SECRET_FILES, swarmNames } from "../components/registry/swarm";
+import { DEFAULT_NAT_IMAGE } from "../components/registry/args";
+import { natFrontCommand, REPLICA_STOP_PAUSE_SECONDS } from "../components/registry/nat-front";
+import { NAT_REGISTRY_TASK_COMMAND, REGISTRY_TASK_COMMAND, SWARM_SECRET_FILES, swarmNames } from "../components/registry/swarm";
 import {
     fakeRandom,
     findResource,
@@ -164,6 +166,44 @@ describe("registry:mode swarm under mocks", () => {
         expect(caddy.apps.tls.certificates.load_files).toEqual([{ certificate: FRONT_PATHS.certificate, key: FRONT_PATHS.privateKey, tags: ["faasreg"] }]);
         expect(caddy.apps.tls.automation).toBeUndefined();
         expect(decode(byName(recorded, CONFIG, "registry-front-certificate").inputs.data)).toBe(cert);
+    });
+
+    it("with registry:front nat, the replicas terminate TLS and the front is the kernel's NAT in its own namespace", async () => {
+        const { recorded } = await evaluateStack({ ...SWARM_CERT, "registry:front": "nat" }, { secretKeys });
+        const service = unwrap(byName(recorded, SERVICE, "registry-service").inputs) as Json;
+        const c = service.taskSpec.containerSpec;
+        expect(c.commands).toEqual(NAT_REGISTRY_TASK_COMMAND);
+        expect(c.healthcheck.tests).toEqual(["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:5001/debug/health"]);
+        // The pause before the registry drains comes on top of the drain and its margin.
+        expect(c.stopGracePeriod).toBe(`${15 + REPLICA_STOP_PAUSE_SECONDS}s`);
+        const config = JSON.parse(decode(byName(recorded, CONFIG, "registry-config").inputs.data));
+        expect(config.http.tls).toEqual({ certificate: CONTAINER_PATHS.certificate, key: CONTAINER_PATHS.privateKey });
+        // The health check's endpoint: the debug server, on loopback only.
+        expect(config.http.debug).toEqual({ addr: "127.0.0.1:5001" });
+        // The certificate is a Swarm config, the key a Swarm secret (secret in state), both on every replica.
+        expect(decode(byName(recorded, CONFIG, "registry-certificate").inputs.data)).toBe(cert);
+        const keySecret = byName(recorded, SECRET, "registry-key");
+        expect(isSecretWrapped(keySecret.inputs.data)).toBe(true);
+        expect(decode(keySecret.inputs.data)).toBe(key);
+        expect(c.secrets.map((x: { fileName: string }) => x.fileName)).toContain(CONTAINER_PATHS.privateKey);
+        expect(c.configs.map((x: { fileName: string }) => x.fileName)).toEqual([CONTAINER_PATHS.config, CONTAINER_PATHS.certificate]);
+
+        const front = unwrap(byName(recorded, SERVICE, "registry-front").inputs) as Json;
+        const f = front.taskSpec.containerSpec;
+        expect(f.image).toBe(`${DEFAULT_NAT_IMAGE}@${MOCK_DIGEST}`);
+        expect(f.capAdds).toEqual(["CAP_NET_ADMIN"]);
+        expect(f.sysctl).toEqual({ "net.ipv4.ip_forward": "1" });
+        expect(f.commands).toEqual(natFrontCommand({ service: "faas-registry-test-registry", port: 5000 }));
+        expect(f.commands[2]).toContain("nslookup -type=a tasks.faas-registry-test-registry");
+        expect(f.configs).toBeUndefined();
+        expect(f.secrets).toBeUndefined();
+        expect(front.endpointSpec.ports).toEqual([{ targetPort: 443, publishedPort: 443, publishMode: "host", protocol: "tcp" }]);
+        expect(front.taskSpec.placement).toEqual({ constraints: [`node.id==${MOCK_NODE_ID}`], platforms: [MOCK_PLATFORM] });
+        // No Caddy: no front config, no front key.
+        expect(recorded.some((r) => r.name === "registry-front-config" || r.name === "registry-front-key")).toBe(false);
+        // The key is in no other input.
+        const text = JSON.stringify(recorded.filter((r) => r.type !== SECRET).map((r) => r.inputs));
+        expect(text.includes(key.trim().split("\n")[1])).toBe(false);
     });
 
     it("with letsencrypt, the front orders the certificate (TLS-ALPN only) into its own volume; Redis as an allkeys-lru service", async () => {

@@ -98,6 +98,12 @@ export type StorageArgs =
 
 /** The front proxy of `mode: "swarm"`: Caddy, which terminates TLS (and does ACME itself) for every replica. */
 export const DEFAULT_FRONT_IMAGE = "caddy:2.10.2";
+/**
+ * The image of `swarm.front: "nat"`: any image with a POSIX shell, busybox's `nslookup`, `awk` and `sort`, and
+ * `iptables-restore`. No official image is made for that alone; the Docker image's dind variant is official,
+ * maintained, and carries all of them (it is large, about 130 MB compressed, and pulled once per node).
+ */
+export const DEFAULT_NAT_IMAGE = "docker:27.5.1-dind";
 /** The blob-descriptor cache of `mode: "swarm"` with `redis: "service"`. */
 export const DEFAULT_REDIS_IMAGE = "redis:7.4.2";
 export const DEFAULT_REPLICAS = 2;
@@ -121,8 +127,21 @@ export interface SwarmArgs {
     spread?: boolean;
     /** The blob-descriptor cache: "service" (a Redis service the stack declares) or "HOST:PORT" of your own. Unset: in memory, per replica. */
     redis?: string;
-    /** The front's image (Caddy 2). Defaults to `caddy:2.10.2`. */
+    /**
+     * What stands in front of the replicas on the published port:
+     * - "caddy" (the default): Caddy terminates TLS (a given certificate, or Let's Encrypt for every replica) and
+     *   proxies each request to a replica over HTTP; a request to a replica that stopped is retried on another.
+     * - "nat": the kernel forwards each TCP connection to a replica (iptables DNAT, round robin) and the replicas
+     *   terminate TLS themselves with the given certificate: no process copies the bytes, so a pull costs about
+     *   what it costs direct (Caddy's front: about 40 % more, docs/performance.md). `tls.mode` "certificate"
+     *   only (Let's Encrypt needs one ACME client: the Caddy front); the front task gets NET_ADMIN in its own
+     *   network namespace, and the replicas see the front's address as every client's.
+     */
+    front?: "caddy" | "nat";
+    /** The front's image (Caddy 2) with `front` "caddy". Defaults to `caddy:2.10.2`. */
     frontImage?: string;
+    /** The front's image with `front` "nat": a shell, busybox's nslookup, awk and sort, and iptables. Defaults to `docker:27.5.1-dind`. */
+    natImage?: string;
     /** The Redis image for `redis: "service"`. Defaults to `redis:7.4.2`. */
     redisImage?: string;
     /**
@@ -141,7 +160,9 @@ export const SWARM_SETTINGS = [
     "sharedPath",
     "spread",
     "redis",
+    "front",
     "frontImage",
+    "natImage",
     "redisImage",
     "encryptOverlay",
 ] as const satisfies readonly (keyof SwarmArgs)[];

@@ -17,7 +17,7 @@ import {
 } from "./args";
 import { registryEndpoint } from "./endpoint";
 import { renderHtpasswd } from "./htpasswd";
-import { CONTAINER_PATHS, renderRegistryConfig } from "./registry-config";
+import { CONTAINER_PATHS, healthPort, renderRegistryConfig } from "./registry-config";
 import { ArgumentError, checkPassword, validateRegistryArgs } from "./validate";
 import { type SwarmRegistry, declareSwarmRegistry, redisAddress, swarmSettings } from "./swarm";
 
@@ -127,12 +127,15 @@ export class PrivateRegistry extends pulumi.ComponentResource {
         let readyAfter: pulumi.Resource[];
         let readyTriggers: pulumi.Input<string>[];
         if (args.mode === "swarm") {
-            // The front terminates TLS; the replicas speak HTTP on the overlay network, read the HTTP secret
-            // (and S3 key) from Swarm secrets, and drain before they stop.
+            // Caddy's front terminates TLS and the replicas speak HTTP on the overlay network; behind the NAT
+            // front the replicas terminate TLS. They read the HTTP secret (and S3 key) from Swarm secrets, and
+            // drain before they stop.
             const settings = swarmSettings(args);
             const registryConfig = pulumi.output(
                 renderRegistryConfig({
-                    tls: { mode: "none" },
+                    tls: { mode: settings.front === "nat" ? "certificate" : "none" },
+                    // Behind the NAT front the replica speaks TLS only: its health check reads the debug server on loopback.
+                    ...(settings.front === "nat" ? { debugAddress: `127.0.0.1:${healthPort(port)}` } : {}),
                     storage: storage.driver === "s3" ? { ...storage, secretKey: undefined } : storage,
                     port,
                     realm: endpoint.server,

@@ -6,6 +6,7 @@ import { dnsLabel } from "../names";
 import {
     ACME_DIRECTORIES,
     DEFAULT_FRONT_IMAGE,
+    DEFAULT_NAT_IMAGE,
     DEFAULT_REDIS_IMAGE,
     DEFAULT_REGISTRY_IMAGE,
     DEFAULT_REPLICAS,
@@ -15,7 +16,8 @@ import {
     type SwarmArgs,
 } from "./args";
 import { FRONT_GRACE_SECONDS, FRONT_PATHS, type FrontTls, renderFrontConfig } from "./front-config";
-import { CONTAINER_PATHS } from "./registry-config";
+import { NAT_REFRESH_SECONDS, natFrontCommand, pausedStopCommand, REPLICA_STOP_PAUSE_SECONDS } from "./nat-front";
+import { CONTAINER_PATHS, healthPort } from "./registry-config";
 import { PinnedImage, SwarmGate } from "./package";
 
 export { SWARM_CHECK_SCRIPT } from "./swarm-gate";
@@ -32,17 +34,15 @@ export const SWARM_SECRET_FILES = {
  * is readable by anyone who can inspect the service. So the task's shell reads both from Swarm secrets
  * into its own environment just before it becomes the registry: they are in no spec and no state.
  */
-export const REGISTRY_TASK_COMMAND = [
-    "/bin/sh",
-    "-c",
-    [
-        "set -e",
-        `REGISTRY_HTTP_SECRET="$(cat ${SWARM_SECRET_FILES.httpSecret})"`,
-        "export REGISTRY_HTTP_SECRET",
-        `if [ -f ${SWARM_SECRET_FILES.s3SecretKey} ]; then REGISTRY_STORAGE_S3_SECRETKEY="$(cat ${SWARM_SECRET_FILES.s3SecretKey})"; export REGISTRY_STORAGE_S3_SECRETKEY; fi`,
-        `exec registry serve ${CONTAINER_PATHS.config}`,
-    ].join("\n"),
+const READ_SECRETS = [
+    "set -e",
+    `REGISTRY_HTTP_SECRET="$(cat ${SWARM_SECRET_FILES.httpSecret})"`,
+    "export REGISTRY_HTTP_SECRET",
+    `if [ -f ${SWARM_SECRET_FILES.s3SecretKey} ]; then REGISTRY_STORAGE_S3_SECRETKEY="$(cat ${SWARM_SECRET_FILES.s3SecretKey})"; export REGISTRY_STORAGE_S3_SECRETKEY; fi`,
 ];
+export const REGISTRY_TASK_COMMAND = ["/bin/sh", "-c", [...READ_SECRETS, `exec registry serve ${CONTAINER_PATHS.config}`].join("\n")];
+/** With `front: "nat"`: the same, and a pause between SIGTERM and the registry's drain (nat-front.ts). */
+export const NAT_REGISTRY_TASK_COMMAND = pausedStopCommand(READ_SECRETS, `registry serve ${CONTAINER_PATHS.config}`);
 
 export interface SwarmRegistryInputs {
     /** `${project}-${stack}-${name}`: the prefix of every Swarm object's name. */
@@ -74,10 +74,17 @@ export interface SwarmRegistry {
 }
 
 /** The effective Swarm settings (defaults applied). */
-export function swarmSettings(args: PrivateRegistryArgs): Required<Pick<SwarmArgs, "replicas" | "spread" | "frontImage">> & SwarmArgs {
+export function swarmSettings(args: PrivateRegistryArgs): Required<Pick<SwarmArgs, "replicas" | "spread" | "frontImage" | "front" | "natImage">> & SwarmArgs {
     const swarm = args.swarm ?? {};
     const shared = args.storage?.driver === "s3" || swarm.sharedPath !== undefined;
-    return { ...swarm, replicas: swarm.replicas ?? DEFAULT_REPLICAS, spread: swarm.spread ?? shared, frontImage: swarm.frontImage ?? DEFAULT_FRONT_IMAGE };
+    return {
+        ...swarm,
+        replicas: swarm.replicas ?? DEFAULT_REPLICAS,
+        spread: swarm.spread ?? shared,
+        front: swarm.front ?? "caddy",
+        frontImage: swarm.frontImage ?? DEFAULT_FRONT_IMAGE,
+        natImage: swarm.natImage ?? DEFAULT_NAT_IMAGE,
+    };
 }
 
 /** Swarm's limits on object names: configs and secrets at most 64 characters; services are DNS labels (63). */
@@ -141,7 +148,7 @@ export function declareSwarmRegistry(parent: pulumi.Resource, name: string, o: S
     const names = swarmNames(o.prefix);
     const images = {
         registry: o.args.image ?? DEFAULT_REGISTRY_IMAGE,
-        front: settings.frontImage,
+        front: settings.front === "nat" ? settings.natImage : settings.frontImage,
         ...(settings.redis === "service" ? { redis: settings.redisImage ?? DEFAULT_REDIS_IMAGE } : {}),
     };
     // With a named volume the images live on the gate's node: the gate refuses to move them onto an empty volume.
@@ -193,15 +200,18 @@ export function declareSwarmRegistry(parent: pulumi.Resource, name: string, o: S
         placement: placement(images.registry, settings.spread),
         replicas: settings.replicas,
         sharedPath: settings.sharedPath,
+        nat: settings.front === "nat",
     });
-    const front = declareFront({ parent, dependsOn: [gate, registry] }, name, {
+    const frontInputs = {
         ...o,
         service: names.service,
         image: computed(pin(images.front).reference),
         network,
         files,
         placement: placement(images.front, false),
-    });
+    };
+    const frontOpts = { parent, dependsOn: [gate, registry] };
+    const front = settings.front === "nat" ? declareNatFront(frontOpts, name, frontInputs) : declareFront(frontOpts, name, frontInputs);
 
     const revision = pulumi
         .all([...files.names, pin(images.registry).reference, pin(images.front).reference, String(settings.replicas)])
@@ -335,14 +345,24 @@ function declareRedis(opts: pulumi.CustomResourceOptions, name: string, s: Servi
 function declareRegistryService(
     opts: pulumi.CustomResourceOptions,
     name: string,
-    s: Omit<ServiceInputs, "name"> & SwarmRegistryInputs & { service: string; files: SwarmFiles; replicas: number; sharedPath?: string },
+    s: Omit<ServiceInputs, "name"> & SwarmRegistryInputs & { service: string; files: SwarmFiles; replicas: number; sharedPath?: string; nat: boolean },
 ): docker.Service {
     const config = s.files.config("config", s.registryConfig);
+    const configs: docker.types.input.ServiceTaskSpecContainerSpecConfig[] = [
+        { configId: config.id, configName: config.name, fileName: CONTAINER_PATHS.config, fileMode: 0o444 },
+    ];
     const secrets = [
         secretMount(s.files.secret("htpasswd", s.htpasswd), CONTAINER_PATHS.htpasswd),
         secretMount(s.files.secret("http-secret", s.httpSecret), SWARM_SECRET_FILES.httpSecret),
         ...(s.s3SecretKey === undefined ? [] : [secretMount(s.files.secret("s3-secret-key", s.s3SecretKey), SWARM_SECRET_FILES.s3SecretKey)]),
     ];
+    const tls = s.args.tls;
+    // With the NAT front every replica terminates TLS: the given certificate and its key, where the config names them.
+    if (s.nat && tls.mode === "certificate") {
+        const certificate = s.files.config("certificate", pulumi.output(tls.certificate));
+        configs.push({ configId: certificate.id, configName: certificate.name, fileName: CONTAINER_PATHS.certificate, fileMode: 0o444 });
+        secrets.push(secretMount(s.files.secret("key", pulumi.output(tls.privateKey)), CONTAINER_PATHS.privateKey));
+    }
     const mounts: docker.types.input.ServiceTaskSpecContainerSpecMount[] = [];
     if (s.args.storage?.driver !== "s3") {
         if (s.sharedPath !== undefined) {
@@ -359,20 +379,25 @@ function declareRegistryService(
             taskSpec: {
                 containerSpec: {
                     image: s.image,
-                    commands: REGISTRY_TASK_COMMAND,
-                    configs: [{ configId: config.id, configName: config.name, fileName: CONTAINER_PATHS.config, fileMode: 0o444 }],
+                    commands: s.nat ? NAT_REGISTRY_TASK_COMMAND : REGISTRY_TASK_COMMAND,
+                    configs,
                     secrets,
                     mounts,
-                    // A task joins the front's DNS answers only once healthy; a stopping one drains first.
+                    // A task joins the front's DNS answers only once healthy; a stopping one drains first. Behind the
+                    // NAT front the replica's port speaks TLS only, and busybox's own TLS client (wget in a busybox
+                    // image) cannot talk to Go's (no signature_algorithms: measured): the check reads the same health
+                    // (the storage driver's) from the registry's debug server, on loopback inside the task.
                     healthcheck: {
-                        tests: ["CMD", "wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${s.port}/`],
+                        tests: s.nat
+                            ? ["CMD", "wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${healthPort(s.port)}/debug/health`]
+                            : ["CMD", "wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${s.port}/`],
                         interval: "2s",
                         timeout: "2s",
                         retries: 3,
                         startPeriod: "5s",
                     },
                     init: false,
-                    stopGracePeriod: `${DRAIN_TIMEOUT_SECONDS + 5}s`,
+                    stopGracePeriod: `${DRAIN_TIMEOUT_SECONDS + 5 + (s.nat ? REPLICA_STOP_PAUSE_SECONDS : 0)}s`,
                     labels: [{ label: "org.opencontainers.image.title", value: "faasreg private registry" }],
                 },
                 networksAdvanceds: [{ id: s.network.id }],
@@ -451,6 +476,46 @@ function declareFront(
             mode: { replicated: { replicas: 1 } },
             // Host mode: plain DNAT on the node, no routing mesh (which needs IPVS). One task holds the port,
             // so an update stops the old front first: a front update is a short outage (registry updates are not).
+            endpointSpec: { mode: "dnsrr", ports: [{ targetPort: 443, publishedPort: s.publishedPort, publishMode: "host", protocol: "tcp" }] },
+            updateConfig: { parallelism: 1, order: "stop-first", failureAction: "rollback" },
+            convergeConfig: { delay: "2s", timeout: "5m" },
+            labels: [stackLabel()],
+        },
+        serviceOptions(opts),
+    );
+}
+
+/**
+ * `front: "nat"`: a task whose network namespace forwards the published port's connections to the replicas
+ * (nat-front.ts). NET_ADMIN and ip_forward are its own namespace's: they change nothing on the node. Like
+ * Caddy's front it holds the node's port 443 in host mode, so an update stops it first (a short outage).
+ */
+function declareNatFront(
+    opts: pulumi.CustomResourceOptions,
+    name: string,
+    s: Omit<ServiceInputs, "name"> & SwarmRegistryInputs & { service: string },
+): docker.Service {
+    return new docker.Service(
+        `${name}-front`,
+        {
+            name: `${s.service}-front`,
+            taskSpec: {
+                containerSpec: {
+                    image: s.image,
+                    commands: natFrontCommand({ service: s.service, port: s.port }),
+                    // As the docker CLI writes them (`--cap-add NET_ADMIN` is sent as CAP_NET_ADMIN), and read back so.
+                    capAdds: ["CAP_NET_ADMIN"],
+                    sysctl: { "net.ipv4.ip_forward": "1" },
+                    init: false,
+                    // The shell exits on SIGTERM at once: forwarded connections die with the namespace either way.
+                    stopGracePeriod: `${NAT_REFRESH_SECONDS + 4}s`,
+                    labels: [{ label: "org.opencontainers.image.title", value: "faasreg registry front (kernel NAT)" }],
+                },
+                networksAdvanceds: [{ id: s.network.id }],
+                placement: s.placement,
+                restartPolicy: RESTART_POLICY,
+            },
+            mode: { replicated: { replicas: 1 } },
             endpointSpec: { mode: "dnsrr", ports: [{ targetPort: 443, publishedPort: s.publishedPort, publishMode: "host", protocol: "tcp" }] },
             updateConfig: { parallelism: 1, order: "stop-first", failureAction: "rollback" },
             convergeConfig: { delay: "2s", timeout: "5m" },

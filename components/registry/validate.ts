@@ -3,8 +3,11 @@ import { isIP } from "node:net";
 import { rootCertificates } from "node:tls";
 import {
     DEFAULT_BCRYPT_COST,
+    DEFAULT_FRONT_IMAGE,
     DEFAULT_HTTPS_PORT,
+    DEFAULT_NAT_IMAGE,
     DEFAULT_PORT,
+    DEFAULT_REDIS_IMAGE,
     DEFAULT_REGISTRY_IMAGE,
     MAX_PASSWORD_BYTES,
     MIN_PASSWORD_LENGTH,
@@ -304,11 +307,29 @@ export function validateSwarmArgs(args: PrivateRegistryArgs): Problem[] {
     } else if (typeof redis === "string" && redis !== "service" && checkPort(Number(HOST_PORT.exec(redis)?.[3])) !== undefined) {
         add("swarm.redis", `has port ${HOST_PORT.exec(redis)?.[3]}, which is not between 1 and 65535`);
     }
-    for (const field of ["frontImage", "redisImage"]) {
+    const examples: Record<string, string> = { frontImage: DEFAULT_FRONT_IMAGE, redisImage: DEFAULT_REDIS_IMAGE, natImage: DEFAULT_NAT_IMAGE };
+    for (const field of ["frontImage", "redisImage", "natImage"]) {
         const image = swarm[field];
         if (image !== undefined && (typeof image !== "string" || !IMAGE_REF.test(image))) {
-            add(`swarm.${field}`, `${JSON.stringify(image)} is not an image reference such as ${field === "frontImage" ? "caddy:2.10.2" : "redis:7.4.2"}`);
+            add(`swarm.${field}`, `${JSON.stringify(image)} is not an image reference such as ${examples[field]}`);
         }
+    }
+    const front = swarm.front;
+    if (front !== undefined && front !== "caddy" && front !== "nat") {
+        add("swarm.front", `must be "caddy" (Caddy terminates TLS and proxies) or "nat" (the kernel forwards connections to replicas that terminate TLS), got ${JSON.stringify(front)}`);
+    } else if (front === "nat") {
+        if (args.tls?.mode !== "certificate") {
+            add(
+                "swarm.front",
+                `is "nat", but tls is ${JSON.stringify(args.tls?.mode)}: with "nat" every replica terminates TLS itself with a given certificate, and Let's Encrypt needs one ACME client (Caddy's). Set tls "certificate" (registry:certificate, registry:privateKey), or leave front unset (Caddy)`,
+            );
+        }
+        // The SDKs send frontImage's default; anything else is a Caddy image that would not run.
+        if (swarm.frontImage !== undefined && swarm.frontImage !== DEFAULT_FRONT_IMAGE) {
+            add("swarm.frontImage", 'is set but front is "nat": the NAT front runs natImage (registry:natImage), not Caddy; set that instead, or remove it');
+        }
+    } else if (swarm.natImage !== undefined) {
+        add("swarm.natImage", 'is set but front is not "nat": the front is Caddy (frontImage); set registry:front nat, or remove it');
     }
     if (swarm.encryptOverlay !== undefined && typeof swarm.encryptOverlay !== "boolean") {
         add("swarm.encryptOverlay", `must be true or false, got ${JSON.stringify(swarm.encryptOverlay)}`);

@@ -51,4 +51,26 @@ export function importRedisImage(docker: DockerEngine, dir: string, ref: string,
     });
 }
 
+/** Where Debian's iptables (a dependency of docker.io, installed here) keeps its extensions: the path compiled into it. */
+const XTABLES = "/usr/lib/x86_64-linux-gnu/xtables";
+/** The extensions the NAT front's rules load (nat-front.ts), by module: `-p tcp`, statistic, conntrack, DNAT, MASQUERADE. */
+const NAT_EXTENSIONS = ["libxt_standard.so", "libxt_tcp.so", "libxt_statistic.so", "libxt_conntrack.so", "libxt_DNAT.so", "libxt_MASQUERADE.so"];
+
+/**
+ * An image for `swarm.front: "nat"` (standing for the default docker:dind): busybox's shell, nslookup, awk, sort
+ * and wc, and this machine's iptables (nf_tables, as the engine here uses), `iptables` and `iptables-restore` as
+ * the multi-call binary's applets.
+ */
+export function importNatImage(docker: DockerEngine, dir: string, ref: string): void {
+    const multi = "/usr/sbin/xtables-nft-multi";
+    const applet = (name: string) => `#!/bin/sh\nexec ${multi} ${name} "$@"\n`;
+    importBinaryImage(docker, dir, {
+        ref,
+        files: { [multi]: multi, ...Object.fromEntries(NAT_EXTENSIONS.map((so) => [join(XTABLES, so), join(XTABLES, so)])) },
+        texts: { "/usr/sbin/iptables": applet("iptables"), "/usr/sbin/iptables-restore": applet("iptables-restore") },
+        applets: ["nslookup", "awk", "sort", "wc"],
+        changes: ["ENV PATH=/usr/sbin:/usr/bin:/bin", 'CMD ["iptables", "--version"]'],
+    });
+}
+
 export const SWARM_DEBS = ["caddy", "redis-server", "redis-tools", "libjemalloc2", "liblzf1"];

@@ -28,6 +28,8 @@ export interface BinaryImage {
     /** In-image path -> text (written executable). */
     texts?: Record<string, string>;
     dirs?: string[];
+    /** busybox applets besides APPLETS, linked in /bin. */
+    applets?: string[];
     /** Extra library folders for ldd (those of unpacked packages); their libraries go to /usr/lib/x86_64-linux-gnu. */
     libraryPath?: string[];
     changes: string[];
@@ -40,7 +42,7 @@ export function importBinaryImage(docker: DockerEngine, dir: string, image: Bina
     for (const d of ["bin", "tmp", "etc", ...(image.dirs ?? [])]) mkdirSync(join(root, d), { recursive: true });
     chmodSync(join(root, "tmp"), 0o1777);
     copyFileSync("/bin/busybox", join(root, "bin", "busybox"));
-    for (const applet of APPLETS) symlinkSync("busybox", join(root, "bin", applet));
+    for (const applet of [...APPLETS, ...(image.applets ?? [])]) symlinkSync("busybox", join(root, "bin", applet));
     writeFileSync(join(root, "etc", "passwd"), "root:x:0:0:root:/root:/bin/sh\n");
     writeFileSync(join(root, "etc", "group"), "root:x:0:\n");
     for (const [inImage, text] of Object.entries(image.texts ?? {})) {

@@ -121,6 +121,8 @@ export function serviceSpec(inputs: Json): Json {
                 Secrets: c.secrets?.map((s: Json) => compact({ SecretID: s.secretId, SecretName: s.secretName, File: fileRef(s) })),
                 Configs: c.configs?.map((s: Json) => compact({ ConfigID: s.configId, ConfigName: s.configName, File: fileRef(s) })),
                 Sysctls: c.sysctl,
+                // expandContainerSpec appends cap_add as given (a list, in order).
+                CapabilityAdd: c.capAdds,
                 // Sent whenever the engine's API is 1.37 or newer: false unless declared.
                 Init: c.init ?? false,
             }),
@@ -185,6 +187,12 @@ export function shortDur(ns: number | undefined): string {
         .replace(/h0m$/, "h");
 }
 
+/** A set element's sort key, whatever the order of its keys: a set's order is no part of its value. */
+export const canonical = (value: unknown): string =>
+    JSON.stringify(value, (_, v: unknown) =>
+        v !== null && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v,
+    );
+
 /**
  * A stored ServiceSpec as the provider reads it back into state (resourceDockerServiceReadRefreshFunc ->
  * flattenTaskSpec, flattenContainerSpec, ...), in the program's property names, for the fields the stack
@@ -193,7 +201,7 @@ export function shortDur(ns: number | undefined): string {
 export function serviceReadBack(spec: Json): Json {
     const t = spec.TaskTemplate ?? {};
     const c = t.ContainerSpec ?? {};
-    const set = <T>(list: T[] | undefined) => (list === undefined ? undefined : [...list].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))));
+    const set = <T>(list: T[] | undefined) => (list === undefined ? undefined : [...list].sort((a, b) => canonical(a).localeCompare(canonical(b))));
     const fileRefBack = (f: Json) => compact({ fileName: f.Name, fileUid: f.UID || undefined, fileGid: f.GID || undefined, fileMode: f.Mode });
     const containerSpec = compact({
         image: c.Image || undefined,
@@ -223,6 +231,9 @@ export function serviceReadBack(spec: Json): Json {
         configs: c.Configs?.length
             ? set(c.Configs.map((x: Json) => compact({ configId: x.ConfigID, configName: x.ConfigName || undefined, ...fileRefBack(x.File) })))
             : undefined,
+        // flattenContainerSpec: cap_add and sysctl only when not empty, as the engine stores them.
+        capAdds: c.CapabilityAdd?.length ? c.CapabilityAdd : undefined,
+        sysctl: c.Sysctls === undefined || Object.keys(c.Sysctls).length === 0 ? undefined : c.Sysctls,
         init: c.Init,
     });
     const r = t.RestartPolicy;

@@ -9,7 +9,7 @@ import { mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } fro
 import { join } from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 import { machineCpuMs } from "../../bench/measure";
-import { importCaddyImage, importRedisImage, SWARM_DEBS, unpackDebs } from "./deb-images";
+import { importCaddyImage, importNatImage, importRedisImage, SWARM_DEBS, unpackDebs } from "./deb-images";
 import { tarOf } from "./images";
 import { type DockerEngine, Lab, LAB_ADDRESS, labSkipReason, waitFor } from "./lab";
 import { findResource, MOCK_DIGEST, MOCK_NODE_ID, outputValue, type RecordedResource, unwrap } from "./mocks";
@@ -30,7 +30,7 @@ export { LAB_ADDRESS };
 /** The config keys a lab's stack sets as secrets. */
 export const SECRET_KEYS = ["registry:users", "registry:privateKey", "registry:certificate"];
 /** The images the lab builds, before they are published to its image source. */
-const LOCAL_IMAGES = { registry: "faasreg-test/registry:3", front: "faasreg-test/caddy:2.6", redis: "faasreg-test/redis:7.0" };
+const LOCAL_IMAGES = { registry: "faasreg-test/registry:3", front: "faasreg-test/caddy:2.6", redis: "faasreg-test/redis:7.0", nat: "faasreg-test/nat-front:1" };
 
 /** Why this machine cannot run a Swarm registry lab (undefined when it can). Downloads the packages once. */
 export function swarmLabSkipReason(): string | undefined {
@@ -139,11 +139,13 @@ export class SwarmRegistryLab {
             importRegistryImage(docker, lab.dir, LOCAL_IMAGES.registry, "v3", { faultable: options.faultableRegistry });
             importCaddyImage(docker, lab.dir, LOCAL_IMAGES.front, debs.root, bundle);
             importRedisImage(docker, lab.dir, LOCAL_IMAGES.redis, debs.root);
+            importNatImage(docker, lab.dir, LOCAL_IMAGES.nat);
             const source = await ImageSource.start(lab, docker);
             const images = {
                 registry: source.publish(LOCAL_IMAGES.registry),
                 front: source.publish(LOCAL_IMAGES.front),
                 redis: source.publish(LOCAL_IMAGES.redis),
+                nat: source.publish(LOCAL_IMAGES.nat),
             };
             const gate = runSwarmGate({ host: docker.host });
             if (gate.status !== 0) throw new Error(`the Swarm gate refused the lab's manager: ${gate.stderr}`);
@@ -188,6 +190,21 @@ export class SwarmRegistryLab {
             "registry:redis": "service",
             "registry:redisImage": this.images.redis.ref,
         });
+    }
+
+    /**
+     * The config of a stack behind the NAT front (`registry:front nat`): the replicas serve `certificate`
+     * themselves, `replicas` of them, no Redis.
+     */
+    natConfig(certificate: { ca: string; cert: string; key: string }, replicas = 2): Record<string, string> {
+        const config: Record<string, string> = {
+            ...this.certificateConfig(certificate),
+            "registry:front": "nat",
+            "registry:natImage": this.images.nat.ref,
+            "registry:replicas": String(replicas),
+        };
+        for (const key of ["registry:frontImage", "registry:redis", "registry:redisImage"]) delete config[key];
+        return config;
     }
 
     /**
