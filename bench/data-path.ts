@@ -2,6 +2,8 @@
 // pulled (one GET) with curl, on loopback inside one lab, rounds interleaved:
 //  - direct: one registry process (distribution v3, the version deployed) serving TLS itself, as in container
 //    mode, on the filesystem;
+//  - container: the same registry in a container on the lab engine's default bridge, its port published as
+//    container mode publishes it (the engine's DNAT, a veth, a bridge): a client elsewhere reaches container mode so;
 //  - front: registry:mode swarm with 1 replica, through the front (Caddy: TLS there, plain HTTP over the
 //    overlay to the replica), on the same disk;
 //  - l4 (when Debian's haproxy is installed): a layer-4 front, HAProxy in TCP mode, before the direct registry,
@@ -9,13 +11,16 @@
 //  - nat: the kernel's NAT (an iptables DNAT rule, what a host-mode published port is) before the direct registry:
 //    a layer-4 front with no process at all, the nearest this machine has to Swarm's routing mesh (IPVS, which its
 //    kernel lacks: no /proc/net/ip_vs);
+//  - natFront: registry:mode swarm with registry:front nat, 1 replica: the stack's own NAT front (a task whose
+//    network namespace forwards the published port with iptables DNAT) before a replica that terminates TLS,
+//    a second stack in the same lab, published on NAT_FRONT_PORT;
 //  - limit: the same bytes over TLS to a server that does nothing else (bench/tls-copy.mjs: the body read and
 //    dropped; the file served from disk), the same certificate and client.
 // Each with a client asking for HTTP/1.1 (as the Docker engine does) and one offering HTTP/2 (as containerd
 // does; the version the server chose is in the row's name). Used by bench/run.ts.
 import { spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { renderHtpasswd } from "../components/registry/htpasswd";
 import { CONTAINER_PATHS, renderRegistryConfig } from "../components/registry/registry-config";
@@ -25,14 +30,16 @@ import { freePort, startRealRegistry } from "../test/helpers/real-registry";
 import { setReplicas, waitConverged } from "../test/helpers/swarm-engine";
 import { LAB_ADDRESS, SECRET_KEYS, SwarmRegistryLab } from "../test/helpers/swarm-registry-lab";
 import { makeCaSignedCertificate } from "../test/helpers/tls";
-import { median, processCpuMs } from "./measure";
+import { childPids, machineCpuMs, median, pidsCpuMs, processCpuMs } from "./measure";
 
 const HOST = "registry.bench-data.test";
 const MB = 1_000_000;
 const SIZE = Number(process.env.BENCH_BLOB_MB ?? 100) * MB;
 
 type Add = (figure: string, value: number, unit: string, goal?: string) => void;
-type Target = "direct" | "front" | "l4" | "nat" | "limit";
+type Target = "direct" | "container" | "front" | "l4" | "nat" | "natFront" | "limit";
+/** Where the second stack (registry:front nat) publishes its front: the first one's holds 443. */
+const NAT_FRONT_PORT = 8443;
 
 /** Debian's haproxy, when installed (`apt-get install haproxy`): the l4 target is measured only then. */
 function haproxyBinary(): string | undefined {
@@ -61,6 +68,19 @@ export async function dataPathFigures(add: Add, runs: number): Promise<void> {
         await setReplicas(swarm.docker, id, 1);
         await waitConverged(swarm.docker, id, 1);
 
+        // natFront: a second stack (its own names) with registry:front nat and 1 replica, its front on NAT_FRONT_PORT.
+        const natStack = await evaluateProgram(
+            { ...swarm.natConfig(certificate, 1), "registry:httpsPort": String(NAT_FRONT_PORT) },
+            { secretKeys: SECRET_KEYS, stack: "nat" },
+        );
+        const natDeployed = await swarm.deploy(natStack);
+        /** The NAT stack's registry process (the child of its task's shell): its CPU is the server side's, the NAT's is the kernel's. */
+        const natReplicaPids = () => {
+            const [container] = swarm.containersOf("faas-registry-nat-registry");
+            const shell = swarm.docker.must(["inspect", "-f", "{{.State.Pid}}", container]).trim();
+            return [Number(shell), ...childPids(Number(shell))];
+        };
+
         // direct: the same registry version serving TLS itself, in the same lab, with the user of the front.
         const directPort = await freePort();
         const directSpec = {
@@ -84,6 +104,35 @@ export async function dataPathFigures(add: Add, runs: number): Promise<void> {
             await direct.stop();
             direct.remove();
         });
+
+        // container: the direct registry's files, bind-mounted into a container of the registry image, port published.
+        const containerPort = await freePort();
+        const containerFiles = join(dir, "container-files");
+        mkdirSync(containerFiles, { recursive: true });
+        const mounts = directSpec.uploads.map((u, i) => {
+            const file = join(containerFiles, String(i));
+            writeFileSync(file, u.content);
+            return ["-v", `${file}:${u.file}:ro`];
+        });
+        swarm.docker.must([
+            "run",
+            "-d",
+            "--name",
+            "bench-container-registry",
+            "-p",
+            `${LAB_ADDRESS}:${containerPort}:443`,
+            ...mounts.flat(),
+            swarm.images.registry.ref,
+            CONTAINER_PATHS.config,
+        ]);
+        const containerShell = Number(swarm.docker.must(["inspect", "-f", "{{.State.Pid}}", "bench-container-registry"]).trim());
+        const containerPids = [containerShell, ...childPids(containerShell)];
+        failureLogs.push(() => `the container's log:\n${swarm.docker.cli(["logs", "bench-container-registry"]).out.split("\n").slice(-15).join("\n")}`);
+        await waitFor(
+            "the container registry to listen",
+            async () => swarm.lab.exec(["bash", "-c", `exec 3<>/dev/tcp/${LAB_ADDRESS}/${containerPort}`]).status === 0,
+            15_000,
+        );
 
         // l4: HAProxy in TCP mode (no TLS of its own) before the direct registry, in the lab.
         const haproxy = haproxyBinary();
@@ -161,18 +210,31 @@ export async function dataPathFigures(add: Add, runs: number): Promise<void> {
             l4: (c) => isDirect(c) || isHaproxy(c),
             // The kernel's NAT runs in softirq context, on no process's account: only the registry's is counted.
             nat: (c) => c.includes(natServer.root),
+            natFront: () => false, // by pid: serverCpu below
+            container: () => false,
             haproxy: isHaproxy,
             front: (c) => c.startsWith("caddy") || c.includes("/etc/caddy/") || c.includes("registry serve /etc/distribution/"),
             limit: (c) => c.includes("tls-copy.mjs"),
             caddy: (c) => c.startsWith("caddy"),
         };
-        const serverCpu = (side: Target | "caddy" | "haproxy"): number => processCpuMs(sides[side]);
-        const ports: Record<Target, number> = { direct: direct.port, front: 443, l4: l4Port, nat: natPort, limit: limitPort };
+        const natPids = natReplicaPids();
+        const serverCpu = (side: Target | "caddy" | "haproxy"): number =>
+            side === "natFront" ? pidsCpuMs(natPids) : side === "container" ? pidsCpuMs(containerPids) : processCpuMs(sides[side]);
+        const ports: Record<Target, number> = {
+            direct: direct.port,
+            container: containerPort,
+            front: 443,
+            l4: l4Port,
+            nat: natPort,
+            natFront: NAT_FRONT_PORT,
+            limit: limitPort,
+        };
         /** One curl inside the lab; returns its status, time and HTTP version, and the response headers. */
         const curl = (target: Target, protocol: Protocol, args: string[]) => {
             const port = ports[target];
             const serversBefore = serverCpu(target);
             const caddyBefore = serverCpu("caddy");
+            const machineBefore = machineCpuMs();
             const haproxyBefore = serverCpu("haproxy");
             const r = swarm.lab.exec(
                 [
@@ -200,8 +262,9 @@ export async function dataPathFigures(add: Add, runs: number): Promise<void> {
                     "\n%{http_code} %{time_total} %{http_version}",
                     ...args.map((a) => a.replace("BASE", `https://${HOST}:${port}`)),
                 ],
-                { timeoutMs: 120_000, input: `user = "ci:${deployed.password}"\n` },
+                { timeoutMs: 120_000, input: `user = "ci:${target === "natFront" ? natDeployed.password : deployed.password}"\n` },
             );
+            const machine = machineCpuMs() - machineBefore;
             const servers = serverCpu(target) - serversBefore;
             const caddy = serverCpu("caddy") - caddyBefore;
             const haproxyCpu = serverCpu("haproxy") - haproxyBefore;
@@ -220,6 +283,7 @@ export async function dataPathFigures(add: Add, runs: number): Promise<void> {
                 servers,
                 caddy,
                 haproxy: haproxyCpu,
+                machine,
             };
         };
         /** What each target answered a client offering HTTP/2 with (the stack's registry and front: 1.1). */
@@ -235,9 +299,11 @@ export async function dataPathFigures(add: Add, runs: number): Promise<void> {
         const note = (key: string, ms: number) => samples.set(key, [...(samples.get(key) ?? []), ms]);
         const targets: Target[] = [
             "direct",
+            "container",
             "front",
             ...(haproxy === undefined ? [] : ["l4" as const]),
             ...(nat.status === 0 ? ["nat" as const] : []),
+            "natFront",
             "limit",
         ];
         for (let round = -1; round < runs; round++) {
@@ -296,6 +362,8 @@ export async function dataPathFigures(add: Add, runs: number): Promise<void> {
                     note(`${target} ${protocol} push caddy-cpu`, push.caddy);
                     note(`${target} ${protocol} pull caddy-cpu`, pull.caddy);
                     note(`${target} ${protocol} push haproxy-cpu`, push.haproxy);
+                    note(`${target} ${protocol} push machine-cpu`, push.machine);
+                    note(`${target} ${protocol} pull machine-cpu`, pull.machine);
                     note(`${target} ${protocol} pull haproxy-cpu`, pull.haproxy);
                 }
             }
@@ -303,9 +371,11 @@ export async function dataPathFigures(add: Add, runs: number): Promise<void> {
         const mbps = (key: string) => SIZE / MB / (median(samples.get(key) ?? []) / 1000);
         const names: Record<Target, string> = {
             direct: "straight to one registry process (TLS)",
+            container: "to the registry in a container, its port published (container mode's path)",
             front: "through the Swarm front (Caddy, 1 replica)",
             l4: "through a layer-4 front (HAProxy, TCP) to the registry's own TLS",
             nat: "through the kernel's NAT (iptables DNAT) to the registry's own TLS",
+            natFront: "through the stack's NAT front (registry:front nat, 1 replica, its own TLS)",
             limit: "limit: the same bytes over TLS, nothing else",
         };
         for (const protocol of ["1.1", "2"] as Protocol[]) {
@@ -318,10 +388,12 @@ export async function dataPathFigures(add: Add, runs: number): Promise<void> {
                     const cpu = (side: string) => median(samples.get(`${target} ${protocol} ${way} ${side}-cpu`) ?? []);
                     add(`  CPU of that ${way}: client (curl)`, cpu("client"), "ms");
                     add(
-                        `  CPU of that ${way}: server side (${{ front: "Caddy + replica", direct: "registry", l4: "HAProxy + registry", nat: "registry; the NAT's is the kernel's", limit: "tls-copy" }[target]})`,
+                        `  CPU of that ${way}: server side (${{ front: "Caddy + replica", direct: "registry", container: "registry", l4: "HAProxy + registry", nat: "registry; the NAT's is the kernel's", natFront: "replica; the NAT's is the kernel's", limit: "tls-copy" }[target]})`,
                         cpu("server"),
                         "ms",
                     );
+                    // The kernel's forwarding (softirq) is on no process's account, partly on the processes' it interrupts.
+                    add(`  CPU of that ${way}: the whole machine (every process and the kernel's network)`, cpu("machine"), "ms");
                     if (target === "front") add(`  CPU of that ${way}: of which Caddy`, cpu("caddy"), "ms");
                     if (target === "l4") add(`  CPU of that ${way}: of which HAProxy`, cpu("haproxy"), "ms");
                 }
@@ -336,12 +408,27 @@ export async function dataPathFigures(add: Add, runs: number): Promise<void> {
                 for (const [target, what] of [
                     ["l4", "a layer-4 front's"],
                     ["nat", "the kernel's NAT's"],
+                    ["natFront", "the stack's NAT front's (registry:front nat)"],
                 ] as const) {
                     if (!targets.includes(target)) continue;
                     const through = mbps(`${target} ${protocol} ${way}`);
                     add(
                         `data path ${way}, ${protocol === "2" ? "client offering HTTP/2" : "HTTP/1.1"}: ${what} cost against direct`,
                         (100 * (straight - through)) / straight,
+                        "%",
+                        "<= 10",
+                    );
+                }
+                // Against what container mode's clients get: the same network path up to the registry's container.
+                const contained = mbps(`container ${protocol} ${way}`);
+                for (const [target, what] of [
+                    ["front", "the front's (Caddy)"],
+                    ["natFront", "the stack's NAT front's (registry:front nat)"],
+                ] as const) {
+                    const through = mbps(`${target} ${protocol} ${way}`);
+                    add(
+                        `data path ${way}, ${protocol === "2" ? "client offering HTTP/2" : "HTTP/1.1"}: ${what} cost against container mode`,
+                        (100 * (contained - through)) / contained,
                         "%",
                         "<= 10",
                     );

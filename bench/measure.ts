@@ -18,17 +18,44 @@ export const timed = async (f: () => Promise<unknown>): Promise<number> => {
  * server side spent during a measured operation, read before and after it.
  */
 export function processCpuMs(match: (cmdline: string) => boolean): number {
+    const pids = readdirSync("/proc")
+        .filter((d) => /^\d+$/.test(d))
+        .filter((pid) => {
+            try {
+                return match(readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " "));
+            } catch {
+                return false; // gone meanwhile
+            }
+        });
+    return pidsCpuMs(pids.map(Number));
+}
+
+/** CPU time (ms) these processes have used so far (utime + stime from /proc, 10 ms ticks); a process gone counts 0. */
+export function pidsCpuMs(pids: number[]): number {
     let ticks = 0;
-    for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    for (const pid of pids) {
         try {
-            if (!match(readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " "))) continue;
             const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-            ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
+            ticks += Number(fields[11]) + Number(fields[12]);
         } catch {
             // gone meanwhile
         }
     }
     return ticks * 10;
+}
+
+/** The pids whose parent is `parent` (field 4 of /proc/PID/stat). */
+export function childPids(parent: number): number[] {
+    return readdirSync("/proc")
+        .filter((d) => /^\d+$/.test(d))
+        .filter((pid) => {
+            try {
+                return Number(readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ")[1]) === parent;
+            } catch {
+                return false;
+            }
+        })
+        .map(Number);
 }
 
 /**

@@ -334,7 +334,12 @@ export const BAD_INPUT: Case[] = [
         "registry:frontImage",
         /is set but front is "nat": .*natImage/,
     ],
-    ["a NAT image without the NAT front", { ...LE, "registry:mode": "swarm", "registry:natImage": "alpine:3" }, "registry:natImage", /is set but front is not "nat"/],
+    [
+        "a NAT image without the NAT front",
+        { ...LE, "registry:mode": "swarm", "registry:natImage": "alpine:3" },
+        "registry:natImage",
+        /is set but front is not "nat"/,
+    ],
     // faas:backend kubernetes: the cluster's kubeconfig, and the namespace of the pull secret.
     [
         "kubernetes without a kubeconfig",

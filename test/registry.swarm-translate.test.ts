@@ -142,8 +142,7 @@ const UPDATE_DEFAULTS = { parallelism: 1, delay: "0s", failureAction: "pause", m
 
 /** Every declared field of a service, with the provider schema's defaults, in the shape of its state (sets sorted). */
 function declared(inputs: Json): Json {
-    const sortSet = (list: unknown[] | undefined) =>
-        list === undefined ? undefined : [...list].sort((a, b) => canonical(a).localeCompare(canonical(b)));
+    const sortSet = (list: unknown[] | undefined) => (list === undefined ? undefined : [...list].sort((a, b) => canonical(a).localeCompare(canonical(b))));
     const c = inputs.taskSpec.containerSpec;
     return JSON.parse(
         JSON.stringify({

@@ -16,7 +16,7 @@ import {
     type SwarmArgs,
 } from "./args";
 import { FRONT_GRACE_SECONDS, FRONT_PATHS, type FrontTls, renderFrontConfig } from "./front-config";
-import { NAT_REFRESH_SECONDS, natFrontCommand, pausedStopCommand, REPLICA_STOP_PAUSE_SECONDS } from "./nat-front";
+import { natFrontCommand, pausedStopCommand, REPLICA_STOP_PAUSE_SECONDS } from "./nat-front";
 import { CONTAINER_PATHS, healthPort } from "./registry-config";
 import { PinnedImage, SwarmGate } from "./package";
 
@@ -451,24 +451,34 @@ function declareFront(
         const data = new docker.Volume(`${name}-front-data`, { name: `${s.prefix}-front-data` }, { ...opts, retainOnDelete: s.retainData });
         mounts.push({ type: "volume", source: data.name, target: FRONT_PATHS.data });
     }
+    return frontService(opts, name, s, {
+        image: s.image,
+        commands: ["caddy", "run", "--config", FRONT_PATHS.config],
+        configs,
+        secrets,
+        mounts,
+        init: false,
+        // Caddy finishes open requests for up to FRONT_GRACE_SECONDS (its grace_period) on SIGTERM.
+        stopGracePeriod: `${FRONT_GRACE_SECONDS + 5}s`,
+        labels: [{ label: "org.opencontainers.image.title", value: "faasreg registry front" }],
+    });
+}
+
+/** The front's service, Caddy's or the NAT's: one task on the manager, holding the published port. */
+function frontService(
+    opts: pulumi.CustomResourceOptions,
+    name: string,
+    s: Omit<ServiceInputs, "name"> & SwarmRegistryInputs & { service: string },
+    containerSpec: docker.types.input.ServiceTaskSpecContainerSpec,
+): docker.Service {
     return new docker.Service(
         `${name}-front`,
         {
             name: `${s.service}-front`,
             taskSpec: {
-                containerSpec: {
-                    image: s.image,
-                    commands: ["caddy", "run", "--config", FRONT_PATHS.config],
-                    configs,
-                    secrets,
-                    mounts,
-                    init: false,
-                    // Caddy finishes open requests for up to FRONT_GRACE_SECONDS (its grace_period) on SIGTERM.
-                    stopGracePeriod: `${FRONT_GRACE_SECONDS + 5}s`,
-                    labels: [{ label: "org.opencontainers.image.title", value: "faasreg registry front" }],
-                },
+                containerSpec,
                 networksAdvanceds: [{ id: s.network.id }],
-                // The published port is the node's (host mode), where the registry's DNS name points; the
+                // The published port is the node's (host mode), where the registry's DNS name points; Caddy's
                 // certificate volume is there too.
                 placement: s.placement,
                 restartPolicy: RESTART_POLICY,
@@ -495,34 +505,19 @@ function declareNatFront(
     name: string,
     s: Omit<ServiceInputs, "name"> & SwarmRegistryInputs & { service: string },
 ): docker.Service {
-    return new docker.Service(
-        `${name}-front`,
-        {
-            name: `${s.service}-front`,
-            taskSpec: {
-                containerSpec: {
-                    image: s.image,
-                    commands: natFrontCommand({ service: s.service, port: s.port }),
-                    // As the docker CLI writes them (`--cap-add NET_ADMIN` is sent as CAP_NET_ADMIN), and read back so.
-                    capAdds: ["CAP_NET_ADMIN"],
-                    sysctl: { "net.ipv4.ip_forward": "1" },
-                    init: false,
-                    // The shell exits on SIGTERM at once: forwarded connections die with the namespace either way.
-                    stopGracePeriod: `${NAT_REFRESH_SECONDS + 4}s`,
-                    labels: [{ label: "org.opencontainers.image.title", value: "faasreg registry front (kernel NAT)" }],
-                },
-                networksAdvanceds: [{ id: s.network.id }],
-                placement: s.placement,
-                restartPolicy: RESTART_POLICY,
-            },
-            mode: { replicated: { replicas: 1 } },
-            endpointSpec: { mode: "dnsrr", ports: [{ targetPort: 443, publishedPort: s.publishedPort, publishMode: "host", protocol: "tcp" }] },
-            updateConfig: { parallelism: 1, order: "stop-first", failureAction: "rollback" },
-            convergeConfig: { delay: "2s", timeout: "5m" },
-            labels: [stackLabel()],
-        },
-        serviceOptions(opts),
-    );
+    return frontService(opts, name, s, {
+        image: s.image,
+        commands: natFrontCommand({ service: s.service, port: s.port }),
+        // As the docker CLI writes them (`--cap-add NET_ADMIN` is sent as CAP_NET_ADMIN), and read back so.
+        capAdds: ["CAP_NET_ADMIN"],
+        sysctl: { "net.ipv4.ip_forward": "1" },
+        init: false,
+        // The shell exits on SIGTERM at once (forwarded connections die with the namespace either way), but the
+        // provider's delete waits only this long for the container to be REMOVED, and the engine first waits 2 s
+        // for gossip, then tears the task's networks down: 5 s failed `pulumi destroy` (measured), Caddy's 15 s do not.
+        stopGracePeriod: `${FRONT_GRACE_SECONDS + 5}s`,
+        labels: [{ label: "org.opencontainers.image.title", value: "faasreg registry front (kernel NAT)" }],
+    });
 }
 
 /** The Redis address the registry's config names: the stack's own service, or the user's. */

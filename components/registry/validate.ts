@@ -316,7 +316,10 @@ export function validateSwarmArgs(args: PrivateRegistryArgs): Problem[] {
     }
     const front = swarm.front;
     if (front !== undefined && front !== "caddy" && front !== "nat") {
-        add("swarm.front", `must be "caddy" (Caddy terminates TLS and proxies) or "nat" (the kernel forwards connections to replicas that terminate TLS), got ${JSON.stringify(front)}`);
+        add(
+            "swarm.front",
+            `must be "caddy" (Caddy terminates TLS and proxies) or "nat" (the kernel forwards connections to replicas that terminate TLS), got ${JSON.stringify(front)}`,
+        );
     } else if (front === "nat") {
         if (args.tls?.mode !== "certificate") {
             add(

@@ -91,7 +91,10 @@ describe.skipIf(skip !== undefined)("registry:front nat on a real Swarm: the ker
             const log = swarm.docker.cli(["logs", id]).out;
             const remotes = [...log.matchAll(/http\.request\.remoteaddr="?([0-9.]+):\d+/g)].map((m) => m[1]);
             expect(remotes.length, id).toBeGreaterThan(0);
-            expect(remotes.every((r) => frontAddress.includes(r)), `${id}: ${[...new Set(remotes)].join(", ")}`).toBe(true);
+            expect(
+                remotes.every((r) => frontAddress.includes(r)),
+                `${id}: ${[...new Set(remotes)].join(", ")}`,
+            ).toBe(true);
         }
     });
 
@@ -106,7 +109,11 @@ describe.skipIf(skip !== undefined)("registry:front nat on a real Swarm: the ker
         expect(result.overlapping).toBeGreaterThanOrEqual(5);
         expect(result.ok).toBe(30);
         // The front follows: it forwards to the new replicas, within a refresh.
-        await waitFor("the front to forward to the new replicas", async () => forwardedTo().join() === replicaAddresses().join(), (NAT_REFRESH_SECONDS + 5) * 1000);
+        await waitFor(
+            "the front to forward to the new replicas",
+            async () => forwardedTo().join() === replicaAddresses().join(),
+            (NAT_REFRESH_SECONDS + 5) * 1000,
+        );
     }, 300_000);
 
     it("follows a scale 2 -> 3 -> 1: every replica it forwards to is running, and pulls go on", async () => {
