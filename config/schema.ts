@@ -156,7 +156,7 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
         default: "container",
         secret: "no",
         description:
-            'container (one registry container on the Docker host) or swarm (registry:replicas tasks on the Swarm whose manager docker:host points at, behind one Caddy front that terminates TLS; see README, "Outgrowing one VM").',
+            'container (one registry container on the Docker host) or swarm (registry:replicas tasks on the Swarm whose manager docker:host points at, behind one front, Caddy or with registry:front nat the kernel; see README, "Outgrowing one VM").',
     },
     {
         key: "registry:replicas",

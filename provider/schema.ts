@@ -214,7 +214,8 @@ const REGISTRY_TYPES: Record<string, { description: string; properties: Record<s
     Swarm: {
         description:
             'Settings of `mode` "swarm": the registry as a replicated Swarm service on the Swarm whose manager the Docker connection ' +
-            "reaches, behind one Caddy front that terminates TLS (and answers Let's Encrypt for every replica).",
+            "reaches, behind one front: Caddy, which terminates TLS (and answers Let's Encrypt for every replica), or with `front` " +
+            '"nat" the kernel\'s NAT before replicas that terminate TLS themselves.',
         properties: {
             replicas: { type: "integer", description: "Registry tasks, 1 to 100.", default: DEFAULT_REPLICAS },
             sharedPath: {

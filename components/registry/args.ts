@@ -132,8 +132,9 @@ export interface SwarmArgs {
      * - "caddy" (the default): Caddy terminates TLS (a given certificate, or Let's Encrypt for every replica) and
      *   proxies each request to a replica over HTTP; a request to a replica that stopped is retried on another.
      * - "nat": the kernel forwards each TCP connection to a replica (iptables DNAT, round robin) and the replicas
-     *   terminate TLS themselves with the given certificate: no process copies the bytes, so a pull costs about
-     *   what it costs direct (Caddy's front: about 40 % more, docs/performance.md). `tls.mode` "certificate"
+     *   terminate TLS themselves with the given certificate: no process copies the bytes, so a pull costs the
+     *   machine about the CPU it costs from a registry container (Caddy's front: a quarter more,
+     *   docs/performance.md). `tls.mode` "certificate"
      *   only (Let's Encrypt needs one ACME client: the Caddy front); the front task gets NET_ADMIN in its own
      *   network namespace, and the replicas see the front's address as every client's.
      */
@@ -192,7 +193,8 @@ export type DockerConnectionArgs = Omit<DockerConnection, "keyMaterial"> & { key
 export interface PrivateRegistryArgs {
     /**
      * "container" (default): one registry container on the Docker host. "swarm": `swarm.replicas` registry
-     * tasks on the Swarm whose manager `docker:host` points at, behind one Caddy front that terminates TLS.
+     * tasks on the Swarm whose manager `docker:host` points at, behind one front (`swarm.front`): Caddy, which
+     * terminates TLS, or the kernel's NAT before replicas that terminate it.
      */
     mode?: "container" | "swarm";
     /** Settings of `mode: "swarm"`. */

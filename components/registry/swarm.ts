@@ -133,7 +133,7 @@ export function dataVolumeName(prefix: string): string {
 const REDIS_STOP_GRACE = "10s";
 
 /**
- * The registry as a replicated Swarm service behind one Caddy front, declared with the docker provider on
+ * The registry as a replicated Swarm service behind one front (Caddy, or the kernel's NAT: nat-front.ts), declared with the docker provider on
  * the manager `docker:host` points at: an overlay network, the registry's config as a Swarm config, the
  * htpasswd file, HTTP secret, S3 secret key and TLS key as Swarm secrets, `replicas` registry tasks in
  * dnsrr mode with a health check and start-first rolling updates, an optional Redis, and the front.

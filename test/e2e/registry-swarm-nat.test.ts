@@ -3,7 +3,8 @@
 // translation, then real traffic: the front task forwards the published port's connections with the kernel's
 // NAT (this machine's iptables in an image made here) to 2 registry replicas (distribution v3) that terminate
 // TLS with the given certificate. Login, push and pull, both replicas serving, and 30 pulls during a rolling
-// update with none lost (the replica's pause between SIGTERM and its drain is what makes that hold).
+// update with none lost. Then on three nodes (a clear overlay): replicas on every node, the workers' reached over
+// the overlay, and a rolling update with none lost there too.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NAT_REFRESH_SECONDS } from "../../components/registry/nat-front";
 import { type Deployed, SECRET_KEYS, SwarmRegistryLab, swarmLabSkipReason } from "../helpers/swarm-registry-lab";
@@ -18,18 +19,20 @@ const skip = skipping("test/e2e/registry-swarm-nat.test.ts", swarmLabSkipReason(
 const HOST = "registry.nat.test";
 const SERVICE = "faas-registry-test-registry";
 
+/** The addresses the NAT front forwards to, as it last logged them. */
+function forwardingTo(swarm: SwarmRegistryLab): string[] {
+    const lines = swarm.docker.cli(["logs", swarm.containersOf(`${SERVICE}-front`)[0]]).out.split("\n");
+    const last = lines.filter((l) => l.startsWith("front: forwarding to ")).pop() ?? "";
+    return last.replace("front: forwarding to ", "").split(" ").filter(Boolean).sort();
+}
+
 describe.skipIf(skip !== undefined)("registry:front nat on a real Swarm: the kernel forwards connections to 2 replicas that terminate TLS", () => {
     let swarm: SwarmRegistryLab;
     let deployed: Deployed;
     let image: string;
     const certificate = makeCaSignedCertificate([HOST]);
     const front = () => swarm.containersOf(`${SERVICE}-front`)[0];
-    /** The addresses the front forwards to, as it last logged them. */
-    const forwardedTo = () => {
-        const lines = swarm.docker.cli(["logs", front()]).out.split("\n");
-        const last = lines.filter((l) => l.startsWith("front: forwarding to ")).pop() ?? "";
-        return last.replace("front: forwarding to ", "").split(" ").filter(Boolean).sort();
-    };
+    const forwardedTo = () => forwardingTo(swarm);
     /** Each replica's address on the overlay network. */
     const replicaAddresses = () =>
         swarm
@@ -138,4 +141,51 @@ describe.skipIf(skip !== undefined)("registry:front nat on a real Swarm: the ker
         expect(log.includes(deployed.password)).toBe(false);
         expect(log).not.toMatch(/BEGIN .*PRIVATE KEY/);
     });
+});
+
+describe.skipIf(skip !== undefined)("registry:front nat on three nodes: replicas on every node, the workers' reached over the overlay", () => {
+    let swarm: SwarmRegistryLab;
+    let deployed: Deployed;
+    let image: string;
+    const certificate = makeCaSignedCertificate([HOST]);
+
+    beforeAll(async () => {
+        swarm = await SwarmRegistryLab.start("registry-nat-nodes", HOST, { workers: 2 });
+        swarm.lab.writeFile(`/etc/docker/certs.d/${HOST}/ca.crt`, certificate.ca);
+        // A clear overlay: this machine's kernel cannot do the encrypted one's IPsec (registry-swarm-nodes.test.ts).
+        const config = swarm.spreadConfig(certificate, "shared path", {
+            "registry:replicas": "3",
+            "registry:encryptOverlay": "false",
+            "registry:front": "nat",
+            "registry:natImage": swarm.images.nat.ref,
+        });
+        delete config["registry:frontImage"];
+        deployed = await swarm.deploy(await evaluateStack(config, { secretKeys: SECRET_KEYS }));
+    }, 300_000);
+    afterAll(async () => {
+        await swarm?.stop();
+    }, 120_000);
+
+    it("spreads 3 replicas over the 3 nodes, forwards to all of them, and takes login, push and pull", async () => {
+        expect((await swarm.nodesOf(SERVICE)).sort()).toEqual([...swarm.workers.map((w) => w.address), "manager"].sort());
+        const r = swarm.probe({ ...deployed.gateInput, timeoutSeconds: 60 });
+        expect(r.status, r.stderr).toBe(0);
+        await waitFor("the front to forward to 3 replicas", async () => forwardingTo(swarm).length === 3, 30_000);
+        expect(swarm.docker.must(["login", HOST, "-u", "ci", "--password-stdin"], deployed.password)).toMatch(/Login Succeeded/);
+        image = swarm.pushRandomImage("team/nodes", 20_000_000).ref;
+        for (let i = 0; i < 3; i++) expect(swarm.pullOnce(image).ok).toBe(true);
+    }, 120_000);
+
+    it("loses no pull of 30 during a rolling update of replicas on 3 nodes", async () => {
+        const id = deployed.serviceId("registry-service");
+        const result = await swarm.pullsDuring(image, 30, async () => {
+            await forceUpdate(swarm.docker, id);
+            await waitConverged(swarm.docker, id, 3);
+        });
+        process.stderr.write(
+            `registry-swarm-nat: 3 nodes, rolling update: ${result.ok} pulls ok, ${result.failed.length} failed, ${result.overlapping} while it ran\n`,
+        );
+        expect(result.failed).toEqual([]);
+        expect(result.overlapping).toBeGreaterThanOrEqual(5);
+    }, 300_000);
 });
