@@ -67,6 +67,8 @@ export async function dataPathFigures(add: Add, runs: number): Promise<void> {
         const id = deployed.serviceId("registry-service");
         await setReplicas(swarm.docker, id, 1);
         await waitConverged(swarm.docker, id, 1);
+        // The replicas scaled away drain before they go: the server side's CPU is read by pid, of the one left.
+        await waitFor("one replica left", async () => swarm.containersOf("faas-registry-test-registry").length === 1, 60_000);
 
         // natFront: a second stack (its own names) with registry:front nat and 1 replica, its front on NAT_FRONT_PORT.
         const natStack = await evaluateProgram(
@@ -74,11 +76,11 @@ export async function dataPathFigures(add: Add, runs: number): Promise<void> {
             { secretKeys: SECRET_KEYS, stack: "nat" },
         );
         const natDeployed = await swarm.deploy(natStack);
-        /** The NAT stack's registry process (the child of its task's shell): its CPU is the server side's, the NAT's is the kernel's. */
-        const natReplicaPids = () => {
-            const [container] = swarm.containersOf("faas-registry-nat-registry");
-            const shell = swarm.docker.must(["inspect", "-f", "{{.State.Pid}}", container]).trim();
-            return [Number(shell), ...childPids(Number(shell))];
+        /** A one-task service's processes: its container's first process and that one's children (the registry under its shell). */
+        const taskPids = (service: string) => {
+            const [container] = swarm.containersOf(service);
+            const first = Number(swarm.docker.must(["inspect", "-f", "{{.State.Pid}}", container]).trim());
+            return [first, ...childPids(first)];
         };
 
         // direct: the same registry version serving TLS itself, in the same lab, with the user of the front.
@@ -210,16 +212,25 @@ export async function dataPathFigures(add: Add, runs: number): Promise<void> {
             l4: (c) => isDirect(c) || isHaproxy(c),
             // The kernel's NAT runs in softirq context, on no process's account: only the registry's is counted.
             nat: (c) => c.includes(natServer.root),
-            natFront: () => false, // by pid: serverCpu below
+            // By pid (serverCpu below): every registry here runs the same command line.
+            natFront: () => false,
             container: () => false,
+            front: () => false,
             haproxy: isHaproxy,
-            front: (c) => c.startsWith("caddy") || c.includes("/etc/caddy/") || c.includes("registry serve /etc/distribution/"),
             limit: (c) => c.includes("tls-copy.mjs"),
             caddy: (c) => c.startsWith("caddy"),
         };
-        const natPids = natReplicaPids();
-        const serverCpu = (side: Target | "caddy" | "haproxy"): number =>
-            side === "natFront" ? pidsCpuMs(natPids) : side === "container" ? pidsCpuMs(containerPids) : processCpuMs(sides[side]);
+        // The server side by pid: the NAT stack's replica (its NAT is the kernel's), the container, Caddy and the Caddy stack's replica.
+        const pidsOf: Partial<Record<Target, number[]>> = {
+            natFront: taskPids("faas-registry-nat-registry"),
+            container: containerPids,
+            front: taskPids("faas-registry-test-registry"),
+        };
+        const serverCpu = (side: Target | "caddy" | "haproxy"): number => {
+            const pids = pidsOf[side as Target];
+            if (pids === undefined) return processCpuMs(sides[side]);
+            return pidsCpuMs(pids) + (side === "front" ? processCpuMs(sides.caddy) : 0);
+        };
         const ports: Record<Target, number> = {
             direct: direct.port,
             container: containerPort,

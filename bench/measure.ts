@@ -36,7 +36,7 @@ export function pidsCpuMs(pids: number[]): number {
     for (const pid of pids) {
         try {
             const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-            ticks += Number(fields[11]) + Number(fields[12]);
+            ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
         } catch {
             // gone meanwhile
         }

@@ -4,7 +4,7 @@
 import { evaluateProgram } from "../test/helpers/evaluate";
 import type { Lab } from "../test/helpers/lab";
 import { type Minio, startMinio } from "../test/helpers/minio";
-import { forceUpdate, setReplicas, waitConverged } from "../test/helpers/swarm-engine";
+import { setReplicas, waitConverged } from "../test/helpers/swarm-engine";
 import { BRIDGE_ADDRESS, SECRET_KEYS, SwarmRegistryLab, swarmLabSkipReason } from "../test/helpers/swarm-registry-lab";
 import { makeCaSignedCertificate } from "../test/helpers/tls";
 import { median } from "./measure";
@@ -63,10 +63,7 @@ export async function registrySwarmFigures(add: Add, runs: number): Promise<void
             add(`Swarm registry: pull of a 20 MB layer through the front, ${replicas} replica${replicas > 1 ? "s" : ""}`, median(s.pull), "ms");
             add("  CPU of the machine during that pull", median(s.pullCpu), "ms");
         }
-        const lost = await swarm.pullsDuring(last, 30, async () => {
-            await forceUpdate(swarm.docker, id);
-            await waitConverged(swarm.docker, id, 3);
-        });
+        const lost = await swarm.pullsDuringRollingUpdate("bench", last, id, 3);
         add("Swarm registry: pulls lost of 30 during a rolling update of 3 replicas", lost.failed.length, "pulls", "0");
         add("Swarm registry: of those 30, pulls made while the update ran", lost.overlapping, "pulls");
     } finally {

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NAT_REFRESH_SECONDS } from "../../components/registry/nat-front";
 import { type Deployed, SECRET_KEYS, SwarmRegistryLab, swarmLabSkipReason } from "../helpers/swarm-registry-lab";
-import { forceUpdate, type Json, setReplicas, waitConverged } from "../helpers/swarm-engine";
+import { type Json, setReplicas, waitConverged } from "../helpers/swarm-engine";
 import { waitFor } from "../helpers/lab";
 import { evaluateStack } from "../helpers/stack";
 import { makeCaSignedCertificate } from "../helpers/tls";
@@ -103,11 +103,7 @@ describe.skipIf(skip !== undefined)("registry:front nat on a real Swarm: the ker
 
     it("loses no pull of 30 during a rolling update (start-first, one at a time, each replica pausing before it drains)", async () => {
         const id = deployed.serviceId("registry-service");
-        const result = await swarm.pullsDuring(image, 30, async () => {
-            await forceUpdate(swarm.docker, id);
-            await waitConverged(swarm.docker, id, 2);
-        });
-        process.stderr.write(`registry-swarm-nat: rolling update: ${result.ok} pulls ok, ${result.failed.length} failed, ${result.overlapping} while it ran\n`);
+        const result = await swarm.pullsDuringRollingUpdate("registry-swarm-nat", image, id, 2);
         expect(result.failed).toEqual([]);
         expect(result.overlapping).toBeGreaterThanOrEqual(5);
         expect(result.ok).toBe(30);
@@ -178,13 +174,7 @@ describe.skipIf(skip !== undefined)("registry:front nat on three nodes: replicas
 
     it("loses no pull of 30 during a rolling update of replicas on 3 nodes", async () => {
         const id = deployed.serviceId("registry-service");
-        const result = await swarm.pullsDuring(image, 30, async () => {
-            await forceUpdate(swarm.docker, id);
-            await waitConverged(swarm.docker, id, 3);
-        });
-        process.stderr.write(
-            `registry-swarm-nat: 3 nodes, rolling update: ${result.ok} pulls ok, ${result.failed.length} failed, ${result.overlapping} while it ran\n`,
-        );
+        const result = await swarm.pullsDuringRollingUpdate("registry-swarm-nat, 3 nodes", image, id, 3);
         expect(result.failed).toEqual([]);
         expect(result.overlapping).toBeGreaterThanOrEqual(5);
     }, 300_000);

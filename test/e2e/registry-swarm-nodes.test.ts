@@ -24,7 +24,7 @@ import {
     SwarmRegistryLab,
     swarmLabSkipReason,
 } from "../helpers/swarm-registry-lab";
-import { forceUpdate, waitConverged } from "../helpers/swarm-engine";
+import { waitConverged } from "../helpers/swarm-engine";
 import type { Lab } from "../helpers/lab";
 import { type Minio, minioSkipReason, startMinio } from "../helpers/minio";
 import { skipping } from "../helpers/skip";
@@ -197,13 +197,7 @@ describe.skipIf(skip !== undefined)("registry:mode swarm on a Swarm of three nod
 
     it("loses no pull of 30 during a rolling update of replicas on 3 nodes", async () => {
         const id = deployed.serviceId("registry-service");
-        const result = await swarm.pullsDuring(image, 30, async () => {
-            await forceUpdate(swarm.docker, id);
-            await waitConverged(swarm.docker, id, 3);
-        });
-        process.stderr.write(
-            `registry-swarm-nodes: rolling update: ${result.ok} pulls ok, ${result.failed.length} failed, ${result.overlapping} while it ran\n`,
-        );
+        const result = await swarm.pullsDuringRollingUpdate("registry-swarm-nodes", image, id, 3);
         expect(result.failed).toEqual([]);
         expect(result.ok).toBe(30);
     }, 300_000);

@@ -169,11 +169,7 @@ describe.skipIf(skip !== undefined)("registry:mode swarm on a real Swarm: 3 repl
 
     it("loses no pull of 30 during a rolling update (start-first, one at a time)", async () => {
         const id = deployed.serviceId("registry-service");
-        const result = await swarm.pullsDuring(image, 30, async () => {
-            await forceUpdate(swarm.docker, id);
-            await waitConverged(swarm.docker, id, 3);
-        });
-        process.stderr.write(`registry-swarm: rolling update: ${result.ok} pulls ok, ${result.failed.length} failed, ${result.overlapping} while it ran\n`);
+        const result = await swarm.pullsDuringRollingUpdate("registry-swarm", image, id, 3);
         expect(result.failed).toEqual([]);
         expect(result.overlapping).toBeGreaterThanOrEqual(5);
         expect(result.ok).toBe(30);

@@ -19,7 +19,7 @@ import { type LabSsh, sshDockerConfig, startSshd } from "./sshd";
 import { registryBinary, registrySkipReason } from "./registry-binary";
 import { importRegistryImage } from "./registry-image";
 import type { EvaluatedStack } from "./evaluate";
-import { type CreatedSwarm, createRecorded, waitConverged } from "./swarm-engine";
+import { type CreatedSwarm, createRecorded, forceUpdate, waitConverged } from "./swarm-engine";
 
 const ROOT = join(__dirname, "..", "..");
 export const SWARM_CHECK = join(ROOT, "components", "registry", "swarm-check.mjs");
@@ -402,6 +402,19 @@ export class SwarmRegistryLab {
             .filter((m) => m !== null)
             .map((m) => ({ ok: m[1] === "ok", endedAt: Number(m[3]), startedAt: Number(m[3]) - Number(m[2]) }));
         return { ok: lines.filter((l) => l.startsWith("ok ")).length, failed: lines.filter((l) => l.startsWith("FAIL")), overlapping, pulls };
+    }
+
+    /**
+     * 30 pulls of `ref` while the registry service rolls every replica (a forced update: start-first, one at a
+     * time) until `replicas` run the new spec; printed as `LABEL: rolling update: ...`. The caller asserts.
+     */
+    async pullsDuringRollingUpdate(label: string, ref: string, serviceId: string, replicas: number): ReturnType<SwarmRegistryLab["pullsDuring"]> {
+        const result = await this.pullsDuring(ref, 30, async () => {
+            await forceUpdate(this.docker, serviceId);
+            await waitConverged(this.docker, serviceId, replicas);
+        });
+        process.stderr.write(`${label}: rolling update: ${result.ok} pulls ok, ${result.failed.length} failed, ${result.overlapping} while it ran\n`);
+        return result;
     }
 
     /** The ids of the running containers of a service (its tasks on this node). */
