@@ -14,6 +14,8 @@
 //  - natFront: registry:mode swarm with registry:front nat, 1 replica: the stack's own NAT front (a task whose
 //    network namespace forwards the published port with iptables DNAT) before a replica that terminates TLS,
 //    a second stack in the same lab, published on NAT_FRONT_PORT;
+//  - replica: that same replica process reached without the front, on its address on the engine's docker_gwbridge
+//    (one veth, one bridge, as a container): what the front's forward costs, the registry and its TLS being equal;
 //  - limit: the same bytes over TLS to a server that does nothing else (bench/tls-copy.mjs: the body read and
 //    dropped; the file served from disk), the same certificate and client.
 // Each with a client asking for HTTP/1.1 (as the Docker engine does) and one offering HTTP/2 (as containerd
@@ -23,6 +25,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { renderHtpasswd } from "../components/registry/htpasswd";
+import { DEFAULT_PORT } from "../components/registry/args";
 import { CONTAINER_PATHS, renderRegistryConfig } from "../components/registry/registry-config";
 import { evaluateProgram } from "../test/helpers/evaluate";
 import { waitFor } from "../test/helpers/lab";
@@ -37,7 +40,7 @@ const MB = 1_000_000;
 const SIZE = Number(process.env.BENCH_BLOB_MB ?? 100) * MB;
 
 type Add = (figure: string, value: number, unit: string, goal?: string) => void;
-type Target = "direct" | "container" | "front" | "l4" | "nat" | "natFront" | "limit";
+type Target = "direct" | "container" | "front" | "l4" | "nat" | "natFront" | "replica" | "limit";
 /** Where the second stack (registry:front nat) publishes its front: the first one's holds 443. */
 const NAT_FRONT_PORT = 8443;
 
@@ -76,12 +79,21 @@ export async function dataPathFigures(add: Add, runs: number): Promise<void> {
             { secretKeys: SECRET_KEYS, stack: "nat" },
         );
         const natDeployed = await swarm.deploy(natStack);
-        /** A one-task service's processes: its container's first process and that one's children (the registry under its shell). */
-        const taskPids = (service: string) => {
-            const [container] = swarm.containersOf(service);
-            const first = Number(swarm.docker.must(["inspect", "-f", "{{.State.Pid}}", container]).trim());
+        /** A container's processes: its first process and that one's children (the registry under its shell). */
+        const pidsOfContainer = (nameOrId: string) => {
+            const first = Number(swarm.docker.must(["inspect", "-f", "{{.State.Pid}}", nameOrId]).trim());
             return [first, ...childPids(first)];
         };
+        // replica: the NAT stack's one replica, on its address on docker_gwbridge (the lab's own namespace reaches it there).
+        const [natReplica] = swarm.containersOf("faas-registry-nat-registry");
+        const gateways = JSON.parse(swarm.docker.must(["network", "inspect", "docker_gwbridge", "-f", "{{json .Containers}}"])) as Record<
+            string,
+            { IPv4Address: string }
+        >;
+        const replicaAddress = Object.entries(gateways)
+            .find(([id]) => id.startsWith(natReplica))?.[1]
+            .IPv4Address.split("/")[0];
+        if (replicaAddress === undefined) throw new Error(`the NAT stack's replica ${natReplica} has no address on docker_gwbridge`);
 
         // direct: the same registry version serving TLS itself, in the same lab, with the user of the front.
         const directPort = await freePort();
@@ -127,8 +139,6 @@ export async function dataPathFigures(add: Add, runs: number): Promise<void> {
             swarm.images.registry.ref,
             CONTAINER_PATHS.config,
         ]);
-        const containerShell = Number(swarm.docker.must(["inspect", "-f", "{{.State.Pid}}", "bench-container-registry"]).trim());
-        const containerPids = [containerShell, ...childPids(containerShell)];
         failureLogs.push(() => `the container's log:\n${swarm.docker.cli(["logs", "bench-container-registry"]).out.split("\n").slice(-15).join("\n")}`);
         await waitFor(
             "the container registry to listen",
@@ -207,29 +217,29 @@ export async function dataPathFigures(add: Add, runs: number): Promise<void> {
          */
         const isDirect = (c: string) => c.includes(direct.root);
         const isHaproxy = (c: string) => c.includes(l4Config);
-        const sides: Record<Target | "caddy" | "haproxy", (cmdline: string) => boolean> = {
+        const sides: Partial<Record<Target | "caddy" | "haproxy", (cmdline: string) => boolean>> = {
             direct: isDirect,
             l4: (c) => isDirect(c) || isHaproxy(c),
             // The kernel's NAT runs in softirq context, on no process's account: only the registry's is counted.
             nat: (c) => c.includes(natServer.root),
-            // By pid (serverCpu below): every registry here runs the same command line.
-            natFront: () => false,
-            container: () => false,
-            front: () => false,
             haproxy: isHaproxy,
             limit: (c) => c.includes("tls-copy.mjs"),
             caddy: (c) => c.startsWith("caddy"),
         };
-        // The server side by pid: the NAT stack's replica (its NAT is the kernel's), the container, Caddy and the Caddy stack's replica.
+        // The server side by pid, as every registry here runs the same command line: the NAT stack's replica (behind
+        // its front or not; the NAT is the kernel's), the container, and the Caddy stack's replica (plus Caddy).
+        const natReplicaPids = pidsOfContainer(natReplica);
         const pidsOf: Partial<Record<Target, number[]>> = {
-            natFront: taskPids("faas-registry-nat-registry"),
-            container: containerPids,
-            front: taskPids("faas-registry-test-registry"),
+            natFront: natReplicaPids,
+            replica: natReplicaPids,
+            container: pidsOfContainer("bench-container-registry"),
+            front: pidsOfContainer(swarm.containersOf("faas-registry-test-registry")[0]),
         };
         const serverCpu = (side: Target | "caddy" | "haproxy"): number => {
             const pids = pidsOf[side as Target];
-            if (pids === undefined) return processCpuMs(sides[side]);
-            return pidsCpuMs(pids) + (side === "front" ? processCpuMs(sides.caddy) : 0);
+            const byCommandLine = (s: Target | "caddy" | "haproxy") => processCpuMs(sides[s] ?? (() => false));
+            if (pids === undefined) return byCommandLine(side);
+            return pidsCpuMs(pids) + (side === "front" ? byCommandLine("caddy") : 0);
         };
         const ports: Record<Target, number> = {
             direct: direct.port,
@@ -238,6 +248,7 @@ export async function dataPathFigures(add: Add, runs: number): Promise<void> {
             l4: l4Port,
             nat: natPort,
             natFront: NAT_FRONT_PORT,
+            replica: DEFAULT_PORT,
             limit: limitPort,
         };
         /** One curl inside the lab; returns its status, time and HTTP version, and the response headers. */
@@ -260,7 +271,7 @@ export async function dataPathFigures(add: Add, runs: number): Promise<void> {
                     "--resolve",
                     // The lab's address, as a client elsewhere reaches it: the front's published port (host mode)
                     // is then the engine's DNAT, not the userland proxy that serves 127.0.0.1.
-                    `${HOST}:${port}:${LAB_ADDRESS}`,
+                    `${HOST}:${port}:${target === "replica" ? replicaAddress : LAB_ADDRESS}`,
                     // The credentials from stdin (curl's config), not on a command line where ps shows them.
                     "-K",
                     "-",
@@ -273,7 +284,7 @@ export async function dataPathFigures(add: Add, runs: number): Promise<void> {
                     "\n%{http_code} %{time_total} %{http_version}",
                     ...args.map((a) => a.replace("BASE", `https://${HOST}:${port}`)),
                 ],
-                { timeoutMs: 120_000, input: `user = "ci:${target === "natFront" ? natDeployed.password : deployed.password}"\n` },
+                { timeoutMs: 120_000, input: `user = "ci:${target === "natFront" || target === "replica" ? natDeployed.password : deployed.password}"\n` },
             );
             const machine = machineCpuMs() - machineBefore;
             const servers = serverCpu(target) - serversBefore;
@@ -315,6 +326,7 @@ export async function dataPathFigures(add: Add, runs: number): Promise<void> {
             ...(haproxy === undefined ? [] : ["l4" as const]),
             ...(nat.status === 0 ? ["nat" as const] : []),
             "natFront",
+            "replica",
             "limit",
         ];
         for (let round = -1; round < runs; round++) {
@@ -387,6 +399,7 @@ export async function dataPathFigures(add: Add, runs: number): Promise<void> {
             l4: "through a layer-4 front (HAProxy, TCP) to the registry's own TLS",
             nat: "through the kernel's NAT (iptables DNAT) to the registry's own TLS",
             natFront: "through the stack's NAT front (registry:front nat, 1 replica, its own TLS)",
+            replica: "to that NAT stack's replica without its front (its docker_gwbridge address)",
             limit: "limit: the same bytes over TLS, nothing else",
         };
         for (const protocol of ["1.1", "2"] as Protocol[]) {
@@ -399,7 +412,7 @@ export async function dataPathFigures(add: Add, runs: number): Promise<void> {
                     const cpu = (side: string) => median(samples.get(`${target} ${protocol} ${way} ${side}-cpu`) ?? []);
                     add(`  CPU of that ${way}: client (curl)`, cpu("client"), "ms");
                     add(
-                        `  CPU of that ${way}: server side (${{ front: "Caddy + replica", direct: "registry", container: "registry", l4: "HAProxy + registry", nat: "registry; the NAT's is the kernel's", natFront: "replica; the NAT's is the kernel's", limit: "tls-copy" }[target]})`,
+                        `  CPU of that ${way}: server side (${{ front: "Caddy + replica", direct: "registry", container: "registry", l4: "HAProxy + registry", nat: "registry; the NAT's is the kernel's", natFront: "replica; the NAT's is the kernel's", replica: "replica", limit: "tls-copy" }[target]})`,
                         cpu("server"),
                         "ms",
                     );
@@ -444,6 +457,21 @@ export async function dataPathFigures(add: Add, runs: number): Promise<void> {
                         "<= 10",
                     );
                 }
+                // The same replica process with and without the NAT front: what the front's forward alone costs, in
+                // throughput and in the machine's CPU (the kernel's, softirq: on no process's account).
+                const replica = mbps(`replica ${protocol} ${way}`);
+                add(
+                    `data path ${way}, ${protocol === "2" ? "client offering HTTP/2" : "HTTP/1.1"}: the NAT front's cost against its own replica reached without it`,
+                    (100 * (replica - mbps(`natFront ${protocol} ${way}`))) / replica,
+                    "%",
+                    "<= 10",
+                );
+                const machinePerGb = (target: Target) => (median(samples.get(`${target} ${protocol} ${way} machine-cpu`) ?? []) * 1000) / (SIZE / MB);
+                add(
+                    `  the machine's CPU per GB ${way === "pull" ? "pulled" : "pushed"} through the NAT front, beyond that to its replica without it (the forward)`,
+                    machinePerGb("natFront") - machinePerGb("replica"),
+                    "ms more",
+                );
                 add(
                     `data path ${way}, ${protocol === "2" ? "client offering HTTP/2" : "HTTP/1.1"}: limit / direct`,
                     mbps(`limit 1.1 ${way}`) / straight,
