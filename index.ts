@@ -1,7 +1,7 @@
 // The stack: read config -> private registry -> functions -> exports.
 import * as pulumi from "@pulumi/pulumi";
 import { computed } from "./components/computed";
-import { FaasFunction, FaasregProvider } from "./components/faas";
+import { FaasFunction, FaasregProvider, functionUrl } from "./components/faas";
 import { DockerPlatform } from "./components/faas/package";
 import { buildFunctionImage } from "./components/faas/build";
 import { FaasdRegistryCredentials } from "./components/faas/faasd-credentials";
@@ -96,7 +96,9 @@ function after(gate: pulumi.Resource): pulumi.ResourceTransformation {
     return ({ props, opts }) => ({ props, opts: pulumi.mergeOptions(opts, { dependsOn: [gate] }) });
 }
 
-/** Each function's name and its URL on the gateway. */
-export const faasFunctions = pulumi.all(functions.map((f) => pulumi.all({ name: f.service, url: f.url })));
+/** Each function's name and its URL on the gateway: known from config (no Output per function, each costs the SDK promises). */
+export const faasFunctions = pulumi.output(
+    faas === undefined ? [] : faas.functions.map((fn) => ({ name: fn.service, url: functionUrl(faas.gateway, fn.service) })),
+);
 /** The image each function runs (by digest when built here): what `npm run registry:prune` keeps. */
 export const functionImages = pulumi.all(functions.map((f) => f.image));

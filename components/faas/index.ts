@@ -19,11 +19,24 @@ export const FUNCTION_TYPE = "faasreg:faas:Function";
  * annotations); `pulumi destroy` deletes it.
  */
 export class FaasFunction extends pulumi.ComponentResource {
-    readonly service: pulumi.Output<string>;
     readonly image: pulumi.Output<string>;
-    /** The function's URL on the gateway: `GATEWAY/function/SERVICE`. */
-    readonly url: pulumi.Output<string>;
     private readonly deployment: PackageFunction;
+    // service and url are made when first read: each Output costs the SDK promises per function (BENCH_ONLY=eval),
+    // and the stack's exports read neither (they are plain there).
+    private readonly identity: { service: pulumi.Input<string>; url: string | pulumi.Output<string> };
+    private outputs?: { service: pulumi.Output<string>; url: pulumi.Output<string> };
+
+    get service(): pulumi.Output<string> {
+        return this.identityOutputs().service;
+    }
+    /** The function's URL on the gateway: `GATEWAY/function/SERVICE`. */
+    get url(): pulumi.Output<string> {
+        return this.identityOutputs().url;
+    }
+    private identityOutputs(): { service: pulumi.Output<string>; url: pulumi.Output<string> } {
+        this.outputs ??= { service: pulumi.output(this.identity.service), url: pulumi.output(this.identity.url) };
+        return this.outputs;
+    }
 
     /** The image the gateway reports (Swarm may pin it by digest). */
     get reportedImage(): pulumi.Output<string | undefined> {
@@ -46,15 +59,10 @@ export class FaasFunction extends pulumi.ComponentResource {
         if (problems.length > 0) throw new ArgumentError(`FaasFunction "${name}"`, problems);
         super(FUNCTION_TYPE, name, {}, opts);
 
-        const registry = args.registry === undefined ? undefined : pulumi.output(args.registry);
+        const registry = args.registry === undefined ? undefined : fromRegistry(args.registry);
         const backend = args.backend ?? "swarm";
         // faasd and faas-netes ignore registryAuth: it is not sent, one place fewer for the secret to travel.
-        const registryAuth =
-            backend !== "swarm"
-                ? undefined
-                : args.registryAuth !== undefined
-                  ? pulumi.secret(args.registryAuth)
-                  : registry?.apply((r) => Buffer.from(`${r.username}:${r.password}`, "utf8").toString("base64"));
+        const registryAuth = backend !== "swarm" ? undefined : args.registryAuth !== undefined ? pulumi.secret(args.registryAuth) : registry?.auth;
         // The package's inputs (provider/schema.ts FUNCTION_INPUTS). With a provider, the credentials are its own.
         const viaProvider = args.gateway.provider !== undefined;
         const props: Record<string, pulumi.Input<unknown> | undefined> = {
@@ -75,9 +83,8 @@ export class FaasFunction extends pulumi.ComponentResource {
             requests: args.requests,
             readOnlyRootFilesystem: args.readOnlyRootFilesystem,
             namespace: args.namespace,
-            registryAuth: registryAuth === undefined ? undefined : pulumi.secret(registryAuth),
-            // The server is no secret; it only travels inside the secret login object.
-            registryServer: registry === undefined ? undefined : pulumi.unsecret(registry.apply((r) => r.server)),
+            registryAuth,
+            registryServer: registry?.server,
             backend,
             adopt: args.adopt ?? false,
             waitForReady: args.readiness?.enabled ?? true,
@@ -97,18 +104,42 @@ export class FaasFunction extends pulumi.ComponentResource {
         );
 
         this.deployment = deployment;
-        this.service = pulumi.output(args.service);
         this.image = deployment.image;
-        const base = (u: string) => `${u.replace(/\/+$/, "")}/function/`;
-        this.url =
-            typeof args.gateway.url === "string" && typeof args.service === "string"
-                ? pulumi.output(`${base(args.gateway.url)}${args.service}`)
-                : pulumi.interpolate`${pulumi.output(args.gateway.url).apply(base)}${args.service}`;
+        this.identity = {
+            service: args.service,
+            url:
+                typeof args.gateway.url === "string" && typeof args.service === "string"
+                    ? functionUrl(args.gateway.url, args.service)
+                    : pulumi.interpolate`${pulumi.output(args.gateway.url).apply((u) => functionUrl(u, ""))}${args.service}`,
+        };
         // Only the identity is registered on the component: the deployment's own state already holds
         // image, replicas and registryAuth (secret), and each registered output costs the SDK a promise
         // and a stack trace per function (measured: 7.5 -> 4.4 ms per function at 200 functions).
-        this.registerOutputs({ service: this.service, url: this.url });
+        this.registerOutputs(this.identity);
     }
+}
+
+/**
+ * What a function sends of its registry's login: `registryAuth` (base64 of `user:password`, a secret) and the server (no
+ * secret; it only travels inside the secret login object). Made once per login: the stack's functions all share one,
+ * and every Output costs the SDK promises per function (BENCH_ONLY=eval).
+ */
+const fromLogin = new WeakMap<object, { auth: pulumi.Output<string>; server: pulumi.Output<string> }>();
+function fromRegistry(login: NonNullable<FaasFunctionArgs["registry"]>): { auth: pulumi.Output<string>; server: pulumi.Output<string> } {
+    const known = fromLogin.get(login);
+    if (known !== undefined) return known;
+    const registry = pulumi.output(login);
+    const derived = {
+        auth: pulumi.secret(registry.apply((r) => Buffer.from(`${r.username}:${r.password}`, "utf8").toString("base64"))),
+        server: pulumi.unsecret(registry.apply((r) => r.server)),
+    };
+    fromLogin.set(login, derived);
+    return derived;
+}
+
+/** A function's URL on its gateway: `GATEWAY/function/SERVICE`. */
+export function functionUrl(gatewayUrl: string, service: string): string {
+    return `${gatewayUrl.replace(/\/+$/, "")}/function/${service}`;
 }
 
 /** The registry server, when `registry` is a plain object (not an Output): checked before anything is declared. */
