@@ -3,8 +3,8 @@
 // Redis, images pulled from the lab's image source (so the engine pins them by digest and platform, as it does
 // with Docker Hub). What no translation of the provider could show: the second `up` and `refresh` change nothing,
 // a change to the registry's config rolls the replicas while 30 pulls run with none failing, a replacement goes
-// delete-first, the switch to the NAT front (capabilities and a sysctl read back as declared), and `destroy` leaves
-// only the data volume.
+// delete-first, the switch to the NAT front (capabilities and a sysctl read back as declared; a preview without the
+// deploy key shows it unchanged), and `destroy` leaves only the data volume.
 import { renameSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { changedResources, expectNoChanges, changeSummary, PulumiStack, pulumiSkipReason } from "../helpers/pulumi-cli";
@@ -27,6 +27,24 @@ describe.skipIf(skip !== undefined)("pulumi up twice, for real: registry:mode sw
     const serviceNames = () => swarm.docker.must(["service", "ls", "--format", "{{.Name}}"]).trim().split("\n").filter(Boolean).sort();
     const expectNoSecret = (out: string) => {
         for (const secret of [password, certificate.key.split("\n")[1]]) expect(out.includes(secret), "a secret in the CLI's output").toBe(false);
+    };
+
+    /** A preview without the deploy key (docker:sshOpts names it; moved away meanwhile), as a pull request's CI job runs it. */
+    const previewWithoutDeployKey = async <T>(andThen: (preview: Awaited<ReturnType<PulumiStack["preview"]>>) => Promise<T>): Promise<T> => {
+        const key = (swarm.ssh as NonNullable<typeof swarm.ssh>).files.privateKey;
+        renameSync(key, `${key}.away`);
+        try {
+            const preview = await stack.preview(["--expect-no-changes", "--diff"]);
+            expect(preview.status, preview.out).toBe(0);
+            expect(preview.out).toMatch(
+                /this preview could not ask the Docker engine \(ssh to docker:host \(ssh:\/\/root@10\.199\.0\.1\) failed: .*Permission denied/,
+            );
+            expect(preview.out).toMatch(/the Swarm gate \(and where the front and replicas run\) is shown unchanged; pulumi up asks again/);
+            expectNoSecret(preview.out);
+            return await andThen(preview);
+        } finally {
+            renameSync(`${key}.away`, key);
+        }
     };
 
     beforeAll(async () => {
@@ -65,24 +83,13 @@ describe.skipIf(skip !== undefined)("pulumi up twice, for real: registry:mode sw
     }, 300_000);
 
     it("a preview without the deploy key (a CI preview): no change, a warning; up refuses, naming docker:host", async () => {
-        // The key docker:sshOpts names moved away: this machine cannot get into the VM, as a pull request's job.
-        const key = (swarm.ssh as NonNullable<typeof swarm.ssh>).files.privateKey;
-        renameSync(key, `${key}.away`);
-        try {
-            const preview = await stack.preview(["--expect-no-changes", "--diff"]);
-            expect(preview.status, preview.out).toBe(0);
-            expect(preview.out).toMatch(
-                /this preview could not ask the Docker engine \(ssh to docker:host \(ssh:\/\/root@10\.199\.0\.1\) failed: .*Permission denied/,
-            );
-            expect(preview.out).toMatch(/the Swarm gate \(and where the front and replicas run\) is shown unchanged; pulumi up asks again/);
-            expectNoSecret(preview.out);
+        // This machine cannot get into the VM, as a pull request's job; up refuses.
+        await previewWithoutDeployKey(async (preview) => {
             process.stderr.write(`pulumi-swarm: preview without the deploy key ${preview.ms} ms\n`);
             const up = await stack.up();
             expect(up.status).not.toBe(0);
             expect(up.out).toMatch(/ssh to docker:host \(ssh:\/\/root@10\.199\.0\.1\) failed/);
-        } finally {
-            renameSync(`${key}.away`, key);
-        }
+        });
         const again = await stack.up(["--expect-no-changes"]);
         expect(again.status, again.out).toBe(0);
     }, 300_000);
@@ -126,7 +133,7 @@ describe.skipIf(skip !== undefined)("pulumi up twice, for real: registry:mode sw
         expect(again.status, again.out).toBe(0);
     }, 300_000);
 
-    it("switches to the NAT front (registry:front nat): the replicas take the certificate, pulls go on through the kernel, and the next up changes nothing", async () => {
+    it("switches to the NAT front (registry:front nat): the replicas take the certificate, pulls go on through the kernel, and the next up, and a preview without the deploy key, change nothing", async () => {
         await stack.removeConfig("registry:frontImage");
         await stack.setConfig({ "registry:front": "nat", "registry:natImage": swarm.images.nat.ref });
         // Pulls meanwhile, to say how long the switch cuts the registry off (the README quotes it; not a goal).
@@ -148,6 +155,8 @@ describe.skipIf(skip !== undefined)("pulumi up twice, for real: registry:mode sw
         // What the real provider reads back of the capabilities, the sysctl and the replicas' files is what the stack declares.
         const { up: again } = await expectNoChanges(stack);
         expect(changeSummary(again.out)).toEqual({ unchanged: expect.any(Number) });
+        // And a CI preview without the deploy key shows the NAT front unchanged too (its image pin is in state).
+        await previewWithoutDeployKey(async () => undefined);
     }, 300_000);
 
     it("pulumi destroy removes every Swarm object and leaves the data volume (registry:retainData)", async () => {
