@@ -57,8 +57,13 @@ describe("the whole stack under mocks", () => {
     it("carries registryAuth (the first registry user) and the gateway password (on the functions' provider) as secrets, in inputs and outputs", async () => {
         const { recorded, exports } = await evaluateStack(STACK);
         const fn = findResource(recorded, FUNCTION, "hello-deployment");
-        expect(isSecretWrapped(fn.inputs.registryAuth)).toBe(true);
-        expect(unwrap(fn.inputs.registryAuth)).toBe(Buffer.from(`ci:${fakeRandom("registry-password-ci", 40)}`).toString("base64"));
+        // Every function gets it, a secret (it is made once per registry login and shared).
+        for (const service of ["hello", "resize"]) {
+            const inputs = findResource(recorded, FUNCTION, `${service}-deployment`).inputs;
+            expect(isSecretWrapped(inputs.registryAuth), service).toBe(true);
+            expect(unwrap(inputs.registryAuth), service).toBe(Buffer.from(`ci:${fakeRandom("registry-password-ci", 40)}`).toString("base64"));
+            expect(isSecretWrapped(inputs.registryServer), service).toBe(false);
+        }
         expect(fn.inputs.gatewayPassword).toBeUndefined();
         const gatewayProvider = findResource(recorded, "pulumi:providers:faasreg", "faas-gateway");
         expect(isSecretWrapped(gatewayProvider.inputs.gatewayPassword)).toBe(true);
