@@ -270,7 +270,8 @@ export async function dataPathFigures(add: Add, runs: number): Promise<void> {
                     files.ca,
                     "--resolve",
                     // The lab's address, as a client elsewhere reaches it: the front's published port (host mode)
-                    // is then the engine's DNAT, not the userland proxy that serves 127.0.0.1.
+                    // is then the engine's DNAT, not the userland proxy that serves 127.0.0.1. The replica without
+                    // its front: its own address on docker_gwbridge.
                     `${HOST}:${port}:${target === "replica" ? replicaAddress : LAB_ADDRESS}`,
                     // The credentials from stdin (curl's config), not on a command line where ps shows them.
                     "-K",
