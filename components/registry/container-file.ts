@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
-import { mustCheck } from "../check-process";
+import { mustCheck, warn } from "../check-process";
 import type { DockerConnection } from "./args";
 import { SWARM_CHECK_SCRIPT } from "./swarm-gate";
 
@@ -23,23 +23,34 @@ interface FileState extends FileInputs {
 interface FileAnswer {
     exists: boolean;
     sha256?: string;
+    /** Set when the file was written where it is read, not renamed into place: why (the image has no `mv`). */
+    inPlace?: string;
 }
 
 function sha256(text: string): string {
     return createHash("sha256").update(text, "utf8").digest("hex");
 }
 
-const write = (inputs: FileInputs) =>
-    mustCheck<FileAnswer>(SWARM_CHECK_SCRIPT, {
+async function write(inputs: FileInputs): Promise<FileAnswer> {
+    const answer = await mustCheck<FileAnswer>(SWARM_CHECK_SCRIPT, {
         connection: inputs.connection,
         file: { container: inputs.container, path: inputs.path, content: inputs.content, mode: inputs.mode },
     });
+    if (answer.inPlace !== undefined) {
+        await warn(
+            `${inputs.path} was written in place in the container ${inputs.container}, not renamed into place (${answer.inPlace}): requests the registry took during the write may have been refused. Use an image that has mv (the official registry:3 has it)`,
+        );
+    }
+    return answer;
+}
 
 /**
  * A file written into a running container through the Engine API (as `docker cp` does: swarm-check.mjs's `file`),
  * rewritten in place when its content changes, so the container is not replaced. The registry's htpasswd is kept
  * so: distribution re-reads it when its mtime changes, and a password rotation then costs no request (a replaced
- * container costs about a second of refused connections). The content goes to the engine over stdin only. A new
+ * container costs about a second of refused connections). The new content is written beside the file and renamed
+ * over it (`mv` in the container), so the registry never reads it missing or half-written; an image without `mv`
+ * gets it written in place, with a warning. The content goes to the engine over stdin only. A new
  * container (an id of its own) gets the file written again. diff asks no engine: a PR preview needs none; a
  * refresh reads the file's sha256 back.
  */

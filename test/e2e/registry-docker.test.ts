@@ -13,7 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { planRetention, RegistryApi } from "../../scripts/registry-prune";
 import { request } from "../helpers/http";
 import { type DockerEngine, Lab, labSkipReason } from "../helpers/lab";
-import { outputValue } from "../helpers/mocks";
+import { EngineHarness, type Props } from "../helpers/engine";
+import { importBinaryImage } from "../helpers/images";
+import { engineInputs, findResource, outputValue } from "../helpers/mocks";
 import { type ContainerSpec, containerSpec } from "../helpers/real-registry";
 import { RegistryClient } from "../helpers/registry-client";
 import { importRegistryImage } from "../helpers/registry-image";
@@ -26,6 +28,8 @@ import { skipping } from "../helpers/skip";
 const skip = skipping("test/e2e/registry-docker.test.ts", labSkipReason({ dockerd: true }), registrySkipReason());
 
 const IMAGE = "faasreg-test/registry:3";
+/** The htpasswd file, a custom resource of the faasreg provider. */
+const FILE = "faasreg:registry:ContainerFile";
 const NAME = "faasreg-test-registry";
 const VOLUME = `${NAME}-data`;
 const config = (alice: string) => ({ "registry:tls": "none", "registry:users": JSON.stringify([{ username: "ci" }, { username: "alice", password: alice }]) });
@@ -55,6 +59,17 @@ describe.skipIf(skip !== undefined)("the registry container on a real Docker eng
         const stack = await evaluateStack(config(alice));
         return { stack, spec: containerSpec(stack.recorded) };
     };
+    /** The engine check's file write, as ContainerFile runs it; asynchronously, so clients polling meanwhile go on. */
+    const writeFile = (container: string, content: string) =>
+        new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+            const child = spawn(process.execPath, [SWARM_CHECK], { stdio: ["pipe", "pipe", "pipe"] });
+            let stdout = "";
+            let stderr = "";
+            child.stdout.on("data", (c) => (stdout += c));
+            child.stderr.on("data", (c) => (stderr += c));
+            child.on("close", (status) => resolve({ status, stdout, stderr }));
+            child.stdin.end(JSON.stringify({ connection: { host: docker.host }, file: { container, path: CONTAINER_PATHS.htpasswd, content, mode: 0o400 } }));
+        });
     const status = async (user: string, password: string) => (await request(`${base}/v2/`, { auth: [user, password] }).catch(() => ({ status: 0 }))).status;
     const volumeBytes = () =>
         Number(execFileSync("du", ["-sb", join(lab.dir, "docker-data", "volumes", VOLUME, "_data")], { encoding: "utf8" }).split("\t")[0]);
@@ -92,15 +107,8 @@ describe.skipIf(skip !== undefined)("the registry container on a real Docker eng
             }
         })();
         await new Promise((r) => setTimeout(r, 300));
-        // What ContainerFile does: the engine check's file write (the Engine API's archive endpoint).
         const started = Date.now();
-        const write = spawnSync(process.execPath, [SWARM_CHECK], {
-            input: JSON.stringify({
-                connection: { host: docker.host },
-                file: { container: id, path: CONTAINER_PATHS.htpasswd, content: htpasswd, mode: 0o400 },
-            }),
-            encoding: "utf8",
-        });
+        const write = await writeFile(id, htpasswd);
         expect(write.status, write.stderr).toBe(0);
         for (let i = 0; i < 100 && (await status("alice", "alice-rotated-password-4567")) !== 200; i++) await new Promise((r) => setTimeout(r, 20));
         const applied = Date.now() - started;
@@ -115,6 +123,81 @@ describe.skipIf(skip !== undefined)("the registry container on a real Docker eng
         expect(await status("alice", "alice-rotated-password-4567")).toBe(200);
         expect(JSON.parse(write.stdout).sha256).toMatch(/^[0-9a-f]{64}$/);
     });
+
+    it("20 rotations in a row under 4 clients that never pause: no request refused (the file is renamed into place, never seen half-written)", async () => {
+        // The registry stats the file on every request and re-reads it when its mtime changes: a file written where
+        // it is read is, for a moment, missing (the engine's archive endpoint removes it first: 400) or empty (401).
+        // The pollers here ask thousands of times a second, so that moment is hit if it exists.
+        const passwords = ["alice-rotated-password-4567", "alice-first-password-0123"];
+        const files: string[] = [];
+        // One evaluation at a time: the mocks are the process's.
+        for (const p of passwords) files.push((await declared(p)).spec.uploads.find((u) => u.file === CONTAINER_PATHS.htpasswd)?.content as string);
+        const id = docker.must(["inspect", "-f", "{{.Id}}", NAME]).trim();
+        const statuses = new Map<number, number>();
+        let requests = 0;
+        let polling = true;
+        const pollers = [1, 2, 3, 4].map(async () => {
+            while (polling) {
+                requests++;
+                const s = await status("ci", ci);
+                if (s !== 200) statuses.set(s, (statuses.get(s) ?? 0) + 1);
+            }
+        });
+        const started = Date.now();
+        for (let i = 0; i < 20; i++) {
+            // Asynchronously: the pollers go on while the file is written.
+            const write = await writeFile(id, files[i % 2]);
+            expect(write.status, write.stderr).toBe(0);
+            // Renamed into place: the image has mv (as the official one has).
+            expect(JSON.parse(write.stdout)).toEqual({ exists: true, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+        }
+        polling = false;
+        await Promise.all(pollers);
+        const refused = [...statuses.values()].reduce((a, b) => a + b, 0);
+        process.stderr.write(
+            `registry-docker: 20 rotations in ${Date.now() - started} ms; ${refused} of ${requests} requests refused meanwhile ${JSON.stringify(Object.fromEntries(statuses))}\n`,
+        );
+        expect(requests).toBeGreaterThan(500);
+        expect(Object.fromEntries(statuses)).toEqual({});
+        // The last write (i = 19) put back the first password; no temporary file is left beside the htpasswd.
+        expect(await status("alice", passwords[1])).toBe(200);
+        expect(
+            docker
+                .must(["exec", NAME, "ls", "-a", dirname(CONTAINER_PATHS.htpasswd)])
+                .split("\n")
+                .filter((f) => f.includes("htpasswd")),
+        ).toEqual(["htpasswd"]);
+    });
+
+    it("an image without mv: the faasreg provider still writes the file (in place), and warns that requests may be refused meanwhile", async () => {
+        importBinaryImage(docker, lab.dir, {
+            ref: "faasreg-test/no-mv:1",
+            files: {},
+            texts: { "/etc/distribution/config.yml": "version: 0.1\n" },
+            changes: ['CMD ["sleep", "100000"]', "ENV PATH=/bin"],
+        });
+        const id = docker.must(["run", "-d", "--name", "faasreg-test-no-mv", "faasreg-test/no-mv:1"]).trim();
+        const stack = await evaluateStack({ ...config("alice-first-password-0123"), "docker:host": docker.host });
+        const inputs: Props = { ...engineInputs(findResource(stack.recorded, FILE, "registry-htpasswd").inputs), container: id };
+        const content = String(inputs.content);
+        const faasreg = await EngineHarness.start({ host: "faasreg" });
+        try {
+            const created = await faasreg.withType(`faasreg:registry:PrivateRegistry$${FILE}`).create("registry-htpasswd", inputs);
+            expect(created.id).toBe(`${id}:${CONTAINER_PATHS.htpasswd}`);
+            expect(faasreg.stderr()).toMatch(
+                /warning: \/etc\/distribution\/htpasswd was written in place in the container [0-9a-f]+, not renamed into place \(mv did not start: HTTP 400 .*executable file not found.*\): requests the registry took during the write may have been refused\. Use an image that has mv/,
+            );
+            // Neither a password nor its bcrypt line in what the provider said.
+            expect(faasreg.stderr()).not.toContain("alice-first-password-0123");
+            expect(faasreg.stderr()).not.toContain("$2");
+        } finally {
+            await faasreg.stop();
+        }
+        expect(docker.must(["exec", "faasreg-test-no-mv", "cat", CONTAINER_PATHS.htpasswd])).toBe(content);
+        // The copy beside it holds nothing.
+        expect(docker.must(["exec", "faasreg-test-no-mv", "cat", `${dirname(CONTAINER_PATHS.htpasswd)}/.htpasswd.new`])).toBe("");
+        docker.must(["rm", "-f", "faasreg-test-no-mv"]);
+    }, 60_000);
 
     const gc = (...args: string[]) =>
         spawnSync("npx", ["tsx", join(__dirname, "..", "..", "scripts", "registry-gc.ts"), ...args], {

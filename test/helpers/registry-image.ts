@@ -58,6 +58,8 @@ export function importRegistryImage(
         files: { [options.faultable ? "/bin/registry.real" : "/bin/registry"]: registryBinary(version) },
         texts: { "/entrypoint.sh": ENTRYPOINT, "/etc/distribution/config.yml": DEFAULT_CONFIG, ...(options.faultable ? { "/bin/registry": FAULTABLE } : {}) },
         dirs: ["var/lib/registry"],
+        // The official image (Alpine) has mv: the stack renames the rotated htpasswd into place with it.
+        applets: ["mv"],
         changes: ['ENTRYPOINT ["/entrypoint.sh"]', 'CMD ["/etc/distribution/config.yml"]', "ENV PATH=/bin"],
     });
 }
