@@ -82,6 +82,14 @@ describe("FaasFunction outputs", () => {
         expect(await pulumi.isSecret(fn.registryAuth)).toBe(true);
         expect(await outputValue(fn.registryAuth)).toBe(Buffer.from("ci:registry-password-0123456789").toString("base64"));
         expect(await outputValue(fn.url)).toBe("https://gateway.example.com/function/outputs");
+        // The same URL when the gateway's URL is known only at run time.
+        const later = new FaasFunction("outputs-later", {
+            gateway: { url: pulumi.output("https://gateway.example.com//"), password: "gateway-password-0123" },
+            service: "later",
+            image: "r.example.com/team/fn:1",
+            registry,
+        });
+        expect(await outputValue(later.url)).toBe("https://gateway.example.com/function/later");
         // The mocks' state is the inputs: no status yet, as in state older than it.
         expect(await outputValue(fn.replicas)).toBe(0);
         expect(await outputValue(fn.availableReplicas)).toBe(0);

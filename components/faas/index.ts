@@ -110,7 +110,7 @@ export class FaasFunction extends pulumi.ComponentResource {
             url:
                 typeof args.gateway.url === "string" && typeof args.service === "string"
                     ? functionUrl(args.gateway.url, args.service)
-                    : pulumi.interpolate`${pulumi.output(args.gateway.url).apply((u) => functionUrl(u, ""))}${args.service}`,
+                    : pulumi.output(args.gateway.url).apply((u) => functionUrl(u, args.service)),
         };
         // Only the identity is registered on the component: the deployment's own state already holds
         // image, replicas and registryAuth (secret), and each registered output costs the SDK a promise
