@@ -25,7 +25,7 @@ import {
     swarmLabSkipReason,
 } from "../helpers/swarm-registry-lab";
 import { waitConverged } from "../helpers/swarm-engine";
-import type { Lab } from "../helpers/lab";
+import { type Lab, stepWatch } from "../helpers/lab";
 import { type Minio, minioSkipReason, startMinio } from "../helpers/minio";
 import { skipping } from "../helpers/skip";
 
@@ -267,13 +267,19 @@ describe.skipIf(s3Skip !== undefined)("registry:mode swarm on three nodes with t
     const certificate = makeCaSignedCertificate([HOST]);
 
     beforeAll(async () => {
+        // It timed out once in ten CI runs (12-05), in a step nobody knew: the watch names it next time.
+        const watch = stepWatch("registry-swarm-nodes, S3 setup", 240_000);
+        watch.step("three nodes in one Swarm");
         swarm = await SwarmRegistryLab.start("swarm-s3", HOST, { workers: 2 });
         swarm.lab.writeFile(`/etc/docker/certs.d/${HOST}/ca.crt`, certificate.ca);
         // MinIO on the bridge's own address: every node reaches it, as a store on the nodes' network.
+        watch.step("MinIO");
         minio = await startMinio({ lab: swarm.bridge as Lab, address: BRIDGE_ADDRESS });
         await minio.createBucket("images");
         const config = swarm.spreadConfig(certificate, { s3: { ...minio, bucket: "images" } }, { "registry:encryptOverlay": "false" });
+        watch.step("the stack's services created and converged");
         deployed = await swarm.deploy(await evaluateStack(config, { secretKeys: [...SECRET_KEYS, "registry:s3SecretKey"] }));
+        watch.done();
     }, 300_000);
     afterAll(async () => {
         await swarm?.stop();

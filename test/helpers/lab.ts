@@ -39,6 +39,32 @@ export async function waitFor(what: string, ok: () => Promise<boolean>, timeoutM
     }
 }
 
+/**
+ * Names the step a long setup is in, for when it hangs: a hook that times out says only that it did. Past
+ * `reportAfterMs`, one line on stderr names the step under way and how long each done step took.
+ */
+export function stepWatch(label: string, reportAfterMs: number): { step: (name: string) => void; done: () => void } {
+    const started = Date.now();
+    const done: string[] = [];
+    let current = { name: "(none yet)", at: started };
+    const timer = setTimeout(() => {
+        process.stderr.write(
+            `${label}: still in "${current.name}" ${Math.round((Date.now() - current.at) / 1000)} s in, ${Math.round((Date.now() - started) / 1000)} s since the start; done: ${done.join(", ") || "nothing"}\n`,
+        );
+    }, reportAfterMs);
+    timer.unref();
+    const close = () => {
+        if (current.name !== "(none yet)") done.push(`${current.name} ${((Date.now() - current.at) / 1000).toFixed(1)} s`);
+    };
+    return {
+        step: (name) => {
+            close();
+            current = { name, at: Date.now() };
+        },
+        done: () => clearTimeout(timer),
+    };
+}
+
 export interface ExecResult {
     status: number | null;
     stdout: string;
