@@ -241,8 +241,9 @@ if (input.file !== undefined) {
     };
     // The archive endpoint removes a file, then writes it, where it is read: a reader that stats the file on every
     // request (the registry) sees it missing (400) or empty (401) meanwhile: 7, 3 and 1 of about 1,900 requests in
-    // three runs of 20 rotations (test/e2e/registry-docker.test.ts). So the content goes beside it under another name and is renamed over it
-    // (rename(2) replaces it at once): `mv` run in the container, as the official registry image (Alpine) has it.
+    // three runs of 20 rotations (test/e2e/registry-docker.test.ts). So the content goes beside it under another
+    // name and is renamed over it (rename(2) replaces it at once): `mv` run in the container, as the official
+    // registry image (Alpine) has it.
     const temporary = `.${name}.new`;
     await put(temporary, data);
     const moved = await execIn(container, ["mv", "-f", `${dir === "/" ? "" : dir}/${temporary}`, file]);
@@ -262,7 +263,8 @@ if (input.file !== undefined) {
 
 /**
  * Runs `cmd` in the running `container` (the Engine API's exec, detached, its exit code then read back): true when
- * it exited 0, "not running" when the container is not, else why it did not run (for the warning).
+ * it exited 0, "not running" when the container is not, else why it did not run or failed (for the warning); fails
+ * when it is still running after 10 s.
  */
 async function execIn(container, cmd) {
     const json = (value) => Buffer.from(JSON.stringify(value), "utf8");
@@ -283,7 +285,8 @@ async function execIn(container, cmd) {
         if (r.status === 200 && r.json?.Running === false) return r.json.ExitCode === 0 ? true : `${cmd[0]} exited ${r.json.ExitCode}`;
         await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    return `${cmd[0]} still ran after 10 s`;
+    // Not a reason to write in place: it may still rename what it was given, after the copy beside it is emptied.
+    fail(`${cmd.join(" ")} still ran after 10 s in the container ${container} on ${shown}: check that the container is healthy, then run pulumi up again`);
 }
 
 /**

@@ -1,7 +1,8 @@
 // The registry as the docker provider runs it, on a real Docker engine (in a private lab): the stack's
 // declared container (image, published port, data volume, uploaded config and htpasswd), created the way
 // the provider creates it (create, copy the uploads, start), a password rotated in place as the stack does it
-// (the engine check's file write), with what clients see meanwhile measured; and `npm run registry:gc`
+// (the engine check's file write, renamed into place with the container's mv), with what clients see meanwhile
+// measured, and what an image without a working mv gets; and `npm run registry:gc`
 // (scripts/registry-gc.ts) run as users
 // run it against it. The image is the distribution v3 binary shaped like the official one
 // (test/helpers/registry-image.ts).
@@ -197,6 +198,25 @@ describe.skipIf(skip !== undefined)("the registry container on a real Docker eng
         // The copy beside it holds nothing.
         expect(docker.must(["exec", "faasreg-test-no-mv", "cat", `${dirname(CONTAINER_PATHS.htpasswd)}/.htpasswd.new`])).toBe("");
         docker.must(["rm", "-f", "faasreg-test-no-mv"]);
+    }, 60_000);
+
+    it("an mv that does not end: the write fails after 10 s, naming the container, and does not write the file in place", async () => {
+        // In place meanwhile, the mv could still rename the copy over it later, once emptied: so no fallback here.
+        importBinaryImage(docker, lab.dir, {
+            ref: "faasreg-test/slow-mv:1",
+            files: {},
+            texts: { "/etc/distribution/config.yml": "version: 0.1\n", "/bin/mv": "#!/bin/sh\nexec sleep 30\n" },
+            changes: ['CMD ["sleep", "100000"]', "ENV PATH=/bin"],
+        });
+        const id = docker.must(["run", "-d", "--name", "faasreg-test-slow-mv", "faasreg-test/slow-mv:1"]).trim();
+        const write = await writeFile(id, "ci:$2y$04$notarealhashnotarealhashnotarealhashnotarealhashnot\n");
+        expect(write.status).toBe(1);
+        expect(write.stderr).toMatch(
+            /mv -f \/etc\/distribution\/\.htpasswd\.new \/etc\/distribution\/htpasswd still ran after 10 s in the container [0-9a-f]+ on .*: check that the container is healthy, then run pulumi up again/,
+        );
+        expect(write.stderr).not.toContain("$2y$");
+        expect(docker.cli(["exec", "faasreg-test-slow-mv", "cat", CONTAINER_PATHS.htpasswd]).status).not.toBe(0);
+        docker.must(["rm", "-f", "faasreg-test-slow-mv"]);
     }, 60_000);
 
     const gc = (...args: string[]) =>
