@@ -23,6 +23,7 @@ import { importRegistryImage } from "../helpers/registry-image";
 import { evaluateStack } from "../helpers/stack";
 import { registrySkipReason } from "../helpers/registry-binary";
 import { SWARM_CHECK } from "../helpers/swarm-registry-lab";
+import { runCheck } from "../../components/check-process";
 import { CONTAINER_PATHS } from "../../components/registry/registry-config";
 import { skipping } from "../helpers/skip";
 
@@ -60,16 +61,11 @@ describe.skipIf(skip !== undefined)("the registry container on a real Docker eng
         const stack = await evaluateStack(config(alice));
         return { stack, spec: containerSpec(stack.recorded) };
     };
-    /** The engine check's file write, as ContainerFile runs it; asynchronously, so clients polling meanwhile go on. */
+    /** The engine check's file write, run as ContainerFile runs it (asynchronously: clients polling meanwhile go on). */
     const writeFile = (container: string, content: string) =>
-        new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-            const child = spawn(process.execPath, [SWARM_CHECK], { stdio: ["pipe", "pipe", "pipe"] });
-            let stdout = "";
-            let stderr = "";
-            child.stdout.on("data", (c) => (stdout += c));
-            child.stderr.on("data", (c) => (stderr += c));
-            child.on("close", (status) => resolve({ status, stdout, stderr }));
-            child.stdin.end(JSON.stringify({ connection: { host: docker.host }, file: { container, path: CONTAINER_PATHS.htpasswd, content, mode: 0o400 } }));
+        runCheck<{ exists: boolean; sha256: string; inPlace?: string }>(SWARM_CHECK, {
+            connection: { host: docker.host },
+            file: { container, path: CONTAINER_PATHS.htpasswd, content, mode: 0o400 },
         });
     const status = async (user: string, password: string) => (await request(`${base}/v2/`, { auth: [user, password] }).catch(() => ({ status: 0 }))).status;
     const volumeBytes = () =>
@@ -110,7 +106,7 @@ describe.skipIf(skip !== undefined)("the registry container on a real Docker eng
         await new Promise((r) => setTimeout(r, 300));
         const started = Date.now();
         const write = await writeFile(id, htpasswd);
-        expect(write.status, write.stderr).toBe(0);
+        if (!("answer" in write)) throw new Error(write.message);
         for (let i = 0; i < 100 && (await status("alice", "alice-rotated-password-4567")) !== 200; i++) await new Promise((r) => setTimeout(r, 20));
         const applied = Date.now() - started;
         await new Promise((r) => setTimeout(r, 300));
@@ -122,7 +118,7 @@ describe.skipIf(skip !== undefined)("the registry container on a real Docker eng
         expect(refused).toBe(0);
         expect(await status("alice", "alice-first-password-0123")).toBe(401);
         expect(await status("alice", "alice-rotated-password-4567")).toBe(200);
-        expect(JSON.parse(write.stdout).sha256).toMatch(/^[0-9a-f]{64}$/);
+        expect(write.answer.sha256).toMatch(/^[0-9a-f]{64}$/);
     });
 
     it("20 rotations in a row under 4 clients that never pause: no request refused (the file is renamed into place, never seen half-written)", async () => {
@@ -147,10 +143,8 @@ describe.skipIf(skip !== undefined)("the registry container on a real Docker eng
         const started = Date.now();
         for (let i = 0; i < 20; i++) {
             // Asynchronously: the pollers go on while the file is written.
-            const write = await writeFile(id, files[i % 2]);
-            expect(write.status, write.stderr).toBe(0);
-            // Renamed into place: the image has mv (as the official one has).
-            expect(JSON.parse(write.stdout)).toEqual({ exists: true, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+            // Renamed into place (no inPlace): the image has mv, as the official one has.
+            expect(await writeFile(id, files[i % 2])).toEqual({ answer: { exists: true, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) } });
         }
         polling = false;
         await Promise.all(pollers);
@@ -210,11 +204,14 @@ describe.skipIf(skip !== undefined)("the registry container on a real Docker eng
         });
         const id = docker.must(["run", "-d", "--name", "faasreg-test-slow-mv", "faasreg-test/slow-mv:1"]).trim();
         const write = await writeFile(id, "ci:$2y$04$notarealhashnotarealhashnotarealhashnotarealhashnot\n");
-        expect(write.status).toBe(1);
-        expect(write.stderr).toMatch(
-            /mv -f \/etc\/distribution\/\.htpasswd\.new \/etc\/distribution\/htpasswd still ran after 10 s in the container [0-9a-f]+ on .*: check that the container is healthy, then run pulumi up again/,
-        );
-        expect(write.stderr).not.toContain("$2y$");
+        // Refused (exit 1), not unreachable: the engine answered.
+        expect(write).toEqual({
+            unreachable: false,
+            message: expect.stringMatching(
+                /mv -f \/etc\/distribution\/\.htpasswd\.new \/etc\/distribution\/htpasswd still ran after 10 s in the container [0-9a-f]+ on .*: check that the container is healthy, then run pulumi up again/,
+            ),
+        });
+        expect(JSON.stringify(write)).not.toContain("$2y$");
         expect(docker.cli(["exec", "faasreg-test-slow-mv", "cat", CONTAINER_PATHS.htpasswd]).status).not.toBe(0);
         docker.must(["rm", "-f", "faasreg-test-slow-mv"]);
     }, 60_000);
