@@ -269,17 +269,21 @@ describe.skipIf(s3Skip !== undefined)("registry:mode swarm on three nodes with t
     beforeAll(async () => {
         // It timed out once in ten CI runs (12-05), in a step nobody knew: the watch names it next time.
         const watch = stepWatch("registry-swarm-nodes, S3 setup", 240_000);
-        watch.step("three nodes in one Swarm");
-        swarm = await SwarmRegistryLab.start("swarm-s3", HOST, { workers: 2 });
-        swarm.lab.writeFile(`/etc/docker/certs.d/${HOST}/ca.crt`, certificate.ca);
-        // MinIO on the bridge's own address: every node reaches it, as a store on the nodes' network.
-        watch.step("MinIO");
-        minio = await startMinio({ lab: swarm.bridge as Lab, address: BRIDGE_ADDRESS });
-        await minio.createBucket("images");
-        const config = swarm.spreadConfig(certificate, { s3: { ...minio, bucket: "images" } }, { "registry:encryptOverlay": "false" });
-        watch.step("the stack's services created and converged");
-        deployed = await swarm.deploy(await evaluateStack(config, { secretKeys: [...SECRET_KEYS, "registry:s3SecretKey"] }));
-        watch.done();
+        try {
+            watch.step("three nodes in one Swarm");
+            swarm = await SwarmRegistryLab.start("swarm-s3", HOST, { workers: 2 });
+            swarm.lab.writeFile(`/etc/docker/certs.d/${HOST}/ca.crt`, certificate.ca);
+            // MinIO on the bridge's own address: every node reaches it, as a store on the nodes' network.
+            watch.step("MinIO");
+            minio = await startMinio({ lab: swarm.bridge as Lab, address: BRIDGE_ADDRESS });
+            await minio.createBucket("images");
+            const config = swarm.spreadConfig(certificate, { s3: { ...minio, bucket: "images" } }, { "registry:encryptOverlay": "false" });
+            watch.step("the stack's services created and converged");
+            deployed = await swarm.deploy(await evaluateStack(config, { secretKeys: [...SECRET_KEYS, "registry:s3SecretKey"] }));
+        } finally {
+            // A step that failed has said so itself.
+            watch.done();
+        }
     }, 300_000);
     afterAll(async () => {
         await swarm?.stop();
